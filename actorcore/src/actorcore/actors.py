@@ -1,0 +1,72 @@
+"""The public surface: the only module an actor or client needs (API.md §1.1).
+
+Port a Thespian program by rewriting ``thespian.actors`` as ``actorcore.actors``.
+"""
+from __future__ import annotations
+
+from .actor import Actor, ActorTypeDispatcher
+from .addresses import ActorAddress
+from .capabilities import ThespianGeneration, requireCapability
+from .errors import (
+    ActorSystemException,
+    ActorSystemFailure,
+    ActorSystemRequestTimeout,
+    ActorSystemStartupFailure,
+    InvalidActorAddress,
+    InvalidActorSourceHash,
+    InvalidActorSpecification,
+    NoCompatibleSystemForActor,
+)
+from .messages import (
+    ActorExitRequest,
+    ActorSystemConventionUpdate,
+    ActorSystemMessage,
+    ChildActorExited,
+    DeadEnvelope,
+    LoadedSource,
+    PoisonMessage,
+    Thespian_ActorStatus,
+    Thespian_StatusReq,
+    Thespian_SystemStatus,
+    ThespianWatch,
+    UnloadedSource,
+    ValidatedSource,
+    ValidateSource,
+    WakeupMessage,
+    WatchMessage,
+)
+from .system import ActorSystem, ExternalContext
+
+__all__ = [
+    "ThespianGeneration",
+    "Actor",
+    "ActorTypeDispatcher",
+    "ActorAddress",
+    "ActorSystem",
+    "ExternalContext",
+    "requireCapability",
+    "ThespianWatch",
+    "ActorSystemMessage",
+    "ActorExitRequest",
+    "ChildActorExited",
+    "PoisonMessage",
+    "WakeupMessage",
+    "WatchMessage",
+    "DeadEnvelope",
+    "ActorSystemConventionUpdate",
+    "ValidateSource",
+    "ValidatedSource",
+    "LoadedSource",
+    "UnloadedSource",
+    "Thespian_StatusReq",
+    "Thespian_SystemStatus",
+    "Thespian_ActorStatus",
+    "ActorSystemException",
+    "InvalidActorAddress",
+    "ActorSystemFailure",
+    "ActorSystemStartupFailure",
+    "ActorSystemRequestTimeout",
+    "NoCompatibleSystemForActor",
+    "InvalidActorSourceHash",
+    "InvalidActorSpecification",
+]

@@ -1,0 +1,77 @@
+"""The protocol a system base implements; ActorSystem delegates to it.
+
+A base is what ``register.add(name, factory)`` hands over: the factory
+returns a running :class:`SystemBase`. The core validates arguments and
+filters replies; the base moves messages and runs actors.
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from .addresses import ActorAddress
+
+
+class Endpoint(Protocol):
+    """An external sender/receiver (the ActorSystem handle, or ``private()``)."""
+
+    address: ActorAddress
+
+    def close(self) -> None: ...
+
+
+class SystemBase(Protocol):
+    """A running actor system as seen from the process that made it."""
+
+    baseName: str
+    systemAddress: ActorAddress
+    capabilities: dict[str, Any]
+
+    @property
+    def is_shutdown(self) -> bool: ...
+
+    def open_endpoint(self) -> Endpoint:
+        """A fresh external endpoint with its own address."""
+
+    def createActor(
+        self,
+        endpoint: Endpoint,
+        actorClass: Any,
+        targetActorRequirements: Any,
+        globalName: str | None,
+        sourceHash: str | None,
+    ) -> ActorAddress:
+        """Create a top-level actor and return its address once it exists.
+
+        Raises the exceptions of API.md §3.3."""
+
+    def tell(self, endpoint: Endpoint, target: ActorAddress, msg: Any) -> None:
+        """Hand ``msg`` to the system for ``target`` (sender: the endpoint)."""
+
+    def receive(self, endpoint: Endpoint, timeout: float | None) -> Any:
+        """The next message for ``endpoint`` (unfiltered), or NOTHING on timeout."""
+
+    def updateCapability(self, endpoint: Endpoint, name: str, value: Any) -> None:
+        """Set (None: delete) a capability; raises ActorSystemFailure when refused."""
+
+    def loadActorSource(self, endpoint: Endpoint, data: bytes, info: str | None) -> str:
+        """Start loading a source; returns its hash."""
+
+    def unloadActorSource(self, endpoint: Endpoint, sourceHash: str) -> None:
+        """Forget a loaded source."""
+
+    def shutdown(self) -> None:
+        """Stop every actor (and process) of the system; returns when all are gone."""
+
+
+class _Nothing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOTHING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+#: What ``SystemBase.receive`` returns when the wait ended without a message.
+NOTHING: Any = _Nothing()

@@ -1,0 +1,114 @@
+"""Every hook a plugin may implement. This module is what a plugin author reads.
+
+Plugins are modules (or objects) named by an entry point in the ``actorcore``
+group; they implement the hooks below with ``@actorcore.hookspecs.hookimpl``.
+Five families, matching what a plugin may own: system bases, transports,
+address resolution, logging and source authorities. The core never imports
+a plugin: it only calls these hooks.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .registry import BaseRegistry
+    from .sources import UnpackedSource
+    from .transport import Transport
+
+PROJECT = "actorcore"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# -- system bases ------------------------------------------------------------
+@hookspec
+def actorcore_register_system_bases(register: BaseRegistry) -> None:
+    """Announce the system bases this plugin provides.
+
+    Called once, when the plugin manager is first built (and again after
+    :func:`actorcore.plugins.reset`). Call ``register.add(name, factory,
+    summary=..., capabilities=...)`` once per base. ``factory(capabilities,
+    logDefs, transientUnique)`` must return an object implementing
+    :class:`actorcore.base.SystemBase`. Returns nothing.
+    """
+
+
+# -- transports --------------------------------------------------------------
+@hookspec(firstresult=True)
+def actorcore_make_transport(
+    base_name: str, capabilities: Mapping[str, Any], role: str
+) -> Transport | None:
+    """Build the transport for one process of a multiprocess system base.
+
+    Called by the shared runtime when an admin (``role="admin"``), an actor
+    process (``role="actor"``) or an external client (``role="client"``) of
+    base ``base_name`` starts. Return a :class:`actorcore.transport.Transport`,
+    or None when this plugin does not serve ``base_name`` (the first non-None
+    answer wins).
+    """
+
+
+# -- address resolution --------------------------------------------------------
+@hookspec(firstresult=True)
+def actorcore_resolve_address(
+    base_name: str, spec: Any, capabilities: Mapping[str, Any]
+) -> Any | None:
+    """Turn what a user wrote into transport address details.
+
+    Called for ``Convention Address.IPv4`` values, ``Admin Port`` and the
+    strings given to ``preRegisterRemoteSystem``. ``spec`` is the user's
+    value (``"10.0.0.5:1900"``, ``("", 1900)``, a hostname, an int).
+    Return the opaque ``addressDetails`` for an :class:`ActorAddress`, or
+    None if this plugin does not serve ``base_name``. Raise ``ValueError``
+    with a message naming the bad value when it is malformed.
+    """
+
+
+@hookspec(firstresult=True)
+def actorcore_format_address(addressDetails: Any) -> str | None:
+    """Printable text for ``addressDetails`` (shown after ``ActorAddr-``).
+
+    Called once per address object, the first time it is printed. Return
+    None for details this plugin did not make; ``str(details)`` is the
+    fallback.
+    """
+
+
+# -- logging -----------------------------------------------------------------
+@hookspec(firstresult=True)
+def actorcore_configure_logging(base_name: str, logDefs: Any, where: str) -> bool | None:
+    """Apply ``logDefs`` in this process.
+
+    ``where`` is ``"caller"`` (the simple base applies logging in the user's
+    process) or ``"logger"`` (the logger process of a multiprocess system).
+    ``logDefs`` is a ``dictConfig`` dict, None (use a default) or False
+    (leave logging alone). Return True when handled; the core's default
+    implementation handles every case, so a plugin that returns True
+    replaces it. Raise the ``dictConfig`` error for an invalid dict.
+    """
+
+
+@hookspec(firstresult=True)
+def actorcore_internal_log(level: int, text: str) -> bool | None:
+    """Record one line of the runtime's own diagnostics (API.md §7.4).
+
+    Called from every process of a system, never through ``logging``. Return
+    True when handled; the core's default appends to the ``THESPLOG_FILE``.
+    Must never raise.
+    """
+
+
+# -- source authorities --------------------------------------------------------
+@hookspec(firstresult=True)
+def actorcore_unpack_source(
+    sourceHash: str, sourceZip: bytes, sourceInfo: str | None
+) -> UnpackedSource | None:
+    """Check and unpack a validated source so actors can be created from it.
+
+    Called by the system after its Source Authority accepted a source.
+    Return an :class:`actorcore.sources.UnpackedSource`, or None if this
+    plugin does not handle the format. Raise ``ValueError`` with the reason
+    to reject a corrupt or unsafe archive.
+    """

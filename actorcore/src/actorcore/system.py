@@ -1,0 +1,226 @@
+"""ActorSystem and ExternalContext: the interface for code outside actors (API.md §3)."""
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from typing import IO, Any, Iterator
+
+from . import logsetup, plugins
+from .addresses import ActorAddress
+from .base import NOTHING, Endpoint, SystemBase
+from .errors import ActorSystemFailure, SystemBaseNotInstalled
+from .messages import (
+    ActorSystemMessage,
+    PoisonMessage,
+    Thespian_ActorStatus,
+    Thespian_SystemStatus,
+)
+from .registry import KNOWN_DISTRIBUTIONS
+from .sources import read_source
+from .timeouts import Timeout, to_seconds
+
+DEFAULT_BASE = "simpleSystemBase"
+
+_singleton_lock = threading.RLock()
+_current: tuple[str, SystemBase] | None = None
+
+_PASSED_SYSTEM_MESSAGES = (Thespian_SystemStatus, Thespian_ActorStatus)
+
+
+def _wanted(msg: Any) -> bool:
+    """ask/listen filtering: system messages are swallowed, except status
+    replies and PoisonMessages that do not wrap a system message."""
+    if not isinstance(msg, ActorSystemMessage):
+        return True
+    if isinstance(msg, PoisonMessage):
+        return not isinstance(msg.poisonMessage, ActorSystemMessage)
+    return isinstance(msg, _PASSED_SYSTEM_MESSAGES)
+
+
+def _start_base(name: str, capabilities: Any, logDefs: Any, transientUnique: bool) -> SystemBase:
+    info = plugins.registry().get(name)
+    if info is None:
+        installed = ", ".join(plugins.registry().names()) or "none"
+        dist = KNOWN_DISTRIBUTIONS.get(name)
+        hint = (
+            f"Install {dist} to add it."
+            if dist
+            else "Check the spelling, or install the plugin that provides it."
+        )
+        raise SystemBaseNotInstalled(
+            f"No system base named {name!r} is installed; installed: {installed}. {hint}",
+            name,
+        )
+    return info.factory(capabilities, logDefs, transientUnique)
+
+
+class _Client:
+    """What ActorSystem and ExternalContext share: one endpoint on one system."""
+
+    _base: SystemBase
+    _endpoint: Endpoint
+
+    def _live(self) -> SystemBase:
+        base = self._base
+        if base.is_shutdown:
+            raise ActorSystemFailure("this ActorSystem has been shut down; start a new one")
+        return base
+
+    def createActor(
+        self,
+        actorClass: type | str,
+        targetActorRequirements: Any = None,
+        globalName: str | None = None,
+        sourceHash: str | None = None,
+    ) -> ActorAddress:
+        """Create a top-level actor (parent: the system) and return its address.
+
+        Raises InvalidActorSpecification, ImportError, NoCompatibleSystemForActor,
+        InvalidActorSourceHash, ActorSystemRequestTimeout or ActorSystemFailure.
+        """
+        if globalName is not None and not isinstance(globalName, str):
+            raise TypeError(f"globalName must be a string, not {type(globalName).__name__}")
+        return self._live().createActor(
+            self._endpoint, actorClass, targetActorRequirements, globalName, sourceHash
+        )
+
+    def tell(self, actorAddr: ActorAddress, msg: Any) -> None:
+        """Send ``msg`` to ``actorAddr``; ValueError if it is not an ActorAddress."""
+        if not isinstance(actorAddr, ActorAddress):
+            raise ValueError(f"tell/ask need an ActorAddress as target, got {actorAddr!r}")
+        self._live().tell(self._endpoint, actorAddr, msg)
+
+    def listen(self, timeout: Timeout = None) -> Any:
+        """The next (non-system) message to this endpoint, or None on timeout."""
+        return self._listen(to_seconds(timeout))
+
+    def _listen(self, seconds: float | None) -> Any:
+        base = self._live()
+        endpoint = self._endpoint
+        deadline = None if seconds is None else time.monotonic() + seconds
+        while True:
+            msg = base.receive(endpoint, seconds)
+            if msg is NOTHING:
+                return None
+            if _wanted(msg):
+                return msg
+            if deadline is not None:
+                seconds = max(0.0, deadline - time.monotonic())
+
+    def ask(self, actorAddr: ActorAddress, msg: Any, timeout: Timeout = None) -> Any:
+        """``tell`` then ``listen``: the next message to this endpoint, or None."""
+        seconds = to_seconds(timeout)
+        self.tell(actorAddr, msg)
+        return self._listen(seconds)
+
+    def updateCapability(self, capabilityName: str, capabilityValue: Any = None) -> None:
+        """Set (None: delete) a capability of the system; ActorSystemFailure if refused."""
+        self._live().updateCapability(self._endpoint, capabilityName, capabilityValue)
+
+    def loadActorSource(self, fname: str | IO[bytes]) -> str:
+        """Load actor code from a zip archive; returns its hash (usable once validated)."""
+        data, info = read_source(fname)
+        return self._live().loadActorSource(self._endpoint, data, info)
+
+    def unloadActorSource(self, sourceHash: str) -> None:
+        """Forget a loaded source; unknown hashes are ignored."""
+        self._live().unloadActorSource(self._endpoint, sourceHash)
+
+
+class ExternalContext(_Client):
+    """A private endpoint on a system, yielded by ``ActorSystem.private()``:
+    replies to its ``ask`` reach only it. Meant for one thread."""
+
+    def __init__(self, base: SystemBase) -> None:
+        self._base = base
+        self._endpoint = base.open_endpoint()
+
+    @property
+    def myAddress(self) -> ActorAddress:
+        return self._endpoint.address
+
+
+class ActorSystem(_Client):
+    """Starts, attaches to, and talks to an actor system (API.md §3.1).
+
+    ``ActorSystem()`` is a process singleton unless ``transientUnique=True``.
+    """
+
+    def __init__(
+        self,
+        systemBase: str | None = None,
+        capabilities: dict[str, Any] | None = None,
+        logDefs: Any = None,
+        transientUnique: bool = False,
+    ) -> None:
+        global _current
+        if systemBase is not None and not isinstance(systemBase, str):
+            raise TypeError(f"systemBase must be a base name string, not {systemBase!r}")
+        if capabilities is not None and not isinstance(capabilities, dict):
+            raise TypeError(f"capabilities must be a dict, not {type(capabilities).__name__}")
+        logsetup.check(logDefs)
+        self._transient = bool(transientUnique)
+        if self._transient:
+            self._base = _start_base(systemBase or DEFAULT_BASE, capabilities, logDefs, True)
+        else:
+            with _singleton_lock:
+                cur = _current
+                if cur is not None and cur[1].is_shutdown:
+                    cur = _current = None
+                if cur is not None and (systemBase is None or systemBase == cur[0]):
+                    self._base = cur[1]
+                else:
+                    name = systemBase or DEFAULT_BASE
+                    self._base = _start_base(name, capabilities, logDefs, False)
+                    _current = (name, self._base)
+        self._endpoint = self._base.open_endpoint()
+        self._caps = dict(self._base.capabilities)
+
+    @property
+    def systemAddress(self) -> ActorAddress:
+        """The admin's address: ``ask(systemAddress, Thespian_StatusReq())`` works."""
+        return self._base.systemAddress
+
+    @property
+    def capabilities(self) -> dict[str, Any]:
+        """The capabilities at construction plus this handle's updates (not live)."""
+        return self._caps
+
+    @property
+    def systemBaseName(self) -> str:
+        return self._base.baseName
+
+    def updateCapability(self, capabilityName: str, capabilityValue: Any = None) -> None:
+        super().updateCapability(capabilityName, capabilityValue)
+        if capabilityValue is None:
+            self._caps.pop(capabilityName, None)
+        else:
+            self._caps[capabilityName] = capabilityValue
+
+    @contextmanager
+    def private(self) -> Iterator[ExternalContext]:
+        """A context with its own endpoint, closed on exit."""
+        ctx = ExternalContext(self._live())
+        try:
+            yield ctx
+        finally:
+            ctx._endpoint.close()
+
+    def shutdown(self) -> None:
+        """Stop the system: every actor exits, then the admin. Harmless twice.
+
+        Returns only when every actor (and process) of the system is gone.
+        """
+        global _current
+        self._base.shutdown()
+        if not self._transient:
+            with _singleton_lock:
+                if _current is not None and _current[1] is self._base:
+                    _current = None
+
+    def __enter__(self) -> ActorSystem:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.shutdown()
