@@ -145,9 +145,9 @@ class Thespian_ActorStatus(ActorSystemMessage):
     parentAddress: Any = None
     sourceHash: str | None = None
     childActors: list[Any] = attrs.Factory(list)
-    pendingMessages: list[Any] = attrs.Factory(list)
-    receivedMessages: list[Any] = attrs.Factory(list)
-    pendingWakeups: list[Any] = attrs.Factory(list)
+    pendingMessages: int = 0
+    receivedMessages: int = 0
+    pendingWakeups: int = 0
     governer: str | None = None
     miscKeyVals: dict[str, Any] = attrs.Factory(dict)
     exiting: bool = False
@@ -170,9 +170,9 @@ class Thespian_SystemStatus(ActorSystemMessage):
     sourceAuthority: Any = None
     loadedSources: list[Any] = attrs.Factory(list)
     childActors: list[Any] = attrs.Factory(list)
-    pendingMessages: list[Any] = attrs.Factory(list)
-    receivedMessages: list[Any] = attrs.Factory(list)
-    pendingWakeups: list[Any] = attrs.Factory(list)
+    pendingMessages: int = 0
+    receivedMessages: int = 0
+    pendingWakeups: int = 0
     governer: str | None = None
     miscKeyVals: dict[str, Any] = attrs.Factory(dict)
 

@@ -87,25 +87,32 @@ class _Client:
 
     def tell(self, actorAddr: ActorAddress, msg: Any) -> None:
         """Send ``msg`` to ``actorAddr``; ValueError if it is not an ActorAddress."""
-        if not isinstance(actorAddr, ActorAddress):
+        if actorAddr.__class__ is not ActorAddress and not isinstance(actorAddr, ActorAddress):
             raise ValueError(f"tell/ask need an ActorAddress as target, got {actorAddr!r}")
-        self._live().tell(self._endpoint, actorAddr, msg)
+        base = self._base
+        if base.is_shutdown:
+            self._live()
+        base.tell(self._endpoint, actorAddr, msg)
 
     def listen(self, timeout: Timeout = None) -> Any:
         """The next (non-system) message to this endpoint, or None on timeout."""
         return self._listen(to_seconds(timeout))
 
     def _listen(self, seconds: float | None) -> Any:
-        base = self._live()
+        base = self._base
+        if base.is_shutdown:
+            self._live()
         endpoint = self._endpoint
-        deadline = None if seconds is None else time.monotonic() + seconds
+        deadline = None
         while True:
             msg = base.receive(endpoint, seconds)
             if msg is NOTHING:
                 return None
             if _wanted(msg):
                 return msg
-            if deadline is not None:
+            if seconds is not None:  # swallowed a system message: wait only for what is left
+                if deadline is None:
+                    deadline = time.monotonic() + seconds
                 seconds = max(0.0, deadline - time.monotonic())
 
     def ask(self, actorAddr: ActorAddress, msg: Any, timeout: Timeout = None) -> Any:

@@ -1,0 +1,26 @@
+"""The actorcore plugin for simpleSystemBase (entry point ``simple``)."""
+from __future__ import annotations
+
+from typing import Any
+
+from actorcore.hookspecs import hookimpl
+from actorcore.registry import BaseRegistry
+
+from .record import SimpleId
+from .system import SimpleSystem
+
+
+@hookimpl
+def actorcore_register_system_bases(register: BaseRegistry) -> None:
+    register.add(
+        "simpleSystemBase",
+        SimpleSystem,
+        summary="all actors in the caller's thread; synchronous, deterministic (the default)",
+    )
+
+
+@hookimpl
+def actorcore_format_address(addressDetails: Any) -> str | None:
+    if type(addressDetails) is SimpleId:
+        return f"S#{int(addressDetails)}"
+    return None
