@@ -24,6 +24,7 @@ class SourceRegistry:
         self._send = send
         self.authority: ActorAddress | None = None
         self.loaded: dict[str, UnpackedSource] = {}
+        self.zips: dict[str, bytes] = {}  # validated archives, for other processes to unpack
         self.pending: dict[str, str | None] = {}
         self.watchers: list[ActorAddress] = []
 
@@ -71,6 +72,7 @@ class SourceRegistry:
             )
             return
         self.loaded[msg.sourceHash] = unpacked
+        self.zips[msg.sourceHash] = msg.sourceZip
         for watcher in list(self.watchers):
             self._send(watcher, LoadedSource(msg.sourceHash, info))
 
@@ -78,6 +80,7 @@ class SourceRegistry:
         """Forget a source; unknown hashes are ignored."""
         self.pending.pop(digest, None)
         unpacked = self.loaded.pop(digest, None)
+        self.zips.pop(digest, None)
         if unpacked is None:
             return
         info = unpacked.sourceInfo

@@ -1,39 +1,62 @@
-"""The transport protocol: moves envelopes between endpoints, knows nothing of actors.
+"""The transport protocol: moves envelopes between processes, knows nothing of actors.
 
-A transport belongs to one process (admin, actor or client). The shared
-multiprocess runtime waits on it, hands it envelopes to send, and asks it
-for its own address; how the bytes move is the transport's business.
+An envelope is ``(target, sender, data)``: two address details and the
+pickled message. Each process of a multiprocess system owns one transport.
+The creating process gets its transport from the ``actorcore_make_transport``
+hook; it hands the admin a :class:`Link` at spawn time, and the admin hands
+each actor process a :class:`Link` of its own. ``Link.open()`` runs in the
+new process and returns that process's transport.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol, Sequence
 
-import attrs
+Envelope = tuple[Any, Any, bytes]
 
 
-@attrs.frozen(slots=True)
-class Envelope:
-    """One message in flight: target and sender address details and the payload."""
+class Link(Protocol):
+    """What a parent passes to a new process (picklable, or inherited by fork)."""
 
-    target: Any
-    sender: Any
-    message: Any
+    def open(self) -> Transport:
+        """Build this process's transport (called in the new process)."""
 
 
 class Transport(Protocol):
     """What a base's transport offers the runtime."""
 
-    #: This process's own address details (used for ActorAddress).
+    #: This process's own address details.
     address: Any
 
-    def send(self, envelope: Envelope, on_failure: Callable[[Envelope, str], None]) -> None:
-        """Queue ``envelope``; ``on_failure`` is called if it can never be delivered."""
+    def send(self, target: Any, envelope: Envelope) -> None:
+        """Queue ``envelope`` for the process at ``target``; never blocks on a
+        slow receiver (back-pressure is applied by :meth:`backlog`)."""
 
-    def run(self, handler: Callable[[Envelope], None], timeout: float | None) -> None:
-        """Deliver received envelopes to ``handler`` until ``timeout`` or :meth:`wake`."""
+    def receive(
+        self, timeout: float | None, waitables: Sequence[Any] = ()
+    ) -> tuple[list[Envelope], list[Any]]:
+        """Wait up to ``timeout`` for envelopes or for any of ``waitables``
+        (process sentinels) to become ready; returns both lists."""
 
-    def wake(self) -> None:
-        """Make a running :meth:`run` return soon (thread-safe)."""
+    def backlog(self) -> int:
+        """Envelopes handed to :meth:`send` that are not yet on the wire."""
 
     def close(self) -> None:
-        """Release sockets/queues; pending sends are abandoned."""
+        """Flush what can be flushed and release queues or sockets."""
+
+
+class AdminTransport(Transport, Protocol):
+    """The admin's transport, which also links and routes to actor processes."""
+
+    def child_link(self, child: Any) -> Link:
+        """Resources for a new actor process whose details are ``child``."""
+
+    def forget_child(self, child: Any) -> list[Envelope]:
+        """The child's process is gone: release its resources and return the
+        envelopes that were delivered to it but never read (dead letters)."""
+
+    def routes_to(self, target: Any) -> bool:
+        """Whether this admin must forward envelopes for ``target`` itself
+        (star transports); direct transports return False."""
+
+    def is_client(self, target: Any) -> bool:
+        """Whether ``target`` is an external endpoint of the creating process."""

@@ -1,0 +1,1 @@
+"""multiprocQueueBase: one process per actor, multiprocessing queues, routed by the admin."""

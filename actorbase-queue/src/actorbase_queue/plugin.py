@@ -1,0 +1,43 @@
+"""The actorcore plugin for multiprocQueueBase (entry point ``queue``)."""
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Mapping
+
+from actorcore.hookspecs import hookimpl
+from actorcore.registry import BaseRegistry
+from actorcore.runtime.client import BaseConfig, MultiprocSystem
+
+from .transport import ClientQueueTransport
+
+BASE_NAME = "multiprocQueueBase"
+
+CONFIG = BaseConfig(
+    name=BASE_NAME,
+    system_name=BASE_NAME,
+    system_version=1,
+    watch_supported=False,
+    start_methods=("fork", "spawn"),
+    defaults={"Admin Address": "ThespianQ"},
+)
+
+
+@hookimpl
+def actorcore_register_system_bases(register: BaseRegistry) -> None:
+    register.add(
+        BASE_NAME,
+        partial(MultiprocSystem, CONFIG),
+        summary="one process per actor over multiprocessing queues; private to the creating process",
+        multiprocess=True,
+    )
+
+
+@hookimpl
+def actorcore_make_transport(
+    base_name: str, capabilities: Mapping[str, Any], role: str
+) -> ClientQueueTransport | None:
+    if base_name != BASE_NAME or role != "client":
+        return None
+    from actorcore.runtime.procs import context
+
+    return ClientQueueTransport(context(dict(capabilities), CONFIG.start_methods))

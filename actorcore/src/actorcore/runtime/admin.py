@@ -1,0 +1,530 @@
+"""The admin: one per multiprocess system. Owns the registry of actors, global
+names, dead letters, capabilities, sources, the logger and status; spawns and
+supervises every actor process. Speaks to the world only through its transport.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+from typing import Any
+
+from .. import plugins
+from ..addresses import ActorAddress
+from ..capabilities import READ_ONLY, actor_accepts
+from ..creation import class_spec, resolve_actor_class
+from ..errors import InvalidActorSpecification
+from ..messages import (
+    ActorExitRequest,
+    ActorSystemMessage,
+    ChildActorExited,
+    DeadEnvelope,
+    PoisonMessage,
+    Thespian_StatusReq,
+    Thespian_SystemStatus,
+    ValidatedSource,
+)
+from ..sourceregistry import SourceRegistry
+from . import logfwd, procs, protocol
+from .manager import actor_main
+from .registry import DEAD, EXITING, LIVE, PENDING, ActorRegistry, Entry
+from .wire import UnpicklableMessage, dumps, loads
+
+_log = logging.getLogger("actorcore.admin")
+_CHECK = 1.0
+EXIT_GRACE = 5.0  # seconds actors get to exit at shutdown before SIGTERM, then SIGKILL
+
+
+class Admin:
+    """The admin loop and its request handlers."""
+
+    def __init__(self, transport: Any, cfg: dict[str, Any]) -> None:
+        self.transport = transport
+        self.me = transport.address
+        self.address = ActorAddress(self.me)
+        self.cfg = cfg
+        self.capabilities: dict[str, Any] = cfg["capabilities"]
+        self.client_pid: int = cfg["client_pid"]
+        self.ctx = multiprocessing.get_context(cfg["start_method"])
+        self.registry = ActorRegistry()
+        self.sentinels: dict[Any, Entry] = {}
+        self.dead_letter_handler: Any = None
+        self.sources = SourceRegistry(self._send_msg)
+        self.seq = itertools.count(1)
+        self.shutting_down = False
+        self.shutdown_waiters: list[tuple[int, Any]] = []
+        self.shutdown_deadline = 0.0
+        self.termed = False
+        self.running = True
+        self.started = time.time()
+
+    # -- loop ----------------------------------------------------------------
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_term)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if hasattr(signal, "SIGUSR1"):
+            signal.signal(signal.SIGUSR1, self._on_usr1)
+        next_check = time.monotonic() + _CHECK
+        receive = self.transport.receive
+        route = self._route
+        while self.running:
+            envs, ready = receive(_CHECK, list(self.sentinels))
+            for env in envs:
+                route(env)
+            for sentinel in ready:
+                entry = self.sentinels.pop(sentinel, None)
+                if entry is not None:
+                    self._process_ended(entry)
+            now = time.monotonic()
+            if now >= next_check or self.shutting_down:
+                next_check = now + _CHECK
+                self._housekeeping(now)
+
+    def _housekeeping(self, now: float) -> None:
+        if not self.shutting_down and (
+            os.getppid() != self.client_pid or self.termed
+        ):
+            _log.warning("the process that created this system is gone; shutting down")
+            self._begin_shutdown()
+        if self.shutting_down:
+            if not self.sentinels:
+                self._finish_shutdown()
+            elif now > self.shutdown_deadline:
+                self._force_stop()
+
+    def _on_term(self, signum: int, frame: Any) -> None:
+        self.termed = True
+
+    def _on_usr1(self, signum: int, frame: Any) -> None:
+        plugins.internal_log(logging.WARNING, f"admin status: {self._status()!r}")
+
+    # -- routing -------------------------------------------------------------
+    def _route(self, env: Any) -> None:
+        target = env[0]
+        if target == self.me:
+            self._own(env)
+            return
+        entry = self.registry.entries.get(target)
+        if entry is not None:
+            if entry.state == LIVE:
+                self.transport.send(target, env)
+            elif entry.state == PENDING:
+                entry.held.append(env)
+            else:
+                self._dead_letter(env)
+        elif self.transport.is_client(target):
+            self.transport.send(target, env)
+        else:
+            self._dead_letter(env)
+
+    def _send_msg(self, target: ActorAddress | Any, msg: Any) -> None:
+        details = target.addressDetails if isinstance(target, ActorAddress) else target
+        try:
+            data = dumps(msg)
+        except UnpicklableMessage as exc:
+            _log.error("admin cannot send %r to %s: %s", msg, details, exc)
+            return
+        env = (details, self.me, data)
+        entry = self.registry.entries.get(details)
+        if entry is not None:
+            if entry.state == LIVE:
+                self.transport.send(details, env)
+            elif entry.state == PENDING:
+                entry.held.append(env)
+            return  # an exiting actor takes nothing more from the system
+        if self.transport.is_client(details):
+            self.transport.send(details, env)
+
+    def _dead_letter(self, env: Any) -> None:
+        target, sender, data = env
+        try:
+            msg = loads(data)
+        except Exception as exc:
+            _log.warning("undeliverable message to %s could not be read: %s", target, exc)
+            return
+        if isinstance(msg, protocol.RuntimeMessage):
+            return
+        gone = self.registry.dead.get(target)
+        if gone is not None and gone.failed_create and sender == gone.parent:
+            self._send_msg(sender, PoisonMessage(msg, "Child Aborted"))
+            return
+        if isinstance(msg, (DeadEnvelope, ChildActorExited)):
+            _log.debug("undeliverable %r to %s dropped", msg, target)
+            return
+        handler = self.dead_letter_handler
+        if handler is None or handler not in self.registry.entries:
+            _log.debug("dead letter to %s discarded (no handler): %r", target, msg)
+            return
+        self._send_msg(handler, DeadEnvelope(ActorAddress(target), msg))
+
+    # -- messages to the admin itself -----------------------------------------
+    def _own(self, env: Any) -> None:
+        _target, sender, data = env
+        try:
+            msg = loads(data)
+        except Exception as exc:
+            _log.error("admin could not read a message from %s: %s", sender, exc)
+            return
+        handler = self._handlers.get(type(msg))
+        if handler is not None:
+            handler(self, msg, sender)
+        elif isinstance(msg, Thespian_StatusReq):
+            self._send_msg(sender, self._status())
+        elif isinstance(msg, ValidatedSource):
+            self.sources.on_validated(msg, ActorAddress(sender))
+        elif isinstance(msg, (ActorSystemMessage, protocol.RuntimeMessage)):
+            _log.debug("admin ignored %r from %s", msg, sender)
+        else:
+            _log.debug("admin ignored a user message from %s", sender)
+
+    def _on_log(self, msg: protocol.LogRecordMsg, sender: Any) -> None:
+        try:
+            logfwd.emit_in_admin(msg.record)
+        except Exception:
+            plugins.internal_log(logging.ERROR, f"log record could not be emitted: {msg.record!r}")
+
+    def _on_create(self, req: protocol.CreateActor, sender: Any) -> None:
+        if self.shutting_down:
+            self._create_failed(req, "shutdown", "the actor system is shutting down")
+            return
+        if req.globalName is not None:
+            existing = self.registry.named(req.globalName)
+            if existing is not None:
+                self._send_msg(req.reply_to, protocol.Created(req.req_id, existing.id))
+                return
+        zip_bytes = None
+        try:
+            if req.sourceHash is not None:
+                source = self.sources.loaded.get(req.sourceHash)
+                if source is None:
+                    self._create_failed(req, "source", f"no loaded source {req.sourceHash!r}")
+                    return
+                zip_bytes = self.sources.zips.get(req.sourceHash)
+                cls = resolve_actor_class(source.load_class(req.spec))
+            else:
+                cls = resolve_actor_class(req.spec)
+        except InvalidActorSpecification as exc:
+            self._create_failed(req, "spec", str(exc))
+            return
+        except ImportError as exc:
+            self._create_failed(req, "import", f"{type(exc).__name__}: {exc}")
+            return
+        except Exception as exc:
+            self._create_failed(req, "spec", f"{type(exc).__name__}: {exc}")
+            return
+        if not actor_accepts(cls, self.capabilities, req.requirements):
+            self._create_failed(
+                req, "capability", f"{class_spec(cls)} does not accept this system's capabilities"
+            )
+            return
+        new_id = req.new_id if req.new_id is not None else f"{self.me}/{next(self.seq)}"
+        entry = Entry(
+            id=new_id,
+            parent=None if req.globalName is not None else req.parent,
+            spec=req.spec,
+            cls=cls,
+            requirements=req.requirements,
+            globalName=req.globalName,
+            sourceHash=req.sourceHash,
+        )
+        if req.reply_to is not None:
+            if self.transport.is_client(req.reply_to):
+                entry.waiter = (req.req_id, req.reply_to)  # answered once it runs
+            else:
+                self._send_msg(req.reply_to, protocol.Created(req.req_id, new_id))
+        self.registry.add(entry)
+        self._spawn(entry, zip_bytes)
+
+    def _create_failed(self, req: protocol.CreateActor, kind: str, text: str) -> None:
+        _log.error("createActor(%s) failed: %s", req.spec, text)
+        if req.reply_to is not None:
+            self._send_msg(req.reply_to, protocol.Created(req.req_id, req.new_id, kind, text))
+        elif req.parent is not None and req.new_id is not None:
+            gone = Entry(
+                id=req.new_id, parent=req.parent, spec=req.spec, cls=None,
+                requirements=None, globalName=None, sourceHash=None, failed_create=True,
+            )
+            self.registry.dead[req.new_id] = gone
+            self._send_msg(req.parent, ChildActorExited(ActorAddress(req.new_id)))
+
+    def _spawn(self, entry: Entry, zip_bytes: bytes | None) -> None:
+        boot = {
+            "id": entry.id,
+            "admin": self.me,
+            "admin_pid": os.getpid(),
+            "parent": entry.parent,
+            "spec": entry.spec,
+            "requirements": entry.requirements,
+            "globalName": entry.globalName,
+            "sourceHash": entry.sourceHash,
+            "sourceZip": zip_bytes,
+            "capabilities": dict(self.capabilities),
+            "log_threshold": self.cfg.get("log_threshold", 0),
+        }
+        link = self.transport.child_link(entry.id)
+        proc = self.ctx.Process(
+            target=actor_main, args=(link, boot), name=f"actorcore-actor {entry.spec}", daemon=False
+        )
+        try:
+            proc.start()
+        except Exception as exc:
+            self.transport.forget_child(entry.id)
+            self._init_failed(entry, "spawn", f"could not start a process: {exc}")
+            self.registry.bury(entry)
+            return
+        entry.process = proc
+        entry.pid = proc.pid
+        self.sentinels[proc.sentinel] = entry
+
+    def _on_started(self, msg: protocol.ActorStarted, sender: Any) -> None:
+        entry = self.registry.entries.get(msg.actor)
+        if entry is None or entry.state != PENDING:
+            return
+        entry.state = LIVE
+        entry.pid = msg.pid
+        held, entry.held = entry.held, []
+        for env in held:
+            self.transport.send(entry.id, env)
+        if entry.waiter is not None:
+            req_id, reply_to = entry.waiter
+            entry.waiter = None
+            self._send_msg(reply_to, protocol.Created(req_id, entry.id))
+
+    def _on_init_failed(self, msg: protocol.ActorInitFailed, sender: Any) -> None:
+        entry = self.registry.entries.get(msg.actor)
+        if entry is None:
+            return
+        self._init_failed(entry, msg.kind, msg.error)
+        entry.state = EXITING  # the process is on its way out; reaped by its sentinel
+
+    def _init_failed(self, entry: Entry, kind: str, text: str) -> None:
+        _log.error("actor %s (%s) failed to start: %s", entry.id, entry.spec, text.strip())
+        entry.failed_create = True
+        held, entry.held = entry.held, []
+        for env in held:
+            if entry.parent is not None and env[1] == entry.parent:
+                try:
+                    self._send_msg(env[1], PoisonMessage(loads(env[2]), "Child Aborted"))
+                except Exception:
+                    pass
+            else:
+                self._dead_letter(env)
+        if entry.waiter is not None:
+            req_id, reply_to = entry.waiter
+            entry.waiter = None
+            self._send_msg(reply_to, protocol.Created(req_id, entry.id, kind, text))
+        self._notify_parent(entry)
+
+    def _notify_parent(self, entry: Entry) -> None:
+        if entry.notified:
+            return
+        entry.notified = True
+        parent = self.registry.entries.get(entry.parent) if entry.parent is not None else None
+        if parent is not None and parent.state in (PENDING, LIVE, EXITING):
+            self._send_msg(parent.id, ChildActorExited(ActorAddress(entry.id)))
+
+    def _on_exiting(self, msg: protocol.ActorExiting, sender: Any) -> None:
+        entry = self.registry.entries.get(msg.actor)
+        if entry is None:
+            return
+        entry.clean_exit = True
+        entry.state = EXITING
+        if msg.orphan_children:
+            for child_id in list(entry.children):
+                child = self.registry.entries.get(child_id)
+                if child is not None:
+                    child.parent = None  # orphans: their exit goes unreported
+            entry.children.clear()
+
+    def _process_ended(self, entry: Entry) -> None:
+        proc = entry.process
+        if proc is not None:
+            proc.join(1.0)
+        for env in self.transport.forget_child(entry.id):
+            self._dead_letter(env)
+        if entry.state == PENDING:
+            code = proc.exitcode if proc is not None else None
+            self._init_failed(entry, "init", f"the actor process died while starting (exit code {code})")
+        elif not entry.clean_exit and not entry.failed_create:
+            code = proc.exitcode if proc is not None else None
+            _log.warning("actor %s (%s) died abruptly (exit code %s)", entry.id, entry.spec, code)
+            for child_id in list(entry.children):
+                child = self.registry.entries.get(child_id)
+                if child is not None:
+                    child.parent = None
+                    self._send_msg(child_id, ActorExitRequest())
+            entry.children.clear()
+            if entry.parent is None and self.dead_letter_handler in self.registry.entries:
+                addr = ActorAddress(entry.id)
+                self._send_msg(self.dead_letter_handler, DeadEnvelope(addr, ChildActorExited(addr)))
+        self._notify_parent(entry)
+        if self.dead_letter_handler == entry.id:
+            self.dead_letter_handler = None
+        self.sources.forget(ActorAddress(entry.id))
+        self.registry.bury(entry)
+
+    def _on_dead_letter(self, msg: protocol.DeadLetter, sender: Any) -> None:
+        self._dead_letter((msg.target, sender, msg.data))
+
+    def _on_dead_letter_handler(self, msg: protocol.SetDeadLetterHandler, sender: Any) -> None:
+        if msg.start:
+            self.dead_letter_handler = msg.actor
+        elif self.dead_letter_handler == msg.actor:
+            self.dead_letter_handler = None
+
+    def _on_capability(self, msg: protocol.UpdateCapability, sender: Any) -> None:
+        error = self._update_capability(msg.name, msg.value)
+        if msg.reply_to is not None:
+            self._send_msg(msg.reply_to, protocol.Reply(msg.req_id, error))
+        elif error:
+            _log.warning(error)
+
+    def _update_capability(self, name: Any, value: Any) -> str:
+        if not isinstance(name, str):
+            return f"capability name must be a string, not {type(name).__name__}"
+        if name in READ_ONLY:
+            return f"capability {name!r} is read-only; updateCapability refused"
+        caps = self.capabilities
+        if value is None:
+            if name not in caps:
+                return ""
+            del caps[name]
+        else:
+            try:
+                if name in caps and caps[name] == value:
+                    return ""
+            except Exception:
+                pass
+            caps[name] = value
+        for entry in self.registry.live():
+            if entry.cls is not None and not actor_accepts(entry.cls, caps, entry.requirements):
+                self._send_msg(entry.id, ActorExitRequest())
+        return ""
+
+    def _on_source(self, msg: protocol.SourceRequest, sender: Any) -> None:
+        addr = ActorAddress(msg.sender)
+        error, value = "", None
+        if msg.op == "authority":
+            self.sources.set_authority(addr)
+        elif msg.op == "load" and msg.data is not None:
+            value = self.sources.load(msg.data, msg.info)
+        elif msg.op == "unload" and msg.sourceHash is not None:
+            self.sources.unload(msg.sourceHash)
+        elif msg.op in ("watch", "unwatch"):
+            self.sources.watch(addr, msg.op == "watch")
+        else:
+            error = f"bad source request {msg.op!r}"
+        if msg.reply_to is not None:
+            self._send_msg(msg.reply_to, protocol.Reply(msg.req_id, error, value))
+
+    # -- shutdown ------------------------------------------------------------
+    def _on_shutdown(self, msg: protocol.Shutdown, sender: Any) -> None:
+        self.shutdown_waiters.append((msg.req_id, msg.reply_to))
+        self._begin_shutdown()
+
+    def _on_system_shutdown(self, msg: protocol.SystemShutdownRequest, sender: Any) -> None:
+        self._begin_shutdown()
+
+    def _begin_shutdown(self) -> None:
+        if self.shutting_down:
+            return
+        self.shutting_down = True
+        self.shutdown_deadline = time.monotonic() + EXIT_GRACE
+        for entry in list(self.registry.entries.values()):
+            if entry.parent is None and entry.state in (PENDING, LIVE):
+                self._send_msg(entry.id, ActorExitRequest())
+
+    def _force_stop(self) -> None:
+        """Actors that did not exit in time: SIGTERM, then SIGKILL (our own PIDs only)."""
+        stubborn = [e for e in self.sentinels.values() if e.pid]
+        for entry in stubborn:
+            try:
+                os.kill(entry.pid, signal.SIGTERM)  # type: ignore[arg-type]
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 2.0
+        for entry in stubborn:
+            if entry.process is not None:
+                entry.process.join(max(0.0, deadline - time.monotonic()))
+        for entry in stubborn:
+            if entry.process is not None and entry.process.is_alive():
+                entry.process.kill()
+                entry.process.join(5.0)
+        self.shutdown_deadline = time.monotonic() + 1.0
+
+    def _finish_shutdown(self) -> None:
+        for req_id, reply_to in self.shutdown_waiters:
+            self._send_msg(reply_to, protocol.Reply(req_id))
+        self.running = False
+
+    # -- status --------------------------------------------------------------
+    def _status(self) -> Thespian_SystemStatus:
+        entries = self.registry.entries
+        return Thespian_SystemStatus(
+            adminAddress=self.address,
+            conventionLeader=None,
+            capabilities=dict(self.capabilities),
+            deadLetterHandler=ActorAddress(self.dead_letter_handler) if self.dead_letter_handler else None,
+            globalActors={n: ActorAddress(e.id) for n, e in self.registry.names.items()},
+            inShutdown=self.shutting_down,
+            sourceAuthority=self.sources.authority,
+            loadedSources=self.sources.status(),
+            childActors=[ActorAddress(e.id) for e in entries.values() if e.parent is None],
+            pendingMessages=sum(len(e.held) for e in entries.values()),
+            miscKeyVals={
+                "actors": len(entries),
+                "pids": {str(e.id): e.pid for e in entries.values()},
+                "started": self.started,
+            },
+        )
+
+    _handlers: dict[type, Any] = {
+        protocol.LogRecordMsg: _on_log,
+        protocol.CreateActor: _on_create,
+        protocol.ActorStarted: _on_started,
+        protocol.ActorInitFailed: _on_init_failed,
+        protocol.ActorExiting: _on_exiting,
+        protocol.DeadLetter: _on_dead_letter,
+        protocol.SetDeadLetterHandler: _on_dead_letter_handler,
+        protocol.UpdateCapability: _on_capability,
+        protocol.SourceRequest: _on_source,
+        protocol.Shutdown: _on_shutdown,
+        protocol.SystemShutdownRequest: _on_system_shutdown,
+    }
+
+
+def admin_main(link: Any, cfg: dict[str, Any]) -> None:
+    """Entry point of the admin process."""
+    try:
+        os.setpgid(0, 0)  # our own group: the creator can stop every process of the system
+    except OSError:
+        pass
+    procs.die_with_parent()
+    transport = link.open()
+    client = cfg["client"]
+    try:
+        plugins.hook().actorcore_configure_logging(
+            base_name=cfg["base_name"], logDefs=cfg["logDefs"], where="logger"
+        )
+    except Exception as exc:
+        transport.send(client, (client, transport.address, dumps(protocol.AdminFailed(
+            f"logDefs rejected by logging.config.dictConfig: {type(exc).__name__}: {exc}", "logDefs"
+        ))))
+        transport.close()
+        return
+    admin = Admin(transport, cfg)
+    transport.send(client, (client, admin.me, dumps(protocol.AdminReady(admin.capabilities, os.getpid()))))
+    try:
+        admin.run()
+    except BaseException:
+        plugins.internal_log(logging.CRITICAL, f"admin crashed: {traceback.format_exc()}")
+        for entry in list(admin.sentinels.values()):
+            if entry.process is not None and entry.process.is_alive():
+                entry.process.kill()
+        raise
+    finally:
+        transport.close()

@@ -1,0 +1,333 @@
+"""MultiprocSystem: a multiprocess system as seen from the process that created it.
+
+Implements :class:`actorcore.base.SystemBase` for every multiprocess base;
+the base supplies only its :class:`BaseConfig` and (through the
+``actorcore_make_transport`` hook) its transport.
+"""
+from __future__ import annotations
+
+import atexit
+import itertools
+import os
+import weakref
+import sys
+import threading
+import time
+from collections import deque
+from typing import Any, Mapping
+
+import attrs
+
+from .. import logsetup, plugins
+from ..addresses import ActorAddress
+from ..base import NOTHING
+from ..capabilities import common_capabilities
+from ..creation import class_spec, resolve_actor_class
+from ..errors import (
+    ActorSystemFailure,
+    ActorSystemRequestTimeout,
+    ActorSystemStartupError,
+    InvalidActorSourceHash,
+    InvalidActorSpecification,
+    NoCompatibleSystemForActor,
+)
+from ..messages import PoisonMessage
+from . import limits, logfwd, procs, protocol
+from .admin import admin_main
+from .wire import UnpicklableMessage, dumps, loads
+
+
+
+@attrs.frozen
+class BaseConfig:
+    """What distinguishes one multiprocess base from another, besides its transport."""
+
+    name: str
+    system_name: str
+    system_version: int
+    watch_supported: bool
+    start_methods: tuple[str, ...]
+    defaults: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+class ClientEndpoint:
+    """An external endpoint in the creating process; its messages are demultiplexed here."""
+
+    __slots__ = ("address", "inbox", "_system")
+
+    def __init__(self, system: MultiprocSystem, ident: Any) -> None:
+        self._system = system
+        self.address = ActorAddress(ident)
+        self.inbox: deque[Any] = deque()
+
+    def close(self) -> None:
+        self._system._endpoints.pop(self.address.addressDetails, None)
+
+
+_BEST_FOR_BASE = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}},
+    "root": {"handlers": ["stdout"], "level": "DEBUG"},
+}
+
+
+class MultiprocSystem:
+    """A running multiprocess system (implements actorcore.base.SystemBase)."""
+
+    def __init__(
+        self, config: BaseConfig, capabilities: Any = None, logDefs: Any = None,
+        transientUnique: bool = False,
+    ) -> None:
+        self.config = config
+        self.baseName = config.name
+        self.capabilities = common_capabilities(
+            capabilities,
+            system_name=config.system_name,
+            system_version=config.system_version,
+            watch_supported=config.watch_supported,
+            defaults=config.defaults,
+        )
+        logsetup.check(logDefs)
+        if logDefs == "BestForBase":
+            logDefs = _BEST_FOR_BASE
+        self.is_shutdown = False
+        self._endpoints: dict[str, ClientEndpoint] = {}
+        self._ids = itertools.count(1)
+        self._replies: dict[int, Any] = {}
+        self._cond = threading.Condition(threading.RLock())
+        self._pumping = False
+        self._shutdown_lock = threading.Lock()
+        ctx = procs.context(self.capabilities, config.start_methods)
+        transport = plugins.hook().actorcore_make_transport(
+            base_name=config.name, capabilities=self.capabilities, role="client"
+        )
+        if transport is None:
+            raise ActorSystemStartupError(f"no transport plugin serves {config.name}")
+        self.transport = transport
+        self._control = transport.client_prefix + "0"  # where the admin's answers come
+        cfg = {
+            "base_name": config.name,
+            "capabilities": dict(self.capabilities),
+            "logDefs": logDefs,
+            "log_threshold": logfwd.threshold(logDefs),
+            "client": self._control,
+            "client_pid": os.getpid(),
+            "start_method": ctx.get_start_method(),
+        }
+        self._admin = ctx.Process(
+            target=admin_main, args=(transport.admin_link(), cfg),
+            name=f"actorcore-admin {config.name}", daemon=False,
+        )
+        self._admin.start()
+        self._admin_pid = self._admin.pid
+        ready = self._wait_reply_kind((protocol.AdminReady, protocol.AdminFailed), limits.STARTUP_LIMIT)
+        if not isinstance(ready, protocol.AdminReady):
+            self._kill_all()
+            if isinstance(ready, protocol.AdminFailed) and ready.kind == "logDefs":
+                raise ValueError(ready.error)
+            why = ready.error if ready is not None else "no answer within the startup limit"
+            raise ActorSystemStartupError(f"{config.name} admin did not start: {why}")
+        self.capabilities = dict(ready.capabilities)
+        self.systemAddress = ActorAddress(transport.admin_address)
+        _live.add(self)
+
+    # -- plumbing --------------------------------------------------------------
+    def _admin_gone(self) -> bool:
+        return self._admin.exitcode is not None
+
+    def _check(self) -> None:
+        if self.is_shutdown:
+            raise ActorSystemFailure("this ActorSystem has been shut down")
+        if self._admin_gone():
+            raise ActorSystemFailure(
+                f"the admin process (pid {self._admin_pid}) of this {self.baseName} system is "
+                f"gone (exit code {self._admin.exitcode}); start a new ActorSystem"
+            )
+
+    def _pump(self, timeout: float | None) -> None:
+        """Read what arrived (one thread at a time) and sort it to endpoints and replies."""
+        cond = self._cond
+        if self._pumping:
+            cond.wait(timeout)
+            return
+        self._pumping = True
+        cond.release()
+        try:
+            envs, _ = self.transport.receive(timeout, [self._admin.sentinel])
+        finally:
+            cond.acquire()
+            self._pumping = False
+        endpoints = self._endpoints
+        for target, _sender, data in envs:
+            ep = endpoints.get(target)
+            try:
+                msg = loads(data)
+            except Exception as exc:
+                if ep is not None:
+                    ep.inbox.append(PoisonMessage(None, f"reply could not be unpickled: {exc}"))
+                continue
+            if ep is not None:
+                ep.inbox.append(msg)
+            elif target == self._control:
+                key = getattr(msg, "req_id", None)
+                self._replies[key if key is not None else type(msg)] = msg
+        cond.notify_all()
+
+    def _wait_reply_kind(self, kinds: tuple[type, ...], limit: float) -> Any:
+        deadline = time.monotonic() + limit
+        with self._cond:
+            while True:
+                for kind in kinds:
+                    if kind in self._replies:
+                        return self._replies.pop(kind)
+                left = deadline - time.monotonic()
+                if left <= 0 or self._admin_gone():
+                    return None
+                self._pump(min(left, 0.5))
+
+    def _request(self, msg: Any, limit: float, what: str) -> Any:
+        self._check()
+        with self._cond:
+            self._send_admin(msg)
+            deadline = time.monotonic() + limit
+            while True:
+                if msg.req_id in self._replies:
+                    return self._replies.pop(msg.req_id)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ActorSystemRequestTimeout(f"{what}: no answer from the admin within {limit:g} s")
+                if self._admin_gone():
+                    self._check()
+                self._pump(min(left, 0.5))
+
+    def _send_admin(self, msg: Any) -> None:
+        admin = self.transport.admin_address
+        self.transport.send(admin, (admin, self._control, dumps(msg)))
+
+    def _req_id(self) -> int:
+        return next(self._ids)
+
+    # -- SystemBase protocol -----------------------------------------------------
+    def open_endpoint(self) -> ClientEndpoint:
+        self._check()
+        ep = ClientEndpoint(self, f"{self.transport.client_prefix}{next(self._ids)}")
+        self._endpoints[ep.address.addressDetails] = ep
+        return ep
+
+    def tell(self, endpoint: ClientEndpoint, target: ActorAddress, msg: Any) -> None:
+        if self._admin.exitcode is not None:
+            self._check()
+        try:
+            data = dumps(msg)
+        except UnpicklableMessage as exc:
+            endpoint.inbox.append(PoisonMessage(msg, f"message cannot be pickled: {exc}"))
+            return
+        details = target.addressDetails
+        self.transport.send(details, (details, endpoint.address.addressDetails, data))
+
+    def receive(self, endpoint: ClientEndpoint, timeout: float | None) -> Any:
+        inbox = endpoint.inbox
+        if inbox:
+            return inbox.popleft()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while not inbox:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return NOTHING
+                if self._admin_gone():
+                    self._check()
+                self._pump(1.0 if left is None else min(left, 1.0))
+            return inbox.popleft()
+
+    def createActor(
+        self, endpoint: ClientEndpoint, actorClass: Any, requirements: Any,
+        globalName: str | None, sourceHash: str | None,
+    ) -> ActorAddress:
+        if isinstance(actorClass, str):
+            spec = actorClass
+            if not all(p.isidentifier() for p in spec.split(".")) or "." not in spec:
+                raise InvalidActorSpecification(
+                    spec, "a string actor class must be fully qualified: 'package.module.ClassName'"
+                )
+        else:
+            cls = resolve_actor_class(actorClass)
+            if cls.__module__ == "__main__":
+                raise InvalidActorSpecification(
+                    actorClass,
+                    f"{cls.__qualname__} is defined in __main__, which another process cannot "
+                    f"import; {self.baseName} needs actor classes in importable modules",
+                )
+            spec = class_spec(cls)
+        req = protocol.CreateActor(
+            self._req_id(), None, None, spec, requirements, globalName, sourceHash, self._control
+        )
+        reply = self._request(req, limits.CREATE_LIMIT, f"createActor({spec})")
+        kind = reply.error_kind
+        if kind is None:
+            return ActorAddress(reply.actor)
+        if kind == "spec":
+            raise InvalidActorSpecification(actorClass, reply.error)
+        if kind == "import":
+            raise ImportError(f"cannot import actor class {spec}: {reply.error}")
+        if kind == "capability":
+            raise NoCompatibleSystemForActor(actorClass, reply.error)
+        if kind == "source":
+            raise InvalidActorSourceHash(sourceHash)
+        raise ActorSystemFailure(f"{spec} could not be created: {reply.error.strip()}")
+
+    def updateCapability(self, endpoint: ClientEndpoint, name: str, value: Any) -> None:
+        reply = self._request(
+            protocol.UpdateCapability(self._req_id(), name, value, self._control),
+            limits.CAPABILITY_LIMIT, "updateCapability",
+        )
+        if reply.error:
+            raise ActorSystemFailure(reply.error)
+
+    def loadActorSource(self, endpoint: ClientEndpoint, data: bytes, info: str | None) -> str:
+        req = protocol.SourceRequest(self._req_id(), "load", None, data, info, self._control, self._control)
+        return self._request(req, limits.SOURCE_LIMIT, "loadActorSource").value
+
+    def unloadActorSource(self, endpoint: ClientEndpoint, sourceHash: str) -> None:
+        req = protocol.SourceRequest(self._req_id(), "unload", sourceHash, None, None, self._control, self._control)
+        self._request(req, limits.SOURCE_LIMIT, "unloadActorSource")
+
+    def shutdown(self) -> None:
+        with self._shutdown_lock:
+            if self.is_shutdown:
+                return
+            try:
+                if not self._admin_gone():
+                    limit = 30.0
+                    try:
+                        self._request(protocol.Shutdown(self._req_id(), self._control), limit, "shutdown")
+                    except ActorSystemFailure:
+                        pass
+                self._admin.join(10.0)
+            finally:
+                self._kill_all()
+                self.is_shutdown = True
+                self.transport.close()
+
+    def _kill_all(self) -> None:
+        """Make sure nothing of this system outlives it: the admin's group holds every actor."""
+        if self._admin.exitcode is None:
+            self._admin.kill()
+            self._admin.join(5.0)
+        if self._admin.exitcode != 0:  # actors left by a crashed admin share its group
+            procs.kill_group(self._admin_pid)
+
+
+_live: weakref.WeakSet[MultiprocSystem] = weakref.WeakSet()
+
+
+@atexit.register
+def _shutdown_forgotten() -> None:
+    """A program that never called shutdown() must still exit (and leave nothing)."""
+    for system in list(_live):
+        try:
+            system.shutdown()
+        except Exception:
+            pass
+

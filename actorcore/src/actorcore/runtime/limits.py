@@ -1,0 +1,76 @@
+"""Back-pressure limits and request time limits (API.md §5.9, §3)."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+import attrs
+
+from .. import plugins
+
+CREATE_LIMIT = 50.0
+CAPABILITY_LIMIT = 5.0
+SOURCE_LIMIT = 61.0
+STARTUP_LIMIT = 10.0
+TELL_LIMIT = 60.0
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+        if value <= 0:
+            raise ValueError
+        return value
+    except ValueError:
+        plugins.internal_log(logging.WARNING, f"invalid {name}={raw!r}; using {default}")
+        return default
+
+
+def _env_minutes_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        minutes, _, seconds = raw.partition(":")
+        return int(minutes) * 60 + (int(seconds) if seconds else 0)
+    except ValueError:
+        plugins.internal_log(logging.WARNING, f"invalid {name}={raw!r} (want MM:SS); using default")
+        return default
+
+
+@attrs.frozen
+class BackPressure:
+    """When ``send`` blocks, unblocks and drops (Thespian's numbers, kept)."""
+
+    in_flight: int = 20
+    block_at: int = 950
+    unblock_below: int = 780
+    drop_at: int = 1050
+    transmit_timeout: float = 300.0
+
+    @classmethod
+    def from_env(cls) -> BackPressure:
+        block = _env_int("THESPIAN_MAX_QUEUED_TRANSMITS", 950)
+        return cls(
+            in_flight=_env_int("THESPIAN_MAX_PENDING_TRANSMITS", 20),
+            block_at=block,
+            unblock_below=_env_int("THESPIAN_QUEUED_TRANSMIT_UNBLOCK_THRESHOLD", min(780, block)),
+            drop_at=_env_int("THESPIAN_DROP_TRANSMITS_LEVEL", block + 100),
+            transmit_timeout=_env_minutes_seconds("THESPIAN_TRANSMIT_TIMEOUT_PERIOD", 300.0),
+        )
+
+    def wait_below(self, transport: Any) -> bool:
+        """Block (transmitting only) until the backlog drains; False: give up and drop."""
+        if transport.backlog() >= self.drop_at:
+            return False
+        deadline = time.monotonic() + self.transmit_timeout
+        while transport.backlog() >= self.unblock_below:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.001)
+        return True

@@ -1,0 +1,440 @@
+"""ActorManager: the loop of one actor process (receive, dispatch, flush, wakeups).
+
+It talks to its admin and to other actors only through its transport.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import signal
+import time
+import traceback
+from collections import deque
+from typing import IO, Any
+
+from .. import plugins
+from ..actor import Actor
+from ..addresses import ActorAddress
+from ..capabilities import WATCH_SUPPORTED
+from ..creation import class_spec, instantiate, resolve_actor_class
+from ..errors import InvalidActorAddress, InvalidActorSpecification
+from ..messages import (
+    ActorExitRequest,
+    ChildActorExited,
+    PoisonMessage,
+    Thespian_ActorStatus,
+    Thespian_StatusReq,
+    ThespianWatch,
+    WatchMessage,
+)
+from ..sources import read_source
+from ..timeouts import to_seconds
+from . import limits, logfwd, procs, protocol
+from .timers import Timers
+from .wire import UnpicklableMessage, dumps, loads
+
+LIVE, EXITING, DONE = 0, 1, 2
+_PARENT_CHECK = 1.0
+
+
+class ActorManager:
+    """Runs one Actor; also the ``_ctx`` its Actor calls into."""
+
+    def __init__(self, transport: Any, boot: dict[str, Any]) -> None:
+        self.transport = transport
+        self.me = boot["id"]
+        self.address = ActorAddress(self.me)
+        self.admin = boot["admin"]
+        self.parent = boot["parent"]
+        self.globalName = boot.get("globalName")
+        self.sourceHash = boot.get("sourceHash")
+        self.capabilities = boot["capabilities"]
+        self.admin_pid = boot["admin_pid"]
+        self.watch_ok = bool(self.capabilities.get(WATCH_SUPPORTED))
+        self.cls: type = Actor
+        self.actor: Any = None
+        self.state = LIVE
+        self.children: list[Any] = []
+        self.waiting: set[Any] = set()
+        self.local: deque[tuple[Any, Any]] = deque()  # (msg, sender) delivered before the wire
+        self.stash: deque[Any] = deque()  # envelopes read while waiting for a reply
+        self.timers = Timers()
+        self.watch: list[int] = []
+        self.received = self.sent = self.failed = 0
+        self._child_seq = itertools.count(1)
+        self._req_seq = itertools.count(1)
+        self._terminate = False
+        self._limits = limits.BackPressure.from_env()
+        self._log = logging.getLogger("actorcore.actor")
+
+    # -- start ---------------------------------------------------------------
+    def start(self, boot: dict[str, Any]) -> bool:
+        """Construct the actor; report to the admin. False if it failed."""
+        try:
+            cls = self._load_class(boot["spec"], boot.get("sourceZip"))
+        except ImportError:
+            self._admin(protocol.ActorInitFailed(self.me, "import", traceback.format_exc()))
+            return False
+        except Exception:
+            self._admin(protocol.ActorInitFailed(self.me, "spec", traceback.format_exc()))
+            return False
+        self.cls = cls
+        try:
+            actor = instantiate(cls, self.capabilities, boot.get("requirements"))
+        except Exception:
+            text = traceback.format_exc()
+            logging.getLogger(cls.__name__).error("%s failed in __init__\n%s", class_spec(cls), text)
+            self._admin(protocol.ActorInitFailed(self.me, "init", text))
+            return False
+        actor._ctx = self
+        self.actor = actor
+        self._receive = actor.receiveMessage
+        self._admin(protocol.ActorStarted(self.me, os.getpid()))
+        return True
+
+    def _load_class(self, spec: str, sourceZip: bytes | None) -> type:
+        if sourceZip is not None:
+            unpacked = plugins.hook().actorcore_unpack_source(
+                sourceHash=self.sourceHash, sourceZip=sourceZip, sourceInfo=None
+            )
+            if unpacked is None:
+                raise InvalidActorSpecification(spec, "no source plugin installed to unpack it")
+            return resolve_actor_class(unpacked.load_class(spec))
+        return resolve_actor_class(spec)
+
+    # -- loop ----------------------------------------------------------------
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_term)
+        if hasattr(signal, "SIGUSR1"):
+            signal.signal(signal.SIGUSR1, self._on_usr1)
+        next_check = time.monotonic() + _PARENT_CHECK
+        receive = self.transport.receive
+        while self.state != DONE:
+            if self.local:
+                msg, sender = self.local.popleft()
+                self._dispatch(msg, sender)
+                continue
+            if self.stash:
+                self._handle(self.stash.popleft())
+                continue
+            if self._terminate:
+                self._terminate = False
+                self._exit_request(ActorExitRequest(), self.address)
+                continue
+            timeout = self.timers.next_timeout(_PARENT_CHECK)
+            envs, ready = receive(timeout, self.watch)
+            for i, env in enumerate(envs):
+                self._handle(env)
+                if self.state == DONE:
+                    self._return_unread(envs[i + 1 :])
+                    break
+            if ready and self.state == LIVE:
+                fds = [fd for fd in ready if isinstance(fd, int)]
+                if fds:
+                    self._dispatch(WatchMessage(fds), self.address)
+            for wake in self.timers.due():
+                if self.state == LIVE:
+                    self._dispatch(wake, self.address)
+            now = time.monotonic()
+            if now >= next_check:
+                next_check = now + _PARENT_CHECK
+                if os.getppid() != self.admin_pid:  # the admin is gone: so are we
+                    self._log.warning("admin process is gone; %s exits", self.address)
+                    return
+        self._return_unread(list(self.stash))
+
+    def _return_unread(self, envs: list[Any]) -> None:
+        for target, _sender, data in envs:
+            self._admin(protocol.DeadLetter(target, data))
+
+    def _on_term(self, signum: int, frame: Any) -> None:
+        self._terminate = True
+
+    def _on_usr1(self, signum: int, frame: Any) -> None:
+        plugins.internal_log(logging.WARNING, f"status: {self._status()!r}")
+
+    def _handle(self, env: Any) -> None:
+        _target, sender, data = env
+        try:
+            msg = loads(data)
+        except Exception as exc:
+            self._log.error("%s could not unpickle a message from %s: %s", self.address, sender, exc)
+            return
+        if isinstance(msg, protocol.RuntimeMessage):
+            self._log.debug("stray runtime message %r", msg)
+            return
+        self._dispatch(msg, ActorAddress(sender))
+
+    def _dispatch(self, msg: Any, sender: ActorAddress) -> None:
+        cls = msg.__class__
+        if cls is ActorExitRequest or isinstance(msg, ActorExitRequest):
+            self._exit_request(msg, sender)
+            return
+        if cls is Thespian_StatusReq:
+            self.send(sender, self._status())
+            return
+        if isinstance(msg, ChildActorExited):
+            child = msg.childAddress.addressDetails if isinstance(msg.childAddress, ActorAddress) else None
+            if child in self.children:
+                self.children.remove(child)
+            if self.state == EXITING:
+                self._call_once(msg, sender)
+                self.waiting.discard(child)
+                if not self.waiting:
+                    self._finish()
+                return
+        elif self.state != LIVE:
+            self._log.debug("%s discarded %r while exiting", self.address, msg)
+            return
+        self.received += 1
+        try:
+            result = self._receive(msg, sender)
+        except Exception:
+            self._retry(msg, sender)
+            return
+        if result is not None:
+            self._returned(result)
+
+    def _retry(self, msg: Any, sender: ActorAddress) -> None:
+        self.failed += 1
+        log = self.logger(self.cls.__name__)
+        log.warning("%s failed on %r; retrying once", self.cls.__name__, msg, exc_info=True)
+        try:
+            result = self._receive(msg, sender)
+        except Exception:
+            details = traceback.format_exc()
+            log.error("%s failed twice on %r", self.cls.__name__, msg, exc_info=True)
+            plugins.internal_log(logging.ERROR, f"{self.address} failed twice: {details}")
+            if not isinstance(msg, PoisonMessage):
+                self._poison(sender, msg, details)
+            return
+        if result is not None:
+            self._returned(result)
+
+    def _poison(self, target: ActorAddress, msg: Any, details: str) -> None:
+        if target == self.address:
+            self.local.append((PoisonMessage(msg, details), self.address))
+            return
+        try:
+            self.send(target, PoisonMessage(msg, details))
+        except Exception:
+            self.send(target, PoisonMessage(repr(msg), details))
+
+    def _call_once(self, msg: Any, sender: ActorAddress) -> None:
+        try:
+            self._receive(msg, sender)
+        except Exception:
+            self.logger(self.cls.__name__).error("%s failed on %r", self.cls.__name__, msg, exc_info=True)
+
+    def _returned(self, result: Any) -> None:
+        if isinstance(result, ThespianWatch):
+            if self.watch_ok:
+                self.watch = [fd for fd in result.filenos if isinstance(fd, int) and fd >= 0]
+                return
+            self.logger(self.cls.__name__).error(
+                "ThespianWatch ignored: this base does not support watches"
+            )
+        self.watch = []
+
+    # -- exit ----------------------------------------------------------------
+    def _exit_request(self, msg: ActorExitRequest, sender: ActorAddress) -> None:
+        if self.state != LIVE:
+            return
+        self.state = EXITING
+        self.received += 1
+        self._call_once(msg, sender)
+        if msg.isRecursive and self.children:
+            self.waiting = set(self.children)
+            for child in list(self.children):
+                self.send(ActorAddress(child), ActorExitRequest())
+        else:
+            self._finish()
+
+    def _finish(self) -> None:
+        self._admin(protocol.ActorExiting(self.me, orphan_children=bool(self.children)))
+        self.state = DONE
+
+    # -- the calls an Actor makes --------------------------------------------
+    def _admin(self, msg: Any) -> None:
+        self.transport.send(self.admin, (self.admin, self.me, dumps(msg)))
+
+    def send(self, targetAddr: ActorAddress, msg: Any) -> None:
+        if targetAddr.__class__ is not ActorAddress and not isinstance(targetAddr, ActorAddress):
+            raise InvalidActorAddress(targetAddr, "send needs an ActorAddress as target")
+        try:
+            data = dumps(msg)
+        except UnpicklableMessage as exc:
+            self._log.error("%s cannot send %r: %s", self.address, msg, exc)
+            self.local.append((PoisonMessage(msg, f"message cannot be pickled: {exc}"), self.address))
+            return
+        target = targetAddr.addressDetails
+        transport = self.transport
+        if transport.backlog() >= self._limits.block_at:
+            if not self._limits.wait_below(transport):
+                self._log.error("%s: transmit to %s dropped: outbound queue full", self.address, targetAddr)
+                return
+        self.sent += 1
+        transport.send(target, (target, self.me, data))
+
+    def createActor(
+        self, actorClass: Any, requirements: Any, globalName: str | None, sourceHash: str | None
+    ) -> ActorAddress:
+        if self.state != LIVE:
+            return ActorAddress(f"{self.me}.x{next(self._child_seq)}")  # never starts
+        try:
+            spec = self._spec(actorClass)
+        except (InvalidActorSpecification, ImportError) as exc:
+            self.logger(self.cls.__name__).error("createActor(%r) failed: %s", actorClass, exc)
+            return self._failed_child()
+        if globalName is not None:
+            return self._create_named(spec, requirements, globalName, sourceHash)
+        child = f"{self.me}.{next(self._child_seq)}"
+        self.children.append(child)
+        self._admin(
+            protocol.CreateActor(
+                0, child, self.me, spec, requirements, None, sourceHash or self.sourceHash, None
+            )
+        )
+        return ActorAddress(child)
+
+    def _spec(self, actorClass: Any) -> str:
+        if isinstance(actorClass, str):
+            return actorClass
+        cls = resolve_actor_class(actorClass)
+        if cls.__module__ == "__main__":
+            raise InvalidActorSpecification(
+                actorClass, "a class defined in __main__ cannot be started in another process; "
+                "move it to an importable module"
+            )
+        return class_spec(cls)
+
+    def _failed_child(self) -> ActorAddress:
+        addr = ActorAddress(f"{self.me}.x{next(self._child_seq)}")
+        self.local.append((ChildActorExited(addr), ActorAddress(self.admin)))
+        return addr
+
+    def _create_named(
+        self, spec: str, requirements: Any, globalName: str, sourceHash: str | None
+    ) -> ActorAddress:
+        """Named creates ask the admin and wait: the name may already be taken."""
+        if not isinstance(globalName, str):
+            raise TypeError(f"globalName must be a string, not {type(globalName).__name__}")
+        req = next(self._req_seq)
+        child = f"{self.me}.{next(self._child_seq)}"
+        self._admin(
+            protocol.CreateActor(
+                req, child, self.me, spec, requirements, globalName,
+                sourceHash or self.sourceHash, self.me,
+            )
+        )
+        reply = self._await_reply(req, limits.CREATE_LIMIT)
+        if reply is None or reply.error_kind is not None:
+            self.logger(self.cls.__name__).error(
+                "createActor(%s, globalName=%r) failed: %s", spec, globalName,
+                "no answer from the admin" if reply is None else reply.error,
+            )
+            return self._failed_child()
+        return ActorAddress(reply.actor)
+
+    def _await_reply(self, req: int, limit: float) -> Any:
+        deadline = time.monotonic() + limit
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            envs, _ = self.transport.receive(min(left, _PARENT_CHECK))
+            for i, env in enumerate(envs):
+                try:
+                    msg = loads(env[2])
+                except Exception:
+                    msg = None
+                if isinstance(msg, (protocol.Created, protocol.Reply)) and msg.req_id == req:
+                    self.stash.extend(envs[i + 1 :])
+                    return msg
+                self.stash.append(env)
+            if os.getppid() != self.admin_pid:
+                return None
+
+    def wakeupAfter(self, timePeriod: Any, payload: Any = None) -> None:
+        seconds = to_seconds(timePeriod, "wakeupAfter timePeriod", allow_none=False)
+        self.timers.add(seconds or 0.0, timePeriod, payload)
+
+    def handleDeadLetters(self, start: bool) -> None:
+        self._admin(protocol.SetDeadLetterHandler(self.me, start))
+
+    def notifyOnSystemRegistrationChanges(self, start: bool) -> None:
+        """No conventions on this base: nothing to report."""
+
+    def registerSourceAuthority(self) -> None:
+        self._admin(protocol.SourceRequest(0, "authority", None, None, None, self.me, None))
+
+    def loadActorSource(self, fname: str | IO[bytes]) -> str:
+        from ..sources import source_hash
+
+        data, info = read_source(fname)
+        self._admin(protocol.SourceRequest(0, "load", None, data, info, self.me, None))
+        return source_hash(data)
+
+    def unloadActorSource(self, sourceHash: str) -> None:
+        self._admin(protocol.SourceRequest(0, "unload", sourceHash, None, None, self.me, None))
+
+    def notifyOnSourceAvailability(self, enable: bool) -> None:
+        op = "watch" if enable else "unwatch"
+        self._admin(protocol.SourceRequest(0, op, None, None, None, self.me, None))
+
+    def updateCapability(self, name: str, value: Any = None) -> None:
+        self._admin(protocol.UpdateCapability(0, name, value, None))
+
+    def preRegisterRemoteSystem(self, remoteAddress: Any, remoteCapabilities: Any) -> None:
+        self._log.info("preRegisterRemoteSystem(%r) ignored: no conventions on this base", remoteAddress)
+
+    def deRegisterRemoteSystem(self, remoteAddress: Any) -> None:
+        self._log.info("deRegisterRemoteSystem(%r) ignored: no conventions on this base", remoteAddress)
+
+    def actorSystemShutdown(self) -> None:
+        self._admin(protocol.SystemShutdownRequest(self.me))
+
+    def logger(self, name: str | None = None) -> logging.LoggerAdapter:
+        return logging.LoggerAdapter(logging.getLogger(name), {"actorAddress": str(self.address)})
+
+    def _status(self) -> Thespian_ActorStatus:
+        return Thespian_ActorStatus(
+            actorAddress=self.address,
+            actorClass=class_spec(self.cls),
+            adminAddress=ActorAddress(self.admin),
+            parentAddress=ActorAddress(self.parent or self.admin),
+            sourceHash=self.sourceHash,
+            childActors=[ActorAddress(c) for c in self.children],
+            pendingMessages=len(self.local) + len(self.stash),
+            receivedMessages=self.received,
+            pendingWakeups=len(self.timers),
+            governer=None,
+            miscKeyVals={
+                "sent": self.sent, "failed": self.failed, "globalName": self.globalName,
+                "pid": os.getpid(), "backlog": self.transport.backlog(),
+            },
+            exiting=self.state != LIVE,
+        )
+
+
+def actor_main(link: Any, boot: dict[str, Any]) -> None:
+    """Entry point of an actor process."""
+    procs.die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the user's process
+    transport = link.open()
+    manager = ActorManager(transport, boot)
+    admin = boot["admin"]
+    me = boot["id"]
+
+    def forward(record: dict[str, Any]) -> None:
+        transport.send(admin, (admin, me, dumps(protocol.LogRecordMsg(record))))
+
+    logfwd.install(forward, boot.get("log_threshold", 0), str(manager.address))
+    try:
+        if manager.start(boot):
+            manager.run()
+    except BaseException:  # report, then let the admin see the process end
+        plugins.internal_log(logging.ERROR, f"actor {me} crashed: {traceback.format_exc()}")
+    finally:
+        transport.close()

@@ -1,0 +1,126 @@
+"""Messages the runtime's processes exchange among themselves (never seen by actors).
+
+Addresses here are transport address details (plain, picklable values).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+
+class RuntimeMessage:
+    """Base of the runtime's own messages; actors and ask() never see them."""
+
+    __slots__ = ()
+
+
+@attrs.define
+class CreateActor(RuntimeMessage):
+    req_id: int
+    new_id: Any  # None: the admin names it (top-level creates)
+    parent: Any  # the creating actor's details, or None for the system
+    spec: str  # "module.QualName"
+    requirements: Any
+    globalName: str | None
+    sourceHash: str | None
+    reply_to: Any  # where Created goes (None: nobody waits)
+
+
+@attrs.define
+class Created(RuntimeMessage):
+    req_id: int
+    actor: Any  # the actor's details (also when a globalName hit)
+    error_kind: str | None = None  # "spec", "import", "capability", "source", "init", "shutdown"
+    error: str = ""
+
+
+@attrs.define
+class ActorStarted(RuntimeMessage):
+    actor: Any
+    pid: int
+
+
+@attrs.define
+class ActorInitFailed(RuntimeMessage):
+    actor: Any
+    kind: str
+    error: str
+
+
+@attrs.define
+class ActorExiting(RuntimeMessage):
+    actor: Any
+    orphan_children: bool
+
+
+@attrs.define
+class SetDeadLetterHandler(RuntimeMessage):
+    actor: Any
+    start: bool
+
+
+@attrs.define
+class UpdateCapability(RuntimeMessage):
+    req_id: int
+    name: str
+    value: Any
+    reply_to: Any
+
+
+@attrs.define
+class Reply(RuntimeMessage):
+    """A generic answer to a request: ``error`` empty means done."""
+
+    req_id: int
+    error: str = ""
+    value: Any = None
+
+
+@attrs.define
+class Shutdown(RuntimeMessage):
+    req_id: int
+    reply_to: Any
+
+
+@attrs.define
+class AdminReady(RuntimeMessage):
+    capabilities: dict[str, Any]
+    pid: int
+
+
+@attrs.define
+class AdminFailed(RuntimeMessage):
+    error: str
+    kind: str = "startup"
+
+
+@attrs.define
+class LogRecordMsg(RuntimeMessage):
+    record: dict[str, Any]
+
+
+@attrs.define
+class SourceRequest(RuntimeMessage):
+    """Load (data set) or unload (data None) a source, or register an authority/watcher."""
+
+    req_id: int
+    op: str  # "load", "unload", "authority", "watch", "unwatch"
+    sourceHash: str | None
+    data: bytes | None
+    info: str | None
+    sender: Any
+    reply_to: Any
+
+
+@attrs.define
+class SystemShutdownRequest(RuntimeMessage):
+    sender: Any
+
+
+@attrs.define
+class DeadLetter(RuntimeMessage):
+    """A transport found a target dead at the sending side: the admin dead-letters it."""
+
+    target: Any
+    data: bytes

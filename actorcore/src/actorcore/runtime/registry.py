@@ -1,0 +1,70 @@
+"""The admin's registry of actors: who exists, who is whose parent, what is pending."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import attrs
+
+PENDING, LIVE, EXITING, DEAD = "pending", "live", "exiting", "dead"
+_KEEP_DEAD = 10000  # recently dead actors, to answer late messages precisely
+
+
+@attrs.define(eq=False)
+class Entry:
+    """One actor as the admin knows it."""
+
+    id: Any
+    parent: Any  # the parent actor's details, or None: the system
+    spec: str
+    cls: Any
+    requirements: Any
+    globalName: str | None
+    sourceHash: str | None
+    state: str = PENDING
+    process: Any = None
+    pid: int | None = None
+    held: list[Any] = attrs.Factory(list)
+    waiter: tuple[int, Any] | None = None
+    children: list[Any] = attrs.Factory(list)
+    clean_exit: bool = False
+    notified: bool = False
+    failed_create: bool = False
+
+
+class ActorRegistry:
+    """Entries by id, global names, and a memory of the recently dead."""
+
+    def __init__(self) -> None:
+        self.entries: dict[Any, Entry] = {}
+        self.names: dict[str, Entry] = {}
+        self.dead: OrderedDict[Any, Entry] = OrderedDict()
+
+    def add(self, entry: Entry) -> None:
+        self.entries[entry.id] = entry
+        if entry.globalName is not None:
+            self.names[entry.globalName] = entry
+        if entry.parent is not None:
+            parent = self.entries.get(entry.parent)
+            if parent is not None:
+                parent.children.append(entry.id)
+
+    def named(self, name: str) -> Entry | None:
+        entry = self.names.get(name)
+        return entry if entry is not None and entry.state in (PENDING, LIVE) else None
+
+    def bury(self, entry: Entry) -> None:
+        entry.state = DEAD
+        self.entries.pop(entry.id, None)
+        if entry.globalName is not None and self.names.get(entry.globalName) is entry:
+            del self.names[entry.globalName]
+        parent = self.entries.get(entry.parent) if entry.parent is not None else None
+        if parent is not None and entry.id in parent.children:
+            parent.children.remove(entry.id)
+        entry.held.clear()
+        self.dead[entry.id] = entry
+        while len(self.dead) > _KEEP_DEAD:
+            self.dead.popitem(last=False)
+
+    def live(self) -> list[Entry]:
+        return [e for e in self.entries.values() if e.state in (PENDING, LIVE)]
