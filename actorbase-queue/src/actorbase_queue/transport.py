@@ -1,6 +1,6 @@
-"""Queue transport: every process has one inbound multiprocessing.Queue; the admin
-holds them all and forwards (a star), since queues can only be handed to a
-process when it starts.
+"""Queue transport: each process talks only to the admin, over a pair of one-way
+multiprocessing pipes (:mod:`.channel`); the admin forwards (a star), since
+pipes can only be handed to a process when it starts.
 
 Address details are plain strings, unique per system: ``q<token>a`` the
 admin, ``q<token>c<n>`` endpoints of the creating process, ``q<token>a/<n>``
@@ -9,118 +9,155 @@ actors (children append ``.<n>`` to their parent's).
 from __future__ import annotations
 
 import os
-import queue as stdqueue
-from multiprocessing.connection import wait
+import resource
 from typing import Any, Sequence
 
+from actorcore.runtime.poller import Poller
+
+from .channel import Channel
 
 #: In a process forked from the admin: the admin's transport, whose other
-#: queues the child must close (else every actor holds every pipe open).
+#: pipes the child must close (else every actor holds every pipe open).
 _forked_admin: AdminQueueTransport | None = None
 
 
-def _drain(q: Any, timeout: float | None, waitables: Sequence[Any]) -> tuple[list[Any], list[Any]]:
-    reader = q._reader  # the queue's receiving Connection: waitable alongside sentinels
-    ready = wait([reader, *waitables], timeout) if waitables else wait([reader], timeout)
-    envs: list[Any] = []
-    others = [w for w in ready if w is not reader]
-    if reader in ready:
-        get = q.get_nowait
-        while True:
-            try:
-                envs.append(get())
-            except stdqueue.Empty:
-                break
+def _receive_one(
+    inbound: Channel, poller: Poller, timeout: float | None, waitables: Sequence[Any]
+) -> tuple[list[Any], list[Any]]:
+    envs = inbound.read_ready()
+    poller.set_extra(waitables)
+    if envs:
+        return envs, (poller.wait(0) if waitables else [])
+    ready = poller.wait(timeout)
+    if not ready:
+        return [], []
+    rfd = inbound.rfd
+    others = [fd for fd in ready if fd != rfd]
+    if len(others) < len(ready):
+        envs = inbound.read_ready()
     return envs, others
 
 
-def _backlog(q: Any) -> int:
-    buffer = getattr(q, "_buffer", None)  # envelopes the feeder thread has not written yet
-    return len(buffer) if buffer is not None else 0
-
-
 class ClientQueueTransport:
-    """The creating process's side: sends everything to the admin's queue."""
+    """The creating process's side."""
 
     def __init__(self, ctx: Any) -> None:
         token = os.urandom(4).hex()
         self.admin_address = f"q{token}a"
         self.client_prefix = f"q{token}c"
         self.address = self.client_prefix
-        self.ctx = ctx
-        self.inbox = ctx.Queue()
-        self.admin_inbox = ctx.Queue()
+        self.method = ctx.get_start_method()
+        self.to_admin = Channel()
+        self.from_admin = Channel()
+        self._opened = False
 
     def admin_link(self) -> AdminLink:
-        return AdminLink(
-            self.ctx.get_start_method(), self.admin_inbox, self.inbox,
-            self.admin_address, self.client_prefix,
-        )
+        return AdminLink(self.method, self.to_admin, self.from_admin, self.admin_address, self.client_prefix)
+
+    def _open(self) -> None:
+        # called once the admin process exists: keep only our ends
+        self.to_admin.writing()
+        self.from_admin.reading()
+        self.poller = Poller()
+        self.poller.add(self.from_admin.rfd)
+        self._opened = True
 
     def send(self, target: Any, envelope: Any) -> None:
-        self.admin_inbox.put(envelope)
+        if not self._opened:
+            self._open()
+        self.to_admin.put(envelope)
 
     def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
-        return _drain(self.inbox, timeout, waitables)
+        if not self._opened:
+            self._open()
+        return _receive_one(self.from_admin, self.poller, timeout, waitables)
 
     def backlog(self) -> int:
-        return _backlog(self.admin_inbox)
+        return self.to_admin.backlog()
 
     def close(self) -> None:
-        for q in (self.inbox, self.admin_inbox):
-            q.cancel_join_thread()  # the admin is gone: nothing will read what is left
-            q.close()
+        self.to_admin.close()
+        self.from_admin.close()
 
 
 class AdminLink:
-    def __init__(self, method: str, inbox: Any, client: Any, me: str, client_prefix: str) -> None:
+    def __init__(self, method: str, inbound: Channel, outbound: Channel, me: str, client_prefix: str) -> None:
         self.method = method
-        self.inbox = inbox
-        self.client = client
+        self.inbound = inbound
+        self.outbound = outbound
         self.me = me
         self.client_prefix = client_prefix
 
     def open(self) -> AdminQueueTransport:
-        import multiprocessing
-
         return AdminQueueTransport(
-            multiprocessing.get_context(self.method), self.inbox, self.client,
-            self.me, self.client_prefix,
+            self.method, self.inbound.reading(), self.outbound.writing(), self.me, self.client_prefix
         )
 
 
-class AdminQueueTransport:
-    """The admin's side: its own inbox, and a queue per actor and for the client."""
+def _raise_fd_limit() -> None:
+    """Two pipes per actor: let the admin use every descriptor it is allowed."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
+    except (ValueError, OSError):
+        pass
 
-    def __init__(self, ctx: Any, inbox: Any, client: Any, me: str, client_prefix: str) -> None:
+
+class AdminQueueTransport:
+    """The admin's side: a channel pair per actor and one for the client."""
+
+    def __init__(self, method: str, inbound: Channel, client: Channel, me: str, client_prefix: str) -> None:
         global _forked_admin
         self.address = me
         self.client_prefix = client_prefix
-        self.ctx = ctx
-        self.inbox = inbox
-        self.client = client
-        self.routes: dict[Any, Any] = {}
+        self.method = method
+        self.client_in = inbound
+        self.client_out = client
+        self.to_child: dict[Any, Channel] = {}
+        self.from_child: dict[Any, Channel] = {}
+        self._by_fd: dict[int, Channel] = {inbound.rfd: inbound}
+        self.poller = Poller()
+        self.poller.add(inbound.rfd)
         _forked_admin = self
+        _raise_fd_limit()
 
     def child_link(self, child: Any) -> ActorLink:
-        q = self.ctx.Queue()
-        self.routes[child] = q
-        return ActorLink(child, q, self.inbox)
+        down, up = Channel(), Channel()
+        self.to_child[child] = down
+        self.from_child[child] = up
+        return ActorLink(child, down, up)
+
+    def child_started(self, child: Any) -> None:
+        """The process exists: the admin keeps only its own ends."""
+        down, up = self.to_child.get(child), self.from_child.get(child)
+        if down is not None:
+            # keep the read end too: what the child never read is drained from it later
+            os.set_blocking(down.rfd, False)
+        if up is not None:
+            up.reading()
+            self._by_fd[up.rfd] = up
+            self.poller.add(up.rfd)
+
+    def final_from(self, child: Any) -> list[Any]:
+        """Whatever the ended child wrote before it went."""
+        up = self.from_child.pop(child, None)
+        if up is None:
+            return []
+        self._by_fd.pop(up.rfd, None)
+        self.poller.discard(up.rfd)
+        envs = up.read_ready()
+        up.close()
+        return envs
 
     def forget_child(self, child: Any) -> list[Any]:
-        q = self.routes.pop(child, None)
-        if q is None:
-            return []
-        left: list[Any] = []
-        reader = q._reader
-        try:
-            while reader.poll(0):
-                left.append(_unframe(reader.recv_bytes()))
-        except Exception:
-            pass  # a half-written envelope from a killed process: nothing to save
-        q.cancel_join_thread()
-        q.close()
-        return left
+        down = self.to_child.pop(child, None)
+        left = self.final_from(child)  # normally already taken
+        if down is None:
+            return left
+        unread = down.read_ready() + down.take_pending()
+        down.close()
+        return left + unread
 
     def routes_to(self, target: Any) -> bool:
         return True
@@ -129,67 +166,71 @@ class AdminQueueTransport:
         return isinstance(target, str) and target.startswith(self.client_prefix)
 
     def send(self, target: Any, envelope: Any) -> None:
-        q = self.routes.get(target)
-        if q is None:
+        ch = self.to_child.get(target)
+        if ch is None:
             if not self.is_client(target):
                 return
-            q = self.client
-        q.put(envelope)
+            ch = self.client_out
+        ch.put(envelope)
 
     def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
-        return _drain(self.inbox, timeout, waitables)
+        by_fd = self._by_fd
+        self.poller.set_extra(waitables)
+        ready = self.poller.wait(timeout)
+        envs: list[Any] = []
+        others: list[Any] = []
+        for item in ready:
+            ch = by_fd.get(item)
+            if ch is not None:
+                envs.extend(ch.read_ready())
+            else:
+                others.append(item)
+        return envs, others
 
     def backlog(self) -> int:
-        return max((_backlog(q) for q in self.routes.values()), default=0)
+        return max((ch.backlog() for ch in self.to_child.values()), default=0)
 
     def close(self) -> None:
-        for q in (*self.routes.values(), self.client):
-            q.close()
-            q.join_thread()  # flush replies (the client is reading) before exiting
-
-
-def _unframe(data: bytes) -> Any:
-    from multiprocessing.reduction import ForkingPickler
-
-    return ForkingPickler.loads(data)
+        self.client_out.flush(5.0)  # the client is waiting for the last replies
+        for ch in (*self.to_child.values(), *self.from_child.values(), self.client_in, self.client_out):
+            ch.close()
 
 
 class ActorLink:
-    def __init__(self, me: Any, inbox: Any, admin: Any) -> None:
+    def __init__(self, me: Any, down: Channel, up: Channel) -> None:
         self.me = me
-        self.inbox = inbox
-        self.admin = admin
+        self.down = down
+        self.up = up
 
     def open(self) -> ActorQueueTransport:
         admin = _forked_admin
-        if admin is not None:  # forked from the admin: let go of everyone else's queues
-            for q in (*admin.routes.values(), admin.client):
-                if q is not self.inbox:
-                    q.cancel_join_thread()
-                    q._reader.close()
-                    q._writer.close()
-            admin.inbox._reader.close()
-        return ActorQueueTransport(self.me, self.inbox, self.admin)
+        if admin is not None:  # forked from the admin: let go of everyone else's pipes
+            mine = (self.down, self.up)
+            for ch in (*admin.to_child.values(), *admin.from_child.values(), admin.client_in, admin.client_out):
+                if ch not in mine:
+                    ch.close()
+        return ActorQueueTransport(self.me, self.down.reading(), self.up.writing())
 
 
 class ActorQueueTransport:
-    """An actor process's side: reads its own queue, sends everything to the admin."""
+    """An actor process's side: reads its own pipe, sends everything to the admin."""
 
-    def __init__(self, me: Any, inbox: Any, admin: Any) -> None:
+    def __init__(self, me: Any, inbound: Channel, outbound: Channel) -> None:
         self.address = me
-        self.inbox = inbox
-        self.admin = admin
+        self.inbound = inbound
+        self.outbound = outbound
+        self.poller = Poller()
+        self.poller.add(inbound.rfd)
 
     def send(self, target: Any, envelope: Any) -> None:
-        self.admin.put(envelope)
+        self.outbound.put(envelope)
 
     def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
-        return _drain(self.inbox, timeout, waitables)
+        return _receive_one(self.inbound, self.poller, timeout, waitables)
 
     def backlog(self) -> int:
-        return _backlog(self.admin)
+        return self.outbound.backlog()
 
     def close(self) -> None:
-        self.admin.close()
-        self.admin.join_thread()  # flush what the actor sent before the process ends
-        self.inbox.cancel_join_thread()
+        self.outbound.close(flush=10.0)  # what the actor sent must reach the admin
+        self.inbound.close()

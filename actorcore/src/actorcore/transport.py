@@ -50,6 +50,12 @@ class AdminTransport(Transport, Protocol):
     def child_link(self, child: Any) -> Link:
         """Resources for a new actor process whose details are ``child``."""
 
+    def child_started(self, child: Any) -> None:
+        """The child's process exists: drop the admin's copies of the child's ends."""
+
+    def final_from(self, child: Any) -> list[Envelope]:
+        """The child's process ended: what it sent that was not yet received."""
+
     def forget_child(self, child: Any) -> list[Envelope]:
         """The child's process is gone: release its resources and return the
         envelopes that were delivered to it but never read (dead letters)."""

@@ -148,8 +148,8 @@ class Admin:
             return
         if isinstance(msg, protocol.RuntimeMessage):
             return
-        gone = self.registry.dead.get(target)
-        if gone is not None and gone.failed_create and sender == gone.parent:
+        gone = self.registry.dead.get(target) or self.registry.entries.get(target)
+        if gone is not None and gone.awaiting_ack and sender == gone.parent:
             self._send_msg(sender, PoisonMessage(msg, "Child Aborted"))
             return
         if isinstance(msg, (DeadEnvelope, ChildActorExited)):
@@ -249,7 +249,7 @@ class Admin:
                 requirements=None, globalName=None, sourceHash=None, failed_create=True,
             )
             self.registry.dead[req.new_id] = gone
-            self._send_msg(req.parent, ChildActorExited(ActorAddress(req.new_id)))
+            self._notify_parent(gone)
 
     def _spawn(self, entry: Entry, zip_bytes: bytes | None) -> None:
         boot = {
@@ -279,6 +279,7 @@ class Admin:
         entry.process = proc
         entry.pid = proc.pid
         self.sentinels[proc.sentinel] = entry
+        self.transport.child_started(entry.id)
 
     def _on_started(self, msg: protocol.ActorStarted, sender: Any) -> None:
         entry = self.registry.entries.get(msg.actor)
@@ -325,6 +326,9 @@ class Admin:
         entry.notified = True
         parent = self.registry.entries.get(entry.parent) if entry.parent is not None else None
         if parent is not None and parent.state in (PENDING, LIVE, EXITING):
+            if entry.failed_create:
+                entry.awaiting_ack = True
+                self._send_msg(parent.id, protocol.ChildFailed(entry.id))
             self._send_msg(parent.id, ChildActorExited(ActorAddress(entry.id)))
 
     def _on_exiting(self, msg: protocol.ActorExiting, sender: Any) -> None:
@@ -344,6 +348,8 @@ class Admin:
         proc = entry.process
         if proc is not None:
             proc.join(1.0)
+        for env in self.transport.final_from(entry.id):
+            self._route(env)  # what it said last (ActorExiting, replies) comes first
         for env in self.transport.forget_child(entry.id):
             self._dead_letter(env)
         if entry.state == PENDING:
@@ -366,6 +372,11 @@ class Admin:
             self.dead_letter_handler = None
         self.sources.forget(ActorAddress(entry.id))
         self.registry.bury(entry)
+
+    def _on_child_failed_ack(self, msg: protocol.ChildFailedAck, sender: Any) -> None:
+        gone = self.registry.dead.get(msg.child) or self.registry.entries.get(msg.child)
+        if gone is not None:
+            gone.awaiting_ack = False
 
     def _on_dead_letter(self, msg: protocol.DeadLetter, sender: Any) -> None:
         self._dead_letter((msg.target, sender, msg.data))
@@ -489,6 +500,7 @@ class Admin:
         protocol.ActorInitFailed: _on_init_failed,
         protocol.ActorExiting: _on_exiting,
         protocol.DeadLetter: _on_dead_letter,
+        protocol.ChildFailedAck: _on_child_failed_ack,
         protocol.SetDeadLetterHandler: _on_dead_letter_handler,
         protocol.UpdateCapability: _on_capability,
         protocol.SourceRequest: _on_source,

@@ -162,7 +162,10 @@ class ActorManager:
             self._log.error("%s could not unpickle a message from %s: %s", self.address, sender, exc)
             return
         if isinstance(msg, protocol.RuntimeMessage):
-            self._log.debug("stray runtime message %r", msg)
+            if isinstance(msg, protocol.ChildFailed):
+                self._admin(protocol.ChildFailedAck(msg.child))
+            else:
+                self._log.debug("stray runtime message %r", msg)
             return
         self._dispatch(msg, ActorAddress(sender))
 

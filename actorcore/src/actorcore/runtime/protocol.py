@@ -124,3 +124,18 @@ class DeadLetter(RuntimeMessage):
 
     target: Any
     data: bytes
+
+
+@attrs.define
+class ChildFailed(RuntimeMessage):
+    """Admin to parent, just before ChildActorExited: the child never started.
+    The parent's runtime answers ChildFailedAck at once, so the admin can tell
+    messages the parent queued before it knew (returned as PoisonMessage)
+    from later ones (dead letters)."""
+
+    child: Any
+
+
+@attrs.define
+class ChildFailedAck(RuntimeMessage):
+    child: Any

@@ -30,6 +30,7 @@ class Entry:
     clean_exit: bool = False
     notified: bool = False
     failed_create: bool = False
+    awaiting_ack: bool = False
 
 
 class ActorRegistry:

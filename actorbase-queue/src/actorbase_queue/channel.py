@@ -1,0 +1,228 @@
+"""Channel: a one-way multiprocessing pipe with framing and a flusher thread.
+
+One process writes (any of its threads), one process reads. A writer never
+blocks on a slow reader: a frame goes straight into the pipe when the pipe
+has room for all of it, otherwise it waits, in order, for a per-channel
+flusher thread. The reader reads without blocking and keeps partial frames,
+so a writer killed in mid-frame cannot hang it. One writer per pipe means a
+killed process can corrupt nothing but its own channel.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import struct
+import termios
+import threading
+from collections import deque
+from typing import Any
+
+_F_GETPIPE_SZ = 1032
+_LEN = struct.Struct("!I")
+_HEAD = struct.Struct("!IHH")  # frame size, target length, sender length
+_INT = b"\0\0\0\0"
+_READ = 1 << 18
+
+
+class Channel:
+    """Both ends of one pipe; each process keeps the end it uses."""
+
+    def __init__(self) -> None:
+        self.rfd, self.wfd = os.pipe()
+        os.set_inheritable(self.rfd, True)
+        os.set_inheritable(self.wfd, True)
+        self._local_init()
+
+    def _local_init(self) -> None:
+        self._plock = threading.Lock()
+        self._pending: deque[bytes] = deque()
+        self._wake = threading.Condition(self._plock)
+        self._flusher: threading.Thread | None = None
+        self._closed = False
+        self._buf = bytearray()
+        self._eof = False
+        self._capacity: int | None = None
+        self._pid = os.getpid()
+
+    # spawn: the fds travel as duplicated handles; each process starts fresh local state
+    def __reduce__(self) -> Any:
+        from multiprocessing.reduction import DupFd
+
+        return (_rebuild, (DupFd(self.rfd) if self.rfd >= 0 else None,
+                           DupFd(self.wfd) if self.wfd >= 0 else None))
+
+    def _check_process(self) -> None:
+        if self._pid != os.getpid():  # inherited by fork: the parent's threads are not ours
+            self._local_init()
+
+    # -- writing -------------------------------------------------------------
+    def _room(self, size: int) -> bool:
+        fd = self.wfd
+        if self._capacity is None:
+            try:
+                self._capacity = fcntl.fcntl(fd, _F_GETPIPE_SZ)
+            except OSError:
+                self._capacity = 4096
+        used = _LEN.unpack(fcntl.ioctl(fd, termios.FIONREAD, _INT))[0]
+        return used + size <= self._capacity
+
+    def put(self, envelope: Any) -> None:
+        """Send ``(target, sender, data)``: two address strings and the pickled message."""
+        target, sender, data = envelope
+        t, s = target.encode(), sender.encode()
+        frame = b"".join((_HEAD.pack(len(t) + len(s) + len(data) + 4, len(t), len(s)), t, s, data))
+        self._check_process()
+        with self._plock:
+            if self._closed:
+                return
+            if not self._pending and self._room(len(frame)):
+                _write_all(self.wfd, frame)
+                return
+            self._pending.append(frame)
+            if self._flusher is None:
+                self._flusher = threading.Thread(target=self._flush, name="actorcore-channel", daemon=True)
+                self._flusher.start()
+            else:
+                self._wake.notify_all()
+
+    def _flush(self) -> None:
+        while True:
+            with self._plock:
+                while not self._pending:
+                    if self._closed:
+                        return
+                    self._wake.wait()
+                frame = self._pending[0]  # stays queued until written, so put() keeps order
+            try:
+                _write_all(self.wfd, frame)
+            except OSError:  # the reader is gone
+                with self._plock:
+                    self._pending.clear()
+                    self._wake.notify_all()
+                return
+            with self._plock:
+                self._pending.popleft()
+                if not self._pending:
+                    self._wake.notify_all()
+
+    def backlog(self) -> int:
+        return len(self._pending)
+
+    def flush(self, timeout: float) -> bool:
+        self._check_process()
+        with self._plock:
+            return self._wake.wait_for(lambda: not self._pending, timeout)
+
+    def take_pending(self) -> list[Any]:
+        """Frames never written (the reader died): as envelopes, for dead letters."""
+        with self._plock:
+            frames = list(self._pending)
+            self._pending.clear()
+            self._closed = True
+            self._wake.notify_all()
+        return [_decode(memoryview(f)[4:]) for f in frames]  # noqa: the views are released
+
+    # -- reading -------------------------------------------------------------
+    def read_ready(self) -> list[Any]:
+        """Every complete envelope readable now; never blocks."""
+        self._check_process()
+        fd = self.rfd
+        buf = self._buf
+        while True:
+            try:
+                chunk = os.read(fd, _READ)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                if exc.errno == errno.EINTR:
+                    continue
+                self._eof = True
+                break
+            if not chunk:
+                self._eof = True
+                break
+            buf += chunk
+            if len(chunk) < _READ:
+                break
+        out: list[Any] = []
+        pos, end = 0, len(buf)
+        unpack = _LEN.unpack_from
+        with memoryview(buf) as view:
+            while end - pos >= 4:
+                size = unpack(view, pos)[0]
+                if end - pos - 4 < size:
+                    break
+                out.append(_decode(view[pos + 4 : pos + 4 + size]))
+                pos += 4 + size
+        if pos:
+            del buf[:pos]
+        return out
+
+    @property
+    def eof(self) -> bool:
+        return self._eof
+
+    def reading(self) -> Channel:
+        """Keep only the read end in this process (non-blocking)."""
+        self._check_process()
+        _close(self.wfd)
+        self.wfd = -1
+        os.set_blocking(self.rfd, False)
+        return self
+
+    def writing(self) -> Channel:
+        """Keep only the write end in this process."""
+        self._check_process()
+        _close(self.rfd)
+        self.rfd = -1
+        return self
+
+    def close(self, flush: float = 0.0) -> None:
+        self._check_process()
+        if flush > 0 and self.wfd >= 0:
+            self.flush(flush)
+        with self._plock:
+            self._closed = True
+            self._pending.clear()
+            self._wake.notify_all()
+        _close(self.rfd)
+        _close(self.wfd)
+        self.rfd = self.wfd = -1
+
+
+_ADDR = struct.Struct("!HH")
+
+
+def _decode(frame: memoryview) -> tuple[str, str, bytes]:
+    tlen, slen = _ADDR.unpack_from(frame, 0)
+    a = 4 + tlen
+    b = a + slen
+    with frame:
+        return str(frame[4:a], "utf-8"), str(frame[a:b], "utf-8"), frame[b:].tobytes()
+
+
+def _rebuild(rdup: Any, wdup: Any) -> Channel:
+    ch = Channel.__new__(Channel)
+    ch.rfd = rdup.detach() if rdup is not None else -1
+    ch.wfd = wdup.detach() if wdup is not None else -1
+    ch._local_init()
+    return ch
+
+
+def _write_all(fd: int, frame: bytes) -> None:
+    view = memoryview(frame)
+    while view:
+        try:
+            n = os.write(fd, view)
+        except InterruptedError:
+            continue
+        view = view[n:]
+
+
+def _close(fd: int) -> None:
+    if fd >= 0:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
