@@ -159,6 +159,33 @@ class Channel:
             del buf[:pos]
         return out
 
+    def read_one(self) -> list[Any]:
+        """At most one envelope, reading no further than its end: what an actor
+        has not started on stays in the pipe, to be dead-lettered if it dies."""
+        self._check_process()
+        buf = self._buf
+        while True:
+            need = 4 - len(buf) if len(buf) < 4 else 4 + _LEN.unpack_from(buf, 0)[0] - len(buf)
+            if need <= 0:
+                break
+            try:
+                chunk = os.read(self.rfd, need)
+            except BlockingIOError:
+                return []
+            except InterruptedError:
+                continue
+            except OSError:
+                self._eof = True
+                return []
+            if not chunk:
+                self._eof = True
+                return []
+            buf += chunk
+        with memoryview(buf) as view:
+            env = _decode(view[4:])
+        buf.clear()
+        return [env]
+
     @property
     def eof(self) -> bool:
         return self._eof

@@ -22,9 +22,11 @@ _forked_admin: AdminQueueTransport | None = None
 
 
 def _receive_one(
-    inbound: Channel, poller: Poller, timeout: float | None, waitables: Sequence[Any]
+    inbound: Channel, poller: Poller, timeout: float | None, waitables: Sequence[Any],
+    one: bool = False,
 ) -> tuple[list[Any], list[Any]]:
-    envs = inbound.read_ready()
+    read = inbound.read_one if one else inbound.read_ready
+    envs = read()
     poller.set_extra(waitables)
     if envs:
         return envs, (poller.wait(0) if waitables else [])
@@ -34,7 +36,7 @@ def _receive_one(
     rfd = inbound.rfd
     others = [fd for fd in ready if fd != rfd]
     if len(others) < len(ready):
-        envs = inbound.read_ready()
+        envs = read()
     return envs, others
 
 
@@ -226,7 +228,7 @@ class ActorQueueTransport:
         self.outbound.put(envelope)
 
     def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
-        return _receive_one(self.inbound, self.poller, timeout, waitables)
+        return _receive_one(self.inbound, self.poller, timeout, waitables, one=True)
 
     def backlog(self) -> int:
         return self.outbound.backlog()

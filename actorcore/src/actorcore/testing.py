@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from typing import Any, Iterator
 
 import pytest
@@ -50,6 +51,54 @@ def test_capabilities(info: SystemBaseInfo) -> dict[str, Any]:
     return caps
 
 
+def descendants(pid: int | None = None) -> set[int]:
+    """PIDs of every live process below ``pid`` (default: this one), from /proc."""
+    root = os.getpid() if pid is None else pid
+    parents: dict[int, int] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return set()
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if fields[0] == b"Z":
+            continue  # a zombie is dead; its parent just has not reaped it yet
+        if _is_resource_tracker(name):
+            continue  # multiprocessing's own helper (spawn starts it); it ends with its parent
+        parents[int(name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {p for p, pp in parents.items() if pp in frontier} - found
+        found |= frontier
+    return found
+
+
+def _is_resource_tracker(pid: str) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return b"resource_tracker" in fh.read()
+    except OSError:
+        return False
+
+
+def wait_no_descendants(before: set[int], limit: float = 10.0) -> set[int]:
+    """Wait (bounded) until no process started since ``before`` is alive; returns the rest."""
+    deadline = time.monotonic() + limit
+    while True:
+        left = descendants() - before
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
 def simpleActorTestLogging() -> Any:
     """logDefs for tests (Thespian's helper name): leave logging to pytest."""
     return False
@@ -70,21 +119,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def asys_info(asys_base: str) -> SystemBaseInfo:
+def asys_info(asys_base: str, request: pytest.FixtureRequest) -> SystemBaseInfo:
     """The registry entry of the base under test."""
     info = plugins.registry().get(asys_base)
     assert info is not None
+    marker = request.node.get_closest_marker("multiprocess_only")
+    if marker is not None and not info.multiprocess:
+        pytest.skip(marker.args[0] if marker.args else "needs a multiprocess base")
     return info
 
 
 @pytest.fixture
-def asys(asys_base: str, asys_info: SystemBaseInfo, request: pytest.FixtureRequest) -> Iterator[Any]:
+def asys(asys_base: str, asys_info: SystemBaseInfo) -> Iterator[Any]:
     """A fresh actor system of each installed base, shut down afterwards."""
     from .system import ActorSystem
 
-    marker = request.node.get_closest_marker("multiprocess_only")
-    if marker is not None and not asys_info.multiprocess:
-        pytest.skip(marker.args[0] if marker.args else "needs a multiprocess base")
+    before = descendants()
     system = ActorSystem(
         asys_base,
         capabilities=test_capabilities(asys_info),
@@ -95,3 +145,5 @@ def asys(asys_base: str, asys_info: SystemBaseInfo, request: pytest.FixtureReque
         yield system
     finally:
         system.shutdown()
+    left = descendants() - before  # shutdown returns only when every process is gone
+    assert not left, f"processes left after shutdown of {asys_base}: {sorted(left)}"

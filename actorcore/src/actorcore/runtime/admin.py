@@ -490,6 +490,7 @@ class Admin:
                 "actors": len(entries),
                 "pids": {str(e.id): e.pid for e in entries.values()},
                 "started": self.started,
+                "pid": os.getpid(),
             },
         )
 

@@ -1,0 +1,119 @@
+"""Actors for the multiprocess-only tests (importable: child processes load them by name)."""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import time
+
+from actorcore.actors import (
+    Actor,
+    ActorExitRequest,
+    ChildActorExited,
+    DeadEnvelope,
+    PoisonMessage,
+)
+
+
+class Sleeper(Actor):
+    """("sleep", s): sleeps (blocks its process), then replies "woke"."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("sleep",):
+            time.sleep(message[1])
+            self.send(sender, "woke")
+        elif message == "pid":
+            self.send(sender, os.getpid())
+        elif isinstance(message, str):
+            self.send(sender, message)
+
+
+class Mutator(Actor):
+    """Appends to a list it is sent and returns it."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, list):
+            message.append("mutated")
+            self.send(sender, message)
+
+
+class Doomed(Actor):
+    """Dies in the way it is told to."""
+
+    def receiveMessage(self, message, sender):
+        if message == "pid":
+            self.send(sender, os.getpid())
+        elif message == "exit":
+            os._exit(3)
+        elif message == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        elif message == "segfault":
+            ctypes.string_at(0)
+        elif message == "block":
+            time.sleep(60)
+
+
+class Supervisor(Actor):
+    """("spawn",): creates a Doomed child and replies with (address, pid).
+    Forwards ChildActorExited to whoever asked last, with the time it arrived."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("spawn",):
+            self.asker = sender
+            self.child = self.createActor(Doomed)
+            self.send(self.child, "pid")
+        elif isinstance(message, int):
+            self.send(self.asker, (self.child, message))
+        elif isinstance(message, tuple) and message[:1] == ("tell",):
+            self.asker = sender
+            self.send(self.child, message[1])
+        elif message == "watch":
+            self.asker = sender
+        elif isinstance(message, ChildActorExited):
+            self.send(self.asker, ("exited", message.childAddress == self.child, time.time()))
+
+
+class Collector(Actor):
+    """Dead letter handler that reports what it got."""
+
+    def __init__(self):
+        super().__init__()
+        self.got = []
+
+    def receiveMessage(self, message, sender):
+        if message == "register":
+            self.handleDeadLetters()
+            self.send(sender, "registered")
+        elif isinstance(message, DeadEnvelope):
+            self.got.append(message.deadMessage)
+        elif message == "got?":
+            self.send(sender, list(self.got))
+
+
+class Unpicklable(Actor):
+    """Tries to send something unpicklable and reports the PoisonMessage it gets back."""
+
+    def receiveMessage(self, message, sender):
+        if message == "go":
+            self.asker = sender
+            self.send(sender, lambda: None)
+        elif isinstance(message, PoisonMessage):
+            self.send(self.asker, ("poisoned", callable(message.poisonMessage)))
+
+
+class Family(Actor):
+    """Creates n children and reports their pids."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("children",):
+            self.asker = sender
+            self.pids = []
+            self.kids = [self.createActor(Sleeper) for _ in range(message[1])]
+            for kid in self.kids:
+                self.send(kid, "pid")
+        elif isinstance(message, int):
+            self.pids.append(message)
+            if len(self.pids) == len(self.kids):
+                self.send(self.asker, [os.getpid(), *self.pids])
+        elif isinstance(message, ActorExitRequest):
+            pass
