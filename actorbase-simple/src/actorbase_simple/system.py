@@ -125,6 +125,19 @@ class SimpleSystem:
                 self._run(inbox, deadline, True)
             return inbox.popleft() if inbox else NOTHING
 
+    def ask(self, endpoint: _Endpoint, target: ActorAddress, msg: Any, timeout: float | None) -> Any:
+        inbox = endpoint.inbox
+        with self._lock:
+            self._queue.append((target, msg, endpoint.address))
+            self._drain()
+            timers = self._timers
+            if self._shutdown_requested or (timers and timers[0][0] <= time.monotonic()):
+                self._run(None, None, False)  # as tell does: what is due runs now
+            if not inbox:
+                deadline = None if timeout is None else time.monotonic() + timeout
+                self._run(inbox, deadline, True)
+            return inbox.popleft() if inbox else NOTHING
+
     def createActor(
         self,
         endpoint: _Endpoint,

@@ -50,6 +50,10 @@ class SystemBase(Protocol):
     def receive(self, endpoint: Endpoint, timeout: float | None) -> Any:
         """The next message for ``endpoint`` (unfiltered), or NOTHING on timeout."""
 
+    def ask(self, endpoint: Endpoint, target: ActorAddress, msg: Any, timeout: float | None) -> Any:
+        """Optional: ``tell`` then ``receive`` in one step, for a base that can do
+        it faster. Without it, ActorSystem.ask calls the two."""
+
     def updateCapability(self, endpoint: Endpoint, name: str, value: Any) -> None:
         """Set (None: delete) a capability; raises ActorSystemFailure when refused."""
 

@@ -118,8 +118,21 @@ class _Client:
     def ask(self, actorAddr: ActorAddress, msg: Any, timeout: Timeout = None) -> Any:
         """``tell`` then ``listen``: the next message to this endpoint, or None."""
         seconds = to_seconds(timeout)
-        self.tell(actorAddr, msg)
-        return self._listen(seconds)
+        if actorAddr.__class__ is not ActorAddress and not isinstance(actorAddr, ActorAddress):
+            raise ValueError(f"tell/ask need an ActorAddress as target, got {actorAddr!r}")
+        base = self._base
+        if base.is_shutdown:
+            self._live()
+        fast = getattr(base, "ask", None)
+        if fast is None:  # the base offers only tell and receive
+            base.tell(self._endpoint, actorAddr, msg)
+            return self._listen(seconds)
+        reply = fast(self._endpoint, actorAddr, msg, seconds)
+        if reply is NOTHING:
+            return None
+        if _wanted(reply):
+            return reply
+        return self._listen(seconds)  # a system message came first: keep waiting
 
     def updateCapability(self, capabilityName: str, capabilityValue: Any = None) -> None:
         """Set (None: delete) a capability of the system; ActorSystemFailure if refused."""

@@ -241,6 +241,10 @@ class MultiprocSystem:
                 self._pump(1.0 if left is None else min(left, 1.0))
             return inbox.popleft()
 
+    def ask(self, endpoint: ClientEndpoint, target: ActorAddress, msg: Any, timeout: float | None) -> Any:
+        self.tell(endpoint, target, msg)
+        return self.receive(endpoint, timeout)
+
     def createActor(
         self, endpoint: ClientEndpoint, actorClass: Any, requirements: Any,
         globalName: str | None, sourceHash: str | None,
