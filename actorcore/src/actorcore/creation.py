@@ -52,7 +52,7 @@ def _declared(cls: type) -> tuple[bool, bool]:
     found = _init_params.get(cls)
     if found is None:
         try:
-            params = inspect.signature(cls.__init__).parameters
+            params = inspect.signature(cls).parameters
         except (TypeError, ValueError):
             params = {}  # type: ignore[assignment]
         found = ("capabilities" in params, "requirements" in params)

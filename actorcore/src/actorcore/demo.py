@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
@@ -218,13 +219,23 @@ class WordCountCoordinator(ActorTypeDispatcher):
 
 
 # -- the demo itself ---------------------------------------------------------
+def _how_many(field: Any) -> int:
+    # Status contents are informational (API.md §4.6): a base may report a
+    # list of items or just their number.
+    try:
+        return len(field)
+    except TypeError:
+        return int(field or 0)
+
+
 def _status_line(status: Any) -> str:
     if not isinstance(status, Thespian_ActorStatus):
         return "status: the base did not answer Thespian_StatusReq (informational only)"
+    name = str(status.actorClass or "actor").rpartition(".")[2]
     return (
-        f"status: coordinator {status.actorClass or 'actor'} has "
-        f"{len(status.childActors)} live children and "
-        f"{len(status.pendingWakeups)} pending wakeup(s) (the unused deadline)"
+        f"status: the coordinator ({name}) has {_how_many(status.childActors)} live "
+        f"children and {_how_many(status.pendingWakeups)} pending wakeup(s) "
+        "(its unused deadline)"
     )
 
 
@@ -232,16 +243,18 @@ def run(
     base: str = DEFAULT_BASE,
     workers: int = 3,
     text: str = TEXT,
+    capabilities: dict[str, Any] | None = None,
     out: Callable[[str], None] = print,
     err: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
 ) -> int:
     """Run the word count on ``base`` and narrate it; returns a process exit code."""
     expected = count_words(text.splitlines())
     nlines = sum(1 for line in text.splitlines() if line.strip())
+    workers = len(split_lines(text, workers))  # no idle workers for a short text
     out(f"actorcore demo: counting words with {workers} worker actor(s) on {base}")
     t0 = time.monotonic()
     try:
-        asys = ActorSystem(base, logDefs=False, transientUnique=True)
+        asys = ActorSystem(base, capabilities, logDefs=False, transientUnique=True)
     except ImportError as exc:  # the base's distribution is not installed
         err(f"actorcore demo: cannot start {base}: {exc}")
         return 1
@@ -279,6 +292,9 @@ def run(
         out("  check: the merged count matches a direct single-process count")
     except ActorSystemException as exc:
         err(f"actorcore demo: {type(exc).__name__}: {exc}")
+        return 1
+    except Exception:  # a bug, not a user error: say so, with the traceback
+        err(f"actorcore demo: failed unexpectedly on {base}:\n{traceback.format_exc()}")
         return 1
     finally:
         t1 = time.monotonic()

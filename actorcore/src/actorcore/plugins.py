@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 import pluggy
 
@@ -52,11 +52,13 @@ def _selected_names() -> set[str] | None:
 
 
 def _trace(pm: pluggy.PluginManager) -> None:
-    def before(hook_name: str, hook_impls: list[Any], kwargs: dict[str, Any]) -> None:
+    def before(hook_name: str, hook_impls: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
         names = ", ".join(i.plugin_name for i in hook_impls)
         print(f"actorcore: hook {hook_name}({', '.join(kwargs)}) -> [{names}]", file=sys.stderr)
 
-    def after(outcome: Any, hook_name: str, hook_impls: list[Any], kwargs: dict[str, Any]) -> None:
+    def after(
+        outcome: Any, hook_name: str, hook_impls: Sequence[Any], kwargs: Mapping[str, Any]
+    ) -> None:
         exc = outcome.exception
         result = f"raised {exc!r}" if exc is not None else f"returned {outcome.get_result()!r}"
         print(f"actorcore: hook {hook_name} {result}", file=sys.stderr)

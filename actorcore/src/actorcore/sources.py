@@ -13,7 +13,7 @@ def source_hash(data: bytes) -> str:
 def read_source(fname: str | IO[bytes]) -> tuple[bytes, str]:
     """The raw bytes and a display name of a path or binary file-like object."""
     if isinstance(fname, (str, bytes)) or hasattr(fname, "__fspath__"):
-        with open(fname, "rb") as fh:  # type: ignore[arg-type]
+        with open(fname, "rb") as fh:
             return fh.read(), str(fname)
     read = getattr(fname, "read", None)
     if read is None:

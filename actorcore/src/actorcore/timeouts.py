@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 from typing import Any, Union
 
-Timeout = Union[timedelta, int, float, None]
+Timeout = Union[timedelta, int, float, None]  # noqa: UP007 - a runtime alias; `|` needs 3.10 at runtime too
 
 
 def to_seconds(value: Any, what: str = "timeout", allow_none: bool = True) -> float | None:

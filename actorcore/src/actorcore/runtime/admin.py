@@ -31,7 +31,7 @@ from ..messages import (
 from ..sourceregistry import SourceRegistry
 from . import logfwd, procs, protocol
 from .manager import actor_main
-from .registry import DEAD, EXITING, LIVE, PENDING, ActorRegistry, Entry
+from .registry import EXITING, LIVE, PENDING, ActorRegistry, Entry
 from .wire import UnpicklableMessage, dumps, loads
 
 _log = logging.getLogger("actorcore.admin")

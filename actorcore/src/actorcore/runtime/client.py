@@ -9,10 +9,9 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
-import weakref
-import sys
 import threading
 import time
+import weakref
 from collections import deque
 from typing import Any, Mapping
 
@@ -35,7 +34,6 @@ from ..messages import PoisonMessage
 from . import limits, logfwd, procs, protocol
 from .admin import admin_main
 from .wire import UnpicklableMessage, dumps, loads
-
 
 
 @attrs.frozen
@@ -94,7 +92,7 @@ class MultiprocSystem:
         self.is_shutdown = False
         self._endpoints: dict[str, ClientEndpoint] = {}
         self._ids = itertools.count(1)
-        self._replies: dict[int, Any] = {}
+        self._replies: dict[Any, Any] = {}  # by request id, or by type for AdminReady
         self._cond = threading.Condition(threading.RLock())
         self._pumping = False
         self._shutdown_lock = threading.Lock()
