@@ -117,3 +117,18 @@ class Family(Actor):
                 self.send(self.asker, [os.getpid(), *self.pids])
         elif isinstance(message, ActorExitRequest):
             pass
+
+
+class Talker(Actor):
+    """Logs through the root logger and through self.logger(), then replies."""
+
+    def receiveMessage(self, message, sender):
+        import logging
+
+        if message == "log":
+            logging.getLogger().info("root record %s", 42)
+            self.logger("talker").warning("adapter record")
+            logging.getLogger("talker.debug").debug("below the threshold")
+            self.send(sender, "logged")
+        elif message == "pid":
+            self.send(sender, os.getpid())

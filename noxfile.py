@@ -1,0 +1,135 @@
+"""Sessions for the whole repository: tests per base, the matrix, lint, types, demo, bench.
+
+Every session runs on the interpreter nox itself runs under (no pinned
+versions) and installs local folders as ordinary, non-editable installs, so
+what is tested is what a user would get from the built distributions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+CORE = "./actorcore"
+
+# Folder -> the system base name its plugin registers. Only folders that
+# exist *and* have a pyproject.toml take part, so a base joins the matrix
+# the moment its distribution is written.
+BASE_NAMES = {
+    "actorbase-simple": "simpleSystemBase",
+    "actorbase-queue": "multiprocQueueBase",
+    "actorbase-udp": "multiprocUDPBase",
+    "actorbase-tcp": "multiprocTCPBase",
+}
+EXTRAS = ["sourceauth-zip"]  # distributions that add no base but join the matrix
+
+nox.options.sessions = ["tests", "lint", "types"]
+nox.options.reuse_existing_virtualenvs = False
+nox.options.error_on_missing_interpreters = True
+
+
+def _has_pyproject(folder: str) -> bool:
+    return (ROOT / folder / "pyproject.toml").is_file()
+
+
+def _base_folders() -> list[str]:
+    return sorted(p.parent.name for p in ROOT.glob("actorbase-*/pyproject.toml"))
+
+
+def _base_name(session: nox.Session, folder: str) -> str:
+    # A new base folder must say which base name it registers, or its run
+    # could not narrow ACTORCORE_TEST_BASES to it.
+    if folder not in BASE_NAMES:
+        session.error(f"add {folder!r} to BASE_NAMES in noxfile.py (folder -> base name)")
+    return BASE_NAMES[folder]
+
+
+def _install(session: nox.Session, *folders: str) -> None:
+    # One pip command for the core and its plugins: pip then satisfies the
+    # plugins' `actorcore==0.1.0` with the local folder, never with PyPI
+    # (where an unrelated project may own that name).
+    session.install(CORE, *(f"./{f}" for f in folders))
+
+
+def _install_test_requirements(session: nox.Session, where: Path) -> None:
+    reqs = where / "requirements.txt"
+    session.install("pytest", *(["-r", str(reqs.relative_to(ROOT))] if reqs.is_file() else []))
+
+
+def _run_plugin_unit_tests(session: nox.Session, folders: list[str]) -> None:
+    # Separate pytest runs: plugin test modules may share basenames with the
+    # behaviour suite's, which one rootdir-wide run would refuse to import.
+    for folder in folders:
+        if (ROOT / folder / "tests").is_dir():
+            session.run("pytest", f"{folder}/tests", *session.posargs)
+
+
+_TARGETS = [*_base_folders(), "all"]
+
+
+@nox.session
+@nox.parametrize("target", _TARGETS, ids=_TARGETS)
+def tests(session: nox.Session, target: str) -> None:
+    """The behaviour suite on one base in a venv holding only that base; "all": every base together."""
+    if target == "all":
+        folders = _base_folders() + [e for e in EXTRAS if _has_pyproject(e)]
+        bases = [_base_name(session, f) for f in _base_folders()]
+    else:
+        folders = [target]
+        bases = [_base_name(session, target)]
+    _install(session, *folders)
+    _install_test_requirements(session, ROOT / "tests")
+    # Naming the bases (rather than "whatever is installed") makes the run
+    # fail loudly if a plugin did not register, instead of testing less.
+    env = {"ACTORCORE_TEST_BASES": ",".join(bases)}
+    session.run("pytest", "tests", *session.posargs, env=env)
+    if target != "all":
+        _run_plugin_unit_tests(session, folders)
+    else:
+        _run_plugin_unit_tests(session, [e for e in EXTRAS if _has_pyproject(e)])
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check over the repository (configuration: ruff.toml)."""
+    session.install("ruff")
+    session.run("ruff", "check", ".", *session.posargs)
+
+
+@nox.session
+def types(session: nox.Session) -> None:
+    """mypy on the core distribution."""
+    session.install("mypy", "pytest", CORE)  # pytest: actorcore.testing imports it
+    session.run(
+        "mypy",
+        "--ignore-missing-imports",
+        "--strict-equality",
+        "--warn-unused-ignores",
+        "--warn-redundant-casts",
+        "--disallow-untyped-defs",
+        "actorcore/src/actorcore",
+        *session.posargs,
+    )
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """`actorcore demo` on the default base, installed as a user would."""
+    _install(session, "actorbase-simple")
+    session.run("actorcore", "bases")
+    session.run("actorcore", "demo", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks (not tests): `nox -s bench -- [args for bench/run.py]`."""
+    extras = [e for e in EXTRAS if _has_pyproject(e)]
+    _install(session, *_base_folders(), *extras)
+    reqs = ROOT / "bench" / "requirements.txt"
+    if reqs.is_file():
+        session.install("-r", "bench/requirements.txt")
+    else:
+        session.install("thespian==4.0.1")  # the reference every figure is compared with
+    session.run("python", "bench/run.py", *session.posargs)

@@ -1,0 +1,1 @@
+"""Cross-plugin behaviour suite: every test runs on every installed system base."""

@@ -1,0 +1,95 @@
+"""Small actors shared by several test modules (importable by child processes)."""
+from __future__ import annotations
+
+import os
+import uuid
+
+from actorcore.actors import (
+    Actor,
+    ActorExitRequest,
+    ChildActorExited,
+    DeadEnvelope,
+)
+
+from .helpers import GET
+
+
+class Echo(Actor):
+    """Replies with the message itself; ("self?",) gets its own address."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, ActorExitRequest):
+            return
+        if message == ("self?",):
+            self.send(sender, self.myAddress)
+        elif message == ("id?",):
+            self.send(sender, getattr(self, "_id", None))
+        elif message == ("pid?",):
+            self.send(sender, os.getpid())
+        elif isinstance(message, ChildActorExited):
+            return
+        else:
+            self.send(sender, message)
+
+    def __init__(self):
+        super().__init__()
+        self._id = uuid.uuid4().hex
+
+
+class Silent(Actor):
+    """Never replies."""
+
+    def receiveMessage(self, message, sender):
+        pass
+
+
+class Collector(Actor):
+    """Keeps every message it gets; answers GET with the list so far."""
+
+    def __init__(self):
+        super().__init__()
+        self.got = []
+
+    def receiveMessage(self, message, sender):
+        if message == GET:
+            self.send(sender, list(self.got))
+        elif isinstance(message, ActorExitRequest):
+            pass
+        else:
+            self.got.append(message)
+
+
+class DeadLetterCollector(Actor):
+    """("register",) / ("unregister",) as dead letter handler; keeps DeadEnvelopes."""
+
+    def __init__(self):
+        super().__init__()
+        self.got = []
+
+    def receiveMessage(self, message, sender):
+        if message == ("register",):
+            self.handleDeadLetters()
+            self.send(sender, "registered")
+        elif message == ("unregister",):
+            self.handleDeadLetters(startHandling=False)
+            self.send(sender, "unregistered")
+        elif message == GET:
+            self.send(sender, list(self.got))
+        elif isinstance(message, DeadEnvelope):
+            self.got.append(message)
+
+
+class ExitReporter(Actor):
+    """(“report-to”, addr) stores a collector; reports ("exit", myAddress) on exit."""
+
+    collector = None
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("report-to",):
+            self.collector = message[1]
+            self.send(sender, "ok")
+        elif isinstance(message, ActorExitRequest):
+            if self.collector is not None:
+                self.send(self.collector, ("exit", self.myAddress))
+        elif message == "ping":
+            self.send(sender, "pong")

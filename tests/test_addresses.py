@@ -1,0 +1,126 @@
+"""API.md §2.16: ActorAddress."""
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from actorcore.actors import Actor, ActorAddress
+
+from .actors import Echo
+from .helpers import WAIT
+
+
+class Child(Actor):
+    def receiveMessage(self, message, sender):
+        if message == "who":
+            self.send(sender, ("me", self.myAddress))
+
+
+class Parent(Actor):
+    def receiveMessage(self, message, sender):
+        if message == "go":
+            self.asker = sender
+            self.child = self.createActor(Child)
+            self.send(self.child, "who")
+        elif isinstance(message, tuple) and message[:1] == ("me",):
+            real = message[1]
+            self.send(self.asker, (
+                self.child == real, real == self.child, sender == self.child,
+                self.child != real, str(self.child) == str(real),
+            ))
+
+
+class Forwarder(Actor):
+    """(target, msg): sends msg to target on behalf of the asker."""
+
+    def receiveMessage(self, message, sender):
+        target, msg, reply_to = message
+        self.send(target, (msg, reply_to))
+
+
+class ReplyTo(Actor):
+    def receiveMessage(self, message, sender):
+        msg, reply_to = message
+        self.send(reply_to, ("via", msg))
+
+
+def test_equality(asys):
+    a = asys.createActor(Echo)
+    b = asys.createActor(Echo)
+    assert a == a
+    assert a != b
+    assert not (a == b)
+    assert asys.ask(a, ("self?",), WAIT) == a
+
+
+@pytest.mark.parametrize("other", ["ActorAddr-x", None, 1, object(), ("a",)])
+def test_comparison_with_non_address_is_false_both_ways(asys, other):
+    a = asys.createActor(Echo)
+    assert (a == other) is False
+    assert (other == a) is False
+    assert (a != other) is True
+    assert (other != a) is True
+
+
+def test_not_hashable(asys):
+    a = asys.createActor(Echo)
+    with pytest.raises(TypeError):
+        hash(a)
+    with pytest.raises(TypeError):
+        {a}
+
+
+def test_str_prefix(asys):
+    a = asys.createActor(Echo)
+    assert str(a).startswith("ActorAddr-")
+    assert isinstance(a.actorAddressString, str)
+    assert str(asys.systemAddress).startswith("ActorAddr-")
+
+
+def test_picklable_and_still_usable(asys):
+    a = asys.createActor(Echo)
+    b = pickle.loads(pickle.dumps(a))
+    assert isinstance(b, ActorAddress)
+    assert b == a
+    assert asys.ask(b, "via-copy", WAIT) == "via-copy"
+
+
+def test_provisional_address_equals_real_address(asys):
+    p = asys.createActor(Parent)
+    assert asys.ask(p, "go", WAIT) == (True, True, True, False, True)
+
+
+def test_addresses_inside_messages_stay_valid(asys):
+    f = asys.createActor(Forwarder)
+    r = asys.createActor(ReplyTo)
+    me = _ext_address(asys)
+    assert isinstance(me, ActorAddress)
+    assert asys.ask(f, (r, "hi", me), WAIT) == ("via", "hi")
+
+
+def _ext_address(asys):
+    """The external endpoint's own address, learnt from an actor's sender."""
+    class_addr = asys.createActor(SenderIs)
+    return asys.ask(class_addr, "?", WAIT)
+
+
+class SenderIs(Actor):
+    def receiveMessage(self, message, sender):
+        self.send(sender, sender)
+
+
+def test_addresses_of_independent_systems_differ(asys, asys_base, asys_info):
+    """§2.16: == compares the target; another system's actor is another target."""
+    from actorcore.actors import ActorSystem
+    from actorcore.testing import test_capabilities as caps_for
+
+    other = ActorSystem(asys_base, capabilities=caps_for(asys_info), logDefs=False,
+                        transientUnique=True)
+    try:
+        mine = asys.createActor(Echo)
+        theirs = other.createActor(Echo)
+        assert mine != theirs
+        assert asys.systemAddress != other.systemAddress
+    finally:
+        other.shutdown()

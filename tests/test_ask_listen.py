@@ -1,0 +1,199 @@
+"""API.md §2.5, §3.4–§3.6, §3.10, §5.1: tell, ask, listen, timeouts, ordering."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from actorcore.actors import (
+    Actor,
+    ActorExitRequest,
+    ChildActorExited,
+    DeadEnvelope,
+    PoisonMessage,
+    Thespian_ActorStatus,
+    Thespian_SystemStatus,
+    WakeupMessage,
+)
+
+from .actors import Echo, Silent
+from .helpers import WAIT, needs_reliable_transport, poll
+
+N = 200
+
+
+class Relay(Actor):
+    """("relay", target, msg): sends msg to target; reports send exceptions."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("relay",):
+            _, target, msg = message
+            try:
+                self.send(target, msg)
+            except Exception as exc:
+                self.send(sender, ("raised", type(exc).__name__))
+                return
+            self.send(sender, "relayed")
+
+
+class SystemNoise(Actor):
+    """Sends system messages to the asker, then something else."""
+
+    def receiveMessage(self, message, sender):
+        if message == "swallowed":
+            for m in (WakeupMessage(1), ChildActorExited(self.myAddress),
+                      DeadEnvelope(self.myAddress, "x"), ActorExitRequest(),
+                      PoisonMessage(ActorExitRequest())):
+                self.send(sender, m)
+            self.send(sender, "final")
+        elif message == "poison":
+            self.send(sender, PoisonMessage("p"))
+        elif message == "actor-status":
+            self.send(sender, Thespian_ActorStatus())
+        elif message == "system-status":
+            self.send(sender, Thespian_SystemStatus())
+        elif message == "two":
+            self.send(sender, "first")
+            self.send(sender, "second")
+
+
+class Recorder(Actor):
+    def __init__(self):
+        super().__init__()
+        self.got = []
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("done",):
+            self.send(message[1], list(self.got))
+        elif message == "get":
+            self.send(sender, list(self.got))
+        elif isinstance(message, int):
+            self.got.append(message)
+
+
+class Pump(Actor):
+    """("run", target, reply_to): sends N numbers then ("done", reply_to) to target;
+    "child": the same to a child created right now (provisional address)."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("run",):
+            target = message[1] if message[1] is not None else self.createActor(Recorder)
+            for i in range(N):
+                self.send(target, i)
+            self.send(target, ("done", sender))
+
+
+def test_tell_returns_none(asys):
+    assert asys.tell(asys.createActor(Echo), "x") is None
+
+
+def test_ask_returns_reply(asys):
+    assert asys.ask(asys.createActor(Echo), ("a", 1), WAIT) == ("a", 1)
+
+
+def test_ask_returns_none_on_timeout(asys):
+    assert asys.ask(asys.createActor(Silent), "x", 0.3) is None
+
+
+@pytest.mark.parametrize("timeout", [1, 0.5, timedelta(seconds=1), None])
+def test_timeout_types_accepted(asys, timeout):
+    assert asys.ask(asys.createActor(Echo), "t", timeout) == "t"
+
+
+@pytest.mark.parametrize("timeout", [0, 0.2, timedelta(milliseconds=200)])
+def test_listen_timeout_types(asys, timeout):
+    assert asys.listen(timeout) is None
+
+
+@pytest.mark.parametrize("bad", ["1", [1], object(), b"1"])
+def test_bad_timeout_type_is_type_error(asys, bad):
+    e = asys.createActor(Echo)
+    with pytest.raises(TypeError):
+        asys.ask(e, "x", bad)
+    with pytest.raises(TypeError):
+        asys.listen(bad)
+
+
+@pytest.mark.parametrize("neg", [-1, -0.5, timedelta(seconds=-3)])
+def test_negative_timeout_acts_as_zero(asys, neg):
+    assert asys.ask(asys.createActor(Silent), "x", neg) is None
+    assert asys.listen(neg) is None
+
+
+@pytest.mark.parametrize("bad", ["addr", None, 42, ("a", 1)])
+def test_tell_and_ask_to_non_address_is_value_error(asys, bad):
+    with pytest.raises(ValueError):
+        asys.tell(bad, "x")
+    with pytest.raises(ValueError):
+        asys.ask(bad, "x", 1)
+
+
+def test_actor_send_to_non_address_is_invalid_actor_address(asys):
+    r = asys.createActor(Relay)
+    assert asys.ask(r, ("relay", "not-an-address", "m"), WAIT) == ("raised", "InvalidActorAddress")
+    assert asys.ask(r, ("relay", None, "m"), WAIT) == ("raised", "InvalidActorAddress")
+
+
+def test_ask_swallows_system_messages(asys):
+    assert asys.ask(asys.createActor(SystemNoise), "swallowed", WAIT) == "final"
+
+
+@pytest.mark.parametrize("what,kind", [("poison", PoisonMessage),
+                                       ("actor-status", Thespian_ActorStatus),
+                                       ("system-status", Thespian_SystemStatus)])
+def test_ask_passes_poison_and_status(asys, what, kind):
+    assert isinstance(asys.ask(asys.createActor(SystemNoise), what, WAIT), kind)
+
+
+def test_extra_replies_stay_queued_for_listen(asys):
+    a = asys.createActor(SystemNoise)
+    assert asys.ask(a, "two", WAIT) == "first"
+    assert asys.listen(WAIT) == "second"
+    assert asys.listen(0.3) is None
+
+
+def test_fifo_external_to_actor(asys, asys_base):
+    needs_reliable_transport(asys_base, "ordering")
+    r = asys.createActor(Recorder)
+    for i in range(N):
+        asys.tell(r, i)
+    got = poll(asys, r, "get", lambda g: len(g) >= N)
+    assert got == list(range(N))
+
+
+def test_fifo_actor_to_actor(asys, asys_base):
+    needs_reliable_transport(asys_base, "ordering")
+    r = asys.createActor(Recorder)
+    p = asys.createActor(Pump)
+    assert asys.ask(p, ("run", r), WAIT) == list(range(N))
+
+
+def test_fifo_to_provisional_address(asys, asys_base):
+    needs_reliable_transport(asys_base, "ordering")
+    p = asys.createActor(Pump)
+    assert asys.ask(p, ("run", None), WAIT) == list(range(N))
+
+
+class LateReplier(Actor):
+    def receiveMessage(self, message, sender):
+        from actorcore.actors import WakeupMessage as _W
+
+        if message == "slow":
+            self.asker = sender
+            self.wakeupAfter(0.3)
+        elif isinstance(message, _W):
+            self.send(self.asker, "late")
+
+
+def test_stray_late_reply_does_not_satisfy_create(asys):
+    a = asys.createActor(LateReplier)
+    assert asys.ask(a, "slow", 0.01) is None
+    import time
+
+    time.sleep(0.4)
+    addr = asys.createActor(Echo)
+    from actorcore.actors import ActorAddress
+
+    assert isinstance(addr, ActorAddress)
+    assert asys.listen(WAIT) == "late"
+    assert asys.ask(addr, "fresh", WAIT) == "fresh"

@@ -1,0 +1,116 @@
+"""API.md §2.5, §5.3, §5.5: bad input never breaks the system."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from actorcore.actors import Actor, ActorSystemFailure, PoisonMessage
+
+from .actors import Echo
+from .helpers import WAIT
+
+
+class AlwaysFails(Actor):
+    def receiveMessage(self, message, sender):
+        raise ValueError(f"cannot handle {message!r}")
+
+
+class SendsUnpicklable(Actor):
+    """("go", target): sends a threading.Lock to target; reports what came back."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("go",):
+            self.asker = sender
+            self.lock = threading.Lock()
+            self.send(message[1], self.lock)
+        elif isinstance(message, PoisonMessage):
+            self.send(self.asker, ("poison", message.poisonMessage is self.lock
+                                   or type(message.poisonMessage).__name__))
+        else:
+            self.send(self.asker, ("reply", type(message).__name__))
+
+
+class Mutator(Actor):
+    def receiveMessage(self, message, sender):
+        message.append("touched")
+        self.send(sender, "done")
+
+
+def _alive(asys):
+    assert asys.ask(asys.createActor(Echo), "alive", WAIT) == "alive"
+
+
+def test_actor_failing_on_every_message(asys):
+    a = asys.createActor(AlwaysFails)
+    for m in ("a", 1, ("t",)):
+        reply = asys.ask(a, m, WAIT)
+        assert isinstance(reply, PoisonMessage)
+        assert reply.poisonMessage == m
+        assert "ValueError" in reply.details
+    _alive(asys)
+
+
+def test_unpicklable_message_from_actor(asys, asys_info):
+    target = asys.createActor(Echo)
+    a = asys.createActor(SendsUnpicklable)
+    reply = asys.ask(a, ("go", target), WAIT)
+    if asys_info.multiprocess:
+        assert reply is not None and reply[0] == "poison", reply
+    else:
+        # the simple base does not copy: the Echo got (and returned) the lock itself
+        assert reply == ("reply", "lock")
+    _alive(asys)
+
+
+def test_unpicklable_message_from_outside(asys, asys_info):
+    e = asys.createActor(Echo)
+    msg = lambda: None  # noqa: E731
+    if asys_info.multiprocess:
+        try:
+            reply = asys.ask(e, msg, WAIT)
+        except ActorSystemFailure:
+            pass
+        else:
+            assert isinstance(reply, PoisonMessage), reply
+    else:
+        assert asys.ask(e, msg, WAIT) is msg
+    _alive(asys)
+
+
+def test_simple_base_passes_the_very_object(asys, asys_info):
+    if asys_info.multiprocess:
+        pytest.skip("multiprocess bases pickle every message (§5.3)")
+    m = ["orig"]
+    assert asys.ask(asys.createActor(Mutator), m, WAIT) == "done"
+    assert m == ["orig", "touched"]
+
+
+def test_multiprocess_bases_copy_messages(asys, asys_info):
+    if not asys_info.multiprocess:
+        pytest.skip("the simple base passes the very object (§5.3)")
+    m = ["orig"]
+    assert asys.ask(asys.createActor(Mutator), m, WAIT) == "done"
+    assert m == ["orig"]
+
+
+def test_create_with_unusual_requirements(asys):
+    for reqs in (None, {}, {"a": [1, 2]}, ("t",), "text"):
+        _ = asys.createActor(Echo, targetActorRequirements=reqs)
+    _alive(asys)
+
+
+def test_large_message(asys, asys_base):
+    if asys_base == "multiprocUDPBase":
+        pytest.skip("UDP limits a message to 64 KiB (API.md §6.3.3)")
+    big = "x" * 1_000_000
+    assert asys.ask(asys.createActor(Echo), big, WAIT) == big
+    _alive(asys)
+
+
+def test_send_to_self(asys):
+    from .test_ask_listen import Relay
+
+    r = asys.createActor(Relay)
+    assert asys.ask(r, ("relay", r, "loop-free"), WAIT) == "relayed"
+    _alive(asys)

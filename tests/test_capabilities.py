@@ -1,0 +1,276 @@
+"""API.md §2.10, §2.11, §3.8, §3.12, §6.2: capabilities."""
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from actorcore.actors import (
+    Actor,
+    ActorExitRequest,
+    ActorSystemFailure,
+    ChildActorExited,
+    NoCompatibleSystemForActor,
+    requireCapability,
+)
+
+from .actors import Collector, Echo
+from .helpers import GET, WAIT, collected, settle
+
+NAMES = {"simpleSystemBase": "simpleSystem", "multiprocQueueBase": "multiprocQueueBase",
+         "multiprocUDPBase": "multiprocUDPBase", "multiprocTCPBase": "multiprocTCPBase"}
+VERSIONS = {"simpleSystemBase": 2, "multiprocQueueBase": 1, "multiprocUDPBase": 1,
+            "multiprocTCPBase": 2}
+
+
+class Reporting(Actor):
+    """Reports its exit to a collector; "caps?" answers with what __init__ got."""
+
+    def __init__(self, capabilities=None):
+        super().__init__()
+        self.caps = capabilities
+        self.collector = None
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("report-to",):
+            self.collector = message[1]
+            self.send(sender, "ok")
+        elif isinstance(message, ActorExitRequest):
+            if self.collector is not None:
+                self.send(self.collector, ("exit", type(self).__name__))
+        elif message == "caps?":
+            self.send(sender, self.caps)
+        elif message == "ping":
+            self.send(sender, "pong")
+        elif isinstance(message, tuple) and message[:1] == ("update",):
+            self.updateCapability(message[1], message[2])
+            self.send(sender, "updated")
+
+
+@requireCapability("gpu")
+class NeedsGpu(Reporting):
+    pass
+
+
+@requireCapability("zone", "eu-1")
+class NeedsZone(Reporting):
+    pass
+
+
+@requireCapability("gpu")
+@requireCapability("zone", "eu-1")
+class NeedsBoth(Reporting):
+    pass
+
+
+@requireCapability("gpu")
+class NeedsGpuAndMemory(Reporting):
+    @staticmethod
+    def actorSystemCapabilityCheck(capabilities, requirements):
+        return capabilities.get("free_mem_gb", 0) >= requirements.get("mem_gb", 1)
+
+
+class CheckRaises(Reporting):
+    @staticmethod
+    def actorSystemCapabilityCheck(capabilities, requirements):
+        raise RuntimeError("broken check")
+
+
+class RequirementsMustBeEmptyDict(Reporting):
+    @staticmethod
+    def actorSystemCapabilityCheck(capabilities, requirements):
+        return requirements == {}
+
+
+class RejectsWhenFlagged(Reporting):
+    """Rejects the system once the file named by its requirements exists, so a
+    re-run of the check (with the original requirements) is observable from
+    any process."""
+
+    @staticmethod
+    def actorSystemCapabilityCheck(capabilities, requirements):
+        return not os.path.exists(requirements["reject-if"])
+
+
+class SpawnsRejected(Actor):
+    def receiveMessage(self, message, sender):
+        if message == "go":
+            self.asker = sender
+            self.child = self.createActor(NeedsGpu)
+        elif isinstance(message, ChildActorExited):
+            self.send(self.asker, ("child-exited", message.childAddress == self.child))
+
+
+# -- common capabilities ---------------------------------------------------------
+def test_common_capabilities(asys, asys_base):
+    caps = asys.capabilities
+    assert caps["Python Version"] == tuple(sys.version_info)
+    assert isinstance(caps["Python Version"], tuple)
+    assert caps["Thespian Generation"] == (3, 0)
+    v = caps["Thespian Version"]
+    assert isinstance(v, str) and v.isdigit()
+    assert isinstance(caps["Thespian ActorSystem Name"], str)
+    assert isinstance(caps["Thespian ActorSystem Version"], int)
+    assert isinstance(caps["Thespian Watch Supported"], bool)
+    if asys_base in NAMES:
+        assert caps["Thespian ActorSystem Name"] == NAMES[asys_base]
+        assert caps["Thespian ActorSystem Version"] == VERSIONS[asys_base]
+    if asys_base == "simpleSystemBase":
+        assert caps["Thespian Watch Supported"] is False
+        assert caps["AllowRemoteActorSources"] == "No"
+
+
+def test_actor_sees_same_capabilities(asys):
+    caps = asys.ask(asys.createActor(Reporting), "caps?", WAIT)
+    for key in ("Thespian ActorSystem Name", "Thespian Generation", "Thespian Version"):
+        assert caps[key] == asys.capabilities[key]
+
+
+def test_read_only_capability_refused_externally(asys):
+    name = asys.capabilities["Thespian ActorSystem Name"]
+    with pytest.raises(ActorSystemFailure):
+        asys.updateCapability("Thespian ActorSystem Name", "bogus")
+    assert asys.capabilities["Thespian ActorSystem Name"] == name
+    caps = asys.ask(asys.createActor(Reporting), "caps?", WAIT)
+    assert caps["Thespian ActorSystem Name"] == name
+
+
+def test_read_only_capability_refused_from_actor(asys):
+    name = asys.capabilities["Thespian ActorSystem Name"]
+    a = asys.createActor(Reporting)
+    asys.ask(a, ("update", "Thespian Generation", (9, 9)), WAIT)
+    caps = asys.ask(asys.createActor(Reporting), "caps?", WAIT)
+    assert caps["Thespian Generation"] == (3, 0)
+    assert caps["Thespian ActorSystem Name"] == name
+
+
+def test_handle_capabilities_reflect_updates(asys):
+    asys.updateCapability("color", "blue")
+    assert asys.capabilities["color"] == "blue"
+    assert asys.ask(asys.createActor(Reporting), "caps?", WAIT)["color"] == "blue"
+    asys.updateCapability("color", None)
+    assert "color" not in asys.capabilities
+    assert "color" not in asys.ask(asys.createActor(Reporting), "caps?", WAIT)
+
+
+def test_actor_update_visible_to_later_actors(asys):
+    a = asys.createActor(Reporting)
+    assert asys.ask(a, ("update", "flavour", "mint"), WAIT) == "updated"
+    assert asys.ask(asys.createActor(Reporting), "caps?", WAIT)["flavour"] == "mint"
+
+
+# -- requireCapability ---------------------------------------------------------
+@pytest.mark.parametrize("value", [True, "yes", 1])
+def test_require_capability_truthy_accepts(asys, value):
+    asys.updateCapability("gpu", value)
+    assert asys.ask(asys.createActor(NeedsGpu), "ping", WAIT) == "pong"
+
+
+def test_require_capability_absent_rejects(asys):
+    with pytest.raises(NoCompatibleSystemForActor):
+        asys.createActor(NeedsGpu)
+
+
+@pytest.mark.parametrize("value", [False, 0, ""])
+def test_require_capability_falsy_rejects(asys, value):
+    asys.updateCapability("gpu", value)
+    with pytest.raises(NoCompatibleSystemForActor):
+        asys.createActor(NeedsGpu)
+
+
+def test_require_capability_value(asys):
+    asys.updateCapability("zone", "eu-2")
+    with pytest.raises(NoCompatibleSystemForActor):
+        asys.createActor(NeedsZone)
+    asys.updateCapability("zone", "eu-1")
+    assert asys.ask(asys.createActor(NeedsZone), "ping", WAIT) == "pong"
+
+
+def test_require_capability_stacks_with_and(asys):
+    asys.updateCapability("zone", "eu-1")
+    with pytest.raises(NoCompatibleSystemForActor):
+        asys.createActor(NeedsBoth)
+    asys.updateCapability("gpu", True)
+    asys.updateCapability("zone", "us-1")
+    with pytest.raises(NoCompatibleSystemForActor):
+        asys.createActor(NeedsBoth)
+    asys.updateCapability("zone", "eu-1")
+    assert asys.ask(asys.createActor(NeedsBoth), "ping", WAIT) == "pong"
+
+
+def test_require_capability_combines_with_explicit_check(asys):
+    asys.updateCapability("gpu", True)
+    asys.updateCapability("free_mem_gb", 4)
+    assert asys.ask(asys.createActor(NeedsGpuAndMemory, {"mem_gb": 2}), "ping", WAIT) == "pong"
+    with pytest.raises(NoCompatibleSystemForActor):
+        asys.createActor(NeedsGpuAndMemory, {"mem_gb": 8})
+    asys.updateCapability("gpu", None)
+    with pytest.raises(NoCompatibleSystemForActor):
+        asys.createActor(NeedsGpuAndMemory, {"mem_gb": 2})
+
+
+def test_check_exception_counts_as_false(asys):
+    with pytest.raises(NoCompatibleSystemForActor):
+        asys.createActor(CheckRaises)
+    assert asys.ask(asys.createActor(Echo), "alive", WAIT) == "alive"
+
+
+def test_check_gets_empty_dict_when_no_requirements(asys):
+    assert asys.ask(asys.createActor(RequirementsMustBeEmptyDict), "ping", WAIT) == "pong"
+
+
+def test_child_create_rejected_reaches_parent(asys):
+    p = asys.createActor(SpawnsRejected)
+    assert asys.ask(p, "go", WAIT) == ("child-exited", True)
+
+
+# -- re-validation ---------------------------------------------------------------
+def test_update_revalidates_running_actors(asys):
+    col = asys.createActor(Collector)
+    asys.updateCapability("gpu", True)
+    needy = asys.createActor(NeedsGpu)
+    plain = asys.createActor(Reporting)
+    for a in (needy, plain):
+        assert asys.ask(a, ("report-to", col), WAIT) == "ok"
+    asys.updateCapability("gpu", None)
+    got = collected(asys, col, lambda g: len(g) >= 1)
+    settle(asys)
+    got = asys.ask(col, GET, WAIT)
+    assert got == [("exit", "NeedsGpu")]
+    assert asys.ask(needy, "ping", 1) is None
+    assert asys.ask(plain, "ping", WAIT) == "pong"
+
+
+def test_unchanged_value_changes_nothing(asys, tmp_path):
+    col = asys.createActor(Collector)
+    flag = tmp_path / "reject"
+    asys.updateCapability("color", "red")
+    a = asys.createActor(RejectsWhenFlagged, {"reject-if": str(flag)})
+    assert asys.ask(a, ("report-to", col), WAIT) == "ok"
+    flag.write_text("now reject")
+    asys.updateCapability("color", "red")
+    settle(asys)
+    assert asys.ask(a, "ping", WAIT) == "pong"
+    assert asys.ask(col, GET, WAIT) == []
+    # a real change re-runs every actor's check with its original requirements
+    asys.updateCapability("color", "green")
+    got = collected(asys, col, lambda g: len(g) >= 1)
+    assert got == [("exit", "RejectsWhenFlagged")]
+
+
+def test_actor_update_can_disqualify_itself(asys):
+    col = asys.createActor(Collector)
+    asys.updateCapability("gpu", True)
+    needy = asys.createActor(NeedsGpu)
+    assert asys.ask(needy, ("report-to", col), WAIT) == "ok"
+    assert asys.ask(needy, ("update", "gpu", None), WAIT) == "updated"
+    got = collected(asys, col, lambda g: len(g) >= 1)
+    assert got == [("exit", "NeedsGpu")]
+    assert "gpu" not in asys.ask(asys.createActor(Reporting), "caps?", WAIT)
+
+
+def test_handle_capabilities_are_not_a_live_view(asys):
+    a = asys.createActor(Reporting)
+    assert asys.ask(a, ("update", "from-actor", 1), WAIT) == "updated"
+    assert "from-actor" not in asys.capabilities

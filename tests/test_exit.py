@@ -1,0 +1,223 @@
+"""API.md §4.1, §4.2, §5.6: ActorExitRequest and ChildActorExited."""
+from __future__ import annotations
+
+from actorcore.actors import Actor, ActorExitRequest, ChildActorExited
+
+from .actors import Collector, DeadLetterCollector, Echo, ExitReporter
+from .helpers import GET, WAIT, collected, needs_reliable_transport, settle
+
+
+class Parent(Actor):
+    """("spawn", n, collector): n ExitReporter children reporting to collector.
+    On exit it forwards every ChildActorExited to the collector."""
+
+    keep_children = False
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("spawn",):
+            _, n, self.collector = message
+            self.kids = [self.createActor(ExitReporter) for _ in range(n)]
+            for k in self.kids:
+                self.send(k, ("report-to", self.collector))
+            self.send(sender, list(self.kids))
+        elif isinstance(message, ActorExitRequest):
+            self.send(self.collector, ("parent-exit", message.isRecursive))
+            if self.keep_children:
+                message.notRecursive()
+        elif isinstance(message, ChildActorExited):
+            self.send(self.collector, ("parent-saw-child-exit", message.childAddress))
+        elif message == "ok":
+            pass
+
+
+class KeepingParent(Parent):
+    keep_children = True
+
+
+class ExitRaises(Actor):
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("report-to",):
+            self.collector = message[1]
+            self.send(sender, "ok")
+        elif isinstance(message, ActorExitRequest):
+            self.send(self.collector, "exit-attempt")
+            raise RuntimeError("cleanup failed")
+        elif message == "ping":
+            self.send(sender, "pong")
+
+
+def _exited_addresses(got, tag):
+    return [m[1] for m in got if isinstance(m, tuple) and m[0] == tag]
+
+
+def test_actor_sees_exit_request(asys):
+    col = asys.createActor(Collector)
+    a = asys.createActor(ExitReporter)
+    assert asys.ask(a, ("report-to", col), WAIT) == "ok"
+    asys.tell(a, ActorExitRequest())
+    got = collected(asys, col, lambda g: len(g) >= 1)
+    assert got == [("exit", a)]
+
+
+def test_exited_actor_no_longer_answers(asys):
+    a = asys.createActor(Echo)
+    assert asys.ask(a, "x", WAIT) == "x"
+    asys.tell(a, ActorExitRequest())
+    assert asys.ask(a, "x", 1) is None
+
+
+def test_recursive_exit_takes_children(asys):
+    col = asys.createActor(Collector)
+    parent = asys.createActor(Parent)
+    kids = asys.ask(parent, ("spawn", 2, col), WAIT)
+    assert len(kids) == 2
+    asys.tell(parent, ActorExitRequest())
+    got = collected(asys, col, lambda g: len(_exited_addresses(g, "parent-saw-child-exit")) >= 2)
+    assert ("parent-exit", True) in got
+    kid_exits = _exited_addresses(got, "exit")
+    seen = _exited_addresses(got, "parent-saw-child-exit")
+    for k in kids:
+        assert any(k == x for x in kid_exits), "child did not get ActorExitRequest"
+        assert any(k == x for x in seen), "parent did not get ChildActorExited for a child"
+    for k in kids:
+        assert asys.ask(k, "ping", 1) is None
+
+
+def test_not_recursive_leaves_children_alive(asys):
+    col = asys.createActor(Collector)
+    parent = asys.createActor(KeepingParent)
+    kids = asys.ask(parent, ("spawn", 2, col), WAIT)
+    asys.tell(parent, ActorExitRequest())
+    got = collected(asys, col, lambda g: ("parent-exit", True) in g)
+    assert ("parent-exit", True) in got
+    for k in kids:
+        assert asys.ask(k, "ping", WAIT) == "pong"
+    settle(asys)
+    got = asys.ask(col, GET, WAIT)
+    assert not _exited_addresses(got, "exit"), "children were asked to exit"
+
+
+def test_exit_request_with_recursive_false(asys):
+    col = asys.createActor(Collector)
+    parent = asys.createActor(Parent)
+    kids = asys.ask(parent, ("spawn", 1, col), WAIT)
+    asys.tell(parent, ActorExitRequest(recursive=False))
+    got = collected(asys, col, lambda g: any(m[0] == "parent-exit" for m in g))
+    assert ("parent-exit", False) in got
+    assert asys.ask(kids[0], "ping", WAIT) == "pong"
+
+
+def test_messages_to_exited_actor_are_dead_letters(asys, asys_base):
+    needs_reliable_transport(asys_base, "dead-letter delivery")
+    dlh = asys.createActor(DeadLetterCollector)
+    assert asys.ask(dlh, ("register",), WAIT) == "registered"
+    a = asys.createActor(Echo)
+    asys.tell(a, ActorExitRequest())
+    settle(asys, 0.2)
+    asys.tell(a, "lost")
+    got = collected(asys, dlh, lambda g: len(g) >= 1)
+    assert [e.deadMessage for e in got] == ["lost"]
+    assert got[0].deadAddress == a
+
+
+def test_exception_handling_exit_request_not_retried_and_actor_exits(asys):
+    col = asys.createActor(Collector)
+    a = asys.createActor(ExitRaises)
+    assert asys.ask(a, ("report-to", col), WAIT) == "ok"
+    asys.tell(a, ActorExitRequest())
+    got = collected(asys, col, lambda g: len(g) >= 1)
+    settle(asys)
+    got = asys.ask(col, GET, WAIT)
+    assert got == ["exit-attempt"], "exit request was retried"
+    assert asys.ask(a, "ping", 1) is None, "actor survived a failing exit handler"
+
+
+def test_top_level_exit_notifies_no_actor(asys):
+    """A top-level actor's parent is the system: an actor that asked it to exit
+    gets no ChildActorExited."""
+    watcher = asys.createActor(Collector)
+    target = asys.createActor(Echo)
+    asys.tell(watcher, "before")
+    from .test_global_names import Requester  # an actor that forwards what it gets
+
+    req = asys.createActor(Requester)
+    assert asys.ask(req, ("kill", target, watcher), WAIT) == "sent"
+    settle(asys)
+    got = asys.ask(watcher, GET, WAIT)
+    assert not any(isinstance(m, ChildActorExited) for m in got)
+    assert asys.ask(target, "x", 1) is None
+
+
+class CreatesWhileExiting(Actor):
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("report-to",):
+            self.collector = message[1]
+            self.send(sender, "ok")
+        elif isinstance(message, ActorExitRequest):
+            self.send(self.collector, ("late-child", self.createActor(Echo)))
+
+
+def test_create_during_exit_never_starts(asys):
+    col = asys.createActor(Collector)
+    a = asys.createActor(CreatesWhileExiting)
+    assert asys.ask(a, ("report-to", col), WAIT) == "ok"
+    asys.tell(a, ActorExitRequest())
+    got = collected(asys, col, lambda g: len(g) >= 1)
+    tag, child = got[0]
+    assert tag == "late-child"
+    assert asys.ask(child, "hello?", 1) is None
+
+
+def test_exit_request_to_system_address_is_ignored(asys):
+    e = asys.createActor(Echo)
+    asys.tell(asys.systemAddress, ActorExitRequest())
+    assert asys.ask(e, "alive", WAIT) == "alive"
+    assert asys.ask(asys.createActor(Echo), "new", WAIT) == "new"
+
+
+def test_bogus_child_actor_exited_does_not_crash_receiver(asys):
+    e = asys.createActor(Echo)
+    for bogus in (None, "not-an-address", e):
+        asys.tell(e, ChildActorExited(bogus))
+    assert asys.ask(e, "alive", WAIT) == "alive"
+
+
+def test_second_exit_request_is_harmless(asys):
+    col = asys.createActor(Collector)
+    a = asys.createActor(ExitReporter)
+    assert asys.ask(a, ("report-to", col), WAIT) == "ok"
+    asys.tell(a, ActorExitRequest())
+    asys.tell(a, ActorExitRequest())
+    collected(asys, col, lambda g: len(g) >= 1)
+    settle(asys)
+    assert asys.ask(col, GET, WAIT) == [("exit", a)]
+
+
+class ForwardingParent(Actor):
+    """Its children report their exit to it; it forwards all it sees to a collector."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("spawn",):
+            _, n, self.collector = message
+            self.kids = [self.createActor(ExitReporter) for _ in range(n)]
+            for k in self.kids:
+                self.send(k, ("report-to", self.myAddress))
+            self.send(sender, list(self.kids))
+        elif isinstance(message, ActorExitRequest):
+            self.send(self.collector, "parent-exit")
+        elif isinstance(message, ChildActorExited):
+            self.send(self.collector, ("child-exited", message.childAddress))
+        else:
+            self.send(self.collector, ("other", message))
+
+
+def test_exiting_actor_gets_only_exit_related_messages(asys):
+    col = asys.createActor(Collector)
+    p = asys.createActor(ForwardingParent)
+    kids = asys.ask(p, ("spawn", 2, col), WAIT)
+    collected(asys, col, lambda g: g.count(("other", "ok")) >= 2)
+    asys.tell(p, ActorExitRequest())
+    got = collected(asys, col, lambda g: sum(1 for m in g if m[0] == "child-exited") >= 2)
+    after = got[got.index("parent-exit"):]
+    assert not any(m[0] == "other" for m in after[1:]), after
+    assert sum(1 for m in after if m[0] == "child-exited") == len(kids)

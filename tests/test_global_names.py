@@ -1,0 +1,128 @@
+"""API.md §2.2, §2.4 globalName, §5.8: named actors."""
+from __future__ import annotations
+
+from actorcore.actors import Actor, ActorExitRequest, ChildActorExited
+
+from .actors import Collector, Echo
+from .helpers import GET, WAIT, settle
+
+
+class Named(Actor):
+    def receiveMessage(self, message, sender):
+        if message == "name?":
+            self.send(sender, self.globalName)
+        elif message == "ping":
+            self.send(sender, "pong")
+
+
+class Requester(Actor):
+    """Does what it is told and forwards every other message to its watcher."""
+
+    watcher = None
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("kill",):
+            _, target, self.watcher = message
+            self.send(target, ActorExitRequest())
+            self.send(sender, "sent")
+        elif isinstance(message, tuple) and message[:1] == ("create-named",):
+            _, name, self.watcher = message
+            self.named = self.createActor(Echo, globalName=name)
+            again = self.createActor(Named, globalName=name)
+            self.send(sender, (self.named, again))
+        elif message == "kill-named":
+            self.send(self.named, ActorExitRequest())
+            self.send(sender, "sent")
+        elif self.watcher is not None:
+            self.send(self.watcher, message)
+
+
+def test_same_address_for_same_name(asys):
+    a = asys.createActor(Echo, globalName="one")
+    b = asys.createActor(Echo, globalName="one")
+    assert a == b
+    assert asys.ask(a, ("id?",), WAIT) == asys.ask(b, ("id?",), WAIT)
+
+
+def test_other_arguments_ignored_when_name_exists(asys):
+    a = asys.createActor(Echo, globalName="one")
+    b = asys.createActor(Named, globalName="one")
+    assert a == b
+    assert asys.ask(b, "hello", WAIT) == "hello"  # still the Echo
+
+
+def test_name_lookup_precedes_class_resolution(asys):
+    a = asys.createActor(Echo, globalName="one")
+    assert asys.createActor("tests.no_such_module_here.X", globalName="one") == a
+
+
+def test_different_names_different_actors(asys):
+    assert asys.createActor(Echo, globalName="x") != asys.createActor(Echo, globalName="y")
+
+
+def test_global_name_property(asys):
+    assert asys.ask(asys.createActor(Named, globalName="the-name"), "name?", WAIT) == "the-name"
+    assert asys.ask(asys.createActor(Named), "name?", WAIT) == ""
+
+
+def test_actor_and_system_share_the_name(asys):
+    watcher = asys.createActor(Collector)
+    req = asys.createActor(Requester)
+    named, again = asys.ask(req, ("create-named", "shared", watcher), WAIT)
+    assert named == again
+    assert asys.createActor(Echo, globalName="shared") == named
+
+
+def test_named_actor_parent_is_the_system(asys):
+    watcher = asys.createActor(Collector)
+    req = asys.createActor(Requester)
+    named, _ = asys.ask(req, ("create-named", "orphan", watcher), WAIT)
+    assert asys.ask(named, ("self?",), WAIT) == named
+    assert asys.ask(req, "kill-named", WAIT) == "sent"
+    settle(asys)
+    assert asys.ask(named, "x", 1) is None
+    got = asys.ask(watcher, GET, WAIT)
+    assert not any(isinstance(m, ChildActorExited) for m in got), got
+
+
+def test_name_released_after_exit(asys):
+    first = asys.createActor(Echo, globalName="again")
+    first_id = asys.ask(first, ("id?",), WAIT)
+    assert first_id is not None
+    asys.tell(first, ActorExitRequest())
+
+    import time
+
+    deadline = time.monotonic() + WAIT
+    while True:
+        addr = asys.createActor(Echo, globalName="again")
+        now = asys.ask(addr, ("id?",), 1)
+        if now is not None and now != first_id or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert now is not None and now != first_id
+    assert asys.ask(addr, "alive", WAIT) == "alive"
+
+
+def test_concurrent_creates_of_one_name_yield_one_actor(asys):
+    import threading
+
+    results = []
+    errors = []
+
+    def create():
+        try:
+            with asys.private() as ctx:
+                results.append(ctx.createActor(Echo, globalName="race"))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create, daemon=True) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(WAIT * 3)
+    assert not any(t.is_alive() for t in threads), "createActor hung"
+    assert not errors, errors
+    assert len(results) == 4
+    assert all(r == results[0] for r in results)

@@ -1,0 +1,268 @@
+"""API.md §2.1, §2.4, §3.3: creating actors and what happens to their __init__."""
+from __future__ import annotations
+
+import pytest
+
+from actorcore.actors import (
+    Actor,
+    ActorAddress,
+    ActorSystemFailure,
+    ChildActorExited,
+    InvalidActorSpecification,
+    PoisonMessage,
+)
+
+from .actors import DeadLetterCollector, Echo
+from .helpers import GET, WAIT, collected, needs_reliable_transport, poll
+
+
+class NotAnActor:
+    def receiveMessage(self, message, sender):
+        pass
+
+
+class WantsBoth(Actor):
+    def __init__(self, capabilities=None, requirements=None):
+        super().__init__()
+        self.caps = capabilities
+        self.reqs = requirements
+
+    def receiveMessage(self, message, sender):
+        self.send(sender, (self.caps, self.reqs))
+
+
+class WantsRequirementsOnly(Actor):
+    def __init__(self, requirements):
+        super().__init__()
+        self.reqs = requirements
+
+    def receiveMessage(self, message, sender):
+        self.send(sender, self.reqs)
+
+
+class WantsCapabilitiesOnly(Actor):
+    def __init__(self, capabilities):
+        super().__init__()
+        self.caps = capabilities
+
+    def receiveMessage(self, message, sender):
+        self.send(sender, self.caps)
+
+
+class SystemCallsInInit(Actor):
+    """Records what each system call did inside __init__; reports it later."""
+
+    def __init__(self):
+        super().__init__()
+        self.results = {}
+        calls = {
+            "myAddress": lambda: self.myAddress,
+            "send": lambda: self.send(None, "x"),
+            "createActor": lambda: self.createActor(Echo),
+            "wakeupAfter": lambda: self.wakeupAfter(1),
+            "handleDeadLetters": lambda: self.handleDeadLetters(),
+            "updateCapability": lambda: self.updateCapability("x", 1),
+        }
+        for name, call in calls.items():
+            try:
+                call()
+                self.results[name] = None
+            except Exception as exc:  # record for the test
+                self.results[name] = (type(exc).__name__, str(exc))
+
+    def receiveMessage(self, message, sender):
+        self.send(sender, self.results)
+
+
+class InitRaises(Actor):
+    def __init__(self):
+        super().__init__()
+        raise RuntimeError("init refused")
+
+    def receiveMessage(self, message, sender):
+        pass
+
+
+class NoOverride(Actor):
+    pass
+
+
+class StrSelf(Actor):
+    def receiveMessage(self, message, sender):
+        self.send(sender, (str(self), self.myAddress, self.myAddress))
+
+
+class ParentOfFailure(Actor):
+    """On ("go", dlh): creates an InitRaises child and waits for its exit,
+    then sends to the dead child and reports to the asker."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("go",):
+            self.asker = sender
+            self.child = self.createActor(InitRaises)
+        elif isinstance(message, ChildActorExited):
+            same = message.childAddress == self.child
+            self.send(self.child, "to-the-dead")
+            self.send(self.asker, ("exited", same))
+
+
+class EarlySender(Actor):
+    """Sends to a failing child right after createActor; reports what came back."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def receiveMessage(self, message, sender):
+        if message == "go":
+            self.child = self.createActor(InitRaises)
+            self.send(self.child, "early")
+            self.send(sender, "started")
+        elif isinstance(message, PoisonMessage):
+            self.seen.append(("poison", message.poisonMessage, message.details))
+        elif isinstance(message, ChildActorExited):
+            self.seen.append(("exited", message.childAddress == self.child))
+        elif message == ("seen?",):
+            self.send(sender, list(self.seen))
+
+
+def test_create_with_class(asys):
+    addr = asys.createActor(Echo)
+    assert isinstance(addr, ActorAddress)
+    assert asys.ask(addr, "hello", WAIT) == "hello"
+
+
+def test_create_with_qualified_string(asys):
+    addr = asys.createActor("tests.actors.Echo")
+    assert isinstance(addr, ActorAddress)
+    assert asys.ask(addr, "hello", WAIT) == "hello"
+
+
+def test_bare_class_name_is_invalid(asys):
+    with pytest.raises(InvalidActorSpecification):
+        asys.createActor("Echo")
+
+
+def test_non_actor_class_is_invalid(asys):
+    with pytest.raises(InvalidActorSpecification):
+        asys.createActor(NotAnActor)
+    with pytest.raises(InvalidActorSpecification):
+        asys.createActor("tests.test_lifecycle.NotAnActor")
+
+
+def test_non_class_non_string_is_invalid(asys):
+    with pytest.raises(InvalidActorSpecification):
+        asys.createActor(42)
+
+
+def test_unimportable_module_raises_import_error(asys):
+    with pytest.raises(ImportError):
+        asys.createActor("tests.no_such_module_here.Thing")
+
+
+def test_system_keeps_working_after_bad_specs(asys):
+    for spec in ("Echo", NotAnActor, "tests.no_such_module_here.Thing"):
+        with pytest.raises((InvalidActorSpecification, ImportError)):
+            asys.createActor(spec)
+    assert asys.ask(asys.createActor(Echo), 1, WAIT) == 1
+
+
+def test_init_gets_capabilities_and_requirements(asys):
+    addr = asys.createActor(WantsBoth, targetActorRequirements={"mem": 4})
+    caps, reqs = asys.ask(addr, "?", WAIT)
+    assert isinstance(caps, dict)
+    assert caps["Thespian Generation"] == (3, 0)
+    assert reqs == {"mem": 4}
+
+
+def test_init_gets_only_what_it_declares(asys):
+    addr = asys.createActor(WantsRequirementsOnly, targetActorRequirements={"k": "v"})
+    assert asys.ask(addr, "?", WAIT) == {"k": "v"}
+    addr = asys.createActor(WantsCapabilitiesOnly)
+    caps = asys.ask(addr, "?", WAIT)
+    assert caps["Thespian ActorSystem Name"] == asys.capabilities["Thespian ActorSystem Name"]
+
+
+def test_system_calls_inside_init_raise(asys):
+    addr = asys.createActor(SystemCallsInInit)
+    results = asys.ask(addr, "?", WAIT)
+    assert isinstance(results, dict)
+    for name, outcome in results.items():
+        assert outcome is not None, f"{name} inside __init__ did not raise"
+        assert outcome[1], f"{name} inside __init__ raised with no message"
+
+
+def test_init_raising_fails_external_create(asys):
+    with pytest.raises(ActorSystemFailure):
+        asys.createActor(InitRaises)
+    assert asys.ask(asys.createActor(Echo), "still", WAIT) == "still"
+
+
+def test_child_init_raising_reaches_parent_and_dead_letters(asys, asys_base):
+    needs_reliable_transport(asys_base, "dead-letter delivery")
+    dlh = asys.createActor(DeadLetterCollector)
+    assert asys.ask(dlh, ("register",), WAIT) == "registered"
+    parent = asys.createActor(ParentOfFailure)
+    assert asys.ask(parent, ("go", dlh), WAIT) == ("exited", True)
+    got = collected(asys, dlh, lambda g: any(e.deadMessage == "to-the-dead" for e in g))
+    assert [e.deadMessage for e in got].count("to-the-dead") == 1
+
+
+def test_messages_queued_for_failed_child_are_not_lost(asys, asys_base):
+    needs_reliable_transport(asys_base, "dead-letter delivery")
+    """§2.4: queued messages come back as PoisonMessage("Child Aborted"); on a base
+    that knows of the failure before the send, the send is a dead letter."""
+    dlh = asys.createActor(DeadLetterCollector)
+    asys.ask(dlh, ("register",), WAIT)
+    parent = asys.createActor(EarlySender)
+    assert asys.ask(parent, "go", WAIT) == "started"
+    seen = poll(asys, parent, ("seen?",), lambda s: any(x[0] == "exited" for x in s))
+    assert ("exited", True) in seen
+    poisons = [x for x in seen if x[0] == "poison"]
+    dead = [e for e in asys.ask(dlh, GET, WAIT) if e.deadMessage == "early"]
+    assert len(poisons) + len(dead) == 1, (seen, dead)
+    if poisons:
+        assert poisons[0][1] == "early"
+
+
+def test_base_receive_message_fails_loudly(asys):
+    addr = asys.createActor(NoOverride)
+    reply = asys.ask(addr, "anything", WAIT)
+    assert isinstance(reply, PoisonMessage)
+    assert reply.poisonMessage == "anything"
+
+
+def test_str_of_actor_and_stable_address(asys):
+    addr = asys.createActor(StrSelf)
+    text, a1, a2 = asys.ask(addr, "?", WAIT)
+    assert a1 == addr and a2 == addr
+    assert text.startswith("{A:StrSelf @ ") and text.endswith("}")
+    assert "ActorAddr-" in text
+
+
+class SpawnsBadSpec(Actor):
+    """("go", spec, sourceHash): createActor must not raise in the actor; the
+    failure arrives as ChildActorExited."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("go",):
+            self.asker = sender
+            try:
+                self.child = self.createActor(message[1], sourceHash=message[2])
+            except Exception as exc:
+                self.send(sender, ("raised", type(exc).__name__))
+        elif isinstance(message, ChildActorExited):
+            self.send(self.asker, ("exited", message.childAddress == self.child))
+
+
+@pytest.mark.parametrize("spec,source", [
+    ("Echo", None),
+    ("tests.no_such_module_here.Thing", None),
+    ("tests.test_lifecycle.NotAnActor", None),
+    ("tests.test_lifecycle.InitRaises", None),
+    ("tests.actors.Echo", "0" * 32),
+])
+def test_actor_create_failures_arrive_as_child_actor_exited(asys, spec, source):
+    p = asys.createActor(SpawnsBadSpec)
+    assert asys.ask(p, ("go", spec, source), WAIT) == ("exited", True)
+    assert asys.ask(asys.createActor(Echo), "alive", WAIT) == "alive"

@@ -1,0 +1,82 @@
+"""API.md §1.1 and §3.11: the public names and the exception hierarchy."""
+from __future__ import annotations
+
+import actorcore.actors as actors
+from actorcore.actors import (
+    ActorSystemException,
+    ActorSystemFailure,
+    ActorSystemRequestTimeout,
+    ActorSystemStartupFailure,
+    InvalidActorAddress,
+    InvalidActorSourceHash,
+    InvalidActorSpecification,
+    NoCompatibleSystemForActor,
+)
+
+EXPECTED = {
+    "ThespianGeneration", "Actor", "ActorTypeDispatcher", "ActorAddress", "ActorSystem",
+    "ExternalContext", "requireCapability", "ThespianWatch", "ActorSystemMessage",
+    "ActorExitRequest", "ChildActorExited", "PoisonMessage", "WakeupMessage", "WatchMessage",
+    "DeadEnvelope", "ActorSystemConventionUpdate", "ValidateSource", "ValidatedSource",
+    "LoadedSource", "UnloadedSource", "Thespian_StatusReq", "Thespian_SystemStatus",
+    "Thespian_ActorStatus", "ActorSystemException", "InvalidActorAddress", "ActorSystemFailure",
+    "ActorSystemStartupFailure", "ActorSystemRequestTimeout", "NoCompatibleSystemForActor",
+    "InvalidActorSourceHash", "InvalidActorSpecification",
+}
+
+
+def test_all_is_exactly_the_documented_names():
+    assert set(actors.__all__) == EXPECTED
+    assert len(actors.__all__) == len(EXPECTED), "duplicates in __all__"
+
+
+def test_star_import_gives_nothing_else():
+    ns: dict = {}
+    exec("from actorcore.actors import *", ns)
+    ns.pop("__builtins__", None)
+    assert set(ns) == EXPECTED
+    for leaked in ("logging", "inspect", "contextmanager"):
+        assert leaked not in ns
+
+
+def test_every_name_resolves():
+    for name in EXPECTED:
+        assert getattr(actors, name) is not None
+
+
+def test_thespian_generation():
+    assert actors.ThespianGeneration == (3, 0)
+    assert isinstance(actors.ThespianGeneration, tuple)
+
+
+def test_exception_hierarchy():
+    for exc in (InvalidActorAddress, NoCompatibleSystemForActor, ActorSystemFailure,
+                InvalidActorSourceHash, InvalidActorSpecification):
+        assert issubclass(exc, ActorSystemException)
+    assert issubclass(ActorSystemStartupFailure, ActorSystemFailure)
+    assert issubclass(ActorSystemRequestTimeout, ActorSystemFailure)
+    assert issubclass(ActorSystemException, Exception)
+
+
+def test_exception_constructor_signatures():
+    e = InvalidActorAddress("addr", "desc")
+    assert e.actorAddress == "addr"
+    NoCompatibleSystemForActor("Cls", "no system")
+    InvalidActorSourceHash("abc")
+    InvalidActorSpecification("spec")
+    InvalidActorSpecification("spec", reason="why")
+    ActorSystemFailure("x")
+    ActorSystemStartupFailure("x")
+    ActorSystemRequestTimeout("x")
+
+
+def test_system_messages_derive_from_actor_system_message():
+    for name in ("ActorExitRequest", "ChildActorExited", "PoisonMessage", "WakeupMessage",
+                 "WatchMessage", "DeadEnvelope", "ActorSystemConventionUpdate",
+                 "ValidateSource", "ValidatedSource", "LoadedSource", "UnloadedSource",
+                 "Thespian_StatusReq", "Thespian_SystemStatus", "Thespian_ActorStatus"):
+        assert issubclass(getattr(actors, name), actors.ActorSystemMessage), name
+
+
+def test_actor_classes():
+    assert issubclass(actors.ActorTypeDispatcher, actors.Actor)
