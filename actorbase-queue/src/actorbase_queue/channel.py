@@ -34,12 +34,37 @@ class Channel:
         os.set_inheritable(self.wfd, True)
         self._local_init()
 
+    @classmethod
+    def fifo_reader(cls, path: str) -> Channel:
+        """The read end of a named pipe (opening it never blocks)."""
+        ch = cls.__new__(cls)
+        ch.rfd, ch.wfd = os.open(path, os.O_RDONLY | os.O_NONBLOCK), -1
+        ch._local_init()
+        return ch
+
+    @classmethod
+    def fifo_writer(cls, path: str) -> Channel | None:
+        """The write end of a named pipe; None while nobody has it open for reading.
+        Raises FileNotFoundError once the pipe is gone for good."""
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:
+                return None
+            raise
+        os.set_blocking(fd, True)  # the room check keeps direct writes from blocking
+        ch = cls.__new__(cls)
+        ch.rfd, ch.wfd = -1, fd
+        ch._local_init()
+        return ch
+
     def _local_init(self) -> None:
         self._plock = threading.Lock()
         self._pending: deque[bytes] = deque()
         self._wake = threading.Condition(self._plock)
         self._flusher: threading.Thread | None = None
         self._closed = False
+        self.broken = False
         self._buf = bytearray()
         self._eof = False
         self._capacity: int | None = None
@@ -74,10 +99,16 @@ class Channel:
         frame = b"".join((_HEAD.pack(len(t) + len(s) + len(data) + 4, len(t), len(s)), t, s, data))
         self._check_process()
         with self._plock:
+            if self.broken:
+                raise BrokenPipeError("the reading process is gone")
             if self._closed:
                 return
             if not self._pending and self._room(len(frame)):
-                _write_all(self.wfd, frame)
+                try:
+                    _write_all(self.wfd, frame)
+                except OSError:
+                    self.broken = True
+                    raise
                 return
             self._pending.append(frame)
             if self._flusher is None:
@@ -96,9 +127,9 @@ class Channel:
                 frame = self._pending[0]  # stays queued until written, so put() keeps order
             try:
                 _write_all(self.wfd, frame)
-            except OSError:  # the reader is gone
+            except OSError:  # the reader is gone: keep what is left for take_pending()
                 with self._plock:
-                    self._pending.clear()
+                    self.broken = True
                     self._wake.notify_all()
                 return
             with self._plock:
@@ -112,7 +143,7 @@ class Channel:
     def flush(self, timeout: float) -> bool:
         self._check_process()
         with self._plock:
-            return self._wake.wait_for(lambda: not self._pending, timeout)
+            return self._wake.wait_for(lambda: not self._pending or self.broken, timeout)
 
     def take_pending(self) -> list[Any]:
         """Frames never written (the reader died): as envelopes, for dead letters."""
@@ -121,7 +152,7 @@ class Channel:
             self._pending.clear()
             self._closed = True
             self._wake.notify_all()
-        return [_decode(memoryview(f)[4:]) for f in frames]  # noqa: the views are released
+        return [_decode(memoryview(f)[4:]) for f in frames]
 
     # -- reading -------------------------------------------------------------
     def read_ready(self) -> list[Any]:

@@ -10,37 +10,103 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
+import tempfile
 from typing import Any, Sequence
 
 from actorcore.runtime.poller import Poller
 
 from .channel import Channel
+from .direct import CONTROL, SWITCHED, DirectPaths, process_key
 
 #: In a process forked from the admin: the admin's transport, whose other
 #: pipes the child must close (else every actor holds every pipe open).
 _forked_admin: AdminQueueTransport | None = None
 
 
-def _receive_one(
-    inbound: Channel, poller: Poller, timeout: float | None, waitables: Sequence[Any],
-    one: bool = False,
-) -> tuple[list[Any], list[Any]]:
-    read = inbound.read_one if one else inbound.read_ready
-    envs = read()
-    poller.set_extra(waitables)
-    if envs:
-        return envs, (poller.wait(0) if waitables else [])
-    ready = poller.wait(timeout)
-    if not ready:
-        return [], []
-    rfd = inbound.rfd
-    others = [fd for fd in ready if fd != rfd]
-    if len(others) < len(ready):
-        envs = read()
-    return envs, others
+class _Endpoint:
+    """What the client and actor transports share: one link to the admin
+    (``link_out``/``link_in``) plus direct pipes the admin sets up."""
+
+    address: str
+    link_out: Channel
+    link_in: Channel
+    poller: Poller
+    one_at_a_time = False
+
+    def _init_direct(self) -> None:
+        self.direct = DirectPaths(self.address, self._readable, self._gone)
+        self._inputs: dict[int, Channel] = {self.link_in.rfd: self.link_in}
+
+    def _readable(self, ch: Channel) -> None:
+        self._inputs[ch.rfd] = ch
+        self.poller.add(ch.rfd)
+
+    def _gone(self, ch: Channel) -> None:
+        self._inputs.pop(ch.rfd, None)
+        self.poller.discard(ch.rfd)
+
+    def send(self, target: Any, envelope: Any) -> None:
+        ch, opened = self.direct.channel_for(target)
+        if ch is None:
+            self.link_out.put(envelope)
+            return
+        if opened:  # everything sent through the admin so far goes before this marker
+            self.link_out.put((target, self.address, SWITCHED))
+        try:
+            ch.put(envelope)
+        except OSError:  # the target's process is gone: the admin dead-letters the rest
+            for env in self.direct.broken(target):
+                self.link_out.put(env)
+            self.link_out.put(envelope)
+
+    def _take(self, ch: Channel) -> list[Any]:
+        envs = ch.read_one() if self.one_at_a_time else ch.read_ready()
+        if not envs and ch.eof and ch is not self.link_in:
+            self.direct.closed_inbound(ch)
+            return []
+        out = []
+        for env in envs:
+            target, sender, data = env
+            if target == CONTROL:
+                answer = self.direct.control(sender, data)
+                if answer is not None:
+                    self.link_out.put((CONTROL, "direct-ready", answer))
+            elif data == SWITCHED:
+                self.direct.switched(sender)
+            else:
+                out.append(env)
+        return out
+
+    def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
+        poller = self.poller
+        poller.set_extra(waitables)
+        inputs = self._inputs
+        for ch in list(inputs.values()):  # what is already buffered comes first
+            envs = self._take(ch)
+            if envs:
+                return envs, (poller.wait(0) if waitables else [])
+        while True:
+            ready = poller.wait(timeout)
+            if not ready:
+                return [], []
+            others = [fd for fd in ready if fd not in inputs]
+            envs = []
+            for fd in ready:
+                ch = inputs.get(fd)
+                if ch is not None:
+                    envs.extend(self._take(ch))
+                    if envs and self.one_at_a_time:
+                        break
+            if envs or others or self.link_in.eof:  # at EOF the admin is gone: let the caller see
+                return envs, others
+            timeout = 0 if timeout is not None else None  # only control frames: look again
+
+    def backlog(self) -> int:
+        return self.link_out.backlog() + sum(ch.backlog() for ch in self.direct.out.values())
 
 
-class ClientQueueTransport:
+class ClientQueueTransport(_Endpoint):
     """The creating process's side."""
 
     def __init__(self, ctx: Any) -> None:
@@ -51,48 +117,63 @@ class ClientQueueTransport:
         self.method = ctx.get_start_method()
         self.to_admin = Channel()
         self.from_admin = Channel()
+        # named pipes for direct links; made here so that this process can remove
+        # them even if the admin is killed
+        self.fifo_dir = tempfile.mkdtemp(prefix="actorcore-q-")
         self._opened = False
 
     def admin_link(self) -> AdminLink:
-        return AdminLink(self.method, self.to_admin, self.from_admin, self.admin_address, self.client_prefix)
+        return AdminLink(
+            self.method, self.to_admin, self.from_admin, self.admin_address, self.client_prefix,
+            self.fifo_dir,
+        )
 
     def _open(self) -> None:
         # called once the admin process exists: keep only our ends
-        self.to_admin.writing()
-        self.from_admin.reading()
+        self.link_out = self.to_admin.writing()
+        self.link_in = self.from_admin.reading()
         self.poller = Poller()
-        self.poller.add(self.from_admin.rfd)
+        self.poller.add(self.link_in.rfd)
+        self._init_direct()
         self._opened = True
 
     def send(self, target: Any, envelope: Any) -> None:
         if not self._opened:
             self._open()
-        self.to_admin.put(envelope)
+        _Endpoint.send(self, target, envelope)
 
     def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
         if not self._opened:
             self._open()
-        return _receive_one(self.from_admin, self.poller, timeout, waitables)
+        return _Endpoint.receive(self, timeout, waitables)
 
     def backlog(self) -> int:
-        return self.to_admin.backlog()
+        return _Endpoint.backlog(self) if self._opened else 0
 
     def close(self) -> None:
+        if self._opened:
+            self.direct.close()
         self.to_admin.close()
         self.from_admin.close()
+        shutil.rmtree(self.fifo_dir, ignore_errors=True)
 
 
 class AdminLink:
-    def __init__(self, method: str, inbound: Channel, outbound: Channel, me: str, client_prefix: str) -> None:
+    def __init__(
+        self, method: str, inbound: Channel, outbound: Channel, me: str, client_prefix: str,
+        fifo_dir: str,
+    ) -> None:
         self.method = method
         self.inbound = inbound
         self.outbound = outbound
         self.me = me
         self.client_prefix = client_prefix
+        self.fifo_dir = fifo_dir
 
     def open(self) -> AdminQueueTransport:
         return AdminQueueTransport(
-            self.method, self.inbound.reading(), self.outbound.writing(), self.me, self.client_prefix
+            self.method, self.inbound.reading(), self.outbound.writing(), self.me,
+            self.client_prefix, self.fifo_dir,
         )
 
 
@@ -109,7 +190,10 @@ def _raise_fd_limit() -> None:
 class AdminQueueTransport:
     """The admin's side: a channel pair per actor and one for the client."""
 
-    def __init__(self, method: str, inbound: Channel, client: Channel, me: str, client_prefix: str) -> None:
+    def __init__(
+        self, method: str, inbound: Channel, client: Channel, me: str, client_prefix: str,
+        fifo_dir: str,
+    ) -> None:
         global _forked_admin
         self.address = me
         self.client_prefix = client_prefix
@@ -119,6 +203,11 @@ class AdminQueueTransport:
         self.to_child: dict[Any, Channel] = {}
         self.from_child: dict[Any, Channel] = {}
         self._by_fd: dict[int, Channel] = {inbound.rfd: inbound}
+        self.fifos: dict[tuple[str, str], Channel] = {}
+        self.fifo_paths: dict[tuple[str, str], str] = {}
+        self.fifo_by_path: dict[str, tuple[str, str]] = {}
+        self.fifo_dir: str | None = fifo_dir
+        self.fifo_seq = 0
         self.poller = Poller()
         self.poller.add(inbound.rfd)
         _forked_admin = self
@@ -155,9 +244,19 @@ class AdminQueueTransport:
     def forget_child(self, child: Any) -> list[Any]:
         down = self.to_child.pop(child, None)
         left = self.final_from(child)  # normally already taken
+        for pair in [p for p in self.fifos if child in p]:
+            keeper = self.fifos.pop(pair)
+            if pair[1] == child:  # what others wrote straight to it and it never read
+                left.extend(env for env in keeper.read_ready() if env[2] != SWITCHED)
+            elif pair in self.fifo_paths:  # never switched: the reader can let go
+                down_t = self._down(pair[1])
+                if down_t is not None:
+                    down_t.put((CONTROL, "direct-cancel", f"{pair[0]}\n".encode()))
+            keeper.close()
+            self._unlink(pair)
         if down is None:
             return left
-        unread = down.read_ready() + down.take_pending()
+        unread = [env for env in down.read_ready() + down.take_pending() if env[0] != CONTROL]
         down.close()
         return left + unread
 
@@ -167,13 +266,63 @@ class AdminQueueTransport:
     def is_client(self, target: Any) -> bool:
         return isinstance(target, str) and target.startswith(self.client_prefix)
 
+    def _down(self, key: str) -> Channel | None:
+        if key == self.client_prefix:
+            return self.client_out
+        return self.to_child.get(key)
+
     def send(self, target: Any, envelope: Any) -> None:
         ch = self.to_child.get(target)
         if ch is None:
             if not self.is_client(target):
                 return
             ch = self.client_out
+        sender = envelope[1]
+        if sender != self.address:
+            self._direct(sender, target, envelope[2])
         ch.put(envelope)
+
+    def _direct(self, sender: str, target: str, data: bytes) -> None:
+        """Forwarding from one process to another: give them a pipe of their own."""
+        pair = (process_key(sender), process_key(target))
+        if data == SWITCHED:
+            self._unlink(pair)  # both ends are open now
+            return
+        if pair in self.fifos or pair[0] == pair[1] or self.fifo_dir is None:
+            return
+        down_s, down_t = self._down(pair[0]), self._down(pair[1])
+        if down_s is None or down_t is None:
+            return
+        self.fifo_seq += 1
+        path = os.path.join(self.fifo_dir, str(self.fifo_seq))  # never reused: a stale path fails
+        try:
+            os.mkfifo(path, 0o600)
+            keeper = Channel.fifo_reader(path)  # lets the admin dead-letter what T never read
+        except OSError:
+            self.fifo_dir = None  # no named pipes here: keep forwarding
+            return
+        self.fifos[pair] = keeper
+        self.fifo_paths[pair] = path
+        self.fifo_by_path[path] = pair
+        down_t.put((CONTROL, "direct-from", f"{pair[0]}\n{path}".encode()))
+
+    def _ready(self, data: bytes) -> None:
+        """T has the pipe open for reading: now S may write to it."""
+        path = data.decode().partition("\n")[2]
+        pair = self.fifo_by_path.get(path)
+        down_s = self._down(pair[0]) if pair is not None else None
+        if pair is None or down_s is None or pair not in self.fifos:
+            return
+        down_s.put((CONTROL, "direct-to", f"{pair[1]}\n{path}".encode()))
+
+    def _unlink(self, pair: tuple[str, str]) -> None:
+        path = self.fifo_paths.pop(pair, None)
+        if path is not None:
+            self.fifo_by_path.pop(path, None)
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
     def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
         by_fd = self._by_fd
@@ -184,7 +333,14 @@ class AdminQueueTransport:
         for item in ready:
             ch = by_fd.get(item)
             if ch is not None:
-                envs.extend(ch.read_ready())
+                for env in ch.read_ready():
+                    if env[0] == CONTROL:
+                        if env[1] == "direct-ready":
+                            self._ready(env[2])
+                        continue
+                    if env[2] == SWITCHED and self._down(process_key(env[0])) is None:
+                        continue  # a marker for a process that is gone: nothing to switch
+                    envs.append(env)
             else:
                 others.append(item)
         return envs, others
@@ -194,8 +350,11 @@ class AdminQueueTransport:
 
     def close(self) -> None:
         self.client_out.flush(5.0)  # the client is waiting for the last replies
-        for ch in (*self.to_child.values(), *self.from_child.values(), self.client_in, self.client_out):
+        for ch in (*self.to_child.values(), *self.from_child.values(), *self.fifos.values(),
+                   self.client_in, self.client_out):
             ch.close()
+        if self.fifo_dir is not None:
+            shutil.rmtree(self.fifo_dir, ignore_errors=True)  # the client removes it too
 
 
 class ActorLink:
@@ -208,31 +367,29 @@ class ActorLink:
         admin = _forked_admin
         if admin is not None:  # forked from the admin: let go of everyone else's pipes
             mine = (self.down, self.up)
-            for ch in (*admin.to_child.values(), *admin.from_child.values(), admin.client_in, admin.client_out):
+            for ch in (*admin.to_child.values(), *admin.from_child.values(), *admin.fifos.values(),
+                       admin.client_in, admin.client_out):
                 if ch not in mine:
                     ch.close()
         return ActorQueueTransport(self.me, self.down.reading(), self.up.writing())
 
 
-class ActorQueueTransport:
-    """An actor process's side: reads its own pipe, sends everything to the admin."""
+class ActorQueueTransport(_Endpoint):
+    """An actor process's side: its link to the admin, and direct pipes."""
+
+    one_at_a_time = True  # what the actor has not started on stays in the pipe
 
     def __init__(self, me: Any, inbound: Channel, outbound: Channel) -> None:
         self.address = me
-        self.inbound = inbound
-        self.outbound = outbound
+        self.link_in = inbound
+        self.link_out = outbound
         self.poller = Poller()
         self.poller.add(inbound.rfd)
-
-    def send(self, target: Any, envelope: Any) -> None:
-        self.outbound.put(envelope)
-
-    def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
-        return _receive_one(self.inbound, self.poller, timeout, waitables, one=True)
-
-    def backlog(self) -> int:
-        return self.outbound.backlog()
+        self._init_direct()
 
     def close(self) -> None:
-        self.outbound.close(flush=10.0)  # what the actor sent must reach the admin
-        self.inbound.close()
+        for ch in self.direct.out.values():
+            ch.flush(10.0)  # what the actor sent must reach its targets
+        self.link_out.close(flush=10.0)
+        self.direct.close()
+        self.link_in.close()

@@ -122,6 +122,7 @@ class MultiprocSystem:
         ready = self._wait_reply_kind((protocol.AdminReady, protocol.AdminFailed), limits.STARTUP_LIMIT)
         if not isinstance(ready, protocol.AdminReady):
             self._kill_all()
+            transport.close()
             if isinstance(ready, protocol.AdminFailed) and ready.kind == "logDefs":
                 raise ValueError(ready.error)
             why = ready.error if ready is not None else "no answer within the startup limit"
