@@ -254,3 +254,30 @@ def test_killed_top_level_actor_is_gone_and_messages_to_it_are_dead_letters(asys
             break
         time.sleep(0.05)
     assert "hello?" in got
+
+
+def test_singleton_after_the_admin_was_killed_says_so_and_recovers(asys_base, asys_info):
+    before = descendants()
+    caps = caps_for(asys_info)
+    system = ActorSystem(asys_base, capabilities=caps, logDefs=False)
+    try:
+        status = system.ask(system.systemAddress, Thespian_StatusReq(), WAIT)
+        os.kill(status.miscKeyVals["pid"], signal.SIGKILL)
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:  # until the handle notices the admin is gone
+            try:
+                system.tell(system.systemAddress, "still there?")
+            except ActorSystemFailure:
+                break
+            time.sleep(0.02)
+        with pytest.raises(ActorSystemFailure, match="shutdown"):
+            ActorSystem()
+        system.shutdown()
+        fresh = ActorSystem(asys_base, capabilities=caps_for(asys_info), logDefs=False)
+        try:
+            assert fresh.ask(fresh.createActor(Sleeper), "again", WAIT) == "again"
+        finally:
+            fresh.shutdown()
+    finally:
+        system.shutdown()
+    assert not wait_no_descendants(before)

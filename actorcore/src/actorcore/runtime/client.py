@@ -141,7 +141,8 @@ class MultiprocSystem:
         if self._admin_gone():
             raise ActorSystemFailure(
                 f"the admin process (pid {self._admin_pid}) of this {self.baseName} system is "
-                f"gone (exit code {self._admin.exitcode}); start a new ActorSystem"
+                f"gone (exit code {self._admin.exitcode}); call shutdown() on this ActorSystem "
+                "to release it, then start a new one"
             )
 
     def _pump(self, timeout: float | None) -> None:
