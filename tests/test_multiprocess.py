@@ -89,7 +89,12 @@ def test_parent_hears_of_a_child_that_dies(asys, how, capsys):
     assert _wait_dead([pid])
 
 
-def test_sigkill_from_outside_is_noticed_and_queued_messages_become_dead_letters(asys, capsys):
+def test_sigkill_from_outside_is_noticed_and_queued_messages_become_dead_letters(
+    asys, asys_base, capsys
+):
+    if asys_base == "multiprocTCPBase":
+        pytest.skip("TCP: what sits unread in a killed process's socket buffer dies with it "
+                    "(no acknowledgements); later sends are dead letters (tested below)")
     dlh = asys.createActor(Collector)
     assert asys.ask(dlh, "register", WAIT) == "registered"
     sup = asys.createActor(Supervisor)

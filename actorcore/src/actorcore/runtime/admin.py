@@ -85,9 +85,8 @@ class Admin:
                 self._housekeeping(now)
 
     def _housekeeping(self, now: float) -> None:
-        if not self.shutting_down and (
-            os.getppid() != self.client_pid or self.termed
-        ):
+        creator_gone = not self.cfg.get("shared") and os.getppid() != self.client_pid
+        if not self.shutting_down and (creator_gone or self.termed):
             _log.warning("the process that created this system is gone; shutting down")
             self._begin_shutdown()
         if self.shutting_down:
@@ -433,6 +432,10 @@ class Admin:
             self._send_msg(msg.reply_to, protocol.Reply(msg.req_id, error, value))
 
     # -- shutdown ------------------------------------------------------------
+    def _on_attach(self, msg: protocol.Attach, sender: Any) -> None:
+        ready = protocol.AdminReady(dict(self.capabilities), os.getpid())
+        self._send_msg(msg.reply_to, protocol.Reply(msg.req_id, "", ready))
+
     def _on_shutdown(self, msg: protocol.Shutdown, sender: Any) -> None:
         self.shutdown_waiters.append((msg.req_id, msg.reply_to))
         self._begin_shutdown()
@@ -506,17 +509,19 @@ class Admin:
         protocol.UpdateCapability: _on_capability,
         protocol.SourceRequest: _on_source,
         protocol.Shutdown: _on_shutdown,
+        protocol.Attach: _on_attach,
         protocol.SystemShutdownRequest: _on_system_shutdown,
     }
 
 
 def admin_main(link: Any, cfg: dict[str, Any]) -> None:
     """Entry point of the admin process."""
-    try:
-        os.setpgid(0, 0)  # our own group: the creator can stop every process of the system
-    except OSError:
-        pass
-    procs.die_with_parent()
+    if not cfg.get("shared"):
+        try:
+            os.setpgid(0, 0)  # our own group: the creator can stop every process of the system
+        except OSError:
+            pass
+        procs.die_with_parent()
     transport = link.open()
     client = cfg["client"]
     try:
@@ -524,13 +529,17 @@ def admin_main(link: Any, cfg: dict[str, Any]) -> None:
             base_name=cfg["base_name"], logDefs=cfg["logDefs"], where="logger"
         )
     except Exception as exc:
-        transport.send(client, (client, transport.address, dumps(protocol.AdminFailed(
-            f"logDefs rejected by logging.config.dictConfig: {type(exc).__name__}: {exc}", "logDefs"
-        ))))
+        if client is not None:
+            transport.send(client, (client, transport.address, dumps(protocol.AdminFailed(
+                f"logDefs rejected by logging.config.dictConfig: {type(exc).__name__}: {exc}",
+                "logDefs",
+            ))))
         transport.close()
         return
     admin = Admin(transport, cfg)
-    transport.send(client, (client, admin.me, dumps(protocol.AdminReady(admin.capabilities, os.getpid()))))
+    if client is not None:
+        ready = protocol.AdminReady(admin.capabilities, os.getpid())
+        transport.send(client, (client, admin.me, dumps(ready)))
     try:
         admin.run()
     except BaseException:
@@ -541,3 +550,31 @@ def admin_main(link: Any, cfg: dict[str, Any]) -> None:
         raise
     finally:
         transport.close()
+
+
+def detached_admin_main(link: Any, cfg: dict[str, Any], report: Any) -> None:
+    """Start the admin of a shared (UDP/TCP) system so that it outlives its creator:
+    check logDefs here (where a failure can still be reported), then fork the
+    admin into its own session and return at once."""
+    try:
+        plugins.hook().actorcore_configure_logging(
+            base_name=cfg["base_name"], logDefs=cfg["logDefs"], where="logger"
+        )
+    except Exception as exc:
+        report.send(f"logDefs rejected by logging.config.dictConfig: {type(exc).__name__}: {exc}")
+        return
+    pid = os.fork()
+    if pid:
+        report.send("")
+        return
+    try:
+        os.setsid()
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # a daemon holds no terminal or pipe of its creator open
+            os.dup2(devnull, fd)
+        admin_main(link, cfg)
+    except BaseException:
+        plugins.internal_log(logging.CRITICAL, f"admin crashed: {traceback.format_exc()}")
+    finally:
+        os._exit(0)

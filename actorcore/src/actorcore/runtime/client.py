@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import signal
 import threading
 import time
 import weakref
@@ -32,7 +33,7 @@ from ..errors import (
 )
 from ..messages import PoisonMessage
 from . import limits, logfwd, procs, protocol
-from .admin import admin_main
+from .admin import admin_main, detached_admin_main
 from .wire import UnpicklableMessage, dumps, loads
 
 
@@ -46,6 +47,8 @@ class BaseConfig:
     watch_supported: bool
     start_methods: tuple[str, ...]
     defaults: Mapping[str, Any] = attrs.field(factory=dict)
+    #: UDP/TCP: the admin outlives its creator and other programs attach to it.
+    shared: bool = False
 
 
 class ClientEndpoint:
@@ -103,19 +106,35 @@ class MultiprocSystem:
         if transport is None:
             raise ActorSystemStartupError(f"no transport plugin serves {config.name}")
         self.transport = transport
-        self._control = transport.client_prefix + "0"  # where the admin's answers come
         cfg = {
             "base_name": config.name,
             "capabilities": dict(self.capabilities),
             "logDefs": logDefs,
             "log_threshold": logfwd.threshold(logDefs),
-            "client": self._control,
+            "client": None,
             "client_pid": os.getpid(),
             "start_method": ctx.get_start_method(),
+            "shared": config.shared,
         }
+        self._admin: Any = None
+        self._admin_pid = 0
+        if config.shared:
+            ready = self._start_shared(ctx, cfg)
+        else:
+            ready = self._start_local(ctx, cfg)
+        self.capabilities = dict(ready.capabilities)
+        self._admin_pid = ready.pid
+        self.systemAddress = ActorAddress(transport.admin_address)
+        _live.add(self)
+
+    def _start_local(self, ctx: Any, cfg: dict[str, Any]) -> protocol.AdminReady:
+        """Queue base: the admin is our child and dies with us."""
+        transport = self.transport
+        self._control = transport.client_prefix + "0"  # where the admin's answers come
+        cfg["client"] = self._control
         self._admin = ctx.Process(
             target=admin_main, args=(transport.admin_link(), cfg),
-            name=f"actorcore-admin {config.name}", daemon=False,
+            name=f"actorcore-admin {self.baseName}", daemon=False,
         )
         self._admin.start()
         self._admin_pid = self._admin.pid
@@ -126,23 +145,81 @@ class MultiprocSystem:
             if isinstance(ready, protocol.AdminFailed) and ready.kind == "logDefs":
                 raise ValueError(ready.error)
             why = ready.error if ready is not None else "no answer within the startup limit"
-            raise ActorSystemStartupError(f"{config.name} admin did not start: {why}")
-        self.capabilities = dict(ready.capabilities)
-        self.systemAddress = ActorAddress(transport.admin_address)
-        _live.add(self)
+            raise ActorSystemStartupError(f"{self.baseName} admin did not start: {why}")
+        return ready
+
+    def _start_shared(self, ctx: Any, cfg: dict[str, Any]) -> protocol.AdminReady:
+        """UDP/TCP: attach to the admin on the Admin Port, or start one that
+        outlives this process (``capabilities``/``logDefs`` apply only then)."""
+        transport = self.transport
+        where = f"{transport.admin_host}:{transport.admin_port}"
+        try:
+            state = transport.try_attach()
+            if state == "absent":
+                try:
+                    link = transport.admin_link()
+                except OSError as exc:
+                    raise ActorSystemStartupError(
+                        f"{self.baseName} cannot start an admin on {where}: {exc.strerror or exc}. "
+                        "Pick another 'Admin Port' capability, or stop what holds that port."
+                    ) from None
+                reader, writer = ctx.Pipe(duplex=False)
+                starter = ctx.Process(
+                    target=detached_admin_main, args=(link, cfg, writer),
+                    name=f"actorcore-admin-starter {self.baseName}", daemon=False,
+                )
+                starter.start()
+                link.release()
+                writer.close()
+                problem = reader.recv() if reader.poll(limits.STARTUP_LIMIT) else "no answer"
+                if problem != "no answer":
+                    # not join(timeout): that waits on a pipe the detached admin inherited
+                    starter.join()
+                else:
+                    starter.kill()
+                    starter.join()
+                if problem.startswith("logDefs"):
+                    raise ValueError(problem)
+                if problem:
+                    raise ActorSystemStartupError(f"{self.baseName} admin on {where} did not start: {problem}")
+                state = transport.try_attach(wait=limits.STARTUP_LIMIT)
+                if state != "attached":
+                    raise ActorSystemStartupError(
+                        f"{self.baseName} admin started on {where} but does not answer"
+                    )
+        except ConnectionError as exc:
+            transport.close()
+            raise ActorSystemStartupError(
+                f"{self.baseName} cannot use {where}: {exc}. Pick another 'Admin Port' capability."
+            ) from None
+        except BaseException:
+            transport.close()
+            raise
+        self._control = transport.client_prefix + "0"
+        reply = self._request(
+            protocol.Attach(self._req_id(), self._control), limits.STARTUP_LIMIT, "attach"
+        )
+        return reply.value
 
     # -- plumbing --------------------------------------------------------------
-    def _admin_gone(self) -> bool:
+    def _admin_gone(self, thorough: bool = True) -> bool:
+        if self._admin is None:
+            if self.transport.admin_lost:
+                return True
+            return thorough and bool(self._admin_pid) and not procs.pid_alive(self._admin_pid)
         return self._admin.exitcode is not None
+
+    def _waitables(self) -> list[Any]:
+        return [] if self._admin is None else [self._admin.sentinel]
 
     def _check(self) -> None:
         if self.is_shutdown:
             raise ActorSystemFailure("this ActorSystem has been shut down")
         if self._admin_gone():
+            how = "" if self._admin is None else f" (exit code {self._admin.exitcode})"
             raise ActorSystemFailure(
                 f"the admin process (pid {self._admin_pid}) of this {self.baseName} system is "
-                f"gone (exit code {self._admin.exitcode}); call shutdown() on this ActorSystem "
-                "to release it, then start a new one"
+                f"gone{how}; call shutdown() on this ActorSystem to release it, then start a new one"
             )
 
     def _pump(self, timeout: float | None) -> None:
@@ -154,7 +231,7 @@ class MultiprocSystem:
         self._pumping = True
         cond.release()
         try:
-            envs, _ = self.transport.receive(timeout, [self._admin.sentinel])
+            envs, _ = self.transport.receive(timeout, self._waitables())
         finally:
             cond.acquire()
             self._pumping = False
@@ -203,7 +280,11 @@ class MultiprocSystem:
 
     def _send_admin(self, msg: Any) -> None:
         admin = self.transport.admin_address
-        self.transport.send(admin, (admin, self._control, dumps(msg)))
+        try:
+            self.transport.send(admin, (admin, self._control, dumps(msg)))
+        except OSError as exc:  # the admin's connection is gone
+            self._check()
+            raise ActorSystemFailure(f"the {self.baseName} admin cannot be reached: {exc}") from None
 
     def _req_id(self) -> int:
         return next(self._ids)
@@ -216,7 +297,7 @@ class MultiprocSystem:
         return ep
 
     def tell(self, endpoint: ClientEndpoint, target: ActorAddress, msg: Any) -> None:
-        if self._admin.exitcode is not None:
+        if self._admin_gone(thorough=False):
             self._check()
         try:
             data = dumps(msg)
@@ -224,7 +305,11 @@ class MultiprocSystem:
             endpoint.inbox.append(PoisonMessage(msg, f"message cannot be pickled: {exc}"))
             return
         details = target.addressDetails
-        self.transport.send(details, (details, endpoint.address.addressDetails, data))
+        try:
+            self.transport.send(details, (details, endpoint.address.addressDetails, data))
+        except OSError as exc:  # the admin's connection is gone
+            self._check()
+            raise ActorSystemFailure(f"could not hand the message to {self.baseName}: {exc}") from None
 
     def receive(self, endpoint: ClientEndpoint, timeout: float | None) -> Any:
         inbox = endpoint.inbox
@@ -308,14 +393,38 @@ class MultiprocSystem:
                         self._request(protocol.Shutdown(self._req_id(), self._control), limit, "shutdown")
                     except ActorSystemFailure:
                         pass
-                self._admin.join(10.0)
+                if self._admin is not None:
+                    self._admin.join(10.0)
+                else:
+                    self._wait_admin_exit(10.0)
             finally:
                 self._kill_all()
                 self.is_shutdown = True
                 self.transport.close()
 
+    def _wait_admin_exit(self, limit: float) -> None:
+        """A shared admin is not our child: wait for its pid to go, then reap it
+        if it was handed to us (a subreaper, as in tests)."""
+        deadline = time.monotonic() + limit
+        pid = self._admin_pid
+        while pid and procs.pid_alive(pid) and time.monotonic() < deadline:
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    return
+            except ChildProcessError:
+                pass
+            time.sleep(0.01)
+
     def _kill_all(self) -> None:
         """Make sure nothing of this system outlives it: the admin's group holds every actor."""
+        if self._admin is None:  # shared: the admin's actors die with it (parent-death signal)
+            if self._admin_pid and procs.pid_alive(self._admin_pid):
+                try:
+                    os.kill(self._admin_pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self._wait_admin_exit(5.0)
+            return
         if self._admin.exitcode is None:
             self._admin.kill()
             self._admin.join(5.0)
@@ -330,6 +439,8 @@ _live: weakref.WeakSet[MultiprocSystem] = weakref.WeakSet()
 def _shutdown_forgotten() -> None:
     """A program that never called shutdown() must still exit (and leave nothing)."""
     for system in list(_live):
+        if system.config.shared:
+            continue  # a UDP/TCP system outlives the program that started it, by design
         try:
             system.shutdown()
         except Exception:

@@ -139,3 +139,11 @@ class ChildFailed(RuntimeMessage):
 @attrs.define
 class ChildFailedAck(RuntimeMessage):
     child: Any
+
+
+@attrs.define
+class Attach(RuntimeMessage):
+    """A client joined a shared (UDP/TCP) system: answered with Reply(value=AdminReady)."""
+
+    req_id: int
+    reply_to: Any

@@ -1,0 +1,1 @@
+"""multiprocTCPBase: one process per actor over persistent TCP connections."""

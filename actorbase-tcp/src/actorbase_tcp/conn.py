@@ -1,0 +1,161 @@
+"""Conn: one TCP connection carrying framed envelopes both ways.
+
+A send goes straight into the socket when the kernel takes all of it, and
+through a per-connection flusher thread otherwise, so a slow peer never
+blocks the sender and order is kept. Reads never block and keep partial
+frames; a frame over the size limit, or bytes that do not frame, end the
+connection (the caller logs why).
+"""
+from __future__ import annotations
+
+import socket
+import threading
+from collections import deque
+
+from actorcore.runtime import framing
+
+_READ = 1 << 18
+
+
+class Conn:
+    """A connected socket; ``peer`` is the process key learned from its hello."""
+
+    def __init__(self, sock: socket.socket, peer: str | None = None,
+                 limit: int = framing.DEFAULT_MAX) -> None:
+        sock.setblocking(True)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.peer = peer
+        self.limit = limit
+        self.listen: str = ""  # the peer's listening address, from its hello
+        self._plock = threading.Lock()
+        self._wake = threading.Condition(self._plock)
+        self._pending: deque[bytes] = deque()
+        self._flusher: threading.Thread | None = None
+        self._buf = bytearray()
+        self.eof = False
+        self.broken = False
+        self.closed = False
+
+    # -- writing -------------------------------------------------------------
+    def put(self, envelope: tuple[str, str, bytes]) -> None:
+        frame = framing.encode(*envelope)
+        with self._plock:
+            if self.broken or self.closed:
+                raise BrokenPipeError("connection closed")
+            if not self._pending:
+                try:
+                    sent = self.sock.send(frame, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    sent = 0
+                except OSError:
+                    self.broken = True
+                    raise
+                if sent == len(frame):
+                    return
+                frame = frame[sent:]
+            self._pending.append(frame)
+            if self._flusher is None:
+                self._flusher = threading.Thread(target=self._flush, name="actorcore-tcp", daemon=True)
+                self._flusher.start()
+            else:
+                self._wake.notify_all()
+
+    def _flush(self) -> None:
+        while True:
+            with self._plock:
+                while not self._pending:
+                    if self.closed:
+                        return
+                    self._wake.wait()
+                frame = self._pending[0]
+            try:
+                self.sock.sendall(frame)
+            except OSError:
+                with self._plock:
+                    self.broken = True
+                    self._wake.notify_all()
+                return
+            with self._plock:
+                self._pending.popleft()
+                if not self._pending:
+                    self._wake.notify_all()
+
+    def peer_gone(self) -> bool:
+        """For a connection we only send on: has the peer closed it (its process died)?"""
+        if self.eof or self.broken:
+            return True
+        try:
+            data = self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return True
+        return data == b""
+
+    def backlog(self) -> int:
+        return len(self._pending)
+
+    def flush(self, timeout: float) -> bool:
+        with self._plock:
+            return self._wake.wait_for(lambda: not self._pending or self.broken, timeout)
+
+    def take_pending(self) -> list[tuple[str, str, bytes]]:
+        """Whole frames never sent (the peer is gone), decoded for dead letters.
+        A frame half sent is lost with the connection."""
+        with self._plock:
+            frames = list(self._pending)
+            self._pending.clear()
+            self.broken = True
+            self._wake.notify_all()
+        out = []
+        for frame in frames:
+            try:
+                out.extend(framing.split(bytearray(frame), self.limit))
+            except framing.FrameError:
+                pass
+        return out
+
+    # -- reading -------------------------------------------------------------
+    def read(self, one: bool = False) -> list[tuple[str, str, bytes]]:
+        """Complete envelopes readable now (never blocks). Raises FrameError on garbage."""
+        buf = self._buf
+        if one:
+            got = framing.split(buf, self.limit, one=True)
+            if got:
+                return got
+        while not self.eof:
+            try:
+                chunk = self.sock.recv(_READ, socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self.eof = True
+                break
+            if not chunk:
+                self.eof = True
+                break
+            buf += chunk
+            if len(chunk) < _READ or one:
+                break
+        return framing.split(buf, self.limit, one=one)
+
+    @property
+    def partial(self) -> int:
+        """Bytes of an unfinished frame (a truncated frame at EOF)."""
+        return len(self._buf)
+
+    def close(self, flush: float = 0.0) -> None:
+        if flush > 0:
+            self.flush(flush)
+        with self._plock:
+            self.closed = True
+            self._wake.notify_all()
+        try:
+            self.sock.close()
+        except OSError:
+            pass

@@ -1,0 +1,583 @@
+"""TCP transport: every process links to the admin over one connection; the
+admin forwards, and hands processes that talk to each other a direct
+connection (a ``direct-to`` with the peer's listening address). The sender
+switches after a ``SWITCHED`` marker sent through the admin, and the peer
+reads the direct connection only after that marker, so order per sender is
+kept across the switch.
+
+Every connection opens with a hello frame (target ``""``): ``actor`` (an
+actor process of this system, carrying the system secret), ``client`` (an
+ActorSystem in some process, answered with ``welcome`` and its address
+prefix), or ``peer`` (a direct connection). Anything else, a frame over the
+size limit, or silence past the hello deadline closes the connection with a
+logged reason; the admin keeps serving.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from typing import Any, Sequence
+
+from actorcore.runtime import framing
+from actorcore.runtime.poller import Poller
+
+from .addressing import hostport, process_key
+from .conn import Conn
+
+CONTROL = ""
+SWITCHED = b"\x00actorcore-tcp:switched"
+
+def _hello_limit() -> float:
+    try:
+        return max(0.1, float(os.environ.get("ACTORCORE_TCP_HELLO_SECONDS", "10")))
+    except ValueError:
+        return 10.0
+
+
+_log = logging.getLogger("actorcore.tcp")
+
+
+def _hello(role: str, secret: str, key: str, listen: str) -> tuple[str, str, bytes]:
+    return (CONTROL, "hello", f"{role}\n{secret}\n{key}\n{listen}".encode())
+
+
+def _parse_hello(env: tuple[str, str, bytes]) -> tuple[str, str, str, str] | None:
+    target, op, data = env
+    if target != CONTROL or op != "hello":
+        return None
+    parts = data.decode("utf-8", "replace").split("\n")
+    if len(parts) != 4:
+        return None
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def listener(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+class AdminTcpTransport:
+    """The admin's side: its listener (the Admin Port), and a connection per
+    actor process and per attached client."""
+
+    def __init__(self, sock: socket.socket, me: str, secret: str, limit: int) -> None:
+        self.listener = sock
+        self.host, self.port = sock.getsockname()[:2]
+        self.address = me
+        self.secret = secret
+        self.limit = limit
+        self.poller = Poller()
+        self.poller.add(sock.fileno())
+        self.by_fd: dict[int, Conn] = {}
+        self.hello_due: dict[int, float] = {}
+        self.children: dict[str, Conn] = {}
+        self.clients: dict[str, Conn] = {}
+        self.listen_of: dict[str, str] = {}
+        self.directs: set[tuple[str, str]] = set()
+        self.client_seq = 0
+        self.hello_limit = _hello_limit()
+
+    # -- the admin's interface ------------------------------------------------
+    def child_link(self, child: Any) -> TcpActorLink:
+        return TcpActorLink(f"{self.host}:{self.port}", child, self.address, self.secret, self.limit)
+
+    def child_started(self, child: Any) -> None:
+        """The process connects by itself; nothing to hand over."""
+
+    def final_from(self, child: Any) -> list[Any]:
+        conn = self.children.get(child)
+        if conn is None:
+            return []
+        try:
+            return [e for e in conn.read() if e[0] != CONTROL]
+        except framing.FrameError:
+            return []
+
+    def forget_child(self, child: Any) -> list[Any]:
+        conn = self.children.pop(child, None)
+        self.listen_of.pop(child, None)
+        self.directs = {p for p in self.directs if child not in p}
+        if conn is None:
+            return []
+        self._drop(conn)
+        return [e for e in conn.take_pending() if e[0] != CONTROL]
+
+    def routes_to(self, target: Any) -> bool:
+        return True
+
+    def is_client(self, target: Any) -> bool:
+        return process_key(target) in self.clients
+
+    def send(self, target: Any, envelope: Any) -> None:
+        key = process_key(target)
+        conn = self.children.get(key) or self.clients.get(key)
+        if conn is None:
+            return
+        sender = envelope[1]
+        if sender != self.address:
+            self._direct(process_key(sender), key, envelope[2])
+        try:
+            conn.put(envelope)
+        except OSError:
+            pass  # the process is gone; its end is noticed by its sentinel or EOF
+
+    def _direct(self, s: str, t: str, data: bytes) -> None:
+        if data == SWITCHED or s == t or (s, t) in self.directs:
+            return
+        listen = self.listen_of.get(t)
+        down_s = self.children.get(s) or self.clients.get(s)
+        down_t = self.children.get(t) or self.clients.get(t)
+        if not listen or down_s is None or down_t is None:
+            return
+        self.directs.add((s, t))
+        try:
+            down_t.put((CONTROL, "direct-from", s.encode()))
+            down_s.put((CONTROL, "direct-to", f"{t}\n{listen}".encode()))
+        except OSError:
+            pass
+
+    def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
+        self.poller.set_extra(waitables)
+        if self.hello_due:
+            timeout = 0.5 if timeout is None else min(timeout, 0.5)
+        ready = self.poller.wait(timeout)
+        envs: list[Any] = []
+        others: list[Any] = []
+        lfd = self.listener.fileno()
+        for fd in ready:
+            if fd == lfd:
+                self._accept()
+                continue
+            conn = self.by_fd.get(fd)
+            if conn is None:
+                others.append(fd)
+                continue
+            self._read(conn, envs)
+        if self.hello_due:
+            self._expire_hellos()
+        return envs, others
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, _ = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                _log.warning("admin accept failed: %s", exc)
+                return
+            conn = Conn(sock, limit=self.limit)
+            self.by_fd[conn.fd] = conn
+            self.hello_due[conn.fd] = time.monotonic() + self.hello_limit
+            self.poller.add(conn.fd)
+
+    def _read(self, conn: Conn, envs: list[Any]) -> None:
+        try:
+            got = conn.read()
+        except framing.FrameError as exc:
+            _log.warning("admin dropped a connection from %s: %s", self._who(conn), exc)
+            self._drop(conn)
+            return
+        for env in got:
+            if conn.peer is None:
+                if not self._greet(conn, env):
+                    return
+                continue
+            if env[0] == CONTROL:
+                continue
+            envs.append(env)
+        if conn.eof:
+            if conn.partial:
+                _log.warning("admin: %s closed in the middle of a frame (%d bytes dropped)",
+                             self._who(conn), conn.partial)
+            if conn.peer is None or process_key(conn.peer) in self.clients:
+                self.clients.pop(conn.peer or "", None)
+                self._drop(conn)
+            else:
+                self.poller.discard(conn.fd)  # a child: its sentinel finishes the story
+
+    def _greet(self, conn: Conn, env: Any) -> bool:
+        hello = _parse_hello(env)
+        self.hello_due.pop(conn.fd, None)
+        if hello is None:
+            _log.warning("admin dropped a connection from %s: it did not start with a hello",
+                         self._who(conn))
+            self._drop(conn)
+            return False
+        role, secret, key, listen = hello
+        if role == "actor" and secret == self.secret:
+            conn.peer = key
+            self.children[key] = conn
+            if listen:
+                self.listen_of[key] = listen
+            return True
+        if role == "client":
+            self.client_seq += 1
+            prefix = f"{self.address}c{self.client_seq}:"
+            conn.peer = prefix[:-1]
+            self.clients[conn.peer] = conn
+            if listen:
+                self.listen_of[conn.peer] = listen
+            conn.put((CONTROL, "welcome", f"{prefix}\n{self.address}\n{os.getpid()}".encode()))
+            return True
+        _log.warning("admin dropped a connection from %s: unexpected hello %r", self._who(conn), role)
+        self._drop(conn)
+        return False
+
+    def _expire_hellos(self) -> None:
+        now = time.monotonic()
+        for fd, due in list(self.hello_due.items()):
+            if now > due:
+                conn = self.by_fd.get(fd)
+                self.hello_due.pop(fd, None)
+                if conn is not None:
+                    _log.warning("admin dropped a connection from %s: no hello within %.0f s",
+                                 self._who(conn), self.hello_limit)
+                    self._drop(conn)
+
+    def _who(self, conn: Conn) -> str:
+        try:
+            return "%s:%s" % conn.sock.getpeername()[:2]
+        except OSError:
+            return "a peer"
+
+    def _drop(self, conn: Conn) -> None:
+        self.by_fd.pop(conn.fd, None)
+        self.hello_due.pop(conn.fd, None)
+        self.poller.discard(conn.fd)
+        conn.close()
+
+    def backlog(self) -> int:
+        return max((c.backlog() for c in self.by_fd.values()), default=0)
+
+    def close(self) -> None:
+        for conn in list(self.clients.values()):
+            conn.flush(5.0)  # the clients are waiting for the last replies
+        for conn in list(self.by_fd.values()):
+            conn.close()
+        self.listener.close()
+
+
+class TcpActorLink:
+    """What an actor process needs to join its system: where the admin listens."""
+
+    def __init__(self, admin: str, me: str, admin_id: str, secret: str, limit: int) -> None:
+        self.admin = admin
+        self.me = me
+        self.admin_id = admin_id
+        self.secret = secret
+        self.limit = limit
+
+    def open(self) -> EndpointTcpTransport:
+        host, _ = hostport(self.admin)
+        t = EndpointTcpTransport(self.me, host, self.limit, one_at_a_time=True)
+        t.connect_admin(self.admin, _hello("actor", self.secret, self.me, t.listen_addr))
+        return t
+
+
+class EndpointTcpTransport:
+    """An actor's or a client's side: the link to the admin, a listener for
+    direct connections in, and direct connections out."""
+
+    def __init__(self, me: str, host: str, limit: int, one_at_a_time: bool = False) -> None:
+        self.address = me
+        self.limit = limit
+        self.one_at_a_time = one_at_a_time
+        self.listener = listener(host, 0)
+        self.listen_addr = "%s:%d" % self.listener.getsockname()[:2]
+        self.poller = Poller()
+        self.poller.add(self.listener.fileno())
+        self.link: Conn | None = None
+        self.out: dict[str, Conn] = {}
+        self.opening: dict[str, str] = {}
+        self.unknown: dict[int, Conn] = {}  # accepted, hello not read yet
+        self.waiting: dict[str, Conn] = {}  # hello read, marker not yet seen
+        self.early: set[str] = set()  # marker seen before the hello
+        self.inputs: dict[int, Conn] = {}
+
+    # -- set-up --------------------------------------------------------------
+    def connect_admin(self, admin: str, hello: tuple[str, str, bytes]) -> None:
+        sock = socket.create_connection(hostport(admin), timeout=10)
+        self.link = Conn(sock, peer="admin", limit=self.limit)
+        self.link.put(hello)
+        self.inputs[self.link.fd] = self.link
+        self.poller.add(self.link.fd)
+
+    @property
+    def admin_lost(self) -> bool:
+        return self.link is None or self.link.eof or self.link.broken
+
+    # -- sending -------------------------------------------------------------
+    def send(self, target: Any, envelope: Any) -> None:
+        key = process_key(target)
+        conn = self.out.get(key)
+        if conn is None and key in self.opening:
+            conn = self._open(key, target)
+        link = self.link
+        assert link is not None
+        if conn is None:
+            link.put(envelope)
+            return
+        try:
+            if conn.peer_gone():  # seen before sending: this message is not lost with it
+                raise BrokenPipeError("peer closed")
+            conn.put(envelope)
+        except OSError:  # the peer is gone: what is left goes through the admin
+            self.out.pop(key, None)
+            for env in conn.take_pending():
+                link.put(env)
+            conn.close()
+            link.put(envelope)
+
+    def _open(self, key: str, target: str) -> Conn | None:
+        where = self.opening.pop(key)
+        try:
+            sock = socket.create_connection(hostport(where), timeout=2)
+        except OSError:
+            return None  # keep going through the admin
+        conn = Conn(sock, peer=key, limit=self.limit)
+        try:
+            conn.put(_hello("peer", "", process_key(self.address), ""))
+        except OSError:
+            conn.close()
+            return None
+        assert self.link is not None
+        self.link.put((target, self.address, SWITCHED))  # what went via the admin comes first
+        self.out[key] = conn
+        return conn
+
+    # -- receiving -----------------------------------------------------------
+    def _take(self, conn: Conn) -> list[Any]:
+        out: list[Any] = []
+        while True:  # a control frame read alone must not hide frames already buffered
+            got = self._take_some(conn)
+            if got is None:
+                break
+            out.extend(got)
+            if out or not self.one_at_a_time:
+                break
+        if conn.eof and conn is not self.link and not out:
+            self._forget_input(conn)
+        return out
+
+    def _take_some(self, conn: Conn) -> list[Any] | None:
+        """What one read gives (None: nothing at all), control frames handled."""
+        try:
+            envs = conn.read(one=self.one_at_a_time)
+        except framing.FrameError as exc:
+            _log.warning("%s dropped a connection: %s", self.address, exc)
+            envs = []
+            conn.eof = True
+        if not envs:
+            return None
+        out = []
+        for env in envs:
+            target, op, data = env
+            if target == CONTROL:
+                if op == "direct-to":
+                    peer, _, where = data.decode().partition("\n")
+                    if peer not in self.out:
+                        self.opening[peer] = where
+                elif op == "direct-from":
+                    pass  # the connection itself says who it is
+                continue
+            if data == SWITCHED:
+                self._switched(process_key(op))
+                continue
+            out.append(env)
+        return out
+
+    def _switched(self, peer: str) -> None:
+        conn = self.waiting.pop(peer, None)
+        if conn is None:
+            self.early.add(peer)
+            return
+        self.inputs[conn.fd] = conn
+        self.poller.add(conn.fd)
+
+    def _forget_input(self, conn: Conn) -> None:
+        self.inputs.pop(conn.fd, None)
+        self.poller.discard(conn.fd)
+        conn.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, _ = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return
+            conn = Conn(sock, limit=self.limit)
+            self.unknown[conn.fd] = conn
+            self.poller.add(conn.fd)
+
+    def _hello_from(self, conn: Conn) -> None:
+        try:
+            got = conn.read(one=True)
+        except framing.FrameError:
+            got = []
+            conn.eof = True
+        if got:
+            hello = _parse_hello(got[0])
+            self.unknown.pop(conn.fd, None)
+            self.poller.discard(conn.fd)
+            if hello is None or hello[0] != "peer":
+                conn.close()
+                return
+            conn.peer = hello[2]
+            if conn.peer in self.early:
+                self.early.discard(conn.peer)
+                self.inputs[conn.fd] = conn
+                self.poller.add(conn.fd)
+            else:
+                self.waiting[conn.peer] = conn  # read only after its marker
+        elif conn.eof:
+            self.unknown.pop(conn.fd, None)
+            self.poller.discard(conn.fd)
+            conn.close()
+
+    def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
+        poller = self.poller
+        poller.set_extra(waitables)
+        for conn in list(self.inputs.values()):  # what is already buffered comes first
+            envs = self._take(conn)
+            if envs:
+                return envs, (poller.wait(0) if waitables else [])
+        lfd = self.listener.fileno()
+        while True:
+            ready = poller.wait(timeout)
+            if not ready:
+                return [], []
+            envs: list[Any] = []
+            others: list[Any] = []
+            for fd in ready:
+                if fd == lfd:
+                    self._accept()
+                elif fd in self.unknown:
+                    self._hello_from(self.unknown[fd])
+                elif fd in self.inputs:
+                    if envs and self.one_at_a_time:
+                        continue
+                    envs.extend(self._take(self.inputs[fd]))
+                else:
+                    others.append(fd)
+            if envs or others or self.admin_lost:
+                return envs, others
+            timeout = 0 if timeout is not None else None
+
+    def backlog(self) -> int:
+        link = self.link.backlog() if self.link is not None else 0
+        return link + sum(c.backlog() for c in self.out.values())
+
+    def close(self) -> None:
+        for conn in self.out.values():
+            conn.flush(10.0)
+            conn.close()
+        if self.link is not None:
+            self.link.close(flush=10.0)
+        for conn in (*self.inputs.values(), *self.waiting.values(), *self.unknown.values()):
+            conn.close()
+        self.listener.close()
+
+
+class TcpAdminLink:
+    """The admin's listener, bound by the creating process so that a held port
+    fails there, at once and clearly; inherited by (or sent to) the admin."""
+
+    def __init__(self, sock: socket.socket, me: str, secret: str, limit: int) -> None:
+        self.sock = sock
+        self.me = me
+        self.secret = secret
+        self.limit = limit
+
+    def open(self) -> AdminTcpTransport:
+        return AdminTcpTransport(self.sock, self.me, self.secret, self.limit)
+
+    def release(self) -> None:
+        """The creating process lets go of its copy of the listener."""
+        self.sock.close()
+
+
+class ClientTcpTransport(EndpointTcpTransport):
+    """An ActorSystem's side: attaches to the admin on the Admin Port, or
+    prepares one to be started there."""
+
+    def __init__(self, host: str, port: int, limit: int) -> None:
+        super().__init__("", host, limit)
+        self.admin_host = host
+        self.admin_port = port
+        self.admin_address = ""
+        self.client_prefix = ""
+        self.admin_pid = 0
+
+    def admin_link(self) -> TcpAdminLink:
+        try:
+            sock = listener(self.admin_host, self.admin_port)
+        except OSError as exc:
+            raise OSError(exc.errno, f"cannot listen on {self.admin_host}:{self.admin_port}: "
+                          f"{exc.strerror}") from None
+        token = os.urandom(4).hex()
+        return TcpAdminLink(sock, f"T{token}", os.urandom(16).hex(), self.limit)
+
+    def try_attach(self, wait: float = 0.0) -> str:
+        """Connect to an admin on the Admin Port: "attached", "absent" (nothing
+        listens), or raise ConnectionError naming what answered instead."""
+        where = f"{self.admin_host}:{self.admin_port}"
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                sock = socket.create_connection((self.admin_host, self.admin_port), timeout=2)
+                break
+            except ConnectionRefusedError:
+                if time.monotonic() >= deadline:
+                    return "absent"
+                time.sleep(0.02)
+            except OSError as exc:
+                raise ConnectionError(f"cannot reach {where}: {exc}") from None
+        conn = Conn(sock, peer="admin", limit=self.limit)
+        conn.put(_hello("client", "", "", self.listen_addr))
+        welcome = self._welcome(conn, max(5.0, wait))
+        if welcome is None:
+            conn.close()
+            raise ConnectionError(
+                f"something listens on {where} but it is not an actorcore TCP admin "
+                "(no welcome within 5 s)"
+            )
+        prefix, admin_id, pid = welcome
+        self.link = conn
+        self.inputs[conn.fd] = conn
+        self.poller.add(conn.fd)
+        self.client_prefix = prefix
+        self.address = prefix[:-1]
+        self.admin_address = admin_id
+        self.admin_pid = pid
+        return "attached"
+
+    def _welcome(self, conn: Conn, limit: float) -> tuple[str, str, int] | None:
+        import select
+
+        deadline = time.monotonic() + limit
+        poll = select.poll()
+        poll.register(conn.fd, select.POLLIN)
+        while time.monotonic() < deadline:
+            poll.poll(100)
+            try:
+                got = conn.read(one=True)
+            except framing.FrameError:
+                return None
+            if got:
+                target, op, data = got[0]
+                if target != CONTROL or op != "welcome":
+                    return None
+                prefix, admin_id, pid = data.decode().split("\n")
+                return prefix, admin_id, int(pid)
+            if conn.eof:
+                return None
+        return None

@@ -1,0 +1,60 @@
+"""The byte framing every stream transport uses for envelopes.
+
+A frame is ``!I`` total length, then ``!HH`` the lengths of the target and
+sender address strings, the two strings (UTF-8), and the pickled message.
+Decoding never trusts a length: a frame longer than the limit, or whose
+address lengths overrun it, is a :class:`FrameError`.
+"""
+from __future__ import annotations
+
+import struct
+
+LEN = struct.Struct("!I")
+HEAD = struct.Struct("!IHH")
+ADDR = struct.Struct("!HH")
+DEFAULT_MAX = 64 * 1024 * 1024  # API.md §9.4 ``Max Message Size``
+
+
+class FrameError(ValueError):
+    """Bytes that are not a well-formed frame (garbage, or a length over the limit)."""
+
+
+def encode(target: str, sender: str, data: bytes) -> bytes:
+    t, s = target.encode(), sender.encode()
+    return b"".join((HEAD.pack(len(t) + len(s) + len(data) + 4, len(t), len(s)), t, s, data))
+
+
+def decode(frame: memoryview) -> tuple[str, str, bytes]:
+    """One frame body (after the length prefix) as ``(target, sender, data)``."""
+    if len(frame) < 4:
+        raise FrameError("frame shorter than its header")
+    tlen, slen = ADDR.unpack_from(frame, 0)
+    a = 4 + tlen
+    b = a + slen
+    if b > len(frame):
+        raise FrameError("address lengths overrun the frame")
+    with frame:
+        try:
+            return str(frame[4:a], "utf-8"), str(frame[a:b], "utf-8"), frame[b:].tobytes()
+        except UnicodeDecodeError as exc:
+            raise FrameError(f"address is not UTF-8: {exc}") from None
+
+
+def split(buf: bytearray, limit: int = DEFAULT_MAX, one: bool = False) -> list[tuple[str, str, bytes]]:
+    """Take every complete frame (or the first, with ``one``) off the front of ``buf``."""
+    out: list[tuple[str, str, bytes]] = []
+    pos, end = 0, len(buf)
+    with memoryview(buf) as view:
+        while end - pos >= 4:
+            size = LEN.unpack_from(view, pos)[0]
+            if size > limit:
+                raise FrameError(f"frame of {size} bytes is over the {limit}-byte limit")
+            if end - pos - 4 < size:
+                break
+            out.append(decode(view[pos + 4 : pos + 4 + size]))
+            pos += 4 + size
+            if one:
+                break
+    if pos:
+        del buf[:pos]
+    return out
