@@ -18,9 +18,10 @@ import threading
 from collections import deque
 from typing import Any
 
+from actorcore.runtime import framing
+
 _F_GETPIPE_SZ = 1032
 _LEN = struct.Struct("!I")
-_HEAD = struct.Struct("!IHH")  # frame size, target length, sender length
 _INT = b"\0\0\0\0"
 _READ = 1 << 18
 
@@ -94,9 +95,7 @@ class Channel:
 
     def put(self, envelope: Any) -> None:
         """Send ``(target, sender, data)``: two address strings and the pickled message."""
-        target, sender, data = envelope
-        t, s = target.encode(), sender.encode()
-        frame = b"".join((_HEAD.pack(len(t) + len(s) + len(data) + 4, len(t), len(s)), t, s, data))
+        frame = framing.encode(*envelope)
         self._check_process()
         with self._plock:
             if self.broken:
@@ -152,7 +151,7 @@ class Channel:
             self._pending.clear()
             self._closed = True
             self._wake.notify_all()
-        return [_decode(memoryview(f)[4:]) for f in frames]
+        return [framing.decode(memoryview(f)[4:]) for f in frames]
 
     # -- reading -------------------------------------------------------------
     def read_ready(self) -> list[Any]:
@@ -176,19 +175,12 @@ class Channel:
             buf += chunk
             if len(chunk) < _READ:
                 break
-        out: list[Any] = []
-        pos, end = 0, len(buf)
-        unpack = _LEN.unpack_from
-        with memoryview(buf) as view:
-            while end - pos >= 4:
-                size = unpack(view, pos)[0]
-                if end - pos - 4 < size:
-                    break
-                out.append(_decode(view[pos + 4 : pos + 4 + size]))
-                pos += 4 + size
-        if pos:
-            del buf[:pos]
-        return out
+        try:
+            return framing.split(buf)
+        except framing.FrameError:  # cannot happen between our own processes; never hang on it
+            buf.clear()
+            self._eof = True
+            return []
 
     def read_one(self) -> list[Any]:
         """At most one envelope, reading no further than its end: what an actor
@@ -213,7 +205,7 @@ class Channel:
                 return []
             buf += chunk
         with memoryview(buf) as view:
-            env = _decode(view[4:])
+            env = framing.decode(view[4:])
         buf.clear()
         return [env]
 
@@ -247,17 +239,6 @@ class Channel:
         _close(self.rfd)
         _close(self.wfd)
         self.rfd = self.wfd = -1
-
-
-_ADDR = struct.Struct("!HH")
-
-
-def _decode(frame: memoryview) -> tuple[str, str, bytes]:
-    tlen, slen = _ADDR.unpack_from(frame, 0)
-    a = 4 + tlen
-    b = a + slen
-    with frame:
-        return str(frame[4:a], "utf-8"), str(frame[a:b], "utf-8"), frame[b:].tobytes()
 
 
 def _rebuild(rdup: Any, wdup: Any) -> Channel:
