@@ -82,10 +82,8 @@ class _Endpoint:
         poller = self.poller
         poller.set_extra(waitables)
         inputs = self._inputs
-        for ch in list(inputs.values()):  # what is already buffered comes first
-            envs = self._take(ch)
-            if envs:
-                return envs, (poller.wait(0) if waitables else [])
+        # nothing waits in our buffers: read_one never reads past a frame, and
+        # read_ready takes every complete frame; so poll alone says what is ready
         while True:
             ready = poller.wait(timeout)
             if not ready:

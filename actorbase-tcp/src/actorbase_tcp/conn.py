@@ -145,6 +145,11 @@ class Conn:
         return framing.split(buf, self.limit, one=one)
 
     @property
+    def buffered(self) -> bool:
+        """Whether a whole frame may already sit in our buffer (read one at a time)."""
+        return len(self._buf) >= 4
+
+    @property
     def partial(self) -> int:
         """Bytes of an unfinished frame (a truncated frame at EOF)."""
         return len(self._buf)

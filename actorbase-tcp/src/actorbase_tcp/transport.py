@@ -447,9 +447,10 @@ class EndpointTcpTransport:
         poller = self.poller
         poller.set_extra(waitables)
         for conn in list(self.inputs.values()):  # what is already buffered comes first
-            envs = self._take(conn)
-            if envs:
-                return envs, (poller.wait(0) if waitables else [])
+            if conn.buffered:
+                envs = self._take(conn)
+                if envs:
+                    return envs, (poller.wait(0) if waitables else [])
         lfd = self.listener.fileno()
         while True:
             ready = poller.wait(timeout)

@@ -16,9 +16,13 @@ def to_seconds(value: Any, what: str = "timeout", allow_none: bool = True) -> fl
     and values too large for the OS to wait on (or infinity) mean no limit.
     Raises ``TypeError`` for other types and ``ValueError`` for NaN.
     """
-    if value.__class__ is float or value.__class__ is int:  # the common case, cheaply
+    if value.__class__ is float or value.__class__ is int:  # the common cases, cheaply
         if 0 <= value <= threading.TIMEOUT_MAX:
             return float(value)
+    elif value.__class__ is timedelta:
+        seconds = value.total_seconds()
+        if 0 <= seconds <= threading.TIMEOUT_MAX:
+            return seconds
     if value is None:
         if allow_none:
             return None
