@@ -32,7 +32,17 @@ def _int_env(name: str, default: int) -> int:
 
 def threshold() -> int:
     raw = os.environ.get("THESPLOG_THRESHOLD", "WARNING").strip().upper()
-    return _LEVELS.get(raw, logging.WARNING)
+    level = _LEVELS.get(raw)
+    if level is None:  # API.md §6.4: fall back, and say so in the log itself (once)
+        if raw not in _warned:
+            _warned.add(raw)
+            write(logging.WARNING, f"invalid THESPLOG_THRESHOLD={raw!r}; using WARNING",
+                  check_level=False)
+        return logging.WARNING
+    return level
+
+
+_warned: set[str] = set()
 
 
 def write(level: int, text: str, check_level: bool = True) -> None:
