@@ -14,11 +14,10 @@ import fcntl
 import os
 import struct
 import termios
-import threading
-from collections import deque
 from typing import Any
 
 from actorcore.runtime import framing
+from actorcore.runtime.outbox import Outbox
 
 _F_GETPIPE_SZ = 1032
 _LEN = struct.Struct("!I")
@@ -60,12 +59,8 @@ class Channel:
         return ch
 
     def _local_init(self) -> None:
-        self._plock = threading.Lock()
-        self._pending: deque[bytes] = deque()
-        self._wake = threading.Condition(self._plock)
-        self._flusher: threading.Thread | None = None
-        self._closed = False
-        self.broken = False
+        self._out = Outbox(self._try_write, lambda frame: _write_all(self.wfd, frame),
+                           "actorcore-channel")
         self._buf = bytearray()
         self._eof = False
         self._capacity: int | None = None
@@ -95,63 +90,29 @@ class Channel:
 
     def put(self, envelope: Any) -> None:
         """Send ``(target, sender, data)``: two address strings and the pickled message."""
-        frame = framing.encode(*envelope)
         self._check_process()
-        with self._plock:
-            if self.broken:
-                raise BrokenPipeError("the reading process is gone")
-            if self._closed:
-                return
-            if not self._pending and self._room(len(frame)):
-                try:
-                    _write_all(self.wfd, frame)
-                except OSError:
-                    self.broken = True
-                    raise
-                return
-            self._pending.append(frame)
-            if self._flusher is None:
-                self._flusher = threading.Thread(target=self._flush, name="actorcore-channel", daemon=True)
-                self._flusher.start()
-            else:
-                self._wake.notify_all()
+        self._out.put(framing.encode(*envelope))
 
-    def _flush(self) -> None:
-        while True:
-            with self._plock:
-                while not self._pending:
-                    if self._closed:
-                        return
-                    self._wake.wait()
-                frame = self._pending[0]  # stays queued until written, so put() keeps order
-            try:
-                _write_all(self.wfd, frame)
-            except OSError:  # the reader is gone: keep what is left for take_pending()
-                with self._plock:
-                    self.broken = True
-                    self._wake.notify_all()
-                return
-            with self._plock:
-                self._pending.popleft()
-                if not self._pending:
-                    self._wake.notify_all()
+    def _try_write(self, frame: bytes) -> int:
+        if not self._room(len(frame)):
+            return 0
+        _write_all(self.wfd, frame)
+        return len(frame)
+
+    @property
+    def broken(self) -> bool:
+        return self._out.broken
 
     def backlog(self) -> int:
-        return len(self._pending)
+        return self._out.backlog()
 
     def flush(self, timeout: float) -> bool:
         self._check_process()
-        with self._plock:
-            return self._wake.wait_for(lambda: not self._pending or self.broken, timeout)
+        return self._out.flush(timeout)
 
     def take_pending(self) -> list[Any]:
         """Frames never written (the reader died): as envelopes, for dead letters."""
-        with self._plock:
-            frames = list(self._pending)
-            self._pending.clear()
-            self._closed = True
-            self._wake.notify_all()
-        return [framing.decode(memoryview(f)[4:]) for f in frames]
+        return [framing.decode(memoryview(f)[4:]) for f in self._out.take()]
 
     # -- reading -------------------------------------------------------------
     def read_ready(self) -> list[Any]:
@@ -232,10 +193,7 @@ class Channel:
         self._check_process()
         if flush > 0 and self.wfd >= 0:
             self.flush(flush)
-        with self._plock:
-            self._closed = True
-            self._pending.clear()
-            self._wake.notify_all()
+        self._out.close()
         _close(self.rfd)
         _close(self.wfd)
         self.rfd = self.wfd = -1

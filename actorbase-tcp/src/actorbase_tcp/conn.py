@@ -9,10 +9,9 @@ connection (the caller logs why).
 from __future__ import annotations
 
 import socket
-import threading
-from collections import deque
 
 from actorcore.runtime import framing
+from actorcore.runtime.outbox import Outbox
 
 _READ = 1 << 18
 
@@ -32,58 +31,26 @@ class Conn:
         self.peer = peer
         self.limit = limit
         self.listen: str = ""  # the peer's listening address, from its hello
-        self._plock = threading.Lock()
-        self._wake = threading.Condition(self._plock)
-        self._pending: deque[bytes] = deque()
-        self._flusher: threading.Thread | None = None
+        self._out = Outbox(self._try_send, sock.sendall, "actorcore-tcp")
         self._buf = bytearray()
         self.eof = False
-        self.broken = False
         self.closed = False
 
     # -- writing -------------------------------------------------------------
     def put(self, envelope: tuple[str, str, bytes]) -> None:
-        frame = framing.encode(*envelope)
-        with self._plock:
-            if self.broken or self.closed:
-                raise BrokenPipeError("connection closed")
-            if not self._pending:
-                try:
-                    sent = self.sock.send(frame, socket.MSG_DONTWAIT)
-                except BlockingIOError:
-                    sent = 0
-                except OSError:
-                    self.broken = True
-                    raise
-                if sent == len(frame):
-                    return
-                frame = frame[sent:]
-            self._pending.append(frame)
-            if self._flusher is None:
-                self._flusher = threading.Thread(target=self._flush, name="actorcore-tcp", daemon=True)
-                self._flusher.start()
-            else:
-                self._wake.notify_all()
+        if self.closed:
+            raise BrokenPipeError("connection closed")
+        self._out.put(framing.encode(*envelope))
 
-    def _flush(self) -> None:
-        while True:
-            with self._plock:
-                while not self._pending:
-                    if self.closed:
-                        return
-                    self._wake.wait()
-                frame = self._pending[0]
-            try:
-                self.sock.sendall(frame)
-            except OSError:
-                with self._plock:
-                    self.broken = True
-                    self._wake.notify_all()
-                return
-            with self._plock:
-                self._pending.popleft()
-                if not self._pending:
-                    self._wake.notify_all()
+    def _try_send(self, frame: bytes) -> int:
+        try:
+            return self.sock.send(frame, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return 0
+
+    @property
+    def broken(self) -> bool:
+        return self._out.broken
 
     def peer_gone(self) -> bool:
         """For a connection we only send on: has the peer closed it (its process died)?"""
@@ -98,22 +65,16 @@ class Conn:
         return data == b""
 
     def backlog(self) -> int:
-        return len(self._pending)
+        return self._out.backlog()
 
     def flush(self, timeout: float) -> bool:
-        with self._plock:
-            return self._wake.wait_for(lambda: not self._pending or self.broken, timeout)
+        return self._out.flush(timeout)
 
     def take_pending(self) -> list[tuple[str, str, bytes]]:
         """Whole frames never sent (the peer is gone), decoded for dead letters.
         A frame half sent is lost with the connection."""
-        with self._plock:
-            frames = list(self._pending)
-            self._pending.clear()
-            self.broken = True
-            self._wake.notify_all()
         out = []
-        for frame in frames:
+        for frame in self._out.take():
             try:
                 out.extend(framing.split(bytearray(frame), self.limit))
             except framing.FrameError:
@@ -157,9 +118,8 @@ class Conn:
     def close(self, flush: float = 0.0) -> None:
         if flush > 0:
             self.flush(flush)
-        with self._plock:
-            self.closed = True
-            self._wake.notify_all()
+        self.closed = True
+        self._out.close()
         try:
             self.sock.close()
         except OSError:
