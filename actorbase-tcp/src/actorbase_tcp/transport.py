@@ -219,7 +219,7 @@ class AdminTcpTransport:
             return True
         if role == "client":
             self.client_seq += 1
-            prefix = f"{self.address}c{self.client_seq}:"
+            prefix = f"{self.address}+{self.client_seq}:"
             conn.peer = prefix[:-1]
             self.clients[conn.peer] = conn
             if listen:

@@ -66,3 +66,47 @@ class AdminTransport(Transport, Protocol):
 
     def is_client(self, target: Any) -> bool:
         """Whether ``target`` is an external endpoint of the creating process."""
+
+
+def system_of(addr: str) -> str:
+    """The system (admin id) an address of a UDP/TCP system belongs to.
+
+    Address details of conventions-capable bases are strings: the admin is
+    ``<sysid>``, its actors ``<sysid>/<n>[.<m>...]``, clients of it
+    ``<sysid>+<k>[:<n>]``; ``sysid`` never holds ``/``, ``+`` or ``:``.
+    """
+    for i, ch in enumerate(addr):
+        if ch in "/+:":
+            return addr[:i]
+    return addr
+
+
+class PeerTransport(AdminTransport, Protocol):
+    """An admin transport that can also reach other systems' admins (conventions).
+
+    Peer events come back from :meth:`receive` in-band, as envelopes whose
+    target is ``""`` (no address is empty):
+
+    - ``("", "peer-up", b"<sysid>\\n<listen>\\n<where>")``: a connection to the
+      admin ``sysid`` is ready (``where`` is what :meth:`peer_connect` was given,
+      empty for a connection the peer opened; ``listen`` is the peer's
+      ``host:port``, empty when it is Outbound Only);
+    - ``("", "peer-down", b"<sysid>")``: that connection ended;
+    - ``("", "peer-failed", b"<where>\\n<reason>")``: a connect attempt failed.
+
+    Envelopes that arrive from a peer admin are returned like any other.
+    """
+
+    #: ``host:port`` other admins reach this one at; ``""`` when Outbound Only.
+    listen_address: str
+
+    def peer_connect(self, where: str) -> None:
+        """Start connecting to the admin at ``host:port``; never blocks.
+        Already connected (or connecting) to ``where``: nothing happens."""
+
+    def peer_send(self, sysid: str, envelope: Envelope) -> bool:
+        """Queue ``envelope`` on the connection to admin ``sysid``; False when
+        there is none (the caller holds or dead-letters)."""
+
+    def peer_close(self, sysid: str) -> None:
+        """Drop the connection to ``sysid`` (no event follows)."""
