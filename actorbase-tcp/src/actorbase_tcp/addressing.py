@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
+from actorcore.runtime.conventions import CONVENTION_KEY, leader_addresses, local_ip_for
+
 DEFAULT_ADMIN_PORT = 1900
 
 
@@ -14,14 +16,28 @@ def process_key(addr: str) -> str:
 
 
 def local_ip(capabilities: Mapping[str, Any]) -> str:
-    """``THESPIAN_BASE_IPADDR`` if set, else loopback.
+    """``THESPIAN_BASE_IPADDR`` if set; else, for a convention member, the
+    address of the interface that reaches its leader; else loopback.
 
     Loopback by default: an admin reachable from the network unpickles what
     anyone sends it, so listening beyond this host is a choice to make
-    explicitly (set THESPIAN_BASE_IPADDR), not a default.
+    explicitly (set THESPIAN_BASE_IPADDR, or name a leader), not a default.
     """
     explicit = os.environ.get("THESPIAN_BASE_IPADDR", "").strip()
-    return explicit or "127.0.0.1"
+    if explicit:
+        return explicit
+    leaders = leader_addresses(capabilities.get(CONVENTION_KEY), admin_port(capabilities))
+    return local_ip_for(leaders) or "127.0.0.1"
+
+
+def flag(capabilities: Mapping[str, Any], name: str) -> bool:
+    """A bool capability (``Admin Routing``, ``Outbound Only``); a clear error otherwise."""
+    value = capabilities.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, not {type(value).__name__} {value!r}")
+    return value
 
 
 def admin_port(capabilities: Mapping[str, Any]) -> int:

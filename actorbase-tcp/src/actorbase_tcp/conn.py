@@ -31,6 +31,8 @@ class Conn:
         self.peer = peer
         self.limit = limit
         self.listen: str = ""  # the peer's listening address, from its hello
+        self.where: str = ""  # set on connections we opened to a peer admin
+        self.is_peer = False  # a connection to another system's admin
         self._out = Outbox(self._try_send, sock.sendall, "actorcore-tcp")
         self._buf = bytearray()
         self.eof = False

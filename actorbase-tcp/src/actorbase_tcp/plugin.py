@@ -8,8 +8,9 @@ from actorcore.hookspecs import hookimpl
 from actorcore.registry import BaseRegistry
 from actorcore.runtime import framing
 from actorcore.runtime.client import BaseConfig, MultiprocSystem
+from actorcore.runtime.conventions import CONVENTION_KEY, leader_addresses
 
-from .addressing import DEFAULT_ADMIN_PORT, admin_port, local_ip
+from .addressing import DEFAULT_ADMIN_PORT, admin_port, flag, local_ip
 from .transport import ClientTcpTransport
 
 BASE_NAME = "multiprocTCPBase"
@@ -45,4 +46,11 @@ def actorcore_make_transport(
     limit = capabilities.get("Max Message Size", framing.DEFAULT_MAX)
     if not isinstance(limit, int) or limit <= 0:
         raise ValueError(f"Max Message Size must be a positive int, not {limit!r}")
-    return ClientTcpTransport(local_ip(capabilities), admin_port(capabilities), limit)
+    outbound_only = flag(capabilities, "Outbound Only")
+    flag(capabilities, "Admin Routing")  # always in effect between systems; only checked
+    try:
+        leaders = leader_addresses(capabilities.get(CONVENTION_KEY), admin_port(capabilities))
+    except ValueError as exc:
+        raise ValueError(f"{CONVENTION_KEY}: {exc}") from None
+    return ClientTcpTransport(local_ip(capabilities), admin_port(capabilities), limit,
+                              outbound_only=outbound_only, leaders=leaders)

@@ -14,6 +14,7 @@ logged reason; the admin keeps serving.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import socket
@@ -22,12 +23,33 @@ from typing import Any, Sequence
 
 from actorcore.runtime import framing
 from actorcore.runtime.poller import Poller
+from actorcore.runtime.portinfo import port_holder
 
 from .addressing import hostport, process_key
 from .conn import Conn
+from .peers import PeerLinks, connect_error
 
 CONTROL = ""
 SWITCHED = b"\x00actorcore-tcp:switched"
+
+def _probe_limit() -> float:
+    try:
+        return max(0.2, float(os.environ.get("ACTORCORE_LEADER_PROBE_SECONDS", "5")))
+    except ValueError:
+        return 5.0
+
+
+def bind_problem(host: str, port: int, exc: OSError) -> str:
+    """Why the Admin Port could not be bound, and what to change."""
+    if exc.errno == errno.EADDRINUSE:
+        holder = port_holder(port)
+        return (f"{host}:{port} is already in use" + (f" by {holder}" if holder else "")
+                + "; pick another 'Admin Port' capability, or stop what holds it")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (f"{host} is not an address of this host (from THESPIAN_BASE_IPADDR or the "
+                "route toward the leader); set THESPIAN_BASE_IPADDR to one of this host's addresses")
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+
 
 def _hello_limit() -> float:
     try:
@@ -66,14 +88,19 @@ class AdminTcpTransport:
     """The admin's side: its listener (the Admin Port), and a connection per
     actor process and per attached client."""
 
-    def __init__(self, sock: socket.socket, me: str, secret: str, limit: int) -> None:
+    def __init__(self, sock: socket.socket, me: str, secret: str, limit: int,
+                 outbound_only: bool = False) -> None:
         self.listener = sock
         self.host, self.port = sock.getsockname()[:2]
         self.address = me
         self.secret = secret
         self.limit = limit
+        # Outbound Only: peers are never told where to connect; they use ours
+        self.listen_address = "" if outbound_only else f"{self.host}:{self.port}"
         self.poller = Poller()
         self.poller.add(sock.fileno())
+        self.links = PeerLinks(self)
+        self.poller.add(self.links.wake_r)
         self.by_fd: dict[int, Conn] = {}
         self.hello_due: dict[int, float] = {}
         self.children: dict[str, Conn] = {}
@@ -110,6 +137,25 @@ class AdminTcpTransport:
 
     def routes_to(self, target: Any) -> bool:
         return True
+
+    # -- other systems' admins (PeerTransport) ---------------------------------
+    def peer_connect(self, where: str) -> None:
+        self.links.connect(where)
+
+    def peer_send(self, sysid: str, envelope: Any) -> bool:
+        return self.links.send(sysid, envelope)
+
+    def peer_close(self, sysid: str) -> None:
+        self.links.close(sysid)
+
+    def hello_admin(self) -> tuple[str, str, bytes]:
+        return _hello("admin", "", self.address, self.listen_address)
+
+    def adopt(self, conn: Conn) -> None:
+        """A connection we opened to a peer admin: read it like an accepted one."""
+        self.by_fd[conn.fd] = conn
+        self.hello_due[conn.fd] = time.monotonic() + self.hello_limit
+        self.poller.add(conn.fd)
 
     def is_client(self, target: Any) -> bool:
         return process_key(target) in self.clients
@@ -154,6 +200,9 @@ class AdminTcpTransport:
             if fd == lfd:
                 self._accept()
                 continue
+            if fd == self.links.wake_r:
+                self.links.on_wake()
+                continue
             conn = self.by_fd.get(fd)
             if conn is None:
                 others.append(fd)
@@ -161,6 +210,8 @@ class AdminTcpTransport:
             self._read(conn, envs)
         if self.hello_due:
             self._expire_hellos()
+        if self.links.events:
+            envs.extend(self.links.take_events())
         return envs, others
 
     def _accept(self) -> None:
@@ -188,6 +239,7 @@ class AdminTcpTransport:
             if conn.peer is None:
                 if not self._greet(conn, env):
                     return
+                envs.extend(self.links.take_events())  # peer-up before what the peer says
                 continue
             if env[0] == CONTROL:
                 continue
@@ -196,15 +248,29 @@ class AdminTcpTransport:
             if conn.partial:
                 _log.warning("admin: %s closed in the middle of a frame (%d bytes dropped)",
                              self._who(conn), conn.partial)
-            if conn.peer is None or process_key(conn.peer) in self.clients:
+            if conn.is_peer or conn.where:
+                if conn.peer is None:
+                    self.links.failed_welcome(conn, "closed before its welcome")
+                self._drop(conn)
+            elif conn.peer is None or process_key(conn.peer) in self.clients:
                 self.clients.pop(conn.peer or "", None)
                 self._drop(conn)
             else:
                 self.poller.discard(conn.fd)  # a child: its sentinel finishes the story
 
     def _greet(self, conn: Conn, env: Any) -> bool:
-        hello = _parse_hello(env)
         self.hello_due.pop(conn.fd, None)
+        if conn.where:  # we opened it: the peer admin answers with its welcome
+            if env[0] == CONTROL and env[1] == "welcome-admin":
+                sysid, _, listen = env[2].decode("utf-8", "replace").partition("\n")
+                if sysid:
+                    self.links.greeted(conn, sysid, listen, answer=False)
+                    return True
+            _log.warning("admin dropped its connection to %s: not an actorcore TCP admin", conn.where)
+            self.links.failed_welcome(conn, "it is not an actorcore TCP admin")
+            self._drop(conn)
+            return False
+        hello = _parse_hello(env)
         if hello is None:
             _log.warning("admin dropped a connection from %s: it did not start with a hello",
                          self._who(conn))
@@ -216,6 +282,9 @@ class AdminTcpTransport:
             self.children[key] = conn
             if listen:
                 self.listen_of[key] = listen
+            return True
+        if role == "admin" and key and "/" not in key and "+" not in key and ":" not in key:
+            self.links.greeted(conn, key, listen, answer=True)
             return True
         if role == "client":
             self.client_seq += 1
@@ -239,6 +308,7 @@ class AdminTcpTransport:
                 if conn is not None:
                     _log.warning("admin dropped a connection from %s: no hello within %.0f s",
                                  self._who(conn), self.hello_limit)
+                    self.links.failed_welcome(conn, f"no welcome within {self.hello_limit:g} s")
                     self._drop(conn)
 
     def _who(self, conn: Conn) -> str:
@@ -248,6 +318,8 @@ class AdminTcpTransport:
             return "a peer"
 
     def _drop(self, conn: Conn) -> None:
+        if conn.is_peer:
+            self.links.ended(conn)
         self.by_fd.pop(conn.fd, None)
         self.hello_due.pop(conn.fd, None)
         self.poller.discard(conn.fd)
@@ -256,7 +328,10 @@ class AdminTcpTransport:
     def backlog(self) -> int:
         return max((c.backlog() for c in self.by_fd.values()), default=0)
 
+    drop = _drop
+
     def close(self) -> None:
+        self.links.shutdown(5.0)  # a leaving system's goodbyes must reach its peers
         for conn in list(self.clients.values()):
             conn.flush(5.0)  # the clients are waiting for the last replies
         for conn in list(self.by_fd.values()):
@@ -492,14 +567,16 @@ class TcpAdminLink:
     """The admin's listener, bound by the creating process so that a held port
     fails there, at once and clearly; inherited by (or sent to) the admin."""
 
-    def __init__(self, sock: socket.socket, me: str, secret: str, limit: int) -> None:
+    def __init__(self, sock: socket.socket, me: str, secret: str, limit: int,
+                 outbound_only: bool = False) -> None:
         self.sock = sock
         self.me = me
         self.secret = secret
         self.limit = limit
+        self.outbound_only = outbound_only
 
     def open(self) -> AdminTcpTransport:
-        return AdminTcpTransport(self.sock, self.me, self.secret, self.limit)
+        return AdminTcpTransport(self.sock, self.me, self.secret, self.limit, self.outbound_only)
 
     def release(self) -> None:
         """The creating process lets go of its copy of the listener."""
@@ -510,8 +587,11 @@ class ClientTcpTransport(EndpointTcpTransport):
     """An ActorSystem's side: attaches to the admin on the Admin Port, or
     prepares one to be started there."""
 
-    def __init__(self, host: str, port: int, limit: int) -> None:
+    def __init__(self, host: str, port: int, limit: int, outbound_only: bool = False,
+                 leaders: Sequence[str] = ()) -> None:
         super().__init__("", host, limit)
+        self.outbound_only = outbound_only
+        self.leaders = list(leaders)
         self.admin_host = host
         self.admin_port = port
         self.admin_address = ""
@@ -522,10 +602,32 @@ class ClientTcpTransport(EndpointTcpTransport):
         try:
             sock = listener(self.admin_host, self.admin_port)
         except OSError as exc:
-            raise OSError(exc.errno, f"cannot listen on {self.admin_host}:{self.admin_port}: "
-                          f"{exc.strerror}") from None
+            raise OSError(exc.errno, bind_problem(self.admin_host, self.admin_port, exc)) from None
         token = os.urandom(4).hex()
-        return TcpAdminLink(sock, f"T{token}", os.urandom(16).hex(), self.limit)
+        return TcpAdminLink(sock, f"T{token}", os.urandom(16).hex(), self.limit, self.outbound_only)
+
+    def preflight(self) -> None:
+        """Before starting an admin that joins a convention: every leader address
+        must resolve, and at least one must be reachable (a refused connect is
+        fine: that leader is not up yet and will be retried). Raises
+        ConnectionError saying which address failed and what to change."""
+        if not self.leaders:
+            return
+        problems = []
+        limit = _probe_limit()
+        for where in self.leaders:
+            try:
+                socket.create_connection(hostport(where), timeout=limit).close()
+                return
+            except ConnectionRefusedError:
+                return
+            except OSError as exc:
+                problems.append(f"{where}: {connect_error(exc, limit).partition(': ')[2]}")
+        raise ConnectionError(
+            "the convention leader cannot be reached from this host (" + "; ".join(problems)
+            + "). Check 'Convention Address.IPv4', the network between the hosts, and "
+            "THESPIAN_BASE_IPADDR"
+        )
 
     def try_attach(self, wait: float = 0.0) -> str:
         """Connect to an admin on the Admin Port: "attached", "absent" (nothing

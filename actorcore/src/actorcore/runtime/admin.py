@@ -29,9 +29,10 @@ from ..messages import (
     ValidatedSource,
 )
 from ..sourceregistry import SourceRegistry
-from . import logfwd, procs, protocol
+from ..transport import system_of
+from . import conventions, logfwd, procs, protocol
 from .manager import actor_main
-from .registry import EXITING, LIVE, PENDING, ActorRegistry, Entry
+from .registry import EXITING, LIVE, PENDING, REMOTE, ActorRegistry, Entry
 from .wire import UnpicklableMessage, dumps, loads
 
 _log = logging.getLogger("actorcore.admin")
@@ -61,6 +62,8 @@ class Admin:
         self.termed = False
         self.running = True
         self.started = time.time()
+        self.convention = conventions.Convention(self) if conventions.enabled(transport) else None
+        self.placements: dict[str, tuple[protocol.CreateActor, Entry | None, str]] = {}
 
     # -- loop ----------------------------------------------------------------
     def run(self) -> None:
@@ -68,11 +71,15 @@ class Admin:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         if hasattr(signal, "SIGUSR1"):
             signal.signal(signal.SIGUSR1, self._on_usr1)
-        next_check = time.monotonic() + _CHECK
+        check = _CHECK
+        if self.convention is not None:
+            self.convention.start()
+            check = min(check, self.convention.next_due())
+        next_check = time.monotonic() + check
         receive = self.transport.receive
         route = self._route
         while self.running:
-            envs, ready = receive(_CHECK, list(self.sentinels))
+            envs, ready = receive(check, list(self.sentinels))
             for env in envs:
                 route(env)
             for sentinel in ready:
@@ -81,8 +88,10 @@ class Admin:
                     self._process_ended(entry)
             now = time.monotonic()
             if now >= next_check or self.shutting_down:
-                next_check = now + _CHECK
+                next_check = now + check
                 self._housekeeping(now)
+                if self.convention is not None:
+                    self.convention.tick(now)
 
     def _housekeeping(self, now: float) -> None:
         creator_gone = not self.cfg.get("shared") and os.getppid() != self.client_pid
@@ -113,11 +122,30 @@ class Admin:
                 self.transport.send(target, env)
             elif entry.state == PENDING:
                 entry.held.append(env)
+            elif entry.state == REMOTE:
+                self._to_system(entry.remote, env)  # type: ignore[arg-type]
             else:
                 self._dead_letter(env)
         elif self.transport.is_client(target):
             self.transport.send(target, env)
+        elif target == "" and self.convention is not None:
+            self.convention.on_event(env)  # a peer admin came, went, or could not be reached
         else:
+            self._elsewhere(env)
+
+    def _elsewhere(self, env: Any) -> None:
+        """An envelope for no local actor: another system's, or a dead letter."""
+        target = env[0]
+        if self.convention is not None and isinstance(target, str):
+            sysid = system_of(target)
+            if sysid != self.me and sysid:
+                self._to_system(sysid, env)
+                return
+        self._dead_letter(env)
+
+    def _to_system(self, sysid: str, env: Any) -> None:
+        assert self.convention is not None
+        if not self.convention.send(sysid, env):
             self._dead_letter(env)
 
     def _send_msg(self, target: ActorAddress | Any, msg: Any) -> None:
@@ -134,9 +162,15 @@ class Admin:
                 self.transport.send(details, env)
             elif entry.state == PENDING:
                 entry.held.append(env)
+            elif entry.state == REMOTE:
+                self._to_system(entry.remote, env)  # type: ignore[arg-type]
             return  # an exiting actor takes nothing more from the system
         if self.transport.is_client(details):
             self.transport.send(details, env)
+        elif self.convention is not None and isinstance(details, str):
+            sysid = system_of(details)
+            if sysid and sysid != self.me:
+                self.convention.send(sysid, env)
 
     def _dead_letter(self, env: Any) -> None:
         target, sender, data = env
@@ -216,6 +250,8 @@ class Admin:
             self._create_failed(req, "spec", f"{type(exc).__name__}: {exc}")
             return
         if not actor_accepts(cls, self.capabilities, req.requirements):
+            if self.convention is not None and self._forward_create(req, cls):
+                return
             self._create_failed(
                 req, "capability", f"{class_spec(cls)} does not accept this system's capabilities"
             )
@@ -229,6 +265,8 @@ class Admin:
             requirements=req.requirements,
             globalName=req.globalName,
             sourceHash=req.sourceHash,
+            origin=req.origin if req.origin != self.me else None,
+            place_key=req.place_key,
         )
         if req.reply_to is not None:
             if self.transport.is_client(req.reply_to):
@@ -238,8 +276,94 @@ class Admin:
         self.registry.add(entry)
         self._spawn(entry, zip_bytes)
 
+    def _forward_create(self, req: protocol.CreateActor, cls: Any) -> bool:
+        """Place a create this system rejects on another system of the convention."""
+        assert self.convention is not None
+        choice = self.convention.place(req, cls)
+        if choice is None:
+            return False
+        target, forwarded = choice
+        if req.sourceHash is not None and forwarded.source is None:
+            forwarded.source = (self.sources.zips.get(req.sourceHash), None)
+        entry = None
+        if req.origin is None:  # we are the origin: remember who waits, and hold its messages
+            if req.new_id is not None or req.globalName is not None:
+                entry = Entry(
+                    id=req.new_id if req.new_id is not None else forwarded.place_key,
+                    parent=None if req.globalName is not None else req.parent,
+                    spec=req.spec, cls=cls, requirements=req.requirements,
+                    globalName=req.globalName, sourceHash=req.sourceHash,
+                    remote=target, place_key=forwarded.place_key,
+                )
+                self.registry.add(entry)
+            self.placements[forwarded.place_key] = (req, entry, target)  # type: ignore[index]
+        _log.info("createActor(%s) does not fit here; forwarded to %s", req.spec, target)
+        if not self.convention.send_admin(target, forwarded):
+            self.placements.pop(forwarded.place_key, None)  # type: ignore[arg-type]
+            if entry is not None:
+                self.registry.bury(entry)
+            return False
+        return True
+
+    def _on_placed(self, msg: protocol.Placed, sender: Any) -> None:
+        """A system we forwarded a create to runs the actor now."""
+        found = self.placements.pop(msg.place_key, None)
+        if found is None:
+            return
+        req, entry, _ = found
+        if entry is not None:
+            if entry.id != msg.actor:  # named top-level create: the host chose the id
+                self.registry.bury(entry)
+                entry = Entry(id=msg.actor, parent=None, spec=req.spec, cls=entry.cls,
+                              requirements=req.requirements, globalName=req.globalName,
+                              sourceHash=req.sourceHash, place_key=msg.place_key)
+                self.registry.add(entry)
+            entry.state = REMOTE
+            entry.remote = msg.where
+            held, entry.held = entry.held, []
+            for env in held:
+                self._to_system(msg.where, env)
+        if req.reply_to is not None:
+            self._send_msg(req.reply_to, protocol.Created(req.req_id, msg.actor))
+
+    def _on_remote_child_exited(self, msg: protocol.RemoteChildExited, sender: Any) -> None:
+        """An actor another system hosts for us ended (or never started)."""
+        found = self.placements.pop(msg.place_key, None) if msg.place_key else None
+        entry = self.registry.entries.get(msg.actor)
+        if found is not None:
+            req, pending, _ = found
+            entry = pending
+            if msg.failed and entry is None and req.reply_to is not None:
+                self._send_msg(req.reply_to, protocol.Created(req.req_id, None, msg.kind, msg.error))
+                return
+            if msg.failed and entry is not None and req.reply_to is not None:
+                entry.waiter = (req.req_id, req.reply_to)
+        if entry is None or entry.state not in (PENDING, REMOTE):
+            return
+        if msg.failed:
+            self._init_failed(entry, msg.kind or "init", msg.error)
+        else:
+            entry.clean_exit = True
+            self._notify_parent(entry)
+        self.registry.bury(entry)
+
+    def remote_system_gone(self, sysid: str) -> None:
+        """A convention peer is gone: actors it hosted for us are reported exited."""
+        for key, (req, _entry, target) in list(self.placements.items()):
+            if target == sysid:
+                self._on_remote_child_exited(protocol.RemoteChildExited(
+                    key, req.new_id, True, "init", f"the system {sysid} left the convention"), sysid)
+        for entry in [e for e in self.registry.entries.values() if e.state == REMOTE and e.remote == sysid]:
+            _log.warning("actor %s (%s) was on %s, which is gone", entry.id, entry.spec, sysid)
+            self._notify_parent(entry)
+            self.registry.bury(entry)
+
     def _create_failed(self, req: protocol.CreateActor, kind: str, text: str) -> None:
         _log.error("createActor(%s) failed: %s", req.spec, text)
+        if req.origin is not None and req.origin != self.me and self.convention is not None:
+            self.convention.send_admin(req.origin, protocol.RemoteChildExited(
+                req.place_key, req.new_id, True, kind, text))
+            return
         if req.reply_to is not None:
             self._send_msg(req.reply_to, protocol.Created(req.req_id, req.new_id, kind, text))
         elif req.parent is not None and req.new_id is not None:
@@ -293,6 +417,8 @@ class Admin:
             req_id, reply_to = entry.waiter
             entry.waiter = None
             self._send_msg(reply_to, protocol.Created(req_id, entry.id))
+        if entry.origin is not None and self.convention is not None:
+            self.convention.send_admin(entry.origin, protocol.Placed(entry.place_key or "", entry.id, self.me))
 
     def _on_init_failed(self, msg: protocol.ActorInitFailed, sender: Any) -> None:
         entry = self.registry.entries.get(msg.actor)
@@ -304,6 +430,7 @@ class Admin:
     def _init_failed(self, entry: Entry, kind: str, text: str) -> None:
         _log.error("actor %s (%s) failed to start: %s", entry.id, entry.spec, text.strip())
         entry.failed_create = True
+        entry.error = (kind, text)
         held, entry.held = entry.held, []
         for env in held:
             if entry.parent is not None and env[1] == entry.parent:
@@ -323,6 +450,11 @@ class Admin:
         if entry.notified:
             return
         entry.notified = True
+        if entry.origin is not None and self.convention is not None:  # placed here by another system
+            kind, text = entry.error
+            self.convention.send_admin(entry.origin, protocol.RemoteChildExited(
+                entry.place_key, entry.id, entry.failed_create, kind, text))
+            return
         parent = self.registry.entries.get(entry.parent) if entry.parent is not None else None
         if parent is not None and parent.state in (PENDING, LIVE, EXITING):
             if entry.failed_create:
@@ -370,6 +502,8 @@ class Admin:
         if self.dead_letter_handler == entry.id:
             self.dead_letter_handler = None
         self.sources.forget(ActorAddress(entry.id))
+        if self.convention is not None:
+            self.convention.forget_actor(entry.id)
         self.registry.bury(entry)
 
     def _on_child_failed_ack(self, msg: protocol.ChildFailedAck, sender: Any) -> None:
@@ -413,6 +547,8 @@ class Admin:
         for entry in self.registry.live():
             if entry.cls is not None and not actor_accepts(entry.cls, caps, entry.requirements):
                 self._send_msg(entry.id, ActorExitRequest())
+        if self.convention is not None:
+            self.convention.capabilities_changed()
         return ""
 
     def _on_source(self, msg: protocol.SourceRequest, sender: Any) -> None:
@@ -431,6 +567,27 @@ class Admin:
         if msg.reply_to is not None:
             self._send_msg(msg.reply_to, protocol.Reply(msg.req_id, error, value))
 
+    # -- conventions -----------------------------------------------------------
+    def _on_convention(self, msg: Any, sender: Any) -> None:
+        conv = self.convention
+        if conv is None:
+            _log.info("%s ignored: this base has no conventions", type(msg).__name__)
+            return
+        if isinstance(msg, protocol.ConventionRegister):
+            conv.on_register(msg, sender)
+        elif isinstance(msg, protocol.ConventionWelcome):
+            conv.on_welcome(msg, sender)
+        elif isinstance(msg, protocol.ConventionLeave):
+            conv.on_leave(msg, sender)
+        elif isinstance(msg, protocol.ConventionInvite):
+            conv.on_invite(msg, sender)
+        elif isinstance(msg, protocol.RegistrationWatch):
+            conv.watch(msg.actor, msg.start)
+        elif isinstance(msg, protocol.PreRegister):
+            conv.pre_register(msg.where, msg.capabilities)
+        elif isinstance(msg, protocol.DeRegister):
+            conv.de_register(msg.remote)
+
     # -- shutdown ------------------------------------------------------------
     def _on_attach(self, msg: protocol.Attach, sender: Any) -> None:
         ready = protocol.AdminReady(dict(self.capabilities), os.getpid())
@@ -448,6 +605,8 @@ class Admin:
             return
         self.shutting_down = True
         self.shutdown_deadline = time.monotonic() + EXIT_GRACE
+        if self.convention is not None:
+            self.convention.leave()
         for entry in list(self.registry.entries.values()):
             if entry.parent is None and entry.state in (PENDING, LIVE):
                 self._send_msg(entry.id, ActorExitRequest())
@@ -478,9 +637,14 @@ class Admin:
     # -- status --------------------------------------------------------------
     def _status(self) -> Thespian_SystemStatus:
         entries = self.registry.entries
+        leader, attendees, joined = (
+            self.convention.status() if self.convention is not None else (None, [], None)
+        )
         return Thespian_SystemStatus(
             adminAddress=self.address,
-            conventionLeader=None,
+            conventionLeader=leader,
+            conventionAttendees=attendees,
+            conventionRegisterTime=joined,
             capabilities=dict(self.capabilities),
             deadLetterHandler=ActorAddress(self.dead_letter_handler) if self.dead_letter_handler else None,
             globalActors={n: ActorAddress(e.id) for n, e in self.registry.names.items()},
@@ -511,7 +675,18 @@ class Admin:
         protocol.Shutdown: _on_shutdown,
         protocol.Attach: _on_attach,
         protocol.SystemShutdownRequest: _on_system_shutdown,
+        protocol.Placed: _on_placed,
+        protocol.RemoteChildExited: _on_remote_child_exited,
+        **dict.fromkeys((
+            protocol.ConventionRegister, protocol.ConventionWelcome, protocol.ConventionLeave,
+            protocol.ConventionInvite, protocol.RegistrationWatch, protocol.PreRegister,
+            protocol.DeRegister,
+        ), _on_convention),
     }
+
+    # the convention code calls these
+    send_msg = _send_msg
+    dead_letter = _dead_letter
 
 
 def admin_main(link: Any, cfg: dict[str, Any]) -> None:

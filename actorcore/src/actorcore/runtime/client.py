@@ -156,12 +156,17 @@ class MultiprocSystem:
         try:
             state = transport.try_attach()
             if state == "absent":
+                preflight = getattr(transport, "preflight", None)
+                if preflight is not None:
+                    try:
+                        preflight()
+                    except ConnectionError as exc:
+                        raise ActorSystemStartupError(f"{self.baseName} on {where}: {exc}") from None
                 try:
                     link = transport.admin_link()
                 except OSError as exc:
                     raise ActorSystemStartupError(
-                        f"{self.baseName} cannot start an admin on {where}: {exc.strerror or exc}. "
-                        "Pick another 'Admin Port' capability, or stop what holds that port."
+                        f"{self.baseName} cannot start an admin: {exc.strerror or exc}"
                     ) from None
                 reader, writer = ctx.Pipe(duplex=False)
                 starter = ctx.Process(

@@ -17,7 +17,7 @@ STARTUP_LIMIT = 10.0
 TELL_LIMIT = 60.0
 
 
-def _env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if raw is None:
         return default
@@ -31,13 +31,17 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
-def _env_minutes_seconds(name: str, default: float) -> float:
+def env_minutes_seconds(name: str, default: float) -> float:
+    """``"MM:SS"`` (seconds may carry a fraction, ``"00:00.5"``, for tests)."""
     raw = os.environ.get(name)
     if raw is None:
         return default
     try:
         minutes, _, seconds = raw.partition(":")
-        return int(minutes) * 60 + (int(seconds) if seconds else 0)
+        value = int(minutes) * 60 + (float(seconds) if seconds else 0.0)
+        if value <= 0:
+            raise ValueError
+        return value
     except ValueError:
         plugins.internal_log(logging.WARNING, f"invalid {name}={raw!r} (want MM:SS); using default")
         return default
@@ -55,13 +59,13 @@ class BackPressure:
 
     @classmethod
     def from_env(cls) -> BackPressure:
-        block = _env_int("THESPIAN_MAX_QUEUED_TRANSMITS", 950)
+        block = env_int("THESPIAN_MAX_QUEUED_TRANSMITS", 950)
         return cls(
-            in_flight=_env_int("THESPIAN_MAX_PENDING_TRANSMITS", 20),
+            in_flight=env_int("THESPIAN_MAX_PENDING_TRANSMITS", 20),
             block_at=block,
-            unblock_below=_env_int("THESPIAN_QUEUED_TRANSMIT_UNBLOCK_THRESHOLD", min(780, block)),
-            drop_at=_env_int("THESPIAN_DROP_TRANSMITS_LEVEL", block + 100),
-            transmit_timeout=_env_minutes_seconds("THESPIAN_TRANSMIT_TIMEOUT_PERIOD", 300.0),
+            unblock_below=env_int("THESPIAN_QUEUED_TRANSMIT_UNBLOCK_THRESHOLD", min(780, block)),
+            drop_at=env_int("THESPIAN_DROP_TRANSMITS_LEVEL", block + 100),
+            transmit_timeout=env_minutes_seconds("THESPIAN_TRANSMIT_TIMEOUT_PERIOD", 300.0),
         )
 
     def wait_below(self, transport: Any) -> bool:

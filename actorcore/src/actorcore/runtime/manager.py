@@ -367,7 +367,7 @@ class ActorManager:
         self._admin(protocol.SetDeadLetterHandler(self.me, start))
 
     def notifyOnSystemRegistrationChanges(self, start: bool) -> None:
-        """No conventions on this base: nothing to report."""
+        self._admin(protocol.RegistrationWatch(self.me, start))
 
     def registerSourceAuthority(self) -> None:
         self._admin(protocol.SourceRequest(0, "authority", None, None, None, self.me, None))
@@ -390,10 +390,13 @@ class ActorManager:
         self._admin(protocol.UpdateCapability(0, name, value, None))
 
     def preRegisterRemoteSystem(self, remoteAddress: Any, remoteCapabilities: Any) -> None:
-        self._log.info("preRegisterRemoteSystem(%r) ignored: no conventions on this base", remoteAddress)
+        caps = dict(remoteCapabilities) if isinstance(remoteCapabilities, dict) else {}
+        self._admin(protocol.PreRegister(remoteAddress, caps))
 
     def deRegisterRemoteSystem(self, remoteAddress: Any) -> None:
-        self._log.info("deRegisterRemoteSystem(%r) ignored: no conventions on this base", remoteAddress)
+        if isinstance(remoteAddress, ActorAddress):
+            remoteAddress = remoteAddress.addressDetails
+        self._admin(protocol.DeRegister(remoteAddress))
 
     def actorSystemShutdown(self) -> None:
         self._admin(protocol.SystemShutdownRequest(self.me))

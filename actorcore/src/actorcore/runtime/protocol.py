@@ -25,6 +25,12 @@ class CreateActor(RuntimeMessage):
     globalName: str | None
     sourceHash: str | None
     reply_to: Any  # where Created goes (None: nobody waits)
+    # conventions: systems already tried, the system the request came from
+    # (which waits for Placed / RemoteChildExited), its key for the request
+    tried: tuple[str, ...] = ()
+    origin: str | None = None
+    place_key: str | None = None
+    source: Any = None  # (zip bytes, info) when a sourceHash travels to another system
 
 
 @attrs.define
@@ -147,3 +153,77 @@ class Attach(RuntimeMessage):
 
     req_id: int
     reply_to: Any
+
+
+# -- conventions (admin to admin, and actors to their admin) -----------------------
+@attrs.define
+class ConventionRegister(RuntimeMessage):
+    """Member to leader: here I am (again), with my capabilities."""
+
+    sysid: str
+    listen: str  # "" when the member is Outbound Only
+    capabilities: dict[str, Any]
+
+
+@attrs.define
+class ConventionWelcome(RuntimeMessage):
+    """Leader to member: the answer to a registration, and the member directory
+    (sysid -> listen address) so members can reach each other."""
+
+    sysid: str
+    listen: str
+    capabilities: dict[str, Any]
+    members: dict[str, str]
+
+
+@attrs.define
+class ConventionLeave(RuntimeMessage):
+    """A system leaves the convention (shutdown or deregistration)."""
+
+    sysid: str
+
+
+@attrs.define
+class ConventionInvite(RuntimeMessage):
+    """A system that pre-registered this one asks it to register (it becomes a leader of it)."""
+
+    sysid: str
+    listen: str
+
+
+@attrs.define
+class RegistrationWatch(RuntimeMessage):
+    actor: Any
+    start: bool
+
+
+@attrs.define
+class PreRegister(RuntimeMessage):
+    where: str
+    capabilities: dict[str, Any]
+
+
+@attrs.define
+class DeRegister(RuntimeMessage):
+    remote: str  # "host:port" or a system id
+
+
+@attrs.define
+class Placed(RuntimeMessage):
+    """The system that accepted a forwarded create to the origin: the actor runs."""
+
+    place_key: str
+    actor: Any
+    where: str  # the hosting system's id
+
+
+@attrs.define
+class RemoteChildExited(RuntimeMessage):
+    """The hosting system to the origin: an actor it placed there is gone
+    (``failed``: it never started, with why)."""
+
+    place_key: str | None
+    actor: Any
+    failed: bool
+    kind: str = ""
+    error: str = ""

@@ -7,6 +7,7 @@ from typing import Any
 import attrs
 
 PENDING, LIVE, EXITING, DEAD = "pending", "live", "exiting", "dead"
+REMOTE = "remote"  # runs on another system of the convention; the admin forwards to it
 _KEEP_DEAD = 10000  # recently dead actors, to answer late messages precisely
 
 
@@ -31,6 +32,10 @@ class Entry:
     notified: bool = False
     failed_create: bool = False
     awaiting_ack: bool = False
+    remote: str | None = None  # REMOTE: the system hosting it
+    origin: str | None = None  # placed here by another system, which hears of its end
+    place_key: str | None = None
+    error: tuple[str, str] = ("", "")  # why it failed to start
 
 
 class ActorRegistry:
@@ -52,7 +57,7 @@ class ActorRegistry:
 
     def named(self, name: str) -> Entry | None:
         entry = self.names.get(name)
-        return entry if entry is not None and entry.state in (PENDING, LIVE) else None
+        return entry if entry is not None and entry.state in (PENDING, LIVE, REMOTE) else None
 
     def bury(self, entry: Entry) -> None:
         entry.state = DEAD

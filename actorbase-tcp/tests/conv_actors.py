@@ -1,0 +1,89 @@
+"""Actors for the convention tests (importable by actor processes and by the
+driver programs the namespace tests run)."""
+from __future__ import annotations
+
+import os
+
+from actorcore.actors import (
+    Actor,
+    ActorExitRequest,
+    ActorSystemConventionUpdate,
+    ActorSystemMessage,
+    ChildActorExited,
+    requireCapability,
+)
+
+
+class Watcher(Actor):
+    """Registers for convention updates and tells what it heard."""
+
+    def __init__(self):
+        super().__init__()
+        self.heard = []
+
+    def receiveMessage(self, message, sender):
+        if message == "watch":
+            self.notifyOnSystemRegistrationChanges(True)
+            self.send(sender, "watching")
+        elif isinstance(message, ActorSystemConventionUpdate):
+            self.heard.append((message.remoteAdminAddress.addressDetails, message.remoteAdded,
+                               dict(message.remoteCapabilities)))
+        elif message == "heard":
+            self.send(sender, list(self.heard))
+        elif isinstance(message, tuple) and message[0] == "preregister":
+            self.preRegisterRemoteSystem(message[1], message[2])
+            self.send(sender, "asked")
+        elif isinstance(message, tuple) and message[0] == "deregister":
+            self.deRegisterRemoteSystem(message[1])
+            self.send(sender, "asked")
+
+
+class Where(Actor):
+    """Says which admin runs it (actors are children of their system's admin)."""
+
+    def receiveMessage(self, message, sender):
+        if message == "where":
+            self.send(sender, os.getppid())
+        elif isinstance(message, tuple) and message[0] == "ping-via":
+            self.asker = sender
+            self.send(message[1], ("ping", self.myAddress))
+        elif isinstance(message, tuple) and message[0] == "ping":
+            self.send(message[1], ("pong", os.getppid()))
+        elif isinstance(message, tuple) and message[0] == "pong":
+            self.send(self.asker, ("pong", message[1]))
+        elif isinstance(message, ActorExitRequest):
+            pass
+        elif not isinstance(message, ActorSystemMessage):
+            self.send(sender, message)
+
+
+@requireCapability("gpu")
+class GpuWorker(Where):
+    pass
+
+
+@requireCapability("db")
+class DbWorker(Where):
+    pass
+
+
+@requireCapability("unicorn")
+class NeedsUnicorn(Where):
+    pass
+
+
+class Spawner(Actor):
+    """Creates children where they fit, and remembers which of them exited."""
+
+    def __init__(self):
+        super().__init__()
+        self.exited = []
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[0] == "spawn":
+            child = self.createActor(message[1])
+            self.send(sender, child)
+        elif isinstance(message, ChildActorExited):
+            self.exited.append(message.childAddress.addressDetails)
+        elif message == "exited":
+            self.send(sender, list(self.exited))

@@ -1,0 +1,247 @@
+"""Conventions on loopback: several TCP systems on one host, each with its own
+Admin Port, joined under a leader (API.md §6.5)."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+from actorcore.actors import (
+    ActorSystem,
+    ActorSystemStartupFailure,
+    NoCompatibleSystemForActor,
+    Thespian_StatusReq,
+)
+from actorcore.testing import descendants, free_port, wait_no_descendants
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from conv_actors import DbWorker, GpuWorker, NeedsUnicorn, Spawner, Watcher, Where  # noqa: E402
+
+WAIT = 15
+PERIOD = "00:00.5"
+
+
+def until(what, limit=WAIT, step=0.05):
+    """Poll ``what`` until it returns something true; fail (not hang) after ``limit``."""
+    deadline = time.monotonic() + limit
+    while True:
+        got = what()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {limit} s waiting for {what}")
+        time.sleep(step)
+
+
+class Systems:
+    """Starts systems for one test and shuts every one of them down after it."""
+
+    def __init__(self):
+        self.started = []
+
+    def start(self, caps=None, leader=None, port=None):
+        caps = dict(caps or {})
+        caps["Admin Port"] = port or free_port()
+        if leader is not None:
+            caps["Convention Address.IPv4"] = ("127.0.0.1", leader)
+        system = ActorSystem("multiprocTCPBase", caps, logDefs=False, transientUnique=True)
+        self.started.append(system)
+        return system
+
+    def close(self):
+        for system in self.started:
+            system.shutdown()
+
+
+@pytest.fixture
+def systems(monkeypatch):
+    monkeypatch.setenv("CONVENTION_REREGISTRATION_PERIOD", PERIOD)
+    monkeypatch.setenv("CONVENTION_REGISTRATION_MISS_MAX", "3")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p))
+    before = descendants()
+    made = Systems()
+    try:
+        yield made
+    finally:
+        made.close()
+    assert not wait_no_descendants(before), "processes left behind"
+
+
+def admin_pid(system) -> int:
+    return system.ask(system.systemAddress, Thespian_StatusReq(), WAIT).miscKeyVals["pid"]
+
+
+def watcher(system):
+    w = system.createActor(Watcher)
+    assert system.ask(w, "watch", WAIT) == "watching"
+    return w
+
+
+def members_heard(system, w, expect):
+    """The (sysid, added) pairs ``w`` heard, once at least ``expect`` of them came."""
+    def got():
+        heard = system.ask(w, "heard", WAIT)
+        return heard if len(heard) >= expect else None
+    return until(got)
+
+
+def test_members_join_and_watchers_hear_them(systems):
+    leader = systems.start({"role": "leader"})
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    m1 = systems.start({"gpu": True}, leader=port)
+    m2 = systems.start({"db": True}, leader=port)
+    heard = members_heard(leader, w, 2)
+    joined = {details for details, added, _ in heard if added}
+    assert joined == {m1.systemAddress.addressDetails, m2.systemAddress.addressDetails}
+    caps = {details: c for details, _, c in heard}
+    assert caps[m1.systemAddress.addressDetails]["gpu"] is True
+    # a member knows its leader, and a late watcher hears the current set at once
+    mw = watcher(m1)
+    heard = members_heard(m1, mw, 1)
+    assert heard[0][:2] == (leader.systemAddress.addressDetails, True)
+    late = watcher(leader)
+    assert len(members_heard(leader, late, 2)) == 2
+    status = m1.ask(m1.systemAddress, Thespian_StatusReq(), WAIT)
+    assert status.conventionLeader == leader.systemAddress
+
+
+def test_create_is_placed_where_the_capabilities_fit(systems):
+    leader = systems.start()
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    m1 = systems.start({"gpu": True}, leader=port)
+    m2 = systems.start({"db": True}, leader=port)
+    members_heard(leader, w, 2)
+    gpu = leader.createActor(GpuWorker)
+    db = leader.createActor(DbWorker)
+    assert leader.ask(gpu, "where", WAIT) == admin_pid(m1)
+    assert leader.ask(db, "where", WAIT) == admin_pid(m2)
+    local = leader.createActor(Where)
+    assert leader.ask(local, "where", WAIT) == admin_pid(leader)
+    # an actor on one member talks to an actor on the other
+    assert leader.ask(gpu, ("ping-via", db), WAIT) == ("pong", admin_pid(m2))
+    # a member forwards what it cannot host (to its leader, which knows the other member)
+    db_from_m1 = m1.createActor(DbWorker)
+    assert m1.ask(db_from_m1, "where", WAIT) == admin_pid(m2)
+    with pytest.raises(NoCompatibleSystemForActor):
+        leader.createActor(NeedsUnicorn)
+    with pytest.raises(NoCompatibleSystemForActor):
+        m1.createActor(NeedsUnicorn)
+
+
+def test_actor_created_child_placed_remotely_is_reported_when_its_member_dies(systems):
+    leader = systems.start()
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    systems.start({"gpu": True}, leader=port)
+    m2 = systems.start({"db": True}, leader=port)
+    members_heard(leader, w, 2)
+    parent = leader.createActor(Spawner)
+    child = leader.ask(parent, ("spawn", DbWorker), WAIT)
+    pid = admin_pid(m2)
+    assert leader.ask(child, "where", WAIT) == pid
+    started = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    gone = m2.systemAddress.addressDetails
+    until(lambda: (gone, False) in [h[:2] for h in leader.ask(w, "heard", WAIT)])
+    noticed = time.monotonic() - started
+    until(lambda: child.addressDetails in leader.ask(parent, "exited", WAIT))
+    print(f"\n[convention] leader noticed a SIGKILLed member after {noticed * 1000:.0f} ms")
+    systems.started.remove(m2)  # its admin is gone; nothing to shut down
+
+
+def test_member_shutdown_deregisters(systems):
+    leader = systems.start()
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    m1 = systems.start({"gpu": True}, leader=port)
+    members_heard(leader, w, 1)
+    m1.shutdown()
+    heard = members_heard(leader, w, 2)
+    assert heard[-1][:2] == (m1.systemAddress.addressDetails, False)
+
+
+def test_capability_update_is_reannounced_and_revalidates(systems):
+    leader = systems.start()
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    m1 = systems.start({"gpu": True}, leader=port)
+    members_heard(leader, w, 1)
+    gpu = leader.createActor(GpuWorker)
+    assert leader.ask(gpu, "where", WAIT) == admin_pid(m1)
+    m1.updateCapability("gpu", None)
+    # the actor that no longer fits is asked to exit; the leader stops placing there
+    until(lambda: leader.ask(gpu, "where", 0.5) is None)
+
+    def refused():
+        try:
+            leader.createActor(GpuWorker)
+        except NoCompatibleSystemForActor:
+            return True
+        return False
+    until(refused)
+    m1.updateCapability("gpu", True)
+    until(lambda: not refused())
+
+
+def test_member_started_before_its_leader_joins_when_the_leader_comes(systems):
+    port = free_port()
+    m1 = systems.start({"gpu": True}, leader=port)
+    leader = systems.start(port=port)
+    w = watcher(leader)
+    heard = members_heard(leader, w, 1)
+    assert heard[0][:2] == (m1.systemAddress.addressDetails, True)
+
+
+def test_preregistered_system_joins_and_deregisters(systems):
+    leader = systems.start()
+    w = watcher(leader)
+    other = systems.start({"db": True})
+    where = f"127.0.0.1:{other.capabilities['Admin Port']}"
+    assert leader.ask(w, ("preregister", where, {"db": True}), WAIT) == "asked"
+    heard = members_heard(leader, w, 1)
+    assert heard[0][:2] == (other.systemAddress.addressDetails, True)
+    db = leader.createActor(DbWorker)
+    assert leader.ask(db, "where", WAIT) == admin_pid(other)
+    assert leader.ask(w, ("deregister", where), WAIT) == "asked"
+    heard = members_heard(leader, w, 2)
+    assert heard[-1][:2] == (other.systemAddress.addressDetails, False)
+
+
+def test_outbound_only_member_is_reached_over_its_own_connection(systems):
+    leader = systems.start()
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    m1 = systems.start({"gpu": True, "Outbound Only": True}, leader=port)
+    members_heard(leader, w, 1)
+    gpu = leader.createActor(GpuWorker)
+    assert leader.ask(gpu, "where", WAIT) == admin_pid(m1)
+    assert leader.ask(gpu, "hello", WAIT) == "hello"
+
+
+def test_three_members_share_the_work_by_fewest_placed(systems):
+    leader = systems.start()
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    members = [systems.start({"gpu": True}, leader=port) for _ in range(2)]
+    members_heard(leader, w, 2)
+    pids = {leader.ask(leader.createActor(GpuWorker), "where", WAIT) for _ in range(4)}
+    assert pids == {admin_pid(m) for m in members}
+
+
+@pytest.mark.parametrize("value, text", [
+    ("127.0.0.1:http", "port"),
+    (("127.0.0.1", "1900"), "port"),
+    (12, "not an address"),
+])
+def test_bad_convention_address_is_refused_clearly(value, text):
+    before = descendants()
+    with pytest.raises((ValueError, ActorSystemStartupFailure), match=text):
+        ActorSystem("multiprocTCPBase", {"Admin Port": free_port(), "Convention Address.IPv4": value},
+                    logDefs=False, transientUnique=True)
+    assert not wait_no_descendants(before)

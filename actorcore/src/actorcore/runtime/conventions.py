@@ -1,0 +1,530 @@
+"""Conventions (API.md §6.5): systems on several hosts joined under a leader.
+
+Transport-independent: it runs inside the admin of any base whose admin
+transport is a ``PeerTransport`` (TCP, UDP) and speaks to other admins with
+the runtime messages in :mod:`.protocol`. Everything between systems goes
+admin to admin, so only admin ports need to be reachable (which is what
+``Admin Routing`` asks for); traffic inside a system still goes direct.
+
+Who knows whom: a member knows its leader(s); a leader knows its members and
+hands them a directory (system id -> address) so members can reach each other
+without a detour. Watchers hear about the peers their own admin knows.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from typing import TYPE_CHECKING, Any, Iterable
+
+import attrs
+
+from ..addresses import ActorAddress
+from ..capabilities import actor_accepts
+from ..messages import ActorSystemConventionUpdate
+from ..transport import system_of
+from . import protocol
+from .limits import env_int, env_minutes_seconds
+from .wire import dumps
+
+if TYPE_CHECKING:
+    from .admin import Admin
+
+_log = logging.getLogger("actorcore.convention")
+
+CONVENTION_KEY = "Convention Address.IPv4"
+_OUTQ_MAX = 10000  # envelopes held for one peer while it is being connected
+
+
+@attrs.define
+class Timing:
+    """Convention periods, from the environment (API.md §6.4)."""
+
+    reregister: float = 442.0  # 7 min 22 s
+    restart: float = 202.0  # 3 min 22 s
+    miss_max: int = 3
+
+    @classmethod
+    def from_env(cls) -> Timing:
+        return cls(
+            reregister=env_minutes_seconds("CONVENTION_REREGISTRATION_PERIOD", 442.0),
+            restart=env_minutes_seconds("CONVENTION_RESTART_PERIOD", 202.0),
+            miss_max=env_int("CONVENTION_REGISTRATION_MISS_MAX", 3),
+        )
+
+    @property
+    def silence_limit(self) -> float:
+        """How long a registered peer may stay silent before it is declared gone."""
+        return self.reregister * (self.miss_max + 0.5)
+
+
+def leader_addresses(value: Any, default_port: int) -> list[str]:
+    """``Convention Address.IPv4`` as ``"host:port"`` strings, in priority order.
+
+    Accepts ``("host", port)``, ``"host:port"``, ``"host"`` (own Admin Port)
+    or a list of these; raises ValueError naming anything else.
+    """
+    if value is None or value == "":
+        return []
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        out.append(hostport_text(item, default_port))
+    return out
+
+
+def hostport_text(item: Any, default_port: int) -> str:
+    """One address written as the user may write it, as ``"host:port"``."""
+    if isinstance(item, tuple) and len(item) == 2:
+        host, port = item
+    elif isinstance(item, str):
+        host, sep, port_text = item.strip().rpartition(":")
+        if not sep:
+            host, port = port_text, default_port
+        else:
+            try:
+                port = int(port_text)
+            except ValueError:
+                raise ValueError(f"{item!r}: the port after ':' must be a number") from None
+    else:
+        raise ValueError(f"{item!r} is not an address: use 'host:port', ('host', port) or 'host'")
+    if not isinstance(host, str) or not host:
+        raise ValueError(f"{item!r}: the host part is empty")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ValueError(f"{item!r}: {port!r} is not a port number (1-65535)")
+    return f"{host}:{port}"
+
+
+def _same_place(a: str, b: str) -> bool:
+    """Whether two ``host:port`` texts name the same admin (host names resolved)."""
+    if a == b:
+        return True
+    ha, _, pa = a.rpartition(":")
+    hb, _, pb = b.rpartition(":")
+    if pa != pb:
+        return False
+    try:
+        return socket.gethostbyname(ha) == socket.gethostbyname(hb)
+    except OSError:
+        return False
+
+
+@attrs.define(eq=False)
+class Peer:
+    """Another system's admin as this one knows it."""
+
+    sysid: str
+    listen: str = ""
+    where: str = ""  # the address we reach it at, when we opened the connection
+    capabilities: dict[str, Any] = attrs.Factory(dict)
+    leads_me: bool = False  # it is (one of) my leader(s)
+    member: bool = False  # it registered with me
+    announced: bool = False  # watchers were told remoteAdded=True
+    last_seen: float = 0.0
+    joined: float = 0.0
+    placed: int = 0
+    pre: str = ""  # the address it was pre-registered under (kept until deregistered)
+
+
+class Convention:
+    """The convention state of one admin, driven by the admin's loop."""
+
+    def __init__(self, admin: Admin) -> None:
+        self.admin = admin
+        self.t = admin.transport
+        self.me: str = admin.me
+        self.timing = Timing.from_env()
+        caps = admin.capabilities
+        own_port = caps.get("Admin Port", 0)
+        own = self.t.listen_address
+        wheres = leader_addresses(caps.get(CONVENTION_KEY), own_port)
+        # pointing at ourselves makes us the leader others point at, not a member
+        self.leader_wheres = [w for w in wheres if not (own and _same_place(w, own))]
+        self.peers: dict[str, Peer] = {}
+        self.pre: dict[str, Peer] = {}  # pre-registered, by address, until they answer
+        self.by_where: dict[str, str] = {}  # address we connected to -> sysid
+        self.directory: dict[str, str] = {}  # other members, from the leader
+        self.outq: dict[str, list[Any]] = {}
+        self.watchers: list[Any] = []
+        self.next_register: dict[str, float] = {}
+        self.next_invite: dict[str, float] = {}
+        self.invite_period: dict[str, float] = {}
+        self.placing = 0
+        self.leaving = False
+        self.failed_logged: set[str] = set()
+
+    # -- who leads -------------------------------------------------------------
+    @property
+    def is_member(self) -> bool:
+        return bool(self.leader_wheres) or any(p.leads_me for p in self.peers.values())
+
+    def leader(self) -> Peer | None:
+        """The first live leader in priority order."""
+        for where in self.leader_wheres:
+            peer = self.peers.get(self.by_where.get(where, ""))
+            if peer is not None and peer.announced:
+                return peer
+        for peer in self.peers.values():
+            if peer.leads_me and peer.announced:
+                return peer
+        return None
+
+    # -- the admin's loop ------------------------------------------------------
+    def start(self) -> None:
+        now = time.monotonic()
+        for where in self.leader_wheres:
+            self.next_register[where] = now
+            self.t.peer_connect(where)
+
+    def tick(self, now: float) -> None:
+        if self.leaving:
+            return
+        for where in self.leader_wheres:
+            if now < self.next_register.get(where, 0.0):
+                continue
+            self.next_register[where] = now + self.timing.reregister
+            sysid = self.by_where.get(where)
+            if sysid is None or not self._send_admin(sysid, self._registration()):
+                self.t.peer_connect(where)
+        for where in list(self.pre):
+            if now >= self.next_invite.get(where, 0.0):
+                period = self.invite_period.get(where, self.timing.restart)
+                self.next_invite[where] = now + period
+                self.invite_period[where] = period * 1.1
+                self.t.peer_connect(where)
+                sysid = self.by_where.get(where)
+                if sysid is not None:
+                    self._send_admin(sysid, protocol.ConventionInvite(self.me, self.t.listen_address))
+        limit = self.timing.silence_limit
+        for peer in list(self.peers.values()):
+            if peer.announced and now - peer.last_seen > limit:
+                self._gone(peer, f"missed {self.timing.miss_max} check-ins")
+
+    def next_due(self) -> float:
+        """Seconds until :meth:`tick` has something to do (bounds the admin's wait)."""
+        return min(1.0, self.timing.reregister / 4)
+
+    def on_event(self, env: Any) -> None:
+        _, op, data = env
+        text = data.decode("utf-8", "replace")
+        if op == "peer-up":
+            sysid, listen, where = (text.split("\n") + ["", ""])[:3]
+            self._peer_up(sysid, listen, where)
+        elif op == "peer-down":
+            self._peer_down(text)
+        elif op == "peer-failed":
+            where, _, why = text.partition("\n")
+            self._peer_failed(where, why)
+
+    def _peer_up(self, sysid: str, listen: str, where: str) -> None:
+        self.failed_logged.discard(where)
+        peer = self.peers.get(sysid)
+        if peer is not None:
+            peer.listen = listen or peer.listen
+        if where:
+            self.by_where[where] = sysid
+            if peer is not None:
+                peer.where = where
+        if where in self.leader_wheres:
+            self._send_admin(sysid, self._registration())
+        if where in self.pre:
+            self._send_admin(sysid, protocol.ConventionInvite(self.me, self.t.listen_address))
+        for env in self.outq.pop(sysid, []):
+            if not self.t.peer_send(sysid, env):
+                self.admin.dead_letter(env)
+
+    def _peer_down(self, sysid: str) -> None:
+        peer = self.peers.get(sysid)
+        if peer is None or not peer.announced:
+            return
+        again = peer.where or peer.listen
+        if again:  # is it gone, or only the connection? A refused connect says gone.
+            self.t.peer_connect(again)
+
+    def _peer_failed(self, where: str, why: str) -> None:
+        for peer in list(self.peers.values()):
+            if peer.announced and where in (peer.where, peer.listen) and why.startswith("refused"):
+                self._gone(peer, f"its admin at {where} no longer listens")
+        for sysid, listen in list(self.directory.items()):
+            if listen == where:
+                self._reroute(sysid)
+        if where not in self.failed_logged:
+            self.failed_logged.add(where)
+            level = logging.WARNING if where in self.leader_wheres else logging.INFO
+            _log.log(level, "convention: cannot reach the admin at %s (%s); will retry", where, why)
+
+    # -- registration ----------------------------------------------------------
+    def _registration(self) -> protocol.ConventionRegister:
+        return protocol.ConventionRegister(self.me, self.t.listen_address, dict(self.admin.capabilities))
+
+    def on_register(self, msg: protocol.ConventionRegister, sender: Any) -> None:
+        """A member checks in (we lead it)."""
+        if self.leaving:
+            return
+        peer = self._peer(msg.sysid, msg.listen)
+        peer.member = True
+        changed = peer.capabilities != msg.capabilities
+        peer.capabilities = dict(msg.capabilities)
+        pre = next((w for w, p in self.pre.items() if _same_place(w, msg.listen or "-")), None)
+        if pre is not None:
+            peer.pre = pre
+            del self.pre[pre]
+        new = not peer.announced
+        self._seen(peer)
+        self._send_admin(msg.sysid, protocol.ConventionWelcome(
+            self.me, self.t.listen_address, dict(self.admin.capabilities), self._members()
+        ))
+        if new or changed:
+            self._publish_directory(skip=msg.sysid if not new else None)
+
+    def on_welcome(self, msg: protocol.ConventionWelcome, sender: Any) -> None:
+        """Our leader answered our registration."""
+        peer = self._peer(msg.sysid, msg.listen)
+        peer.leads_me = True
+        peer.capabilities = dict(msg.capabilities)
+        self.directory = {k: v for k, v in msg.members.items() if k != self.me}
+        self._seen(peer)
+
+    def on_leave(self, msg: protocol.ConventionLeave, sender: Any) -> None:
+        peer = self.peers.get(msg.sysid)
+        if peer is not None:
+            self._gone(peer, "it left the convention")
+
+    def on_invite(self, msg: protocol.ConventionInvite, sender: Any) -> None:
+        """Someone pre-registered us: it leads us from now on."""
+        if self.leaving or not msg.listen:
+            return
+        if msg.listen not in self.leader_wheres:
+            _log.info("convention: %s at %s invited this system; registering with it", msg.sysid, msg.listen)
+            self.leader_wheres.append(msg.listen)
+        self.by_where[msg.listen] = msg.sysid
+        self.next_register[msg.listen] = time.monotonic() + self.timing.reregister
+        self._send_admin(msg.sysid, self._registration())
+
+    def _peer(self, sysid: str, listen: str) -> Peer:
+        peer = self.peers.get(sysid)
+        if peer is None:
+            peer = self.peers[sysid] = Peer(sysid, listen=listen, joined=time.time())
+            for where, known in self.by_where.items():
+                if known == sysid:
+                    peer.where = where
+        elif listen:
+            peer.listen = listen
+        return peer
+
+    def _seen(self, peer: Peer) -> None:
+        peer.last_seen = time.monotonic()
+        if not peer.announced:
+            peer.announced = True
+            peer.joined = time.time()
+            _log.info("convention: %s (%s) joined", peer.sysid, peer.listen or "outbound only")
+            self._notify(peer, True)
+
+    def _members(self) -> dict[str, str]:
+        return {p.sysid: p.listen for p in self.peers.values() if p.member and p.announced}
+
+    def _publish_directory(self, skip: str | None = None) -> None:
+        members = self._members()
+        note = protocol.ConventionWelcome(
+            self.me, self.t.listen_address, dict(self.admin.capabilities), members
+        )
+        for sysid in members:
+            if sysid != skip:
+                self._send_admin(sysid, note)
+
+    def _gone(self, peer: Peer, why: str) -> None:
+        """A peer is declared gone: watchers told, actors placed there reported exited."""
+        if not peer.announced:
+            return
+        _log.warning("convention: %s (%s) is gone: %s", peer.sysid, peer.listen or "outbound only", why)
+        peer.announced = False
+        was_member = peer.member
+        peer.member = False
+        self._notify(peer, False)
+        self.admin.remote_system_gone(peer.sysid)
+        if peer.pre:
+            self.pre[peer.pre] = peer  # pre-registered: keep inviting it
+        if not peer.leads_me:
+            self.peers.pop(peer.sysid, None)
+        self.t.peer_close(peer.sysid)
+        if was_member:
+            self._publish_directory()
+
+    def capabilities_changed(self) -> None:
+        """Re-announce at once: to our leaders as a registration, to our members as a welcome."""
+        for where in self.leader_wheres:
+            sysid = self.by_where.get(where)
+            if sysid is not None:
+                self._send_admin(sysid, self._registration())
+        if any(p.member for p in self.peers.values()):
+            self._publish_directory()
+
+    # -- pre-registration ----------------------------------------------------
+    def pre_register(self, where: Any, capabilities: Any) -> None:
+        try:
+            text = hostport_text(where, self.admin.capabilities.get("Admin Port", 0))
+        except ValueError as exc:
+            _log.warning("preRegisterRemoteSystem ignored: %s", exc)
+            return
+        known = next((p for p in self.peers.values() if _same_place(text, p.listen or "-")), None)
+        if known is not None:
+            known.pre = text
+            return
+        caps = dict(capabilities) if isinstance(capabilities, dict) else {}
+        self.pre[text] = Peer("", listen=text, capabilities=caps, pre=text)
+        self.next_invite[text] = 0.0
+        self.invite_period[text] = self.timing.restart
+        self.t.peer_connect(text)
+
+    def de_register(self, remote: Any) -> None:
+        if isinstance(remote, ActorAddress):
+            remote = remote.addressDetails
+        if not isinstance(remote, str):
+            _log.warning("deRegisterRemoteSystem ignored: %r is not an address", remote)
+            return
+        peer: Peer | None = self.peers.get(system_of(remote))
+        if peer is None:
+            try:
+                text = hostport_text(remote, self.admin.capabilities.get("Admin Port", 0))
+            except ValueError:
+                return
+            self.pre.pop(text, None)
+            peer = next((p for p in self.peers.values()
+                         if text in (p.listen, p.where, p.pre)), None)
+        if peer is None:
+            return
+        if peer.pre:
+            self.pre.pop(peer.pre, None)
+            peer.pre = ""
+        self._send_admin(peer.sysid, protocol.ConventionLeave(self.me))
+        peer.leads_me = False
+        self._gone(peer, "deregistered")
+        self.peers.pop(peer.sysid, None)
+
+    # -- watchers --------------------------------------------------------------
+    def watch(self, actor: Any, start: bool) -> None:
+        if actor in self.watchers:
+            self.watchers.remove(actor)
+        if not start:
+            return
+        self.watchers.append(actor)
+        for peer in self.peers.values():
+            if peer.announced:
+                self.admin.send_msg(actor, self._update(peer, True))
+
+    def forget_actor(self, actor: Any) -> None:
+        if actor in self.watchers:
+            self.watchers.remove(actor)
+
+    def _notify(self, peer: Peer, added: bool) -> None:
+        for actor in list(self.watchers):
+            self.admin.send_msg(actor, self._update(peer, added))
+
+    @staticmethod
+    def _update(peer: Peer, added: bool) -> ActorSystemConventionUpdate:
+        return ActorSystemConventionUpdate(ActorAddress(peer.sysid), dict(peer.capabilities), added)
+
+    # -- traffic to other systems ------------------------------------------------
+    def _send_admin(self, sysid: str, msg: Any) -> bool:
+        return self.send(sysid, (sysid, self.me, dumps(msg)))
+
+    def send(self, sysid: str, env: Any) -> bool:
+        """Send an envelope to a system; False when no way there is known."""
+        if self.t.peer_send(sysid, env):
+            return True
+        peer = self.peers.get(sysid)
+        listen = (peer.listen or peer.where) if peer is not None else self.directory.get(sysid, "")
+        if listen:
+            queue = self.outq.setdefault(sysid, [])
+            if len(queue) < _OUTQ_MAX:
+                queue.append(env)
+                self.t.peer_connect(listen)
+                return True
+            return False
+        return self._via_leader(sysid, env)
+
+    def _via_leader(self, sysid: str, env: Any) -> bool:
+        """Members that cannot reach a system ask the leader to pass it on; only for
+        envelopes from this system, so nothing bounces between systems."""
+        leader = self.leader()
+        if leader is None or leader.sysid == sysid or system_of(str(env[1])) != self.me:
+            return False
+        return self.t.peer_send(leader.sysid, env)
+
+    def _reroute(self, sysid: str) -> None:
+        for env in self.outq.pop(sysid, []):
+            if not self._via_leader(sysid, env):
+                self.admin.dead_letter(env)
+
+    # -- placement -------------------------------------------------------------
+    def place(self, req: protocol.CreateActor, cls: Any) -> tuple[str, protocol.CreateActor] | None:
+        """Where to forward a create this system cannot host: a live peer whose
+        last-announced capabilities pass (the one given fewest so far), else our
+        leader; None when every candidate was tried. Returns the target system
+        and the request to send it (origin and key filled in by the first system)."""
+        tried = set(req.tried) | {self.me}
+        fit = [p for p in self.peers.values()
+               if p.announced and p.sysid not in tried
+               and actor_accepts(cls, p.capabilities, req.requirements)]
+        target: Peer | None
+        if fit:
+            target = min(fit, key=lambda p: p.placed)
+        else:
+            target = self.leader()
+            if target is None or target.sysid in tried:
+                return None
+        target.placed += 1
+        forwarded = attrs.evolve(req, tried=tuple(sorted(tried)), reply_to=None, globalName=None)
+        if forwarded.origin is None:
+            self.placing += 1
+            forwarded.origin = self.me
+            forwarded.place_key = f"{self.me}#{self.placing}"
+        return target.sysid, forwarded
+
+    def send_admin(self, sysid: str, msg: Any) -> bool:
+        return self._send_admin(sysid, msg)
+
+    # -- shutdown and status ---------------------------------------------------
+    def leave(self) -> None:
+        """This system is shutting down: say goodbye to everyone we know."""
+        self.leaving = True
+        for peer in list(self.peers.values()):
+            if peer.announced or peer.pre:
+                self._send_admin(peer.sysid, protocol.ConventionLeave(self.me))
+
+    def status(self) -> tuple[ActorAddress | None, list[tuple[ActorAddress, float]], float | None]:
+        leader = self.leader()
+        now = time.monotonic()
+        attendees = [(ActorAddress(p.sysid), round(self.timing.silence_limit - (now - p.last_seen), 1))
+                     for p in self.peers.values() if p.announced]
+        joined = leader.joined if leader is not None else None
+        return (ActorAddress(leader.sysid) if leader is not None else None), attendees, joined
+
+    def known(self) -> Iterable[Peer]:
+        return [p for p in self.peers.values() if p.announced]
+
+
+def enabled(transport: Any) -> bool:
+    return all(hasattr(transport, name) for name in ("peer_connect", "peer_send", "peer_close"))
+
+
+def local_ip_for(leaders: list[str]) -> str | None:
+    """The local address of the interface that reaches the first leader (no
+    packet is sent: a UDP socket's connect only picks the route)."""
+    for where in leaders:
+        host, _, port = where.rpartition(":")
+        try:
+            addr = socket.gethostbyname(host)
+        except OSError:
+            continue
+        if addr.startswith("127."):
+            return "127.0.0.1"
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.connect((addr, int(port)))
+                return str(probe.getsockname()[0])
+            except OSError:
+                continue
+    return None
+
+
