@@ -7,6 +7,7 @@ what is tested is what a user would get from the built distributions.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nox
@@ -24,6 +25,11 @@ BASE_NAMES = {
     "actorbase-tcp": "multiprocTCPBase",
 }
 EXTRAS = ["sourceauth-zip"]  # distributions that add no base but join the matrix
+# Capability sets a base's own session also runs the behaviour suite under
+# (API.md §6.3.4: these change how systems reach each other, never what actors see).
+VARIANTS = {
+    "actorbase-tcp": [{"Admin Routing": True}, {"Outbound Only": True}],
+}
 
 nox.options.sessions = ["tests", "lint", "types"]
 nox.options.reuse_existing_virtualenvs = False
@@ -86,6 +92,10 @@ def tests(session: nox.Session, target: str) -> None:
     env = {"ACTORCORE_TEST_BASES": ",".join(bases)}
     session.run("pytest", "tests", *session.posargs, env=env)
     if target != "all":
+        for caps in VARIANTS.get(target, []):
+            session.log(f"behaviour suite again, with capabilities {caps}")
+            session.run("pytest", "tests", "-q", *session.posargs,
+                        env={**env, "ACTORCORE_TEST_CAPABILITIES": json.dumps(caps)})
         _run_plugin_unit_tests(session, folders)
     else:
         _run_plugin_unit_tests(session, [e for e in EXTRAS if _has_pyproject(e)])

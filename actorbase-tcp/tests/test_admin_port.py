@@ -146,7 +146,19 @@ def test_a_port_held_by_something_else_says_so():
     holder.listen(1)
     port = holder.getsockname()[1]
     try:
-        with pytest.raises(ActorSystemStartupFailure, match=str(port)):
+        with pytest.raises(ActorSystemStartupFailure, match=f"{port}.*not an actorcore TCP admin.*pid {os.getpid()}"):
+            ActorSystem("multiprocTCPBase", {"Admin Port": port}, logDefs=False,
+                        transientUnique=True)
+    finally:
+        holder.close()
+
+
+def test_a_port_bound_but_not_listening_says_so():
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))  # bound, not listening: a connect is refused, the bind fails
+    port = holder.getsockname()[1]
+    try:
+        with pytest.raises(ActorSystemStartupFailure, match=f"{port} is already in use; pick another"):
             ActorSystem("multiprocTCPBase", {"Admin Port": port}, logDefs=False,
                         transientUnique=True)
     finally:

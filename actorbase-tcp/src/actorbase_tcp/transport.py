@@ -589,7 +589,10 @@ class ClientTcpTransport(EndpointTcpTransport):
 
     def __init__(self, host: str, port: int, limit: int, outbound_only: bool = False,
                  leaders: Sequence[str] = ()) -> None:
-        super().__init__("", host, limit)
+        try:
+            super().__init__("", host, limit)
+        except OSError as exc:  # before any connect: a foreign address must not send a packet
+            raise ConnectionError(bind_problem(host, port, exc)) from None
         self.outbound_only = outbound_only
         self.leaders = list(leaders)
         self.admin_host = host
@@ -649,9 +652,10 @@ class ClientTcpTransport(EndpointTcpTransport):
         welcome = self._welcome(conn, max(5.0, wait))
         if welcome is None:
             conn.close()
+            holder = port_holder(self.admin_port)
             raise ConnectionError(
                 f"something listens on {where} but it is not an actorcore TCP admin "
-                "(no welcome within 5 s)"
+                f"(no welcome within 5 s){': ' + holder if holder else ''}"
             )
         prefix, admin_id, pid = welcome
         self.link = conn

@@ -8,6 +8,7 @@ running the ``tests/`` of this repository.
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -48,6 +49,15 @@ def test_capabilities(info: SystemBaseInfo) -> dict[str, Any]:
     if "Admin Port" in info.capabilities:
         kind = socket.SOCK_DGRAM if "UDP" in info.name else socket.SOCK_STREAM
         caps["Admin Port"] = free_port(kind)
+    extra = os.environ.get("ACTORCORE_TEST_CAPABILITIES", "").strip()
+    if extra:  # a variant of a base, e.g. {"Admin Routing": true}
+        try:
+            more = json.loads(extra)
+        except ValueError as exc:
+            raise pytest.UsageError(f"ACTORCORE_TEST_CAPABILITIES is not JSON: {exc}") from None
+        if not isinstance(more, dict):
+            raise pytest.UsageError("ACTORCORE_TEST_CAPABILITIES must be a JSON object")
+        caps.update(more)
     return caps
 
 

@@ -100,9 +100,12 @@ class MultiprocSystem:
         self._pumping = False
         self._shutdown_lock = threading.Lock()
         ctx = procs.context(self.capabilities, config.start_methods)
-        transport = plugins.hook().actorcore_make_transport(
-            base_name=config.name, capabilities=self.capabilities, role="client"
-        )
+        try:
+            transport = plugins.hook().actorcore_make_transport(
+                base_name=config.name, capabilities=self.capabilities, role="client"
+            )
+        except ConnectionError as exc:  # the transport says what to change
+            raise ActorSystemStartupError(f"{config.name} cannot start: {exc}") from None
         if transport is None:
             raise ActorSystemStartupError(f"no transport plugin serves {config.name}")
         self.transport = transport

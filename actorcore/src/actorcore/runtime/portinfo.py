@@ -17,7 +17,7 @@ def _inodes(port: int, proto: str) -> set[str]:
                 for line in fh:
                     fields = line.split()
                     if len(fields) > 9 and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                        if proto == "udp" or fields[3] == "0A":  # 0A: LISTEN
+                        if proto == "udp" or fields[3] in ("0A", "07"):  # listening, or bound only
                             found.add(fields[9])
         except (OSError, ValueError, IndexError):
             continue

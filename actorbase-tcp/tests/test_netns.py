@@ -1,0 +1,225 @@
+"""Conventions across separate network stacks: one leader and two members, each
+in a network namespace of its own, joined by veth pairs to a bridge in a hub
+namespace the test creates (and removes). Needs root and ``ip netns``; skipped
+with the reason otherwise. No traffic leaves the namespaces."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from actorcore.testing import descendants, wait_no_descendants
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DRIVER = os.path.join(HERE, "netns_driver.py")
+PORT = 1900  # inside private namespaces nothing else can hold it
+WAIT = 20
+
+
+def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["ip", *args], capture_output=True, text=True, timeout=20, check=check)
+
+
+def _netns_unavailable() -> str:
+    if os.geteuid() != 0:
+        return "network namespaces need root"
+    probe = f"acp{uuid.uuid4().hex[:8]}"
+    try:
+        done = _ip("netns", "add", probe, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"`ip netns` is not usable here: {exc}"
+    if done.returncode != 0:
+        return f"`ip netns add` failed: {done.stderr.strip()}"
+    _ip("netns", "del", probe, check=False)
+    return ""
+
+
+_WHY = _netns_unavailable()
+pytestmark = pytest.mark.skipif(bool(_WHY), reason=_WHY or "ok")
+
+
+class Net:
+    """A hub namespace with a bridge, and one namespace per host on it."""
+
+    def __init__(self) -> None:
+        tag = uuid.uuid4().hex[:6]
+        self.prefix = f"ac{tag}"
+        self.hub = f"{self.prefix}-hub"
+        self.hosts: dict[str, str] = {}  # name -> IP
+        self.namespaces = [self.hub]
+        _ip("netns", "add", self.hub)
+        _ip("-n", self.hub, "link", "add", "br0", "type", "bridge")
+        _ip("-n", self.hub, "link", "set", "br0", "up")
+        self.subnet = f"10.{0x40 + int(tag[:2], 16) % 64}.{int(tag[2:4], 16)}"
+
+    def host(self, name: str, index: int) -> str:
+        ns = f"{self.prefix}-{name}"
+        _ip("netns", "add", ns)
+        self.namespaces.append(ns)
+        _ip("-n", ns, "link", "set", "lo", "up")
+        _ip("link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", f"h{name}", "netns", self.hub)
+        _ip("-n", self.hub, "link", "set", f"h{name}", "master", "br0")
+        _ip("-n", self.hub, "link", "set", f"h{name}", "up")
+        ip = f"{self.subnet}.{index}"
+        _ip("-n", ns, "addr", "add", f"{ip}/24", "dev", "eth0")
+        _ip("-n", ns, "link", "set", "eth0", "up")
+        self.hosts[name] = ip
+        return ip
+
+    def cut(self, name: str, up: bool) -> None:
+        """Take a host's cable out of the bridge (or put it back): its own
+        interface stays up, so packets are silently lost, as on a real network."""
+        _ip("-n", self.hub, "link", "set", f"h{name}", "up" if up else "down")
+
+    def run(self, name: str, op: str, caps: dict, snippet: str = "", env: dict | None = None) -> object:
+        ns = f"{self.prefix}-{name}"
+        full_env = dict(os.environ)
+        full_env.update({
+            "PYTHONPATH": os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p),
+            "CONVENTION_REREGISTRATION_PERIOD": "00:01",
+            "CONVENTION_REGISTRATION_MISS_MAX": "3",
+            "ACTORCORE_TCP_CONNECT_SECONDS": "1",
+            "ACTORCORE_LEADER_PROBE_SECONDS": "2",
+        })
+        full_env.pop("THESPIAN_BASE_IPADDR", None)
+        full_env.update(env or {})
+        args = ["ip", "netns", "exec", ns, sys.executable, DRIVER, op, json.dumps(caps)]
+        if snippet:
+            args.append(snippet)
+        done = subprocess.run(args, capture_output=True, text=True, timeout=60, env=full_env)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def close(self) -> None:
+        for ns in reversed(self.namespaces):
+            _ip("netns", "del", ns, check=False)
+
+
+@pytest.fixture
+def net():
+    before = descendants()
+    made = Net()
+    pids: list[int] = []
+    made.pids = pids
+    try:
+        yield made
+    finally:
+        for pid in pids:  # only the admins this test started
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        left = wait_no_descendants(before, 20)
+        made.close()
+    assert not left, f"processes left behind: {left}"
+
+
+def until(what, limit=WAIT, step=0.1):
+    deadline = time.monotonic() + limit
+    while True:
+        got = what()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {limit} s waiting for {what}")
+        time.sleep(step)
+
+
+HEARD = "result = asys.ask(asys.createActor(conv_actors.Watcher, globalName='watcher'), 'heard', 10)"
+WATCH = "result = asys.ask(asys.createActor(conv_actors.Watcher, globalName='watcher'), 'watch', 10)"
+STOP = "asys.shutdown(); result = 'stopped'"
+
+
+def test_leader_and_two_members_on_separate_network_stacks(net):
+    lead_ip = net.host("L", 1)
+    net.host("A", 2)
+    net.host("B", 3)
+    leader_caps = {"Admin Port": PORT}
+    lead_env = {"THESPIAN_BASE_IPADDR": lead_ip}  # a leader names its interface; members find theirs
+    member = {"Admin Port": PORT, "Convention Address.IPv4": [lead_ip, PORT]}
+    leader = net.run("L", "start", leader_caps, env=lead_env)
+    net.pids.append(leader["pid"])
+    assert net.run("L", "run", leader_caps, WATCH, env=lead_env) == "watching"
+    a = net.run("A", "start", dict(member, gpu=True))
+    net.pids.append(a["pid"])
+    b = net.run("B", "start", dict(member, db=True))
+    net.pids.append(b["pid"])
+
+    def heard():
+        return net.run("L", "run", leader_caps, HEARD, env=lead_env)
+
+    until(lambda: {s for s, added, _ in heard() if added} >= {a["sysid"], b["sysid"]})
+
+    # placement by capability, and an actor on one member messaging one on the other
+    placed = net.run("L", "run", leader_caps, """
+sp = asys.createActor(conv_actors.Spawner, globalName='spawner')
+gpu = asys.ask(sp, ('spawn', conv_actors.GpuWorker), 10)
+db = asys.ask(sp, ('spawn', conv_actors.DbWorker), 10)
+result = [asys.ask(gpu, 'where', 10), asys.ask(db, 'where', 10),
+          asys.ask(gpu, ('ping-via', db), 10), db.addressDetails]
+""", env=lead_env)
+    assert placed[0] == a["pid"] and placed[1] == b["pid"]
+    assert placed[2] == ["pong", b["pid"]]
+    db_child = placed[3]
+
+    # a member killed: the leader's watchers and the parent of its actor hear of it
+    started = time.monotonic()
+    os.kill(b["pid"], signal.SIGKILL)
+    net.pids.remove(b["pid"])
+    until(lambda: [b["sysid"], False] in [h[:2] for h in heard()])
+    killed_noticed = time.monotonic() - started
+    exited = net.run("L", "run", leader_caps,
+                     "result = asys.ask(asys.createActor(conv_actors.Spawner, globalName='spawner'), 'exited', 10)",
+                     env=lead_env)
+    assert db_child in exited
+
+    # the link taken down and brought back: the member is declared gone, then rejoins
+    net.cut("A", up=False)
+    started = time.monotonic()
+    until(lambda: [a["sysid"], False] in [h[:2] for h in heard()], limit=30)
+    cut_noticed = time.monotonic() - started
+    net.cut("A", up=True)
+    started = time.monotonic()
+    until(lambda: [h[:2] for h in heard()].count([a["sysid"], True]) >= 2, limit=30)
+    rejoined = time.monotonic() - started
+    again = net.run("L", "run", leader_caps,
+                    "result = asys.ask(asys.createActor(conv_actors.GpuWorker), 'where', 10)", env=lead_env)
+    assert again == a["pid"]
+    print(f"\n[netns] killed member noticed after {killed_noticed * 1000:.0f} ms; "
+          f"cut link noticed after {cut_noticed:.1f} s; rejoined {rejoined:.1f} s after the link came back")
+
+    assert net.run("A", "run", dict(member, gpu=True), STOP) == "stopped"
+    assert net.run("L", "run", leader_caps, STOP, env=lead_env) == "stopped"
+    net.pids.clear()
+
+
+def test_startup_fails_clearly_when_the_leader_cannot_be_reached(net):
+    net.host("L", 1)
+    lone = f"{net.prefix}-X"  # a host with no network at all, only loopback
+    _ip("netns", "add", lone)
+    net.namespaces.append(lone)
+    _ip("-n", lone, "link", "set", "lo", "up")
+    net.hosts["X"] = "127.0.0.1"
+    for leader, expect in (
+        ([net.hosts["L"], PORT], "cannot be reached"),
+        (["leader.invalid", PORT], "does not resolve"),
+    ):
+        started = time.monotonic()
+        got = net.run("X", "start", {"Admin Port": PORT, "Convention Address.IPv4": leader})
+        took = time.monotonic() - started
+        assert "ActorSystemStartupFailure" in got["error"] or "ActorSystemStartupError" in got["error"], got
+        assert expect in got["error"] and str(PORT) in got["error"], got
+        assert "Convention Address.IPv4" in got["error"]
+        print(f"\n[netns] startup refused after {took:.1f} s: {got['error']}")
+
+
+def test_an_address_that_is_not_this_hosts_is_refused_before_any_packet(net):
+    net.host("L", 1)
+    got = net.run("L", "start", {"Admin Port": PORT}, env={"THESPIAN_BASE_IPADDR": "10.254.1.1"})
+    assert "not an address of this host" in got["error"] and "THESPIAN_BASE_IPADDR" in got["error"], got
