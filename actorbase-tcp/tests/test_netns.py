@@ -194,7 +194,10 @@ result = [asys.ask(gpu, 'where', 10), asys.ask(db, 'where', 10),
     print(f"\n[netns] killed member noticed after {killed_noticed * 1000:.0f} ms; "
           f"cut link noticed after {cut_noticed:.1f} s; rejoined {rejoined:.1f} s after the link came back")
 
-    assert net.run("A", "run", dict(member, gpu=True), STOP) == "stopped"
+    # a program on the member's host attaches with just the Admin Port (the
+    # admin also listens on loopback), and can stop it
+    stop = "result = asys.systemAddress.addressDetails; asys.shutdown()"
+    assert net.run("A", "run", {"Admin Port": PORT}, stop) == a["sysid"]
     assert net.run("L", "run", leader_caps, STOP, env=lead_env) == "stopped"
     net.pids.clear()
 

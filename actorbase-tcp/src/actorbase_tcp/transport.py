@@ -89,8 +89,9 @@ class AdminTcpTransport:
     actor process and per attached client."""
 
     def __init__(self, sock: socket.socket, me: str, secret: str, limit: int,
-                 outbound_only: bool = False) -> None:
+                 outbound_only: bool = False, local: socket.socket | None = None) -> None:
         self.listener = sock
+        self.local = local  # 127.0.0.1 on the same port, when the Admin Port is on another address
         self.host, self.port = sock.getsockname()[:2]
         self.address = me
         self.secret = secret
@@ -101,6 +102,10 @@ class AdminTcpTransport:
         self.poller.add(sock.fileno())
         self.links = PeerLinks(self)
         self.poller.add(self.links.wake_r)
+        self.listeners = {sock.fileno(): sock}
+        if local is not None:
+            self.listeners[local.fileno()] = local
+            self.poller.add(local.fileno())
         self.by_fd: dict[int, Conn] = {}
         self.hello_due: dict[int, float] = {}
         self.children: dict[str, Conn] = {}
@@ -195,10 +200,10 @@ class AdminTcpTransport:
         ready = self.poller.wait(timeout)
         envs: list[Any] = []
         others: list[Any] = []
-        lfd = self.listener.fileno()
+        listeners = self.listeners
         for fd in ready:
-            if fd == lfd:
-                self._accept()
+            if fd in listeners:
+                self._accept(listeners[fd])
                 continue
             if fd == self.links.wake_r:
                 self.links.on_wake()
@@ -214,10 +219,10 @@ class AdminTcpTransport:
             envs.extend(self.links.take_events())
         return envs, others
 
-    def _accept(self) -> None:
+    def _accept(self, listening: socket.socket) -> None:
         while True:
             try:
-                sock, _ = self.listener.accept()
+                sock, _ = listening.accept()
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
@@ -336,7 +341,8 @@ class AdminTcpTransport:
             conn.flush(5.0)  # the clients are waiting for the last replies
         for conn in list(self.by_fd.values()):
             conn.close()
-        self.listener.close()
+        for sock in self.listeners.values():
+            sock.close()
 
 
 class TcpActorLink:
@@ -574,13 +580,26 @@ class TcpAdminLink:
         self.secret = secret
         self.limit = limit
         self.outbound_only = outbound_only
+        self.local: socket.socket | None = None
+        host, port = sock.getsockname()[:2]
+        if not host.startswith("127."):
+            # programs on this host attach with just {"Admin Port": P}: let them find it
+            try:
+                self.local = listener("127.0.0.1", port)
+            except OSError as exc:
+                _log.warning("admin on %s:%d cannot also listen on 127.0.0.1:%d (%s); local "
+                             "programs must set THESPIAN_BASE_IPADDR=%s to attach", host, port, port,
+                             exc.strerror or exc, host)
 
     def open(self) -> AdminTcpTransport:
-        return AdminTcpTransport(self.sock, self.me, self.secret, self.limit, self.outbound_only)
+        return AdminTcpTransport(self.sock, self.me, self.secret, self.limit, self.outbound_only,
+                                 self.local)
 
     def release(self) -> None:
         """The creating process lets go of its copy of the listener."""
         self.sock.close()
+        if self.local is not None:
+            self.local.close()
 
 
 class ClientTcpTransport(EndpointTcpTransport):
