@@ -36,6 +36,8 @@ from . import limits, logfwd, procs, protocol
 from .admin import admin_main, detached_admin_main
 from .wire import UnpicklableMessage, dumps, loads
 
+_PID_CHECK = 0.25  # seconds between checks of a shared admin's pid
+
 
 @attrs.frozen
 class BaseConfig:
@@ -121,6 +123,7 @@ class MultiprocSystem:
         }
         self._admin: Any = None
         self._admin_pid = 0
+        self._next_pid_check = 0.0
         if config.shared:
             ready = self._start_shared(ctx, cfg)
         else:
@@ -214,7 +217,15 @@ class MultiprocSystem:
         if self._admin is None:
             if self.transport.admin_lost:
                 return True
-            return thorough and bool(self._admin_pid) and not procs.pid_alive(self._admin_pid)
+            if not thorough or not self._admin_pid:
+                return False
+            # The link's EOF tells first; the pid (a /proc read) is a fallback,
+            # checked at most every _PID_CHECK seconds so asks do not pay for it.
+            now = time.monotonic()
+            if now < self._next_pid_check:
+                return False
+            self._next_pid_check = now + _PID_CHECK
+            return not procs.pid_alive(self._admin_pid)
         return self._admin.exitcode is not None
 
     def _waitables(self) -> list[Any]:
