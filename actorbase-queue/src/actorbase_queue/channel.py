@@ -22,7 +22,7 @@ from actorcore.runtime.outbox import Outbox
 _F_GETPIPE_SZ = 1032
 _LEN = struct.Struct("!I")
 _INT = b"\0\0\0\0"
-_READ = 1 << 18
+_READ = framing.READ_SIZE
 
 
 class Channel:
@@ -120,9 +120,10 @@ class Channel:
         self._check_process()
         fd = self.rfd
         buf = self._buf
+        scratch = framing.read_buffer()
         while True:
             try:
-                chunk = os.read(fd, _READ)
+                got = os.readv(fd, (scratch,))
             except BlockingIOError:
                 break
             except OSError as exc:
@@ -130,11 +131,11 @@ class Channel:
                     continue
                 self._eof = True
                 break
-            if not chunk:
+            if not got:
                 self._eof = True
                 break
-            buf += chunk
-            if len(chunk) < _READ:
+            buf += memoryview(scratch)[:got]
+            if got < _READ:
                 break
         try:
             return framing.split(buf)

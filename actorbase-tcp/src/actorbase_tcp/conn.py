@@ -13,7 +13,7 @@ import socket
 from actorcore.runtime import framing
 from actorcore.runtime.outbox import Outbox
 
-_READ = 1 << 18
+_READ = framing.READ_SIZE
 
 
 class Conn:
@@ -91,19 +91,20 @@ class Conn:
             got = framing.split(buf, self.limit, one=True)
             if got:
                 return got
+        scratch = framing.read_buffer()
         while not self.eof:
             try:
-                chunk = self.sock.recv(_READ, socket.MSG_DONTWAIT)
+                got = self.sock.recv_into(scratch, _READ, socket.MSG_DONTWAIT)
             except (BlockingIOError, InterruptedError):
                 break
             except OSError:
                 self.eof = True
                 break
-            if not chunk:
+            if not got:
                 self.eof = True
                 break
-            buf += chunk
-            if len(chunk) < _READ or one:
+            buf += memoryview(scratch)[:got]
+            if got < _READ or one:
                 break
         return framing.split(buf, self.limit, one=one)
 
