@@ -8,6 +8,7 @@ connection (the caller logs why).
 """
 from __future__ import annotations
 
+import select
 import socket
 
 from actorcore.runtime import framing
@@ -37,6 +38,7 @@ class Conn:
         self._buf = bytearray()
         self.eof = False
         self.closed = False
+        self._watch: select.poll | None = None
 
     # -- writing -------------------------------------------------------------
     def put(self, envelope: tuple[str, str, bytes]) -> None:
@@ -58,6 +60,12 @@ class Conn:
         """For a connection we only send on: has the peer closed it (its process died)?"""
         if self.eof or self.broken:
             return True
+        # poll(0) costs under 1 us where a failing recv costs ~4 us (the exception)
+        if self._watch is None:
+            self._watch = select.poll()
+            self._watch.register(self.fd, select.POLLIN)
+        if not self._watch.poll(0):
+            return False
         try:
             data = self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
         except (BlockingIOError, InterruptedError):
