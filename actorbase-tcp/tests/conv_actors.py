@@ -87,3 +87,13 @@ class Spawner(Actor):
             self.exited.append(message.childAddress.addressDetails)
         elif message == "exited":
             self.send(sender, list(self.exited))
+
+
+@requireCapability("gpu")
+class GpuLogger(Actor):
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[0] == "log":
+            import logging
+
+            logging.getLogger("convtest").log(message[1], message[2])
+            self.send(sender, "logged")

@@ -2,6 +2,7 @@
 Admin Port, joined under a leader (API.md §6.5)."""
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -19,7 +20,15 @@ from actorcore.testing import descendants, free_port, wait_no_descendants
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from conv_actors import DbWorker, GpuWorker, NeedsUnicorn, Spawner, Watcher, Where  # noqa: E402
+from conv_actors import (  # noqa: E402
+    DbWorker,
+    GpuLogger,
+    GpuWorker,
+    NeedsUnicorn,
+    Spawner,
+    Watcher,
+    Where,
+)
 
 WAIT = 15
 PERIOD = "00:00.5"
@@ -43,12 +52,12 @@ class Systems:
     def __init__(self):
         self.started = []
 
-    def start(self, caps=None, leader=None, port=None):
+    def start(self, caps=None, leader=None, port=None, logDefs=False):
         caps = dict(caps or {})
         caps["Admin Port"] = port or free_port()
         if leader is not None:
             caps["Convention Address.IPv4"] = ("127.0.0.1", leader)
-        system = ActorSystem("multiprocTCPBase", caps, logDefs=False, transientUnique=True)
+        system = ActorSystem("multiprocTCPBase", caps, logDefs=logDefs, transientUnique=True)
         self.started.append(system)
         return system
 
@@ -245,3 +254,23 @@ def test_bad_convention_address_is_refused_clearly(value, text):
         ActorSystem("multiprocTCPBase", {"Admin Port": free_port(), "Convention Address.IPv4": value},
                     logDefs=False, transientUnique=True)
     assert not wait_no_descendants(before)
+
+
+def test_members_warnings_reach_the_leaders_log(systems, tmp_path):
+    log = tmp_path / "leader.log"
+    logdefs = {
+        "version": 1,
+        "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
+        "handlers": {"file": {"class": "logging.FileHandler", "filename": str(log), "formatter": "plain"}},
+        "root": {"handlers": ["file"], "level": "DEBUG"},
+    }
+    leader = systems.start(logDefs=logdefs)
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    m1 = systems.start({"gpu": True}, leader=port)
+    members_heard(leader, w, 1)
+    talker = m1.createActor(GpuLogger)
+    assert m1.ask(talker, ("log", logging.INFO, "routine detail"), WAIT) == "logged"
+    assert m1.ask(talker, ("log", logging.WARNING, "member is unhappy"), WAIT) == "logged"
+    until(lambda: log.exists() and "member is unhappy" in log.read_text())
+    assert "routine detail" not in log.read_text()

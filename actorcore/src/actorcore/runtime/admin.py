@@ -219,6 +219,12 @@ class Admin:
             logfwd.emit_in_admin(msg.record)
         except Exception:
             plugins.internal_log(logging.ERROR, f"log record could not be emitted: {msg.record!r}")
+        conv = self.convention
+        if conv is not None and not msg.from_member and msg.record.get("levelno", 0) >= logging.WARNING:
+            leader = conv.leader()  # API.md §7.2: warnings and worse also go to the leader's log
+            if leader is not None:
+                record = dict(msg.record, actorSystem=self.me)
+                conv.send_admin(leader.sysid, protocol.LogRecordMsg(record, True))
 
     def _on_create(self, req: protocol.CreateActor, sender: Any) -> None:
         if self.shutting_down:

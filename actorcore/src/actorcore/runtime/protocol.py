@@ -104,6 +104,7 @@ class AdminFailed(RuntimeMessage):
 @attrs.define
 class LogRecordMsg(RuntimeMessage):
     record: dict[str, Any]
+    from_member: bool = False  # forwarded by a convention member: emit, never forward again
 
 
 @attrs.define
