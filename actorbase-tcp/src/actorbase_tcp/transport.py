@@ -88,6 +88,8 @@ class AdminTcpTransport:
     """The admin's side: its listener (the Admin Port), and a connection per
     actor process and per attached client."""
 
+    links_are_addresses = True  # a new actor process connects by address: spares can serve
+
     def __init__(self, sock: socket.socket, me: str, secret: str, limit: int,
                  outbound_only: bool = False, local: socket.socket | None = None) -> None:
         self.listener = sock

@@ -30,7 +30,7 @@ from ..messages import (
 )
 from ..sourceregistry import SourceRegistry
 from ..transport import system_of
-from . import conventions, logfwd, procs, protocol
+from . import conventions, logfwd, procs, protocol, spare
 from .manager import actor_main
 from .registry import EXITING, LIVE, PENDING, REMOTE, ActorRegistry, Entry
 from .wire import UnpicklableMessage, dumps, loads
@@ -64,6 +64,8 @@ class Admin:
         self.started = time.time()
         self.convention = conventions.Convention(self) if conventions.enabled(transport) else None
         self.placements: dict[str, tuple[protocol.CreateActor, Entry | None, str]] = {}
+        self.use_spare = spare.wanted(cfg["start_method"], transport)
+        self.spare: spare.Spare | None = None
 
     # -- loop ----------------------------------------------------------------
     def run(self) -> None:
@@ -79,13 +81,21 @@ class Admin:
         receive = self.transport.receive
         route = self._route
         while self.running:
-            envs, ready = receive(check, list(self.sentinels))
+            waitables = list(self.sentinels)
+            if self.spare is not None:
+                waitables.append(self.spare.sentinel)
+            envs, ready = receive(check, waitables)
             for env in envs:
                 route(env)
             for sentinel in ready:
                 entry = self.sentinels.pop(sentinel, None)
                 if entry is not None:
                     self._process_ended(entry)
+                elif self.spare is not None and sentinel == self.spare.sentinel:
+                    self.spare.discard()  # it died waiting; the next create forks as usual
+                    self.spare = None
+            if self.use_spare and self.spare is None and not self.shutting_down:
+                self._new_spare()  # between batches of messages, not in the way of one
             now = time.monotonic()
             if now >= next_check or self.shutting_down:
                 next_check = now + check
@@ -395,11 +405,16 @@ class Admin:
             "log_threshold": self.cfg.get("log_threshold", 0),
         }
         link = self.transport.child_link(entry.id)
-        proc = self.ctx.Process(
-            target=actor_main, args=(link, boot), name=f"actorcore-actor {entry.spec}", daemon=False
-        )
+        ready, self.spare = self.spare, None
+        if ready is not None and ready.hand_over(link, boot):
+            proc = ready.proc
+        else:
+            proc = self.ctx.Process(
+                target=actor_main, args=(link, boot), name=f"actorcore-actor {entry.spec}", daemon=False
+            )
         try:
-            proc.start()
+            if proc.pid is None:
+                proc.start()
         except Exception as exc:
             self.transport.forget_child(entry.id)
             self._init_failed(entry, "spawn", f"could not start a process: {exc}")
@@ -409,6 +424,13 @@ class Admin:
         entry.pid = proc.pid
         self.sentinels[proc.sentinel] = entry
         self.transport.child_started(entry.id)
+
+    def _new_spare(self) -> None:
+        try:
+            self.spare = spare.Spare(self.ctx, actor_main)
+        except Exception as exc:
+            _log.warning("no spare actor process (%s); actors start by forking on demand", exc)
+            self.use_spare = False
 
     def _on_started(self, msg: protocol.ActorStarted, sender: Any) -> None:
         entry = self.registry.entries.get(msg.actor)
@@ -610,6 +632,9 @@ class Admin:
         if self.shutting_down:
             return
         self.shutting_down = True
+        if self.spare is not None:
+            self.spare.discard()
+            self.spare = None
         self.shutdown_deadline = time.monotonic() + EXIT_GRACE
         if self.convention is not None:
             self.convention.leave()
@@ -730,6 +755,8 @@ def admin_main(link: Any, cfg: dict[str, Any]) -> None:
                 entry.process.kill()
         raise
     finally:
+        if admin.spare is not None:
+            admin.spare.discard()
         transport.close()
 
 
