@@ -53,7 +53,7 @@ class Admin:
         self.registry = ActorRegistry()
         self.sentinels: dict[Any, Entry] = {}
         self.dead_letter_handler: Any = None
-        self.sources = SourceRegistry(self._send_msg)
+        self.sources = SourceRegistry(self._send_msg, self.capabilities)
         self.seq = itertools.count(1)
         self.shutting_down = False
         self.shutdown_waiters: list[tuple[int, Any]] = []
@@ -89,6 +89,7 @@ class Admin:
         if not self.shutting_down and (creator_gone or self.termed):
             _log.warning("the process that created this system is gone; shutting down")
             self._begin_shutdown()
+        self.sources.expire(now)
         if self.shutting_down:
             if not self.sentinels:
                 self._finish_shutdown()
@@ -195,6 +196,9 @@ class Admin:
             if existing is not None:
                 self._send_msg(req.reply_to, protocol.Created(req.req_id, existing.id))
                 return
+        if self.sources.is_pending(req.sourceHash):
+            self._create_after_verdict(req, sender)
+            return
         zip_bytes = None
         try:
             if req.sourceHash is not None:
@@ -237,6 +241,34 @@ class Admin:
                 self._send_msg(req.reply_to, protocol.Created(req.req_id, new_id))
         self.registry.add(entry)
         self._spawn(entry, zip_bytes)
+
+    def _create_after_verdict(self, req: protocol.CreateActor, sender: Any) -> None:
+        """A create naming a source still being validated waits for the verdict
+        (API.md §8.3 step 5); messages to an actor-created child are held meanwhile."""
+        placeholder = None
+        if req.new_id is not None:
+            placeholder = Entry(
+                id=req.new_id, parent=req.parent, spec=req.spec, cls=None,
+                requirements=req.requirements, globalName=None, sourceHash=req.sourceHash,
+            )
+            self.registry.add(placeholder)
+
+        def settled() -> None:
+            held: list[Any] = []
+            if placeholder is not None:
+                held, placeholder.held = placeholder.held, []
+                self.registry.entries.pop(placeholder.id, None)
+                parent = self.registry.entries.get(placeholder.parent)
+                if parent is not None and placeholder.id in parent.children:
+                    parent.children.remove(placeholder.id)
+            self._on_create(req, sender)
+            entry = self.registry.entries.get(req.new_id) if req.new_id is not None else None
+            if entry is not None:
+                entry.held[:0] = held  # before anything sent since, in order
+            else:
+                self._bounce_held(req.parent, held)
+
+        self.sources.when_settled(req.sourceHash, settled)
 
     def _create_failed(self, req: protocol.CreateActor, kind: str, text: str) -> None:
         _log.error("createActor(%s) failed: %s", req.spec, text)
@@ -305,19 +337,24 @@ class Admin:
         _log.error("actor %s (%s) failed to start: %s", entry.id, entry.spec, text.strip())
         entry.failed_create = True
         held, entry.held = entry.held, []
+        self._bounce_held(entry.parent, held)
+        if entry.waiter is not None:
+            req_id, reply_to = entry.waiter
+            entry.waiter = None
+            self._send_msg(reply_to, protocol.Created(req_id, entry.id, kind, text))
+        self._notify_parent(entry)
+
+    def _bounce_held(self, parent: Any, held: list[Any]) -> None:
+        """Messages held for a child that never started: the parent's come back
+        to it as PoisonMessage, others are dead letters (API.md §2.4)."""
         for env in held:
-            if entry.parent is not None and env[1] == entry.parent:
+            if parent is not None and env[1] == parent:
                 try:
                     self._send_msg(env[1], PoisonMessage(loads(env[2]), "Child Aborted"))
                 except Exception:
                     pass
             else:
                 self._dead_letter(env)
-        if entry.waiter is not None:
-            req_id, reply_to = entry.waiter
-            entry.waiter = None
-            self._send_msg(reply_to, protocol.Created(req_id, entry.id, kind, text))
-        self._notify_parent(entry)
 
     def _notify_parent(self, entry: Entry) -> None:
         if entry.notified:
