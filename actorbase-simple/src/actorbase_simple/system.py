@@ -164,8 +164,8 @@ class SimpleSystem:
         with self._lock:
             if globalName is not None and globalName in self._names:
                 return self._names[globalName].address
-            if self._sources.is_pending(sourceHash):
-                self._await_verdict(sourceHash)  # type: ignore[arg-type]
+            if sourceHash is not None and self._sources.is_pending(sourceHash):
+                self._await_verdict(sourceHash)
             cls = self._resolve(actorClass, sourceHash)
             if not actor_accepts(cls, self.capabilities, requirements):
                 raise NoCompatibleSystemForActor(
@@ -392,11 +392,11 @@ class SimpleSystem:
             return ActorAddress(_new_id())  # created during exit: never starts
         if sourceHash is None:
             sourceHash = parent.sourceHash
-        if self._sources.is_pending(sourceHash):
+        if sourceHash is not None and self._sources.is_pending(sourceHash):
             ident = _new_id()
             self._deferred[ident] = []
             self._sources.when_settled(
-                sourceHash,  # type: ignore[arg-type]
+                sourceHash,
                 lambda: self._create_deferred(
                     parent, ident, actorClass, requirements, globalName, sourceHash
                 ),

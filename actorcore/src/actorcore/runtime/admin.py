@@ -196,8 +196,8 @@ class Admin:
             if existing is not None:
                 self._send_msg(req.reply_to, protocol.Created(req.req_id, existing.id))
                 return
-        if self.sources.is_pending(req.sourceHash):
-            self._create_after_verdict(req, sender)
+        if req.sourceHash is not None and self.sources.is_pending(req.sourceHash):
+            self._create_after_verdict(req, sender, req.sourceHash)
             return
         zip_bytes = None
         try:
@@ -242,7 +242,7 @@ class Admin:
         self.registry.add(entry)
         self._spawn(entry, zip_bytes)
 
-    def _create_after_verdict(self, req: protocol.CreateActor, sender: Any) -> None:
+    def _create_after_verdict(self, req: protocol.CreateActor, sender: Any, digest: str) -> None:
         """A create naming a source still being validated waits for the verdict
         (API.md §8.3 step 5); messages to an actor-created child are held meanwhile."""
         placeholder = None
@@ -268,7 +268,7 @@ class Admin:
             else:
                 self._bounce_held(req.parent, held)
 
-        self.sources.when_settled(req.sourceHash, settled)
+        self.sources.when_settled(digest, settled)
 
     def _create_failed(self, req: protocol.CreateActor, kind: str, text: str) -> None:
         _log.error("createActor(%s) failed: %s", req.spec, text)
