@@ -23,6 +23,9 @@ class Greeter(Actor):
             # A string class name inside a source resolves within that source.
             child = self.createActor("app.actors.Child")
             self.send(child, ("version-to", sender))
+        elif message == "child-by-class":
+            child = self.createActor(Child)
+            self.send(child, ("version-to", sender))
 
 
 class Child(Actor):

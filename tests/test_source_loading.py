@@ -80,6 +80,8 @@ def test_string_class_names_resolve_within_the_source(asys):
     g2 = asys.createActor(GREETER, sourceHash=asys.loadActorSource(io.BytesIO(v2)))
     assert asys.ask(g1, "child", WAIT) == "child 1"
     assert asys.ask(g2, "child", WAIT) == "child 2"
+    assert asys.ask(g1, "child-by-class", WAIT) == "child 1"
+    assert asys.ask(g2, "child-by-class", WAIT) == "child 2"
 
 
 def test_loading_the_same_bytes_twice_is_one_source(asys):

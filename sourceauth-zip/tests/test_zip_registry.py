@@ -92,6 +92,17 @@ def test_validated_source_from_a_non_authority_is_ignored_with_a_warning(caplog)
     assert "only the registered Source Authority" in caplog.text
 
 
+def test_a_verdict_nobody_awaits_is_ignored(caplog):
+    reg, _ = registry()
+    digest = reg.load(GOOD, "test.zip")
+    reg.unload(digest)  # unloaded while the authority was thinking
+    with caplog.at_level(logging.WARNING, "actorcore.sources"):
+        reg.on_validated(ValidatedSource(digest, GOOD), AUTHORITY)
+        reg.on_validated(ValidatedSource("e" * 32, GOOD), AUTHORITY)  # never loaded
+    assert reg.loaded == {}
+    assert "no load of it awaits a verdict" in caplog.text
+
+
 def test_rejection_settles_waiting_creates():
     reg, _ = registry()
     digest = reg.load(GOOD, "test.zip")

@@ -119,7 +119,15 @@ class SourceRegistry:
                 "Authority (%s) may validate sources", msg.sourceHash, sender, self.authority
             )
             return
-        info = self.pending.get(msg.sourceHash, msg.sourceInfo)
+        if msg.sourceHash not in self.pending:
+            # Unloaded or expired while the authority thought, or never loaded:
+            # a late "yes" must not bring code back that nobody is waiting for.
+            _log.warning(
+                "ValidatedSource for %s ignored: no load of it awaits a verdict "
+                "(unloaded, expired, or never loaded); load it again", msg.sourceHash
+            )
+            return
+        info = self.pending[msg.sourceHash]
         if msg.sourceZip is None:
             _log.warning("source %s (%s) rejected by the Source Authority", msg.sourceHash, info)
         else:
