@@ -114,6 +114,13 @@ def test_module_raising_on_import_refuses_the_source_and_loads_nothing():
     assert not [m for m in sys.modules if m.startswith(prefix_for(H1))]
 
 
+def test_module_calling_sys_exit_on_import_is_refused_not_obeyed():
+    data = app("1", **{"app/zz_exit.py": "import sys\nsys.exit(3)\n"})
+    with pytest.raises(ValueError, match="'app.zz_exit' raised on import: SystemExit: 3"):
+        install(H1, data, "v1")
+    assert H1 not in loaded_sources()
+
+
 def test_classes_of_a_source_pickle_by_their_prefixed_name():
     src = install(H1, app("1"), "v1")
     msg = src.load_class("app.msgs.Msg")(5)

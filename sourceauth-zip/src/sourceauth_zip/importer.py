@@ -189,13 +189,14 @@ class ZipSource:
         for name in sorted(self.modules):
             try:
                 importlib.import_module(f"{self.prefix}.{name}")
-            except BaseException as exc:
-                if not isinstance(exc, Exception):
-                    raise
+            except (Exception, SystemExit) as exc:  # sys.exit() in a module must not end the admin
                 self.unload()
                 raise ValueError(
                     f"module {name!r} raised on import: {type(exc).__name__}: {exc}"
                 ) from exc
+            except BaseException:
+                self.unload()
+                raise
 
     # -- UnpackedSource ------------------------------------------------------------
     def load_class(self, spec: str) -> Any:
