@@ -98,7 +98,9 @@ _FINDER = _Finder()
 class ZipSource:
     """A validated source archive, importable in this process (an UnpackedSource)."""
 
-    def __init__(self, sourceHash: str, modules: dict[str, ModuleEntry], sourceInfo: str | None):
+    def __init__(
+        self, sourceHash: str, modules: dict[str, ModuleEntry], sourceInfo: str | None
+    ) -> None:
         self.sourceHash = sourceHash
         self.sourceInfo = sourceInfo
         self.prefix = prefix_for(sourceHash)
