@@ -62,6 +62,18 @@ def _actor_log(rec: ActorRecord) -> logging.LoggerAdapter:
     )
 
 
+class _Until:
+    """Stands in for an inbox in ``_run``: "non-empty" once ``done()`` holds."""
+
+    __slots__ = ("done",)
+
+    def __init__(self, done: Any) -> None:
+        self.done = done
+
+    def __bool__(self) -> bool:
+        return bool(self.done())
+
+
 class _Endpoint:
     """An external endpoint: an address and the messages waiting for it."""
 
@@ -104,7 +116,10 @@ class SimpleSystem:
         self.is_shutdown = False
         self._shutdown_requested = False
         self.systemAddress = ActorAddress(_new_id())
-        self._sources = SourceRegistry(self._send_from_system)
+        self._sources = SourceRegistry(self._send_from_system, self.capabilities)
+        # Children created by actors naming a source still being validated:
+        # reserved id -> messages held for them until the verdict (API.md §8.3).
+        self._deferred: dict[SimpleId, list[tuple[Any, ActorAddress]]] = {}
 
     # -- SystemBase protocol ---------------------------------------------------
     def open_endpoint(self) -> _Endpoint:
@@ -149,6 +164,8 @@ class SimpleSystem:
         with self._lock:
             if globalName is not None and globalName in self._names:
                 return self._names[globalName].address
+            if sourceHash is not None and self._sources.is_pending(sourceHash):
+                self._await_verdict(sourceHash)
             cls = self._resolve(actorClass, sourceHash)
             if not actor_accepts(cls, self.capabilities, requirements):
                 raise NoCompatibleSystemForActor(
@@ -160,6 +177,14 @@ class SimpleSystem:
                     f"{class_spec(cls)} could not be created: its __init__ raised {error}"
                 )
             return rec.address
+
+    def _await_verdict(self, sourceHash: str) -> None:
+        """Run the system until the Source Authority has judged ``sourceHash``,
+        its wait expires, or nothing left to run could change it."""
+        sources = self._sources
+        self._run(_Until(lambda: not sources.is_pending(sourceHash)), sources.deadline(sourceHash), True)
+        if sources.is_pending(sourceHash):
+            sources.expire()
 
     def updateCapability(self, endpoint: _Endpoint, name: str, value: Any) -> None:
         with self._lock:
@@ -193,7 +218,7 @@ class SimpleSystem:
             self._endpoints.clear()
 
     # -- driving ---------------------------------------------------------------
-    def _run(self, inbox: deque[Any] | None, deadline: float | None, wait: bool) -> None:
+    def _run(self, inbox: deque[Any] | _Until | None, deadline: float | None, wait: bool) -> None:
         """Deliver until quiescent; with ``wait``, also sleep for wakeups due
         before ``deadline`` (None: any pending) until ``inbox`` has a message."""
         timers = self._timers
@@ -247,8 +272,11 @@ class SimpleSystem:
     ) -> None:
         if rec is None:
             ep = self._endpoints.get(target.addressDetails)
+            held = self._deferred.get(target.addressDetails) if self._deferred else None
             if ep is not None:
                 ep.inbox.append(msg)
+            elif held is not None:
+                held.append((msg, sender))
             elif target == self.systemAddress:
                 self._admin_receive(msg, sender)
             else:
@@ -325,8 +353,10 @@ class SimpleSystem:
         globalName: str | None,
         requirements: Any,
         sourceHash: str | None,
+        ident: SimpleId | None = None,
     ) -> tuple[ActorRecord | None, str]:
-        rec = ActorRecord(self, _new_id(), cls, parent, globalName, requirements, sourceHash)
+        ident = _new_id() if ident is None else ident
+        rec = ActorRecord(self, ident, cls, parent, globalName, requirements, sourceHash)
         try:
             actor = instantiate(cls, self.capabilities, requirements)
         except Exception as exc:
@@ -362,6 +392,16 @@ class SimpleSystem:
             return ActorAddress(_new_id())  # created during exit: never starts
         if sourceHash is None:
             sourceHash = parent.sourceHash
+        if sourceHash is not None and self._sources.is_pending(sourceHash):
+            ident = _new_id()
+            self._deferred[ident] = []
+            self._sources.when_settled(
+                sourceHash,
+                lambda: self._create_deferred(
+                    parent, ident, actorClass, requirements, globalName, sourceHash
+                ),
+            )
+            return ActorAddress(ident)
         log = _actor_log(parent)
         try:
             cls = self._resolve(actorClass, sourceHash)
@@ -375,6 +415,42 @@ class SimpleSystem:
             cls, None if globalName is not None else parent, globalName, requirements, sourceHash
         )
         return rec.address if rec is not None else self._failed_child(parent)
+
+    def _create_deferred(
+        self,
+        parent: ActorRecord,
+        ident: SimpleId,
+        actorClass: Any,
+        requirements: Any,
+        globalName: str | None,
+        sourceHash: str | None,
+    ) -> None:
+        """The verdict on a source came: create the child reserved as ``ident``
+        and deliver what was held for it, or fail it as a failed create."""
+        held = self._deferred.pop(ident, [])
+        addr = ActorAddress(ident)
+        rec = None
+        if parent.state == LIVE:
+            try:
+                cls = self._resolve(actorClass, sourceHash)
+            except (InvalidActorSpecification, InvalidActorSourceHash, ImportError) as exc:
+                _actor_log(parent).error("createActor(%r) failed: %s", actorClass, exc)
+            else:
+                if actor_accepts(cls, self.capabilities, requirements):
+                    rec, _ = self._construct(
+                        cls, None if globalName is not None else parent, globalName,
+                        requirements, sourceHash, ident,
+                    )
+        if rec is not None:
+            self._queue.extend((addr, msg, sender) for msg, sender in held)
+            return
+        for msg, sender in held:
+            if sender == parent.address:
+                self._queue.append((sender, PoisonMessage(msg, "Child Aborted"), addr))
+            else:
+                self._dead_letter(addr, msg)
+        if parent.state == LIVE:
+            self._queue.append((parent.address, ChildActorExited(addr), self.systemAddress))
 
     def _failed_child(self, parent: ActorRecord) -> ActorAddress:
         addr = ActorAddress(_new_id())

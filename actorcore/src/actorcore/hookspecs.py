@@ -107,8 +107,13 @@ def actorcore_unpack_source(
 ) -> UnpackedSource | None:
     """Check and unpack a validated source so actors can be created from it.
 
-    Called by the system after its Source Authority accepted a source.
-    Return an :class:`actorcore.sources.UnpackedSource`, or None if this
-    plugin does not handle the format. Raise ``ValueError`` with the reason
-    to reject a corrupt or unsafe archive.
+    Called by the system (the simple base, or a multiprocess admin) after its
+    Source Authority accepted a source or a convention member sent one
+    (``SourceRegistry.install_remote``), and again in each actor process that
+    runs an actor of the source; unpacking one hash twice in a process should
+    give back the source already unpacked. Return an
+    :class:`actorcore.sources.UnpackedSource`, or None if this plugin does
+    not handle the format. Raise ``ValueError`` with the reason to reject a
+    corrupt or unsafe archive; the system logs it and loads nothing.
+    sourceauth-zip implements it (entry point ``zip``).
     """

@@ -38,4 +38,5 @@ class UnpackedSource(Protocol):
     def unload(self) -> None:
         """Drop the source's modules from this process."""
 
-    def describe(self) -> Any: ...
+    def describe(self) -> Any:
+        """What the source holds, for status displays (informational)."""

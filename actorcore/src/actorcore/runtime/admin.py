@@ -54,7 +54,7 @@ class Admin:
         self.registry = ActorRegistry()
         self.sentinels: dict[Any, Entry] = {}
         self.dead_letter_handler: Any = None
-        self.sources = SourceRegistry(self._send_msg)
+        self.sources = SourceRegistry(self._send_msg, self.capabilities)
         self.seq = itertools.count(1)
         self.shutting_down = False
         self.shutdown_waiters: list[tuple[int, Any]] = []
@@ -108,6 +108,7 @@ class Admin:
         if not self.shutting_down and (creator_gone or self.termed):
             _log.warning("the process that created this system is gone; shutting down")
             self._begin_shutdown()
+        self.sources.expire(now)
         if self.shutting_down:
             if not self.sentinels:
                 self._finish_shutdown()
@@ -245,7 +246,12 @@ class Admin:
             if existing is not None:
                 self._send_msg(req.reply_to, protocol.Created(req.req_id, existing.id))
                 return
+        if req.sourceHash is not None and self.sources.is_pending(req.sourceHash):
+            self._create_after_verdict(req, sender, req.sourceHash)
+            return
         zip_bytes = None
+        if req.sourceHash is not None and req.source is not None and req.sourceHash not in self.sources.loaded:
+            self._install_forwarded_source(req, sender)
         try:
             if req.sourceHash is not None:
                 source = self.sources.loaded.get(req.sourceHash)
@@ -300,7 +306,7 @@ class Admin:
             return False
         target, forwarded = choice
         if req.sourceHash is not None and forwarded.source is None:
-            forwarded.source = (self.sources.zips.get(req.sourceHash), None)
+            forwarded.source = self.sources.zip_for(req.sourceHash)  # API.md §8.5: it travels along
         entry = None
         if req.origin is None:  # we are the origin: remember who waits, and hold its messages
             if req.new_id is not None or req.globalName is not None:
@@ -320,6 +326,18 @@ class Admin:
                 self.registry.bury(entry)
             return False
         return True
+
+    def _install_forwarded_source(self, req: protocol.CreateActor, sender: Any) -> None:
+        """A forwarded create brought its source: install it without asking our
+        authority, if AllowRemoteActorSources lets the forwarding system (§8.6)."""
+        conv = self.convention
+        peer = conv.peers.get(system_of(str(sender))) if conv is not None else None
+        try:
+            zip_bytes, info = req.source
+            self.sources.install_remote(req.sourceHash, zip_bytes, info,
+                                        origin_is_leader=peer is not None and peer.leads_me)
+        except Exception as exc:
+            _log.warning("source %s from %s not installed: %s", req.sourceHash, sender, exc)
 
     def _on_placed(self, msg: protocol.Placed, sender: Any) -> None:
         """A system we forwarded a create to runs the actor now."""
@@ -373,6 +391,34 @@ class Admin:
             _log.warning("actor %s (%s) was on %s, which is gone", entry.id, entry.spec, sysid)
             self._notify_parent(entry)
             self.registry.bury(entry)
+
+    def _create_after_verdict(self, req: protocol.CreateActor, sender: Any, digest: str) -> None:
+        """A create naming a source still being validated waits for the verdict
+        (API.md §8.3 step 5); messages to an actor-created child are held meanwhile."""
+        placeholder = None
+        if req.new_id is not None:
+            placeholder = Entry(
+                id=req.new_id, parent=req.parent, spec=req.spec, cls=None,
+                requirements=req.requirements, globalName=None, sourceHash=req.sourceHash,
+            )
+            self.registry.add(placeholder)
+
+        def settled() -> None:
+            held: list[Any] = []
+            if placeholder is not None:
+                held, placeholder.held = placeholder.held, []
+                self.registry.entries.pop(placeholder.id, None)
+                parent = self.registry.entries.get(placeholder.parent)
+                if parent is not None and placeholder.id in parent.children:
+                    parent.children.remove(placeholder.id)
+            self._on_create(req, sender)
+            entry = self.registry.entries.get(req.new_id) if req.new_id is not None else None
+            if entry is not None:
+                entry.held[:0] = held  # before anything sent since, in order
+            else:
+                self._bounce_held(req.parent, held)
+
+        self.sources.when_settled(digest, settled)
 
     def _create_failed(self, req: protocol.CreateActor, kind: str, text: str) -> None:
         _log.error("createActor(%s) failed: %s", req.spec, text)
@@ -460,19 +506,24 @@ class Admin:
         entry.failed_create = True
         entry.error = (kind, text)
         held, entry.held = entry.held, []
+        self._bounce_held(entry.parent, held)
+        if entry.waiter is not None:
+            req_id, reply_to = entry.waiter
+            entry.waiter = None
+            self._send_msg(reply_to, protocol.Created(req_id, entry.id, kind, text))
+        self._notify_parent(entry)
+
+    def _bounce_held(self, parent: Any, held: list[Any]) -> None:
+        """Messages held for a child that never started: the parent's come back
+        to it as PoisonMessage, others are dead letters (API.md §2.4)."""
         for env in held:
-            if entry.parent is not None and env[1] == entry.parent:
+            if parent is not None and env[1] == parent:
                 try:
                     self._send_msg(env[1], PoisonMessage(loads(env[2]), "Child Aborted"))
                 except Exception:
                     pass
             else:
                 self._dead_letter(env)
-        if entry.waiter is not None:
-            req_id, reply_to = entry.waiter
-            entry.waiter = None
-            self._send_msg(reply_to, protocol.Created(req_id, entry.id, kind, text))
-        self._notify_parent(entry)
 
     def _notify_parent(self, entry: Entry) -> None:
         if entry.notified:

@@ -370,7 +370,12 @@ class ActorManager:
         self._admin(protocol.RegistrationWatch(self.me, start))
 
     def registerSourceAuthority(self) -> None:
-        self._admin(protocol.SourceRequest(0, "authority", None, None, None, self.me, None))
+        # Wait for the admin's answer: once this returns, loads (from anyone) reach
+        # this authority, so an actor can register and then reply "ready" safely.
+        req = next(self._req_seq)
+        self._admin(protocol.SourceRequest(req, "authority", None, None, None, self.me, self.me))
+        if self._await_reply(req, limits.SOURCE_LIMIT) is None:
+            self._log.error("%s: registerSourceAuthority got no answer from the admin", self.address)
 
     def loadActorSource(self, fname: str | IO[bytes]) -> str:
         from ..sources import source_hash

@@ -1,0 +1,70 @@
+"""Source archives built at test time (no actors here): a small app in versions."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sourceauth_zip import build_archive
+
+ACTORS = '''
+from actorcore.actors import Actor
+from app.version import VERSION
+from . import helper
+import app.sub.deep
+
+
+class Greeter(Actor):
+    def receiveMessage(self, message, sender):
+        if message == "version":
+            self.send(sender, VERSION)
+        elif message == "parts":
+            self.send(sender, [helper.NAME, app.sub.deep.NAME, __import__("app.helper", fromlist=["x"]).NAME])
+        elif message == "child":
+            # A string class name inside a source resolves within that source.
+            child = self.createActor("app.actors.Child")
+            self.send(child, ("version-to", sender))
+        elif message == "child-by-class":
+            child = self.createActor(Child)
+            self.send(child, ("version-to", sender))
+
+
+class Child(Actor):
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[0] == "version-to":
+            self.send(message[1], "child " + VERSION)
+'''
+
+HELPER = '''
+import importlib
+
+NAME = "helper"
+
+
+def deep_name():
+    return importlib.import_module("app.sub.deep").NAME
+'''
+
+
+def app_files(version: str) -> dict[str, str]:
+    """The files of the test app at ``version``."""
+    return {
+        "app/__init__.py": "",
+        "app/version.py": f"VERSION = {version!r}\n",
+        "app/helper.py": HELPER,
+        "app/actors.py": ACTORS,
+        "app/sub/deep.py": "import app.helper\nNAME = 'deep'\n",  # circular through app.helper
+    }
+
+
+def app_zip(version: str) -> bytes:
+    return build_archive(app_files(version))
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
