@@ -13,11 +13,11 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import conv_actors  # noqa: E402
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)  # the behaviour suite's package, for its convention actors
 
 from actorcore.actors import ActorAddress, ActorSystem, Thespian_StatusReq  # noqa: E402
+from tests import conv_actors  # noqa: E402
 
 
 def _caps(text: str) -> dict:

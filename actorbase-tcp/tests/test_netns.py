@@ -17,6 +17,7 @@ import pytest
 from actorcore.testing import descendants, wait_no_descendants
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))  # actors come from the behaviour suite's package
 DRIVER = os.path.join(HERE, "netns_driver.py")
 PORT = 1900  # inside private namespaces nothing else can hold it
 WAIT = 20
@@ -81,7 +82,7 @@ class Net:
         ns = f"{self.prefix}-{name}"
         full_env = dict(os.environ)
         full_env.update({
-            "PYTHONPATH": os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p),
+            "PYTHONPATH": os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p),
             "CONVENTION_REREGISTRATION_PERIOD": "00:01",
             "CONVENTION_REGISTRATION_MISS_MAX": "3",
             "ACTORCORE_TCP_CONNECT_SECONDS": "1",

@@ -1,26 +1,25 @@
-"""Conventions on loopback: several TCP systems on one host, each with its own
-Admin Port, joined under a leader (API.md §6.5)."""
+"""Conventions on loopback (API.md §6.5): several systems of one base on one
+host, each with its own Admin Port, joined under a leader. Runs on every
+installed base that has conventions (an Admin Port: UDP, TCP)."""
 from __future__ import annotations
 
 import logging
 import os
 import signal
-import sys
 import time
 
 import pytest
 
+from actorcore import testing
 from actorcore.actors import (
     ActorSystem,
     ActorSystemStartupFailure,
     NoCompatibleSystemForActor,
     Thespian_StatusReq,
 )
-from actorcore.testing import descendants, free_port, wait_no_descendants
+from actorcore.testing import descendants, wait_no_descendants
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from conv_actors import (  # noqa: E402
+from .conv_actors import (
     DbWorker,
     GpuLogger,
     GpuWorker,
@@ -49,15 +48,20 @@ def until(what, limit=WAIT, step=0.05):
 class Systems:
     """Starts systems for one test and shuts every one of them down after it."""
 
-    def __init__(self):
+    def __init__(self, base, info):
+        self.base = base
+        self.info = info
         self.started = []
+
+    def free_port(self):
+        return testing.test_capabilities(self.info)["Admin Port"]
 
     def start(self, caps=None, leader=None, port=None, logDefs=False):
         caps = dict(caps or {})
-        caps["Admin Port"] = port or free_port()
+        caps["Admin Port"] = port or self.free_port()
         if leader is not None:
             caps["Convention Address.IPv4"] = ("127.0.0.1", leader)
-        system = ActorSystem("multiprocTCPBase", caps, logDefs=logDefs, transientUnique=True)
+        system = ActorSystem(self.base, caps, logDefs=logDefs, transientUnique=True)
         self.started.append(system)
         return system
 
@@ -67,12 +71,13 @@ class Systems:
 
 
 @pytest.fixture
-def systems(monkeypatch):
+def systems(asys_base, asys_info, monkeypatch):
+    if "Admin Port" not in asys_info.capabilities:
+        pytest.skip("no conventions on this base (API.md §6.1): only UDP and TCP have them")
     monkeypatch.setenv("CONVENTION_REREGISTRATION_PERIOD", PERIOD)
     monkeypatch.setenv("CONVENTION_REGISTRATION_MISS_MAX", "3")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p))
     before = descendants()
-    made = Systems()
+    made = Systems(asys_base, asys_info)
     try:
         yield made
     finally:
@@ -199,7 +204,7 @@ def test_capability_update_is_reannounced_and_revalidates(systems):
 
 
 def test_member_started_before_its_leader_joins_when_the_leader_comes(systems):
-    port = free_port()
+    port = systems.free_port()
     m1 = systems.start({"gpu": True}, leader=port)
     leader = systems.start(port=port)
     w = watcher(leader)
@@ -223,6 +228,8 @@ def test_preregistered_system_joins_and_deregisters(systems):
 
 
 def test_outbound_only_member_is_reached_over_its_own_connection(systems):
+    if systems.base != "multiprocTCPBase":
+        pytest.skip("Outbound Only is a multiprocTCPBase capability (API.md §6.3.4)")
     leader = systems.start()
     port = leader.capabilities["Admin Port"]
     w = watcher(leader)
@@ -248,11 +255,10 @@ def test_three_members_share_the_work_by_fewest_placed(systems):
     (("127.0.0.1", "1900"), "port"),
     (12, "not an address"),
 ])
-def test_bad_convention_address_is_refused_clearly(value, text):
+def test_bad_convention_address_is_refused_clearly(systems, value, text):
     before = descendants()
     with pytest.raises((ValueError, ActorSystemStartupFailure), match=text):
-        ActorSystem("multiprocTCPBase", {"Admin Port": free_port(), "Convention Address.IPv4": value},
-                    logDefs=False, transientUnique=True)
+        systems.start({"Convention Address.IPv4": value})
     assert not wait_no_descendants(before)
 
 
