@@ -17,7 +17,7 @@ from actorcore.actors import (
     NoCompatibleSystemForActor,
     Thespian_StatusReq,
 )
-from actorcore.testing import descendants, wait_no_descendants
+from actorcore.testing import descendants, until, wait_no_descendants
 
 from .conv_actors import (
     DbWorker,
@@ -31,18 +31,6 @@ from .conv_actors import (
 
 WAIT = 15
 PERIOD = "00:00.5"
-
-
-def until(what, limit=WAIT, step=0.05):
-    """Poll ``what`` until it returns something true; fail (not hang) after ``limit``."""
-    deadline = time.monotonic() + limit
-    while True:
-        got = what()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up after {limit} s waiting for {what}")
-        time.sleep(step)
 
 
 class Systems:

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from actorcore.testing import descendants, wait_no_descendants
+from actorcore.testing import descendants, until, wait_no_descendants
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))  # actors come from the behaviour suite's package
@@ -121,17 +121,6 @@ def net():
     assert not left, f"processes left behind: {left}"
 
 
-def until(what, limit=WAIT, step=0.1):
-    deadline = time.monotonic() + limit
-    while True:
-        got = what()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up after {limit} s waiting for {what}")
-        time.sleep(step)
-
-
 HEARD = "result = asys.ask(asys.createActor(conv_actors.Watcher, globalName='watcher'), 'heard', 10)"
 WATCH = "result = asys.ask(asys.createActor(conv_actors.Watcher, globalName='watcher'), 'watch', 10)"
 STOP = "asys.shutdown(); result = 'stopped'"
@@ -155,7 +144,7 @@ def test_leader_and_two_members_on_separate_network_stacks(net):
     def heard():
         return net.run("L", "run", leader_caps, HEARD, env=lead_env)
 
-    until(lambda: {s for s, added, _ in heard() if added} >= {a["sysid"], b["sysid"]})
+    until(lambda: {s for s, added, _ in heard() if added} >= {a["sysid"], b["sysid"]}, limit=WAIT)
 
     # placement by capability, and an actor on one member messaging one on the other
     placed = net.run("L", "run", leader_caps, """
@@ -173,7 +162,7 @@ result = [asys.ask(gpu, 'where', 10), asys.ask(db, 'where', 10),
     started = time.monotonic()
     os.kill(b["pid"], signal.SIGKILL)
     net.pids.remove(b["pid"])
-    until(lambda: [b["sysid"], False] in [h[:2] for h in heard()])
+    until(lambda: [b["sysid"], False] in [h[:2] for h in heard()], limit=WAIT)
     killed_noticed = time.monotonic() - started
     exited = net.run("L", "run", leader_caps,
                      "result = asys.ask(asys.createActor(conv_actors.Spawner, globalName='spawner'), 'exited', 10)",

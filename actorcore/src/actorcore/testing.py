@@ -12,7 +12,7 @@ import json
 import os
 import socket
 import time
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -107,6 +107,19 @@ def wait_no_descendants(before: set[int], limit: float = 10.0) -> set[int]:
         if not left or time.monotonic() > deadline:
             return left
         time.sleep(0.05)
+
+
+def until(what: Callable[[], Any], limit: float = 15.0, step: float = 0.05) -> Any:
+    """Call ``what`` until it returns something true, and return that; fail the
+    test (never hang) after ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while True:
+        got = what()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {limit} s waiting for {what}")
+        time.sleep(step)
 
 
 def simpleActorTestLogging() -> Any:
