@@ -268,3 +268,22 @@ def test_members_warnings_reach_the_leaders_log(systems, tmp_path):
     assert m1.ask(talker, ("log", logging.WARNING, "member is unhappy"), WAIT) == "logged"
     until(lambda: log.exists() and "member is unhappy" in log.read_text())
     assert "routine detail" not in log.read_text()
+
+
+def test_a_member_of_two_leaders_registers_with_both(systems):
+    first = systems.start()
+    second = systems.start()
+    w1, w2 = watcher(first), watcher(second)
+    member = systems.start(
+        {"gpu": True, "Convention Address.IPv4": [("127.0.0.1", first.capabilities["Admin Port"]),
+                                                  ("127.0.0.1", second.capabilities["Admin Port"])]}
+    )
+    me = member.systemAddress.addressDetails
+    assert members_heard(first, w1, 1)[0][:2] == (me, True)
+    assert members_heard(second, w2, 1)[0][:2] == (me, True)
+    status = member.ask(member.systemAddress, Thespian_StatusReq(), WAIT)
+    assert status.conventionLeader == first.systemAddress  # the first live one leads
+    first.shutdown()
+    systems.started.remove(first)
+    until(lambda: member.ask(member.systemAddress, Thespian_StatusReq(), WAIT).conventionLeader
+          == second.systemAddress)
