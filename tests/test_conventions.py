@@ -45,8 +45,11 @@ class Systems:
         return testing.test_capabilities(self.info)["Admin Port"]
 
     def start(self, caps=None, leader=None, port=None, logDefs=False):
-        caps = dict(caps or {})
-        caps["Admin Port"] = port or self.free_port()
+        # the base's test capabilities (a free Admin Port, and a variant's, such
+        # as {"Outbound Only": true}, from ACTORCORE_TEST_CAPABILITIES) first
+        caps = {**testing.test_capabilities(self.info), **(caps or {})}
+        if port is not None:
+            caps["Admin Port"] = port
         if leader is not None:
             caps["Convention Address.IPv4"] = ("127.0.0.1", leader)
         system = ActorSystem(self.base, caps, logDefs=logDefs, transientUnique=True)

@@ -186,6 +186,10 @@ class Convention:
             sysid = self.by_where.get(where)
             if sysid is None or not self._send_admin(sysid, self._registration()):
                 self.t.peer_connect(where)
+        for peer in list(self.peers.values()):  # leaders that cannot be connected to
+            if peer.leads_me and not peer.where and now >= self.next_register.get(peer.sysid, 0.0):
+                self.next_register[peer.sysid] = now + self.timing.reregister
+                self._send_admin(peer.sysid, self._registration())
         for where in list(self.pre):
             if now >= self.next_invite.get(where, 0.0):
                 period = self.invite_period.get(where, self.timing.restart)
@@ -292,7 +296,12 @@ class Convention:
 
     def on_invite(self, msg: protocol.ConventionInvite, sender: Any) -> None:
         """Someone pre-registered us: it leads us from now on."""
-        if self.leaving or not msg.listen:
+        if self.leaving:
+            return
+        if not msg.listen:  # an Outbound Only leader: answer over the connection it opened
+            self._peer(msg.sysid, "").leads_me = True
+            self.next_register[msg.sysid] = time.monotonic() + self.timing.reregister
+            self._send_admin(msg.sysid, self._registration())
             return
         if msg.listen not in self.leader_wheres:
             _log.info("convention: %s at %s invited this system; registering with it", msg.sysid, msg.listen)
@@ -352,10 +361,10 @@ class Convention:
 
     def capabilities_changed(self) -> None:
         """Re-announce at once: to our leaders as a registration, to our members as a welcome."""
-        for where in self.leader_wheres:
-            sysid = self.by_where.get(where)
-            if sysid is not None:
-                self._send_admin(sysid, self._registration())
+        leaders = {self.by_where.get(w) for w in self.leader_wheres}
+        leaders |= {p.sysid for p in self.peers.values() if p.leads_me}
+        for sysid in leaders - {None}:
+            self._send_admin(sysid, self._registration())  # type: ignore[arg-type]
         if any(p.member for p in self.peers.values()):
             self._publish_directory()
 
