@@ -332,6 +332,8 @@ class Admin:
         authority, if AllowRemoteActorSources lets the forwarding system (§8.6)."""
         conv = self.convention
         peer = conv.peers.get(system_of(str(sender))) if conv is not None else None
+        if req.sourceHash is None:
+            return
         try:
             zip_bytes, info = req.source
             self.sources.install_remote(req.sourceHash, zip_bytes, info,
