@@ -290,3 +290,16 @@ def test_a_member_of_two_leaders_registers_with_both(systems):
     systems.started.remove(first)
     until(lambda: member.ask(member.systemAddress, Thespian_StatusReq(), WAIT).conventionLeader
           == second.systemAddress)
+
+
+def test_a_malformed_registration_is_refused_and_the_admin_keeps_serving(systems):
+    from actorcore.runtime import protocol
+
+    leader = systems.start()
+    w = watcher(leader)
+    bogus = protocol.ConventionRegister("Tbogus", "127.0.0.1:1", capabilities=["not", "a", "dict"])
+    leader.tell(leader.systemAddress, bogus)
+    leader.tell(leader.systemAddress, protocol.ConventionWelcome("Tx", "", None, None))
+    member = systems.start({"gpu": True}, leader=leader.capabilities["Admin Port"])
+    heard = members_heard(leader, w, 1)
+    assert [h[:2] for h in heard] == [(member.systemAddress.addressDetails, True)]

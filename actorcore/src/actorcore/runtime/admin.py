@@ -215,7 +215,11 @@ class Admin:
             return
         handler = self._handlers.get(type(msg))
         if handler is not None:
-            handler(self, msg, sender)
+            try:
+                handler(self, msg, sender)
+            except Exception:  # a malformed request (say, from a peer system) must not end the admin
+                _log.error("admin could not handle %s from %s:\n%s", type(msg).__name__, sender,
+                           traceback.format_exc())
         elif isinstance(msg, Thespian_StatusReq):
             self._send_msg(sender, self._status())
         elif isinstance(msg, ValidatedSource):

@@ -263,7 +263,7 @@ class Convention:
 
     def on_register(self, msg: protocol.ConventionRegister, sender: Any) -> None:
         """A member checks in (we lead it)."""
-        if self.leaving:
+        if self.leaving or not _well_formed(msg, sender):
             return
         peer = self._peer(msg.sysid, msg.listen)
         peer.member = True
@@ -283,6 +283,8 @@ class Convention:
 
     def on_welcome(self, msg: protocol.ConventionWelcome, sender: Any) -> None:
         """Our leader answered our registration."""
+        if not _well_formed(msg, sender) or not isinstance(msg.members, dict):
+            return
         peer = self._peer(msg.sysid, msg.listen)
         peer.leads_me = True
         peer.capabilities = dict(msg.capabilities)
@@ -511,6 +513,15 @@ class Convention:
 
     def known(self) -> Iterable[Peer]:
         return [p for p in self.peers.values() if p.announced]
+
+
+def _well_formed(msg: Any, sender: Any) -> bool:
+    """A registration names the system it came from and carries a capability dict."""
+    ok = (isinstance(msg.sysid, str) and msg.sysid == system_of(str(sender))
+          and isinstance(msg.listen, str) and isinstance(msg.capabilities, dict))
+    if not ok:
+        _log.warning("convention: ignored a malformed %s from %s", type(msg).__name__, sender)
+    return ok
 
 
 def enabled(transport: Any) -> bool:
