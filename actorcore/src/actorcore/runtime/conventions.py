@@ -352,6 +352,8 @@ class Convention:
         was_member = peer.member
         peer.member = False
         self._notify(peer, False)
+        for env in self.outq.pop(peer.sysid, []):  # never sent: what actors sent becomes dead letters
+            self.admin.dead_letter(env)
         self.admin.remote_system_gone(peer.sysid)
         if peer.pre:
             self.pre[peer.pre] = peer  # pre-registered: keep inviting it
