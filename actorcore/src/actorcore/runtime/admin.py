@@ -66,6 +66,7 @@ class Admin:
         self.placements: dict[str, tuple[protocol.CreateActor, Entry | None, str]] = {}
         self.use_spare = spare.wanted(cfg["start_method"], transport)
         self.spare: spare.Spare | None = None
+        self.spare_due = self.use_spare
 
     # -- loop ----------------------------------------------------------------
     def run(self) -> None:
@@ -92,10 +93,15 @@ class Admin:
                 if entry is not None:
                     self._process_ended(entry)
                 elif self.spare is not None and sentinel == self.spare.sentinel:
-                    self.spare.discard()  # it died waiting; the next create forks as usual
+                    # it died waiting (killed from outside?): no more spares, creates fork as usual
+                    _log.warning("the spare actor process died while waiting; spares turned off")
+                    self.spare.discard()
                     self.spare = None
-            if self.use_spare and self.spare is None and not self.shutting_down:
-                self._new_spare()  # between batches of messages, not in the way of one
+                    self.use_spare = False
+            if self.spare_due and not self.shutting_down:
+                # after the last one's actor started: a fork must not slow an actor's start
+                self.spare_due = False
+                self._new_spare()
             now = time.monotonic()
             if now >= next_check or self.shutting_down:
                 next_check = now + check
@@ -490,6 +496,8 @@ class Admin:
             return
         entry.state = LIVE
         entry.pid = msg.pid
+        if self.use_spare and self.spare is None:
+            self.spare_due = True
         held, entry.held = entry.held, []
         for env in held:
             self.transport.send(entry.id, env)
