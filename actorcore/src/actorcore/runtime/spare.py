@@ -32,8 +32,8 @@ class Spare:
 
     def __init__(self, ctx: Any, target: Any) -> None:
         rfd, self.wfd = os.pipe()
-        self.proc = ctx.Process(target=spare_main, args=(rfd, target), name="actorcore-actor (spare)",
-                                daemon=False)
+        self.proc = ctx.Process(target=spare_main, args=(rfd, self.wfd, target),
+                                name="actorcore-actor (spare)", daemon=False)
         try:
             self.proc.start()
         finally:
@@ -59,14 +59,12 @@ class Spare:
         return True
 
     def discard(self) -> None:
-        """Stop a spare nobody will use (shutdown, or it broke)."""
+        """Stop a spare nobody will use (shutdown, or it broke). It holds no
+        state, and may still carry the admin's signal handlers: SIGKILL."""
         self._close()
         if self.proc.is_alive():
-            self.proc.terminate()
-        self.proc.join(5.0)
-        if self.proc.is_alive():
             self.proc.kill()
-            self.proc.join(5.0)
+        self.proc.join(5.0)
 
     def _close(self) -> None:
         if self.wfd >= 0:
@@ -87,8 +85,9 @@ def _read_exactly(fd: int, n: int) -> bytes:
     return bytes(out)
 
 
-def spare_main(fd: int, target: Any) -> None:
+def spare_main(fd: int, wfd: int, target: Any) -> None:
     """Wait for an actor to become; leave quietly if the admin closes the pipe."""
+    os.close(wfd)  # our copy of the admin's end, or the admin's close would never reach us
     procs.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # the admin's handlers came with the fork; a waiting spare just dies on SIGTERM
