@@ -166,8 +166,13 @@ class Channel:
                 self._eof = True
                 return []
             buf += chunk
-        with memoryview(buf) as view:
-            env = framing.decode(view[4:])
+        try:
+            with memoryview(buf) as view, view[4:] as frame:
+                env = framing.decode(frame)
+        except framing.FrameError:  # cannot happen between our own processes; never hang on it
+            buf.clear()
+            self._eof = True
+            return []
         buf.clear()
         return [env]
 

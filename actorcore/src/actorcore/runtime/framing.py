@@ -52,11 +52,10 @@ def decode(frame: memoryview) -> tuple[str, str, bytes]:
     b = a + slen
     if b > len(frame):
         raise FrameError("address lengths overrun the frame")
-    with frame:
-        try:
-            return str(frame[4:a], "utf-8"), str(frame[a:b], "utf-8"), frame[b:].tobytes()
-        except UnicodeDecodeError as exc:
-            raise FrameError(f"address is not UTF-8: {exc}") from None
+    try:
+        return str(frame[4:a], "utf-8"), str(frame[a:b], "utf-8"), frame[b:].tobytes()
+    except UnicodeDecodeError as exc:
+        raise FrameError(f"address is not UTF-8: {exc}") from None
 
 
 def split(buf: bytearray, limit: int = DEFAULT_MAX, one: bool = False) -> list[tuple[str, str, bytes]]:
@@ -70,7 +69,10 @@ def split(buf: bytearray, limit: int = DEFAULT_MAX, one: bool = False) -> list[t
                 raise FrameError(f"frame of {size} bytes is over the {limit}-byte limit")
             if end - pos - 4 < size:
                 break
-            out.append(decode(view[pos + 4 : pos + 4 + size]))
+            # released even when decode raises: a live slice would pin ``buf``
+            # (a later buf.clear() or del would raise BufferError)
+            with view[pos + 4 : pos + 4 + size] as frame:
+                out.append(decode(frame))
             pos += 4 + size
             if one:
                 break
