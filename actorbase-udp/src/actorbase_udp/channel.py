@@ -423,15 +423,12 @@ class Endpoint:
         buf, chan.partial = chan.partial, bytearray()
         try:
             envs = framing.split(buf, self.limit, one=True)
+            why = "" if envs and not buf else "its length does not match its fragments"
         except framing.FrameError as exc:
-            envs = []
-            self.complain("frame", f"dropped a malformed message from {chan.where[0]}:"
-                          f"{chan.where[1]}: {exc}")
-        if not envs or buf:
+            why = str(exc)
+        if why:
             self.stats["dropped_garbage"] += 1
-            if envs or not buf:
-                self.complain("frame", f"dropped a message from {chan.where[0]}:"
-                              f"{chan.where[1]} whose length does not match its fragments")
+            self.complain("frame", f"dropped a message from {chan.where[0]}:{chan.where[1]}: {why}")
             return
         deliver(chan, envs[0])
 
