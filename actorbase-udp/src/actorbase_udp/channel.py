@@ -51,6 +51,7 @@ RCV_WINDOW = 256  # out-of-order datagrams a receiver keeps per channel (bounded
 STRANGER_WINDOW = 4
 STRANGER_BYTES = 64 * 1024
 MAX_STRANGERS = 128
+STRANGER_HELD = 64
 MAX_CHANNELS = 4096
 RTO_FIRST = 0.1  # seconds before the first retransmission
 RTO_MAX = 2.0
@@ -127,6 +128,7 @@ class Channel:
         self.ack_owed = False
         self.heard = time.monotonic()
         self.key: str | None = None  # who the peer is, once its hello has been read
+        self.held = 0  # envelopes the owner holds back from this (not yet known) peer
 
     def pending_envelopes(self) -> list[Envelope]:
         """Whole messages not (known to be) delivered: unacknowledged or never sent."""
@@ -139,8 +141,10 @@ class Channel:
 class Endpoint:
     """One UDP socket and its channels; thread-safe for ``send``."""
 
-    def __init__(self, sock: socket.socket, limit: int = framing.DEFAULT_MAX) -> None:
+    def __init__(self, sock: socket.socket, limit: int = framing.DEFAULT_MAX,
+                 stranger_bytes: int = STRANGER_BYTES) -> None:
         sock.setblocking(False)
+        self.stranger_bytes = stranger_bytes
         for opt, force in ((socket.SO_RCVBUF, 33), (socket.SO_SNDBUF, 32)):
             try:  # SO_RCVBUFFORCE/SO_SNDBUFFORCE pass rmem_max when we may
                 sock.setsockopt(socket.SOL_SOCKET, force, SOCKET_BUFFER)
@@ -389,10 +393,26 @@ class Endpoint:
                 self.stats["duplicates"] += 1
             chan.early[seq] = (flags, data[HDR.size:])
             return
+        if not self._room(chan, len(data) - HDR.size):
+            return
         self._take(chan, flags, data[HDR.size:], deliver)
-        while chan.expected in chan.early:
-            flags, payload = chan.early.pop(chan.expected)
+        early = chan.early
+        while chan.expected in early:
+            if not self._room(chan, len(early[chan.expected][1])):
+                break
+            flags, payload = early.pop(chan.expected)
             self._take(chan, flags, payload, deliver)
+
+    def _room(self, chan: Channel, size: int) -> bool:
+        """Whether a peer not known yet may hand over ``size`` more bytes. What is
+        refused is not acknowledged, so not lost: the sender repeats it once the
+        peer is known (its hello or marker arrived), or gives up on it."""
+        if chan.key is not None:
+            return True
+        if chan.held < STRANGER_HELD and len(chan.partial) + size <= self.stranger_bytes:
+            return True
+        self.stats["dropped_window"] += 1
+        return False
 
     def _nak(self, stream: int, where: Address) -> None:
         # At most one NAK per source per 0.2 s: a flood is not answered in kind.
@@ -409,7 +429,7 @@ class Endpoint:
         chan.expected = (chan.expected + 1) & 0xFFFFFFFF
         if not chan.discarding:
             chan.partial += payload
-            if len(chan.partial) > (self.limit + 4 if chan.key is not None else STRANGER_BYTES):
+            if len(chan.partial) > self.limit + 4:
                 self.stats["dropped_oversize"] += 1
                 self.complain("oversize", f"a message from {chan.where[0]}:{chan.where[1]} "
                               f"grew past the Max Message Size ({self.limit}); dropped")

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import errno
 import os
+import pickle
 import select
 import socket
 import time
 from collections import deque
 from typing import Any, Sequence
 
-from actorcore.runtime import framing, procs
+from actorcore.runtime import framing, procs, protocol
 from actorcore.runtime.poller import Poller
 from actorcore.transport import system_of
 
@@ -30,6 +31,7 @@ from .channel import (
     MAGIC,
     PROBE,
     PROBE_REPLY,
+    WINDOW_BYTES,
     Address,
     Channel,
     Endpoint,
@@ -40,6 +42,24 @@ from .channel import (
 )
 
 CONTROL = ""
+
+
+class Switched(protocol.RuntimeMessage):
+    """Sent through the admin just before a process first sends to another
+    directly: what it sent through the admin comes first, and ``where`` is the
+    socket its direct datagrams come from. A runtime message, so an admin that
+    cannot deliver it drops it quietly."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+
+def _switched(where: str) -> bytes:
+    return pickle.dumps(Switched(where), 2)  # protocol 2: a fixed prefix to recognise
+
+
+_SAMPLE = _switched("x")
+SWITCHED_PREFIX = _SAMPLE[: _SAMPLE.index(b"Switched\n") + len(b"Switched\n")]
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -57,8 +77,8 @@ class _UdpTransport:
     """What the admin's and the endpoints' transports share: the socket, its
     channels, and a receive loop that also acknowledges and retransmits."""
 
-    def __init__(self, sock: socket.socket, me: str, limit: int) -> None:
-        self.ep = Endpoint(sock, limit)
+    def __init__(self, sock: socket.socket, me: str, limit: int, stranger_bytes: int = 64 * 1024) -> None:
+        self.ep = Endpoint(sock, limit, stranger_bytes)
         self.address = me
         self.limit = limit
         self.poller = Poller()
@@ -141,6 +161,7 @@ class AdminUdpTransport(_UdpTransport):
         self.peer_ka: dict[str, float] = {}
         self.peer_silence = _env_seconds("ACTORCORE_UDP_PEER_SILENCE", 15.0)
         self.hello_limit = _env_seconds("ACTORCORE_UDP_HELLO_SECONDS", 10.0)
+        self.directs: set[tuple[str, str]] = set()
         self.next_sweep = 0.0
         self.connect_limit = _env_seconds("ACTORCORE_UDP_CONNECT_SECONDS", 5.0)
 
@@ -161,6 +182,7 @@ class AdminUdpTransport(_UdpTransport):
 
     def forget_child(self, child: Any) -> list[Envelope]:
         self.expected.discard(child)
+        self._undirect(child)
         out = self.held.pop(child, [])
         where = self.children.pop(child, None)
         if where is not None:
@@ -183,7 +205,32 @@ class AdminUdpTransport(_UdpTransport):
             where = self.peers.get(system_of(target))
             if where is None:
                 return  # nobody by that name: the process is gone
+        else:
+            sender = envelope[1]
+            if sender and sender != self.address:
+                s = process_key(sender)
+                if s != key and (s, key) not in self.directs:
+                    self._direct(s, key, where)
         self.ep.send(where, envelope)
+
+    def _direct(self, s: str, t: str, where_t: Address) -> None:
+        """Tell process ``s`` where ``t``'s socket is, so that it sends there directly."""
+        where_s = self.children.get(s) or self.clients.get(s)
+        if where_s is None:
+            return
+        self.directs.add((s, t))
+        self.ep.send(where_s, (CONTROL, "direct-to", f"{t}\n{fmt(where_t)}".encode()))
+
+    def _undirect(self, gone: str) -> None:
+        """``gone``'s process ended: whoever sends to it directly must send what
+        it still holds for it through the admin (which makes dead letters of it)."""
+        pairs = [p for p in self.directs if gone in p]
+        for s, t in pairs:
+            self.directs.discard((s, t))
+            if t == gone:
+                where_s = self.children.get(s) or self.clients.get(s)
+                if where_s is not None:
+                    self.ep.send(where_s, (CONTROL, "gone", t.encode()))
 
     # -- PeerTransport ---------------------------------------------------------
     def peer_connect(self, where: str) -> None:
@@ -328,6 +375,7 @@ class AdminUdpTransport(_UdpTransport):
             return
         if key in self.clients:
             del self.clients[key]
+            self._undirect(key)
             self.ep.forget(chan.where)
         elif self.peers.get(key) == chan.where:
             self._peer_gone(key, chan.where)
@@ -367,12 +415,20 @@ class EndpointUdpTransport(_UdpTransport):
     """An actor's or an attached program's side: one socket, one stream to the admin."""
 
     def __init__(self, me: str, host: str, admin: Address, limit: int) -> None:
-        super().__init__(bind(host, 0), me, limit)
+        # Direct traffic often arrives before the sender's marker (which takes
+        # the admin's way): room for a window's worth of it, so it need not be
+        # sent twice.
+        super().__init__(bind(host, 0), me, limit, stranger_bytes=WINDOW_BYTES)
         self.admin = admin
         self.gone = False
         self.welcome: str | None = None
         self.admin_pid = 0  # when known: no point waiting for acks from a dead admin
         self.ep.channel(admin).key = "admin"
+        self.direct: dict[str, Address] = {}  # process key -> its socket, as the admin told
+        self.switched: set[str] = set()  # ... and the marker has gone out
+        self.held: dict[Address, list[Envelope]] = {}  # direct, before the sender's marker
+        self.marker = _switched(fmt(self.ep.local))
+        self.next_sweep = 0.0
 
     @property
     def admin_lost(self) -> bool:
@@ -384,21 +440,70 @@ class EndpointUdpTransport(_UdpTransport):
         return self.gone
 
     def send(self, target: Any, envelope: Any) -> None:
-        self.ep.send(self.admin, envelope)
+        key = process_key(target)
+        with self.ep.lock:
+            where = self.direct.get(key)
+            if where is None:
+                self.ep.send(self.admin, envelope)
+                return
+            if key not in self.switched:
+                self.switched.add(key)
+                self.ep.send(self.admin, (target, envelope[1], self.marker))
+            self.ep.send(where, envelope)
 
     def _deliver(self, chan: Channel, env: Envelope) -> None:
-        if chan.where != self.admin:
-            self.ep.complain("stranger", f"{self.address or 'a client'} dropped a message from "
-                             f"{fmt(chan.where)}, which is not its admin")
-            self.ep.forget(chan.where)
+        if chan.where != self.admin:  # straight from another process
+            if chan.key is None:  # its marker has not come through the admin yet
+                self.held.setdefault(chan.where, []).append(env)
+                chan.held += 1
+            else:
+                self.ready.append((chan.key, env))
             return
         if env[0] == CONTROL:
-            if env[1] == "welcome":
-                self.welcome = env[2].decode("utf-8", "replace")
-            elif env[1] == "bye":
-                self.gone = True
+            self._control(env[1], env[2].decode("utf-8", "replace"))
+        elif env[2].startswith(SWITCHED_PREFIX):
+            self._marker(env)
+        else:
+            self.ready.append((None, env))
+
+    def _marker(self, env: Envelope) -> None:
+        try:
+            where = resolve(pickle.loads(env[2]).where)
+        except Exception as exc:
+            self.ep.complain("marker", f"{self.address} ignored a bad switch marker: {exc}")
             return
-        self.ready.append((None, env))
+        chan = self.ep.channel(where)
+        chan.key = process_key(env[1])
+        chan.held = 0
+        for held in self.held.pop(where, []):
+            self.ready.append((chan.key, held))
+
+    def _control(self, op: str, data: str) -> None:
+        if op == "welcome":
+            self.welcome = data
+        elif op == "bye":
+            self.gone = True
+        elif op == "direct-to":
+            key, _, where = data.partition("\n")
+            with self.ep.lock:
+                if key not in self.direct:
+                    self.direct[key] = resolve(where)
+        elif op == "gone":
+            with self.ep.lock:
+                where_t = self.direct.pop(data, None)
+                self.switched.discard(data)
+                if where_t is not None:  # what it never took goes the admin's way: dead letters
+                    for env in self.ep.forget(where_t):
+                        self.ep.send(self.admin, env)
+                    self.held.pop(where_t, None)
+
+    def _timers(self, now: float) -> float | None:
+        if now >= self.next_sweep:
+            self.next_sweep = now + 5.0
+            self.ep.expire_strangers(now, 30.0)
+            for where in [w for w in self.held if w not in self.ep.channels]:
+                del self.held[where]
+        return self.next_sweep - now
 
     def close(self) -> None:
         pid = self.admin_pid
@@ -406,7 +511,7 @@ class EndpointUdpTransport(_UdpTransport):
         def done() -> bool:
             return not self.ep.busy() or (bool(pid) and not procs.pid_alive(pid))
 
-        self.ep.settle(10.0, lambda chan, env: None, done)
+        self.ep.settle(10.0, self._deliver, done)  # "gone" still re-routes while we wait
         self.ep.close()
 
 
