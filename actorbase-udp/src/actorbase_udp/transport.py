@@ -22,6 +22,7 @@ from collections import deque
 from typing import Any, Sequence
 
 from actorcore.runtime import framing, procs, protocol
+from actorcore.runtime.netbase import AdminLink
 from actorcore.runtime.poller import Poller
 from actorcore.transport import system_of
 
@@ -393,24 +394,6 @@ class AdminUdpTransport(_UdpTransport):
         self.ep.close()
 
 
-class UdpAdminLink:
-    """The admin's socket, bound by the creating process so that a held port
-    fails there, at once and clearly; inherited by (or sent to) the admin."""
-
-    def __init__(self, sock: socket.socket, me: str, secret: str, limit: int) -> None:
-        self.sock = sock
-        self.me = me
-        self.secret = secret
-        self.limit = limit
-
-    def open(self) -> AdminUdpTransport:
-        return AdminUdpTransport(self.sock, self.me, self.secret, self.limit)
-
-    def release(self) -> None:
-        """The creating process lets go of its copy of the socket."""
-        self.sock.close()
-
-
 class EndpointUdpTransport(_UdpTransport):
     """An actor's or an attached program's side: one socket, one stream to the admin."""
 
@@ -544,13 +527,14 @@ class ClientUdpTransport(EndpointUdpTransport):
         self.client_prefix = ""
         self.admin_pid = 0
 
-    def admin_link(self) -> UdpAdminLink:
+    def admin_link(self) -> AdminLink[AdminUdpTransport]:
         try:
             sock = bind(self.admin_host, self.admin_port)
         except OSError as exc:
             raise OSError(exc.errno, f"cannot bind UDP {self.admin_host}:{self.admin_port}: "
                           f"{exc.strerror}") from None
-        return UdpAdminLink(sock, f"U{os.urandom(4).hex()}", os.urandom(16).hex(), self.limit)
+        return AdminLink(AdminUdpTransport, sock, f"U{os.urandom(4).hex()}", os.urandom(16).hex(),
+                         self.limit)
 
     def _probe_admin(self, limit: float) -> str:
         """"up" (an actorcore UDP admin answered), "absent" (the port is closed),
