@@ -6,8 +6,8 @@ from typing import Any, Mapping
 
 from actorcore.hookspecs import hookimpl
 from actorcore.registry import BaseRegistry
-from actorcore.runtime import framing
 from actorcore.runtime.client import BaseConfig, MultiprocSystem
+from actorcore.runtime.netbase import max_message_size
 
 from .addressing import DEFAULT_ADMIN_PORT, admin_port, local_ip
 from .transport import ClientTcpTransport
@@ -42,7 +42,5 @@ def actorcore_make_transport(
 ) -> ClientTcpTransport | None:
     if base_name != BASE_NAME or role != "client":
         return None
-    limit = capabilities.get("Max Message Size", framing.DEFAULT_MAX)
-    if not isinstance(limit, int) or limit <= 0:
-        raise ValueError(f"Max Message Size must be a positive int, not {limit!r}")
-    return ClientTcpTransport(local_ip(capabilities), admin_port(capabilities), limit)
+    return ClientTcpTransport(local_ip(capabilities), admin_port(capabilities),
+                              max_message_size(capabilities))

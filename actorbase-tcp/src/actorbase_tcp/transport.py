@@ -21,6 +21,7 @@ import time
 from typing import Any, Sequence
 
 from actorcore.runtime import framing
+from actorcore.runtime.netbase import AdminLink
 from actorcore.runtime.poller import Poller
 
 from .addressing import hostport, process_key
@@ -488,24 +489,6 @@ class EndpointTcpTransport:
         self.listener.close()
 
 
-class TcpAdminLink:
-    """The admin's listener, bound by the creating process so that a held port
-    fails there, at once and clearly; inherited by (or sent to) the admin."""
-
-    def __init__(self, sock: socket.socket, me: str, secret: str, limit: int) -> None:
-        self.sock = sock
-        self.me = me
-        self.secret = secret
-        self.limit = limit
-
-    def open(self) -> AdminTcpTransport:
-        return AdminTcpTransport(self.sock, self.me, self.secret, self.limit)
-
-    def release(self) -> None:
-        """The creating process lets go of its copy of the listener."""
-        self.sock.close()
-
-
 class ClientTcpTransport(EndpointTcpTransport):
     """An ActorSystem's side: attaches to the admin on the Admin Port, or
     prepares one to be started there."""
@@ -518,14 +501,14 @@ class ClientTcpTransport(EndpointTcpTransport):
         self.client_prefix = ""
         self.admin_pid = 0
 
-    def admin_link(self) -> TcpAdminLink:
+    def admin_link(self) -> AdminLink[AdminTcpTransport]:
         try:
             sock = listener(self.admin_host, self.admin_port)
         except OSError as exc:
             raise OSError(exc.errno, f"cannot listen on {self.admin_host}:{self.admin_port}: "
                           f"{exc.strerror}") from None
         token = os.urandom(4).hex()
-        return TcpAdminLink(sock, f"T{token}", os.urandom(16).hex(), self.limit)
+        return AdminLink(AdminTcpTransport, sock, f"T{token}", os.urandom(16).hex(), self.limit)
 
     def try_attach(self, wait: float = 0.0) -> str:
         """Connect to an admin on the Admin Port: "attached", "absent" (nothing
