@@ -490,9 +490,17 @@ class EndpointUdpTransport(_UdpTransport):
 
     def close(self) -> None:
         pid = self.admin_pid
+        admin = self.ep.channels.get(self.admin)
+        grace = time.monotonic() + 2.0
 
         def done() -> bool:
-            return not self.ep.busy() or (bool(pid) and not procs.pid_alive(pid))
+            if pid and not procs.pid_alive(pid):
+                return True  # nobody left to acknowledge
+            if admin is not None and admin.busy():
+                return False  # what the admin must hear (exit, dead letters, logs)
+            # Direct peers answer within milliseconds when alive; a dead one
+            # would keep this process waiting for nothing.
+            return not self.ep.busy() or time.monotonic() > grace
 
         self.ep.settle(10.0, self._deliver, done)  # "gone" still re-routes while we wait
         self.ep.close()
