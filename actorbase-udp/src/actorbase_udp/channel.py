@@ -56,6 +56,7 @@ MAX_CHANNELS = 4096
 RTO_FIRST = 0.1  # seconds before the first retransmission
 RTO_MAX = 2.0
 SOCKET_BUFFER = 8 * 1024 * 1024
+SACK_BITS = 256  # how far past a gap an ack says what arrived
 READ_BATCH = 512  # datagrams read per wake-up before the loop gets a turn
 
 _log = logging.getLogger("actorcore.udp")
@@ -99,7 +100,7 @@ class RateLimitedLog:
 class _Out:
     """One datagram of an outgoing stream."""
 
-    __slots__ = ("seq", "flags", "payload", "env", "due", "tries")
+    __slots__ = ("seq", "flags", "payload", "env", "due", "tries", "sacked")
 
     def __init__(self, seq: int, flags: int, payload: bytes, env: Envelope | None) -> None:
         self.seq = seq
@@ -108,6 +109,7 @@ class _Out:
         self.env = env  # on the last fragment: what to give back if never delivered
         self.due = 0.0
         self.tries = 0
+        self.sacked = False  # the receiver holds it, waiting for an earlier one
 
 
 class Channel:
@@ -168,6 +170,10 @@ class Endpoint:
                       "test_dropped": 0}
         self.closed = False
         self._nak_next: dict[Address, float] = {}
+        # Only the channels that owe an ack, or wait for one, are visited on
+        # every wake-up: an admin may hold hundreds of quiet ones.
+        self.owed: set[Channel] = set()
+        self.sending: set[Channel] = set()
         self._reported: dict[str, int] = {}
 
     # -- sending -------------------------------------------------------------
@@ -204,11 +210,13 @@ class Endpoint:
             out = chan.queued.popleft()
             chan.unacked.append(out)
             chan.unacked_bytes += len(out.payload)
+            self.sending.add(chan)
             self._transmit(chan, out, now)
 
     def _transmit(self, chan: Channel, out: _Out, now: float) -> None:
         head = HDR.pack(MAGIC, DATA, out.flags, chan.stream, out.seq, chan.expected, chan.in_stream)
-        chan.ack_owed = False
+        if not chan.early:  # with a gap open, the standalone ack (and its map) still goes
+            chan.ack_owed = False
         out.tries += 1
         out.due = now + min(RTO_MAX, RTO_FIRST * (1 << min(out.tries - 1, 5)))
         self._sendto(head + out.payload, chan.where)
@@ -235,24 +243,41 @@ class Endpoint:
     def flush_acks(self) -> None:
         """Acknowledge what arrived where no reply carried the ack already."""
         with self.lock:
-            for chan in self.channels.values():
+            owed, self.owed = self.owed, set()
+            for chan in owed:
                 if chan.ack_owed:
                     chan.ack_owed = False
-                    self._sendto(HDR.pack(MAGIC, ACK, 0, 0, 0, chan.expected, chan.in_stream),
-                                 chan.where)
+                    self._sendto(HDR.pack(MAGIC, ACK, 0, 0, 0, chan.expected, chan.in_stream)
+                                 + self._sack(chan), chan.where)
+
+    @staticmethod
+    def _sack(chan: Channel) -> bytes:
+        """Which datagrams after the first missing one have arrived: bit i of
+        the map is ``expected + 1 + i``, so the sender repeats only the gaps."""
+        if not chan.early:
+            return b""
+        bits = 0
+        for seq in chan.early:
+            off = ((seq - chan.expected) & 0xFFFFFFFF) - 1
+            if 0 <= off < SACK_BITS:
+                bits |= 1 << off
+        return bits.to_bytes(SACK_BITS // 8, "big")
 
     def retransmit(self, now: float) -> float | None:
         """Resend what is overdue; the time until the next is due (None: nothing waits)."""
         soonest: float | None = None
         gone: list[Channel] = []
         with self.lock:
-            for chan in self.channels.values():
+            for chan in list(self.sending):
                 if not chan.unacked:
+                    self.sending.discard(chan)
                     continue
                 if now - chan.heard > self.give_up:
                     gone.append(chan)
                     continue
                 for out in chan.unacked:
+                    if out.sacked:
+                        continue
                     if out.due <= now:
                         self.stats["retransmitted"] += 1
                         self._transmit(chan, out, now)
@@ -278,7 +303,11 @@ class Endpoint:
         """Drop all state for ``where``; what was never delivered comes back."""
         with self.lock:
             chan = self.channels.pop(where, None)
-            return chan.pending_envelopes() if chan is not None else []
+            if chan is None:
+                return []
+            self.sending.discard(chan)
+            self.owed.discard(chan)
+            return chan.pending_envelopes()
 
     def expire_strangers(self, now: float, limit: float) -> None:
         """Streams that said no hello within ``limit`` seconds: incomplete sets
@@ -353,6 +382,8 @@ class Endpoint:
             chan.heard = time.monotonic()
             if ack_stream == chan.stream and kind in (DATA, ACK):
                 self._acked(chan, ack)
+                if kind == ACK and len(data) == HDR.size + SACK_BITS // 8:
+                    self._selective(chan, ack, int.from_bytes(data[HDR.size:], "big"))
         if kind == NAK:
             if chan is not None and ack_stream == chan.stream:
                 self._restart(chan)
@@ -379,6 +410,7 @@ class Endpoint:
             chan.partial.clear()
             chan.discarding = False
         chan.ack_owed = True
+        self.owed.add(chan)
         offset = (seq - chan.expected) & 0xFFFFFFFF
         if offset >= 0x80000000:
             self.stats["duplicates"] += 1
@@ -465,6 +497,23 @@ class Endpoint:
         if popped and chan.queued:
             self._pump(chan)
 
+    def _selective(self, chan: Channel, ack: int, bits: int) -> None:
+        """The receiver holds the datagrams marked in ``bits``: stop repeating
+        them, and repeat at once (once) each gap before the last one it holds."""
+        if not bits:
+            return
+        top = bits.bit_length()  # offsets 1..top (relative to ack) are covered by the map
+        now = time.monotonic()
+        for out in chan.unacked:
+            off = (out.seq - ack) & 0xFFFFFFFF
+            if off > top:
+                break
+            if off and bits >> (off - 1) & 1:
+                out.sacked = True
+            elif not out.sacked and out.tries == 1:
+                self.stats["retransmitted"] += 1
+                self._transmit(chan, out, now)
+
     def _restart(self, chan: Channel) -> None:
         """The peer does not know our stream (it restarted): renumber what is
         still undelivered from 0 on a new stream."""
@@ -477,6 +526,7 @@ class Endpoint:
         for out in pending:
             out.seq = chan.next_seq
             out.tries = 0
+            out.sacked = False
             chan.next_seq += 1
             chan.queued.append(out)
         self._pump(chan)
@@ -530,8 +580,15 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def resolve(text: str) -> Address:
+    """``host:port`` as a socket address. A numeric IPv4 host is taken as it is:
+    the first name lookup in a process loads the resolver (milliseconds), and
+    every address the transports exchange among themselves is numeric."""
     host, _, port = text.rpartition(":")
-    return socket.gethostbyname(host), int(port)
+    try:
+        socket.inet_aton(host)
+    except OSError:
+        host = socket.gethostbyname(host)
+    return host, int(port)
 
 
 def fmt(where: Iterable[Any]) -> str:
