@@ -112,3 +112,39 @@ def test_loss_inside_a_network_namespace(netns, tmp_path):
     result = _run(["ip", "netns", "exec", a, sys.executable, WORKLOAD, "40"], _env(tmp_path, **extra))
     print(f"loss test in netns ({how}):", json.dumps(result))
     _check(result)
+
+
+def test_peer_admins_in_two_namespaces_over_a_lossy_veth(netns, tmp_path):
+    """PeerTransport across a real link: admin transports in namespaces A and
+    B, 10% loss on B's side of the veth (netem, else the drop switch), every
+    tenth envelope 100 kB (73 fragments of 1400 bytes): all echoed, in order."""
+    a, b = netns
+    node = os.path.join(HERE, "peer_node.py")
+    link = [ln for ln in _ip("-n", b, "-o", "link", "show").stdout.splitlines() if "vb" in ln]
+    dev = link[0].split(":")[1].strip().split("@")[0]
+    tc = subprocess.run(["tc", "-n", b, "qdisc", "add", "dev", dev, "root", "netem", "loss", "10%"],
+                        capture_output=True, text=True, timeout=30)
+    env = os.environ.copy()
+    how = "netem loss 10% on the veth"
+    if tc.returncode != 0:
+        env["ACTORCORE_UDP_TEST_DROP"] = "0.1"
+        how = f"drop switch 10% in B (tc: {tc.stderr.strip()})"
+    before = descendants()
+    server = subprocess.Popen(["ip", "netns", "exec", a, sys.executable, node, "serve", "10.213.7.1"],
+                              stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+    try:
+        where = server.stdout.readline().strip()
+        assert where.startswith("10.213.7.1:"), where
+        out = subprocess.run(["ip", "netns", "exec", b, sys.executable, node, "call", "10.213.7.2",
+                              where, "60"], capture_output=True, text=True, timeout=180, env=env)
+        assert out.returncode == 0, out.stderr[-3000:]
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        print(f"peer test across namespaces ({how}):", json.dumps(result))
+        assert result["up"] and result["echoed"] == result["sent"] and result["in_order"]
+        assert result["stats"]["retransmitted"] > 0 and result["stats"]["lost_messages"] == 0
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert not wait_no_descendants(before)
