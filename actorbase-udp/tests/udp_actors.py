@@ -22,3 +22,17 @@ class Relay(Actor):
                 self.send(rest[0], ("chain", rest[1:], payload, asker))
             else:
                 self.send(asker, payload)
+
+
+class LastWriter(Actor):
+    """``("n", i, last, path)``: counts; when ``i == last`` writes the count to ``path``
+    (so a test can see progress without reading from the system)."""
+
+    seen = 0
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and len(message) == 4 and message[0] == "n":
+            self.seen += 1
+            if message[1] == message[2]:
+                with open(message[3], "w") as fh:
+                    fh.write(str(self.seen))

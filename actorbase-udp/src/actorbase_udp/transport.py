@@ -17,6 +17,7 @@ import os
 import pickle
 import select
 import socket
+import threading
 import time
 from collections import deque
 from typing import Any, Sequence
@@ -412,6 +413,15 @@ class EndpointUdpTransport(_UdpTransport):
         self.held: dict[Address, list[Envelope]] = {}  # direct, before the sender's marker
         self.marker = _switched(fmt(self.ep.local))
         self.next_sweep = 0.0
+        # Datagrams move on only while someone reads acks and repeats what
+        # was lost. A program that tells and then stops reading (or an actor
+        # long inside receiveMessage) would leave the rest of a full window
+        # unsent for ever: a helper thread does that work, but only while
+        # nobody is inside receive() (which holds ``_rx``).
+        self._rx = threading.Lock()
+        self._last_rx = time.monotonic()
+        self._service: threading.Thread | None = None
+        self._stop = False
 
     @property
     def admin_lost(self) -> bool:
@@ -428,11 +438,48 @@ class EndpointUdpTransport(_UdpTransport):
             where = self.direct.get(key)
             if where is None:
                 self.ep.send(self.admin, envelope)
+            else:
+                if key not in self.switched:
+                    self.switched.add(key)
+                    self.ep.send(self.admin, (target, envelope[1], self.marker))
+                self.ep.send(where, envelope)
+        if self._service is None:
+            self._start_service()
+
+    def _start_service(self) -> None:
+        with self.ep.lock:
+            if self._service is not None or self._stop:
                 return
-            if key not in self.switched:
-                self.switched.add(key)
-                self.ep.send(self.admin, (target, envelope[1], self.marker))
-            self.ep.send(where, envelope)
+            self._service = threading.Thread(target=self._serve, name="actorcore-udp", daemon=True)
+            self._service.start()
+
+    def _serve(self) -> None:
+        idle = 0
+        while not self._stop and idle < 50:
+            time.sleep(0.02)
+            if not self.ep.sending and not self.ep.backlog():
+                idle += 1
+                continue
+            idle = 0
+            if time.monotonic() - self._last_rx < 0.02 or not self._rx.acquire(blocking=False):
+                continue  # the owner is reading: it does this itself
+            try:
+                if self.ep.closed:
+                    break
+                self.ep.read(self._deliver)
+                self.ep.flush_acks()
+                self.ep.retransmit(time.monotonic())
+            finally:
+                self._rx.release()
+        with self.ep.lock:
+            self._service = None
+
+    def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
+        with self._rx:
+            try:
+                return super().receive(timeout, waitables)
+            finally:
+                self._last_rx = time.monotonic()
 
     def _deliver(self, chan: Channel, env: Envelope) -> None:
         if chan.where != self.admin:  # straight from another process
@@ -502,8 +549,10 @@ class EndpointUdpTransport(_UdpTransport):
             # would keep this process waiting for nothing.
             return not self.ep.busy() or time.monotonic() > grace
 
-        self.ep.settle(10.0, self._deliver, done)  # "gone" still re-routes while we wait
-        self.ep.close()
+        self._stop = True
+        with self._rx:  # the helper thread is not inside the socket now, and will not be
+            self.ep.settle(10.0, self._deliver, done)  # "gone" still re-routes while we wait
+            self.ep.close()
 
 
 class UdpActorLink:
