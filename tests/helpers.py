@@ -40,7 +40,9 @@ GET = ("collector:get",)
 
 
 #: Bases whose transport gives only best-effort ordering and dead letters (API.md §5.1, §5.7).
-BEST_EFFORT = {"multiprocUDPBase"}
+#: Empty today: multiprocUDPBase acknowledges, retransmits and orders its
+#: datagrams and routes through its admin, so both hold there too (docs/udp.md).
+BEST_EFFORT: set[str] = set()
 
 
 def needs_reliable_transport(asys_base: str, what: str) -> None:

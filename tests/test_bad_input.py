@@ -101,8 +101,6 @@ def test_create_with_unusual_requirements(asys):
 
 
 def test_large_message(asys, asys_base):
-    if asys_base == "multiprocUDPBase":
-        pytest.skip("UDP limits a message to 64 KiB (API.md §6.3.3)")
     big = "x" * 1_000_000
     assert asys.ask(asys.createActor(Echo), big, WAIT) == big
     _alive(asys)

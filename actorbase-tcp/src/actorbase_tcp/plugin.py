@@ -6,9 +6,9 @@ from typing import Any, Mapping
 
 from actorcore.hookspecs import hookimpl
 from actorcore.registry import BaseRegistry
-from actorcore.runtime import framing
 from actorcore.runtime.client import BaseConfig, MultiprocSystem
 from actorcore.runtime.conventions import CONVENTION_KEY, leader_addresses
+from actorcore.runtime.netbase import max_message_size
 
 from .addressing import DEFAULT_ADMIN_PORT, admin_port, flag, local_ip
 from .transport import ClientTcpTransport
@@ -43,9 +43,7 @@ def actorcore_make_transport(
 ) -> ClientTcpTransport | None:
     if base_name != BASE_NAME or role != "client":
         return None
-    limit = capabilities.get("Max Message Size", framing.DEFAULT_MAX)
-    if not isinstance(limit, int) or limit <= 0:
-        raise ValueError(f"Max Message Size must be a positive int, not {limit!r}")
+    limit = max_message_size(capabilities)
     outbound_only = flag(capabilities, "Outbound Only")
     flag(capabilities, "Admin Routing")  # always in effect between systems; only checked
     try:

@@ -1,0 +1,1 @@
+"""multiprocUDPBase for actorcore: one process per actor over UDP datagrams."""

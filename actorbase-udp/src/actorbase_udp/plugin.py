@@ -1,0 +1,46 @@
+"""The actorcore plugin for multiprocUDPBase (entry point ``udp``)."""
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Mapping
+
+from actorcore.hookspecs import hookimpl
+from actorcore.registry import BaseRegistry
+from actorcore.runtime.client import BaseConfig, MultiprocSystem
+from actorcore.runtime.netbase import max_message_size
+
+from .addressing import DEFAULT_ADMIN_PORT, admin_port, local_ip
+from .transport import ClientUdpTransport
+
+BASE_NAME = "multiprocUDPBase"
+
+CONFIG = BaseConfig(
+    name=BASE_NAME,
+    system_name=BASE_NAME,
+    system_version=1,
+    watch_supported=False,
+    start_methods=("fork", "spawn", "forkserver"),
+    defaults={"Admin Port": DEFAULT_ADMIN_PORT},
+    shared=True,
+)
+
+
+@hookimpl
+def actorcore_register_system_bases(register: BaseRegistry) -> None:
+    register.add(
+        BASE_NAME,
+        partial(MultiprocSystem, CONFIG),
+        summary="one process per actor over UDP datagrams; other programs attach on the Admin Port",
+        capabilities={"Admin Port": DEFAULT_ADMIN_PORT},
+        multiprocess=True,
+    )
+
+
+@hookimpl
+def actorcore_make_transport(
+    base_name: str, capabilities: Mapping[str, Any], role: str
+) -> ClientUdpTransport | None:
+    if base_name != BASE_NAME or role != "client":
+        return None
+    return ClientUdpTransport(local_ip(capabilities), admin_port(capabilities),
+                              max_message_size(capabilities))

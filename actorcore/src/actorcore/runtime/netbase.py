@@ -1,0 +1,92 @@
+"""What the socket bases (UDP, TCP) share: where they bind, the Admin Port
+and Max Message Size capabilities, address-to-process keys, and the link that
+carries the admin's bound socket from the creating process to the admin.
+
+Knows sockets and capability values, never actors or a particular protocol.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any, Callable, Generic, Mapping, TypeVar
+
+from . import framing
+
+T = TypeVar("T")
+
+
+def process_key(addr: str) -> str:
+    """The process an address lives in: a client's endpoints ``<prefix>:<n>``
+    share their client's process; every actor is a process of its own."""
+    return addr.split(":", 1)[0] if ":" in addr else addr
+
+
+def local_ip(capabilities: Mapping[str, Any]) -> str:
+    """``THESPIAN_BASE_IPADDR`` if set; else, for a convention member, the
+    address of the interface that reaches its leader; else loopback.
+
+    Loopback by default: an admin reachable from the network unpickles what
+    anyone sends it, so listening beyond this host is a choice to make
+    explicitly (set THESPIAN_BASE_IPADDR, or name a leader), not a default.
+    """
+    from .conventions import CONVENTION_KEY, leader_addresses, local_ip_for
+
+    explicit = os.environ.get("THESPIAN_BASE_IPADDR", "").strip()
+    if explicit:
+        return explicit
+    try:
+        leaders = leader_addresses(capabilities.get(CONVENTION_KEY), 1)
+    except ValueError:
+        return "127.0.0.1"  # the plugin reports the bad value itself, clearly
+    return local_ip_for(leaders) or "127.0.0.1"
+
+
+def flag(capabilities: Mapping[str, Any], name: str) -> bool:
+    """A bool capability (``Admin Routing``, ``Outbound Only``); a clear error otherwise."""
+    value = capabilities.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, not {type(value).__name__} {value!r}")
+    return value
+
+
+def admin_port(capabilities: Mapping[str, Any], default: int, proto: str) -> int:
+    """The ``Admin Port`` capability as an int; a clear error for anything else."""
+    raw = capabilities.get("Admin Port", default)
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise ValueError(
+            f"Admin Port must be an int (a {proto} port number), not {type(raw).__name__} {raw!r}"
+        )
+    if not 0 < raw < 65536:
+        raise ValueError(f"Admin Port {raw} is not a {proto} port number (1-65535)")
+    return raw
+
+
+def max_message_size(capabilities: Mapping[str, Any]) -> int:
+    """The ``Max Message Size`` capability (API.md §9.4), checked."""
+    limit = capabilities.get("Max Message Size", framing.DEFAULT_MAX)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+        raise ValueError(f"Max Message Size must be a positive int, not {limit!r}")
+    return limit
+
+
+class AdminLink(Generic[T]):
+    """The admin's socket, bound by the creating process so that a held port
+    fails there, at once and clearly; inherited by (or sent to) the admin,
+    which builds its transport with ``make(sock, me, secret, limit)``."""
+
+    def __init__(self, make: Callable[[socket.socket, str, str, int], T],
+                 sock: socket.socket, me: str, secret: str, limit: int) -> None:
+        self.make = make
+        self.sock = sock
+        self.me = me
+        self.secret = secret
+        self.limit = limit
+
+    def open(self) -> T:
+        return self.make(self.sock, self.me, self.secret, self.limit)
+
+    def release(self) -> None:
+        """The creating process lets go of its copy of the socket."""
+        self.sock.close()
