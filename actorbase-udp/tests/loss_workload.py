@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from udp_actors import Echo, Relay  # noqa: E402
 
-from actorcore.actors import ActorSystem  # noqa: E402
+from actorcore.actors import ActorSystem, Thespian_StatusReq  # noqa: E402
 from actorcore.testing import descendants, wait_no_descendants  # noqa: E402
 
 
@@ -27,6 +27,7 @@ def main() -> None:
     before = descendants()
     asys = ActorSystem("multiprocUDPBase", {"Admin Port": port}, logDefs=False, transientUnique=True)
     answered = in_order = big_ok = 0
+    admin_counts: dict = {}
     try:
         chain = [asys.createActor(Relay) for _ in range(3)]
         replies = []
@@ -36,6 +37,8 @@ def main() -> None:
         in_order = int(replies == list(range(count)))
         big = os.urandom(200_000)
         big_ok = int(asys.ask(asys.createActor(Echo), big, 60) == big)
+        status = asys.ask(asys.systemAddress, Thespian_StatusReq(), 30)
+        admin_counts = status.miscKeyVals.get("transport", {}) if status is not None else {}
     finally:
         asys.shutdown()
     left = wait_no_descendants(before)
@@ -50,7 +53,8 @@ def main() -> None:
             for key, value in re.findall(r"(\w+)=(\d+)", line.split(" at close: ", 1)[1]):
                 totals[key] = totals.get(key, 0) + int(value)
     print(json.dumps({"asked": count, "answered": answered, "in_order": in_order,
-                      "big_ok": big_ok, "left": sorted(left), "totals": totals}))
+                      "big_ok": big_ok, "left": sorted(left), "totals": totals,
+                      "admin_status": admin_counts}))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,9 @@ def _check(result: dict) -> None:
     totals = result["totals"]
     assert totals.get("retransmitted", 0) > 0  # loss happened, and was repaired
     assert totals.get("lost_messages", 0) == 0
+    # the admin's own counters are in its status too (Thespian_SystemStatus.miscKeyVals)
+    assert set(result["admin_status"]) >= {"retransmitted", "lost_messages"}
+    assert result["admin_status"]["lost_messages"] == 0
 
 
 def test_drop_switch_loses_datagrams_but_no_message(tmp_path):

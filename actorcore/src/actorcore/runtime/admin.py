@@ -754,6 +754,8 @@ class Admin:
                 "pids": {str(e.id): e.pid for e in entries.values()},
                 "started": self.started,
                 "pid": os.getpid(),
+                # what the transport counts (UDP: datagrams dropped, resent, refused)
+                "transport": dict(getattr(self.transport, "stats", None) or {}),
             },
         )
 
