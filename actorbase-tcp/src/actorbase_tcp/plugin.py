@@ -7,8 +7,7 @@ from typing import Any, Mapping
 from actorcore.hookspecs import hookimpl
 from actorcore.registry import BaseRegistry
 from actorcore.runtime.client import BaseConfig, MultiprocSystem
-from actorcore.runtime.conventions import CONVENTION_KEY, leader_addresses
-from actorcore.runtime.netbase import max_message_size
+from actorcore.runtime.netbase import leaders, max_message_size
 
 from .addressing import DEFAULT_ADMIN_PORT, admin_port, flag, local_ip
 from .transport import ClientTcpTransport
@@ -46,9 +45,6 @@ def actorcore_make_transport(
     limit = max_message_size(capabilities)
     outbound_only = flag(capabilities, "Outbound Only")
     flag(capabilities, "Admin Routing")  # always in effect between systems; only checked
-    try:
-        leaders = leader_addresses(capabilities.get(CONVENTION_KEY), admin_port(capabilities))
-    except ValueError as exc:
-        raise ValueError(f"{CONVENTION_KEY}: {exc}") from None
-    return ClientTcpTransport(local_ip(capabilities), admin_port(capabilities), limit,
-                              outbound_only=outbound_only, leaders=leaders)
+    port = admin_port(capabilities)
+    return ClientTcpTransport(local_ip(capabilities), port, limit, outbound_only=outbound_only,
+                              leaders=leaders(capabilities, port))

@@ -7,8 +7,7 @@ from typing import Any, Mapping
 from actorcore.hookspecs import hookimpl
 from actorcore.registry import BaseRegistry
 from actorcore.runtime.client import BaseConfig, MultiprocSystem
-from actorcore.runtime.conventions import CONVENTION_KEY, leader_addresses
-from actorcore.runtime.netbase import max_message_size
+from actorcore.runtime.netbase import leaders, max_message_size
 
 from .addressing import DEFAULT_ADMIN_PORT, admin_port, local_ip
 from .transport import ClientUdpTransport
@@ -43,9 +42,6 @@ def actorcore_make_transport(
 ) -> ClientUdpTransport | None:
     if base_name != BASE_NAME or role != "client":
         return None
-    try:  # checked here, where the error reaches the caller, not in the admin
-        leader_addresses(capabilities.get(CONVENTION_KEY), admin_port(capabilities))
-    except ValueError as exc:
-        raise ValueError(f"{CONVENTION_KEY}: {exc}") from None
+    leaders(capabilities, admin_port(capabilities))  # checked here, where the caller hears of it
     return ClientUdpTransport(local_ip(capabilities), admin_port(capabilities),
                               max_message_size(capabilities))

@@ -124,6 +124,7 @@ class MultiprocSystem:
         self._admin: Any = None
         self._admin_pid = 0
         self._next_pid_check = 0.0
+        self._admin_dead = False
         if config.shared:
             ready = self._start_shared(ctx, cfg)
         else:
@@ -221,11 +222,14 @@ class MultiprocSystem:
                 return False
             # The link's EOF tells first; the pid (a /proc read) is a fallback,
             # checked at most every _PID_CHECK seconds so asks do not pay for it.
+            if self._admin_dead:
+                return True
             now = time.monotonic()
             if now < self._next_pid_check:
                 return False
             self._next_pid_check = now + _PID_CHECK
-            return not procs.pid_alive(self._admin_pid)
+            self._admin_dead = not procs.pid_alive(self._admin_pid)  # once gone, gone
+            return self._admin_dead
         return self._admin.exitcode is not None
 
     def _waitables(self) -> list[Any]:

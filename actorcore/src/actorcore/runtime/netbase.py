@@ -41,6 +41,17 @@ def local_ip(capabilities: Mapping[str, Any]) -> str:
     return local_ip_for(leaders) or "127.0.0.1"
 
 
+def leaders(capabilities: Mapping[str, Any], own_port: int) -> list[str]:
+    """``Convention Address.IPv4`` as ``host:port`` texts, or a ValueError that
+    names the capability (raised where the caller of ActorSystem hears it)."""
+    from .conventions import CONVENTION_KEY, leader_addresses
+
+    try:
+        return leader_addresses(capabilities.get(CONVENTION_KEY), own_port)
+    except ValueError as exc:
+        raise ValueError(f"{CONVENTION_KEY}: {exc}") from None
+
+
 def flag(capabilities: Mapping[str, Any], name: str) -> bool:
     """A bool capability (``Admin Routing``, ``Outbound Only``); a clear error otherwise."""
     value = capabilities.get(name, False)
