@@ -148,6 +148,8 @@ class AdminUdpTransport(_UdpTransport):
     """The admin's side: the Admin Port socket, a stream per actor process,
     per attached program and per peer admin (PeerTransport)."""
 
+    links_are_addresses = True  # a new actor process says hello by address: spares can serve
+
     def __init__(self, sock: socket.socket, me: str, secret: str, limit: int) -> None:
         super().__init__(sock, me, limit)
         self.host, self.port = self.ep.local
