@@ -22,6 +22,7 @@ import time
 from typing import Any, Sequence
 
 from actorcore.runtime import framing
+from actorcore.runtime.netbase import avoiding
 from actorcore.runtime.poller import Poller
 from actorcore.runtime.portinfo import port_holder
 
@@ -368,11 +369,12 @@ class EndpointTcpTransport:
     """An actor's or a client's side: the link to the admin, a listener for
     direct connections in, and direct connections out."""
 
-    def __init__(self, me: str, host: str, limit: int, one_at_a_time: bool = False) -> None:
+    def __init__(self, me: str, host: str, limit: int, one_at_a_time: bool = False,
+                 avoid: int = 0) -> None:
         self.address = me
         self.limit = limit
         self.one_at_a_time = one_at_a_time
-        self.listener = listener(host, 0)
+        self.listener = avoiding(lambda: listener(host, 0), avoid)
         self.listen_addr = "%s:%d" % self.listener.getsockname()[:2]
         self.poller = Poller()
         self.poller.add(self.listener.fileno())
@@ -611,7 +613,7 @@ class ClientTcpTransport(EndpointTcpTransport):
     def __init__(self, host: str, port: int, limit: int, outbound_only: bool = False,
                  leaders: Sequence[str] = ()) -> None:
         try:
-            super().__init__("", host, limit)
+            super().__init__("", host, limit, avoid=port)
         except OSError as exc:  # before any connect: a foreign address must not send a packet
             raise ConnectionError(bind_problem(host, port, exc)) from None
         self.outbound_only = outbound_only

@@ -23,7 +23,7 @@ from collections import deque
 from typing import Any, Sequence
 
 from actorcore.runtime import framing, procs, protocol
-from actorcore.runtime.netbase import AdminLink
+from actorcore.runtime.netbase import AdminLink, avoiding
 from actorcore.runtime.poller import Poller
 from actorcore.transport import system_of
 
@@ -404,7 +404,8 @@ class EndpointUdpTransport(_UdpTransport):
         # Direct traffic often arrives before the sender's marker (which takes
         # the admin's way): room for a window's worth of it, so it need not be
         # sent twice.
-        super().__init__(bind(host, 0), me, limit, stranger_bytes=WINDOW_BYTES)
+        super().__init__(avoiding(lambda: bind(host, 0), admin[1]), me, limit,
+                         stranger_bytes=WINDOW_BYTES)
         self.admin = admin
         self.gone = False
         self.welcome: str | None = None

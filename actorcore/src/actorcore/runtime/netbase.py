@@ -41,6 +41,19 @@ def local_ip(capabilities: Mapping[str, Any]) -> str:
     return local_ip_for(leaders) or "127.0.0.1"
 
 
+def avoiding(make: Callable[[], socket.socket], port: int) -> socket.socket:
+    """A socket from ``make`` (bound to an ephemeral port) whose port is not
+    ``port``: a client's own socket must not take the Admin Port it is about
+    to attach to or start an admin on, which the kernel may hand out when that
+    port was chosen as "free" a moment before."""
+    sock = make()
+    while port and sock.getsockname()[1] == port:
+        other = make()  # before closing: the kernel must not hand the same port back
+        sock.close()
+        sock = other
+    return sock
+
+
 def leaders(capabilities: Mapping[str, Any], own_port: int) -> list[str]:
     """``Convention Address.IPv4`` as ``host:port`` texts, or a ValueError that
     names the capability (raised where the caller of ActorSystem hears it)."""
