@@ -2,6 +2,10 @@
 
 A frame is ``!I`` total length, then ``!HH`` the lengths of the target and
 sender address strings, the two strings (UTF-8), and the pickled message.
+On an authenticated connection a 16-byte MAC (``actorcore.handshake``)
+stands between the length and the rest, and a frame whose MAC fails is a
+:class:`FrameError` like any other bad frame. Before the handshake a frame
+is just a length and a handshake message of at most 4 KiB (``split_raw``).
 Decoding never trusts a length: a frame longer than the limit, or whose
 address lengths overrun it, is a :class:`FrameError`.
 """
@@ -9,11 +13,16 @@ from __future__ import annotations
 
 import struct
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..handshake import FrameOpener, FrameSealer
 
 LEN = struct.Struct("!I")
 HEAD = struct.Struct("!IHH")
 ADDR = struct.Struct("!HH")
 DEFAULT_MAX = 64 * 1024 * 1024  # API.md §9.4 ``Max Message Size``
+MAC_BYTES = 16  # actorcore.handshake.MAC_BYTES (imported lazily there)
 
 
 READ_SIZE = 1 << 18  # bytes a stream transport asks for per read
@@ -43,6 +52,35 @@ def encode(target: str, sender: str, data: bytes) -> bytes:
     return b"".join((HEAD.pack(len(t) + len(s) + len(data) + 4, len(t), len(s)), t, s, data))
 
 
+def encode_sealed(target: str, sender: str, data: bytes, sealer: FrameSealer) -> bytes:
+    """A frame whose MAC (the next of ``sealer``'s) covers everything after it."""
+    t, s = target.encode(), sender.encode()
+    head = ADDR.pack(len(t), len(s))
+    tag = sealer.seal(head, t, s, data)
+    return b"".join((LEN.pack(len(tag) + 4 + len(t) + len(s) + len(data)), tag, head, t, s, data))
+
+
+def encode_raw(message: bytes) -> bytes:
+    """A handshake message as a frame."""
+    return LEN.pack(len(message)) + message
+
+
+def take_raw(buf: bytearray, limit: int) -> bytes | None:
+    """Take the first unsealed frame (a handshake message of at most ``limit``
+    bytes) off ``buf``; None while it is incomplete. A longer length is a
+    FrameError at once, before its bytes are waited for."""
+    if len(buf) < 4:
+        return None
+    size = LEN.unpack_from(buf, 0)[0]
+    if size > limit:
+        raise FrameError(f"frame of {size} bytes before the handshake (over {limit})")
+    if len(buf) - 4 < size:
+        return None
+    message = bytes(buf[4 : 4 + size])
+    del buf[: 4 + size]
+    return message
+
+
 def decode(frame: memoryview) -> tuple[str, str, bytes]:
     """One frame body (after the length prefix) as ``(target, sender, data)``."""
     if len(frame) < 4:
@@ -58,9 +96,15 @@ def decode(frame: memoryview) -> tuple[str, str, bytes]:
         raise FrameError(f"address is not UTF-8: {exc}") from None
 
 
-def split(buf: bytearray, limit: int = DEFAULT_MAX, one: bool = False) -> list[tuple[str, str, bytes]]:
-    """Take every complete frame (or the first, with ``one``) off the front of ``buf``."""
+def split(buf: bytearray, limit: int = DEFAULT_MAX, one: bool = False,
+          opener: FrameOpener | None = None, sealed: bool = False) -> list[tuple[str, str, bytes]]:
+    """Take every complete frame (or the first, with ``one``) off the front of ``buf``.
+
+    With ``opener``, each frame's MAC is checked before it is decoded; with
+    ``sealed`` alone (our own frames, never sent), the MAC is skipped.
+    """
     out: list[tuple[str, str, bytes]] = []
+    skip = MAC_BYTES if (sealed or opener is not None) else 0
     pos, end = 0, len(buf)
     with memoryview(buf) as view:
         while end - pos >= 4:
@@ -71,7 +115,13 @@ def split(buf: bytearray, limit: int = DEFAULT_MAX, one: bool = False) -> list[t
                 break
             # released even when decode raises: a live slice would pin ``buf``
             # (a later buf.clear() or del would raise BufferError)
-            with view[pos + 4 : pos + 4 + size] as frame:
+            if size < skip:
+                raise FrameError("frame shorter than its MAC")
+            with view[pos + 4 + skip : pos + 4 + size] as frame:
+                if opener is not None:
+                    with view[pos + 4 : pos + 4 + skip] as tag:
+                        if not opener.check(tag, frame):
+                            raise FrameError("a frame failed its MAC check (altered, replayed or reordered)")
                 out.append(decode(frame))
             pos += 4 + size
             if one:
