@@ -8,3 +8,16 @@ class Echo(Actor):
     def receiveMessage(self, message, sender):
         if not isinstance(message, ActorSystemMessage):
             self.send(sender, message)
+
+
+class Collector(Actor):
+    """Counts the strings it is told; answers ``"count"`` with the count."""
+
+    def __init__(self):
+        self.count = 0
+
+    def receiveMessage(self, message, sender):
+        if message == "count":
+            self.send(sender, self.count)
+        elif isinstance(message, str):
+            self.count += 1

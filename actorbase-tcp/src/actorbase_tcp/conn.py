@@ -1,27 +1,49 @@
 """Conn: one TCP connection carrying framed envelopes both ways.
 
+Every connection starts with the handshake of ``actorcore.handshake``:
+until it completes, only handshake messages of at most 4 KiB are read (the
+buffer never holds more), envelopes put to it wait unsealed, and nothing
+read is handed on. After it, every frame is sealed with a MAC both ways.
+
 A send goes straight into the socket when the kernel takes all of it, and
 through a per-connection flusher thread otherwise, so a slow peer never
 blocks the sender and order is kept. Reads never block and keep partial
-frames; a frame over the size limit, or bytes that do not frame, end the
-connection (the caller logs why).
+frames; a frame over the size limit, a frame whose MAC fails, or bytes
+that do not frame, end the connection (the caller logs why).
 """
 from __future__ import annotations
 
 import select
 import socket
+import threading
+import time
 
+from actorcore.handshake import MAX_MESSAGE, AuthenticationFailed, Handshake, HandshakeError
 from actorcore.runtime import framing
 from actorcore.runtime.outbox import Outbox
 
 _READ = framing.READ_SIZE
+CONTEXT = b"actorcore tcp"
+
+
+class AuthError(framing.FrameError):
+    """The handshake failed (its text says why). ``denied``: the peer speaks
+    our protocol but one of us lacks the secret; otherwise it is not ours."""
+
+    def __init__(self, message: str, denied: bool = False) -> None:
+        super().__init__(message)
+        self.denied = denied
 
 
 class Conn:
-    """A connected socket; ``peer`` is the process key learned from its hello."""
+    """A connected socket; ``peer`` is the process key learned from its hello.
 
-    def __init__(self, sock: socket.socket, peer: str | None = None,
-                 limit: int = framing.DEFAULT_MAX) -> None:
+    ``key`` is the handshake key; ``initiator`` says which side of the
+    handshake this is (the side that connected).
+    """
+
+    def __init__(self, sock: socket.socket, key: bytes, initiator: bool,
+                 peer: str | None = None, limit: int = framing.DEFAULT_MAX) -> None:
         sock.setblocking(True)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -39,12 +61,27 @@ class Conn:
         self.eof = False
         self.closed = False
         self._watch: select.poll | None = None
+        self._hs: Handshake | None = Handshake(key, initiator, CONTEXT)
+        self._held: list[tuple[str, str, bytes]] = []  # put before the handshake completed
+        self._seal_lock = threading.Lock()  # sealing order is sending order
+        self._done = threading.Event()  # the handshake completed, or was abandoned
+        self._sealer = self._opener = None  # type: ignore[var-annotated]
+        if initiator:
+            self._out.put(framing.encode_raw(self._hs.start()))
+
+    @property
+    def authenticated(self) -> bool:
+        return self._hs is None
 
     # -- writing -------------------------------------------------------------
     def put(self, envelope: tuple[str, str, bytes]) -> None:
-        if self.closed:
-            raise BrokenPipeError("connection closed")
-        self._out.put(framing.encode(*envelope))
+        with self._seal_lock:
+            if self.closed:
+                raise BrokenPipeError("connection closed")
+            if self._hs is not None:
+                self._held.append(envelope)
+                return
+            self._out.put(framing.encode_sealed(*envelope, self._sealer))
 
     def _try_send(self, frame: bytes) -> int:
         try:
@@ -83,20 +120,117 @@ class Conn:
     def take_pending(self) -> list[tuple[str, str, bytes]]:
         """Whole frames never sent (the peer is gone), decoded for dead letters.
         A frame half sent is lost with the connection."""
-        out = []
+        with self._seal_lock:
+            out, self._held = self._held, []
         for frame in self._out.take():
             try:
-                out.extend(framing.split(bytearray(frame), self.limit))
+                out.extend(framing.split(bytearray(frame), self.limit, sealed=True))
             except framing.FrameError:
-                pass
+                pass  # a handshake message, or the unsent rest of a frame
         return out
+
+    # -- the handshake -------------------------------------------------------
+    def _handshake(self) -> None:
+        """Read and answer handshake messages; the buffer never holds more
+        than one message's worth of bytes before the handshake completes."""
+        buf = self._buf
+        while self._hs is not None:
+            try:
+                message = framing.take_raw(buf, MAX_MESSAGE)
+            except framing.FrameError as exc:
+                raise AuthError(f"before authenticating: {exc}") from None
+            if message is None:
+                if self.eof or not self._recv_some(4 + MAX_MESSAGE - len(buf)):
+                    return
+                continue
+            try:
+                reply = self._hs.receive(message)
+            except HandshakeError as exc:
+                if exc.reply is not None:
+                    self._send_raw(exc.reply)
+                raise AuthError(str(exc), denied=isinstance(exc, AuthenticationFailed)) from None
+            if reply is not None:
+                self._send_raw(reply)
+            if self._hs.done:
+                self._completed(self._hs)  # what follows in the buffer is sealed
+
+    def _recv_some(self, room: int) -> bool:
+        """Read at most ``room`` bytes now; whether any came."""
+        try:
+            data = self.sock.recv(room, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            data = b""
+        if not data:
+            self.eof = True
+            return False
+        self._buf += data
+        return True
+
+    def _send_raw(self, message: bytes) -> None:
+        try:
+            self._out.put(framing.encode_raw(message))
+        except OSError:
+            pass
+
+    def _completed(self, hs: Handshake) -> None:
+        with self._seal_lock:
+            self._sealer, self._opener = hs.sealers()
+            self._hs = None
+            self._done.set()
+            while self._held:
+                try:
+                    self._out.put(framing.encode_sealed(*self._held[0], self._sealer))
+                except OSError:
+                    return  # the peer is gone: the rest stays for take_pending()
+                del self._held[0]
+
+    def abandon(self) -> list[tuple[str, str, bytes]]:
+        """Close a connection whose handshake failed and return what waited to
+        go on it; a put from now on raises BrokenPipeError."""
+        with self._seal_lock:
+            self.closed = True
+            held, self._held = self._held, []
+        self._done.set()
+        self._out.close()
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        return held
+
+    def wait_authenticated(self, limit: float) -> bool:
+        """Wait until another thread's :meth:`authenticate` has finished either way."""
+        return self._done.wait(limit)
+
+    def authenticate(self, limit: float) -> None:
+        """Block until the handshake is done (the connecting side of an actor
+        or a program); AuthError or ConnectionError otherwise."""
+        deadline = time.monotonic() + limit
+        poll = select.poll()
+        poll.register(self.fd, select.POLLIN)
+        while self._hs is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ConnectionError(f"no handshake answer within {limit:g} s")
+            poll.poll(min(left, 0.1) * 1000)
+            self._handshake()
+            if self.eof and self._hs is not None:
+                raise ConnectionError("the peer closed the connection during the handshake")
 
     # -- reading -------------------------------------------------------------
     def read(self, one: bool = False) -> list[tuple[str, str, bytes]]:
-        """Complete envelopes readable now (never blocks). Raises FrameError on garbage."""
+        """Complete envelopes readable now (never blocks). Raises FrameError on
+        garbage, AuthError when the peer fails the handshake."""
+        if self._hs is not None:
+            self._handshake()
+            if self._hs is not None:
+                return []
         buf = self._buf
+        opener = self._opener
         if one:
-            got = framing.split(buf, self.limit, one=True)
+            got = framing.split(buf, self.limit, one=True, opener=opener)
             if got:
                 return got
         scratch = framing.read_buffer()
@@ -114,12 +248,12 @@ class Conn:
             buf += memoryview(scratch)[:got]
             if got < _READ or one:
                 break
-        return framing.split(buf, self.limit, one=one)
+        return framing.split(buf, self.limit, one=one, opener=opener)
 
     @property
     def buffered(self) -> bool:
         """Whether a whole frame may already sit in our buffer (read one at a time)."""
-        return len(self._buf) >= 4
+        return len(self._buf) >= 4 and self._hs is None
 
     @property
     def partial(self) -> int:

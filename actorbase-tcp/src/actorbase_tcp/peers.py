@@ -98,12 +98,12 @@ class PeerLinks:
             if sock is None:
                 self.events.append((CONTROL, "peer-failed", f"{where}\n{why}".encode()))
                 continue
-            conn = Conn(sock, limit=self.t.limit)
-            conn.where = where
             try:
+                conn = Conn(sock, self.t.key, initiator=True, limit=self.t.limit)
+                conn.where = where
                 conn.put(self.t.hello_admin())
             except OSError as exc:
-                conn.close()
+                sock.close()
                 self.events.append((CONTROL, "peer-failed", f"{where}\nunreachable: {exc}".encode()))
                 continue
             self.t.adopt(conn)

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 from actorcore.hookspecs import hookimpl
 from actorcore.registry import BaseRegistry
 from actorcore.runtime.client import BaseConfig, MultiprocSystem
-from actorcore.runtime.netbase import leaders, max_message_size
+from actorcore.runtime.netbase import handshake_key, leaders, max_message_size
 
 from .addressing import DEFAULT_ADMIN_PORT, admin_port, flag, local_ip
 from .transport import ClientTcpTransport
@@ -46,5 +46,6 @@ def actorcore_make_transport(
     outbound_only = flag(capabilities, "Outbound Only")
     flag(capabilities, "Admin Routing")  # always in effect between systems; only checked
     port = admin_port(capabilities)
-    return ClientTcpTransport(local_ip(capabilities), port, limit, outbound_only=outbound_only,
-                              leaders=leaders(capabilities, port))
+    host = local_ip(capabilities)
+    return ClientTcpTransport(host, port, limit, handshake_key(capabilities, host, BASE_NAME),
+                              outbound_only=outbound_only, leaders=leaders(capabilities, port))

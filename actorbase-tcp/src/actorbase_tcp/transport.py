@@ -5,12 +5,17 @@ switches after a ``SWITCHED`` marker sent through the admin, and the peer
 reads the direct connection only after that marker, so order per sender is
 kept across the switch.
 
-Every connection opens with a hello frame (target ``""``): ``actor`` (an
-actor process of this system, carrying the system secret), ``client`` (an
-ActorSystem in some process, answered with ``welcome`` and its address
-prefix), or ``peer`` (a direct connection). Anything else, a frame over the
-size limit, or silence past the hello deadline closes the connection with a
-logged reason; the admin keeps serving.
+Every connection first runs the handshake of ``actorcore.handshake`` (see
+``conn.py``): nothing a peer sends before it has proven it holds the secret
+is handed on, and after it every frame is sealed. Then it opens with a hello
+frame (target ``""``): ``actor`` (an actor process of this system, carrying
+the system's token), ``client`` (an ActorSystem in some process, answered
+with ``welcome`` and its address prefix), ``admin`` (another system's admin),
+or ``peer`` (a direct connection). Anything else, a frame over the size
+limit, a failed handshake or silence past the hello deadline closes the
+connection with a logged (rate-limited) reason; the admin keeps serving.
+After the hello, an envelope whose sender is not the connection's own
+process is dropped and logged.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import errno
 import logging
 import os
 import socket
+import threading
 import time
 from typing import Any, Sequence
 
@@ -25,9 +31,10 @@ from actorcore.runtime import framing
 from actorcore.runtime.netbase import avoiding
 from actorcore.runtime.poller import Poller
 from actorcore.runtime.portinfo import port_holder
+from actorcore.runtime.ratelog import RateLimitedLog
 
 from .addressing import hostport, process_key
-from .conn import Conn
+from .conn import AuthError, Conn
 from .peers import PeerLinks, connect_error
 
 CONTROL = ""
@@ -60,10 +67,13 @@ def _hello_limit() -> float:
 
 
 _log = logging.getLogger("actorcore.tcp")
+MAX_UNAUTHENTICATED = 128  # connections that have not completed their handshake and hello
+_FD_ERRORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
+_ACCEPT_PAUSE = 0.1  # seconds a listener rests when the process is out of descriptors
 
 
-def _hello(role: str, secret: str, key: str, listen: str) -> tuple[str, str, bytes]:
-    return (CONTROL, "hello", f"{role}\n{secret}\n{key}\n{listen}".encode())
+def _hello(role: str, token: str, key: str, listen: str) -> tuple[str, str, bytes]:
+    return (CONTROL, "hello", f"{role}\n{token}\n{key}\n{listen}".encode())
 
 
 def _parse_hello(env: tuple[str, str, bytes]) -> tuple[str, str, str, str] | None:
@@ -91,14 +101,18 @@ class AdminTcpTransport:
 
     links_are_addresses = True  # a new actor process connects by address: spares can serve
 
-    def __init__(self, sock: socket.socket, me: str, secret: str, limit: int,
+    def __init__(self, sock: socket.socket, me: str, token: str, limit: int, key: bytes,
                  outbound_only: bool = False, local: socket.socket | None = None) -> None:
         self.listener = sock
         self.local = local  # 127.0.0.1 on the same port, when the Admin Port is on another address
         self.host, self.port = sock.getsockname()[:2]
         self.address = me
-        self.secret = secret
+        self.token = token  # only processes this admin started know it: the "actor" hello
+        self.key = key  # the handshake key
         self.limit = limit
+        self.refusals = RateLimitedLog(_log)
+        self.refused = 0  # connections dropped for what they sent (status counters)
+        self.resting: dict[int, float] = {}  # listener fd -> when to accept again
         # Outbound Only: peers are never told where to connect; they use ours
         self.listen_address = "" if outbound_only else f"{self.host}:{self.port}"
         self.poller = Poller()
@@ -120,7 +134,8 @@ class AdminTcpTransport:
 
     # -- the admin's interface ------------------------------------------------
     def child_link(self, child: Any) -> TcpActorLink:
-        return TcpActorLink(f"{self.host}:{self.port}", child, self.address, self.secret, self.limit)
+        return TcpActorLink(f"{self.host}:{self.port}", child, self.address, self.token, self.limit,
+                            self.key)
 
     def child_started(self, child: Any) -> None:
         """The process connects by itself; nothing to hand over."""
@@ -198,8 +213,11 @@ class AdminTcpTransport:
 
     def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
         self.poller.set_extra(waitables)
-        if self.hello_due:
-            timeout = 0.5 if timeout is None else min(timeout, 0.5)
+        if self.hello_due or self.resting:
+            if self.resting:
+                self._wake_listeners()
+            pause = 0.5 if not self.resting else _ACCEPT_PAUSE
+            timeout = pause if timeout is None else min(timeout, pause)
         ready = self.poller.wait(timeout)
         envs: list[Any] = []
         others: list[Any] = []
@@ -225,22 +243,45 @@ class AdminTcpTransport:
     def _accept(self, listening: socket.socket) -> None:
         while True:
             try:
-                sock, _ = listening.accept()
+                sock, addr = listening.accept()
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
-                _log.warning("admin accept failed: %s", exc)
+                # out of descriptors: the listener stays readable, so rest it
+                # instead of spinning (and logging) until one is free again
+                self.refusals.warning("admin cannot accept connections: %s", exc.strerror or exc)
+                if exc.errno in _FD_ERRORS:
+                    fd = listening.fileno()
+                    self.poller.discard(fd)
+                    self.resting[fd] = time.monotonic() + _ACCEPT_PAUSE
                 return
-            conn = Conn(sock, limit=self.limit)
+            if len(self.hello_due) >= MAX_UNAUTHENTICATED:
+                self.refused += 1
+                self.refusals.warning("admin refused a connection from %s:%s: %d connections have "
+                                      "not authenticated yet", *addr[:2], len(self.hello_due))
+                sock.close()
+                continue
+            conn = Conn(sock, self.key, initiator=False, limit=self.limit)
             self.by_fd[conn.fd] = conn
             self.hello_due[conn.fd] = time.monotonic() + self.hello_limit
             self.poller.add(conn.fd)
+
+    def _wake_listeners(self) -> None:
+        now = time.monotonic()
+        for fd, when in list(self.resting.items()):
+            if now >= when:
+                del self.resting[fd]
+                self.poller.add(fd)
 
     def _read(self, conn: Conn, envs: list[Any]) -> None:
         try:
             got = conn.read()
         except framing.FrameError as exc:
-            _log.warning("admin dropped a connection from %s: %s", self._who(conn), exc)
+            self.refused += 1
+            self.refusals.warning("admin dropped a connection %s %s: %s",
+                                  "to" if conn.where else "from", conn.where or self._who(conn), exc)
+            if conn.where:
+                self.links.failed_welcome(conn, str(exc))
             self._drop(conn)
             return
         for env in got:
@@ -250,6 +291,11 @@ class AdminTcpTransport:
                 envs.extend(self.links.take_events())  # peer-up before what the peer says
                 continue
             if env[0] == CONTROL:
+                continue
+            if not conn.is_peer and process_key(env[1]) != conn.peer:
+                self.refused += 1
+                self.refusals.warning("admin dropped a message from %s that claims to come from %r",
+                                      conn.peer, env[1])
                 continue
             envs.append(env)
         if conn.eof:
@@ -274,18 +320,18 @@ class AdminTcpTransport:
                 if sysid:
                     self.links.greeted(conn, sysid, listen, answer=False)
                     return True
-            _log.warning("admin dropped its connection to %s: not an actorcore TCP admin", conn.where)
+            self.refusals.warning("admin dropped its connection to %s: not an actorcore TCP admin", conn.where)
             self.links.failed_welcome(conn, "it is not an actorcore TCP admin")
             self._drop(conn)
             return False
         hello = _parse_hello(env)
         if hello is None:
-            _log.warning("admin dropped a connection from %s: it did not start with a hello",
-                         self._who(conn))
+            self.refusals.warning("admin dropped a connection from %s: it did not start with a hello",
+                                  self._who(conn))
             self._drop(conn)
             return False
-        role, secret, key, listen = hello
-        if role == "actor" and secret == self.secret:
+        role, token, key, listen = hello
+        if role == "actor" and token == self.token:
             conn.peer = key
             self.children[key] = conn
             if listen:
@@ -303,7 +349,7 @@ class AdminTcpTransport:
                 self.listen_of[conn.peer] = listen
             conn.put((CONTROL, "welcome", f"{prefix}\n{self.address}\n{os.getpid()}".encode()))
             return True
-        _log.warning("admin dropped a connection from %s: unexpected hello %r", self._who(conn), role)
+        self.refusals.warning("admin dropped a connection from %s: unexpected hello %r", self._who(conn), role)
         self._drop(conn)
         return False
 
@@ -314,8 +360,8 @@ class AdminTcpTransport:
                 conn = self.by_fd.get(fd)
                 self.hello_due.pop(fd, None)
                 if conn is not None:
-                    _log.warning("admin dropped a connection from %s: no hello within %.0f s",
-                                 self._who(conn), self.hello_limit)
+                    self.refusals.warning("admin dropped a connection from %s: no handshake and hello "
+                                          "within %g s", self._who(conn), self.hello_limit)
                     self.links.failed_welcome(conn, f"no welcome within {self.hello_limit:g} s")
                     self._drop(conn)
 
@@ -351,17 +397,18 @@ class AdminTcpTransport:
 class TcpActorLink:
     """What an actor process needs to join its system: where the admin listens."""
 
-    def __init__(self, admin: str, me: str, admin_id: str, secret: str, limit: int) -> None:
+    def __init__(self, admin: str, me: str, admin_id: str, token: str, limit: int, key: bytes) -> None:
         self.admin = admin
         self.me = me
         self.admin_id = admin_id
-        self.secret = secret
+        self.token = token
         self.limit = limit
+        self.key = key
 
     def open(self) -> EndpointTcpTransport:
         host, _ = hostport(self.admin)
-        t = EndpointTcpTransport(self.me, host, self.limit, one_at_a_time=True)
-        t.connect_admin(self.admin, _hello("actor", self.secret, self.me, t.listen_addr))
+        t = EndpointTcpTransport(self.me, host, self.limit, self.key, one_at_a_time=True)
+        t.connect_admin(self.admin, _hello("actor", self.token, self.me, t.listen_addr))
         return t
 
 
@@ -369,10 +416,13 @@ class EndpointTcpTransport:
     """An actor's or a client's side: the link to the admin, a listener for
     direct connections in, and direct connections out."""
 
-    def __init__(self, me: str, host: str, limit: int, one_at_a_time: bool = False,
+    def __init__(self, me: str, host: str, limit: int, key: bytes, one_at_a_time: bool = False,
                  avoid: int = 0) -> None:
         self.address = me
         self.limit = limit
+        self.key = key
+        self.refusals = RateLimitedLog(_log)
+        self.hello_limit = _hello_limit()
         self.one_at_a_time = one_at_a_time
         self.listener = avoiding(lambda: listener(host, 0), avoid)
         self.listen_addr = "%s:%d" % self.listener.getsockname()[:2]
@@ -382,6 +432,7 @@ class EndpointTcpTransport:
         self.out: dict[str, Conn] = {}
         self.opening: dict[str, str] = {}
         self.unknown: dict[int, Conn] = {}  # accepted, hello not read yet
+        self.unknown_due: dict[int, float] = {}
         self.waiting: dict[str, Conn] = {}  # hello read, marker not yet seen
         self.early: set[str] = set()  # marker seen before the hello
         self.inputs: dict[int, Conn] = {}
@@ -389,7 +440,8 @@ class EndpointTcpTransport:
     # -- set-up --------------------------------------------------------------
     def connect_admin(self, admin: str, hello: tuple[str, str, bytes]) -> None:
         sock = socket.create_connection(hostport(admin), timeout=10)
-        self.link = Conn(sock, peer="admin", limit=self.limit)
+        self.link = Conn(sock, self.key, initiator=True, peer="admin", limit=self.limit)
+        self.link.authenticate(10.0)
         self.link.put(hello)
         self.inputs[self.link.fd] = self.link
         self.poller.add(self.link.fd)
@@ -426,16 +478,36 @@ class EndpointTcpTransport:
             sock = socket.create_connection(hostport(where), timeout=2)
         except OSError:
             return None  # keep going through the admin
-        conn = Conn(sock, peer=key, limit=self.limit)
         try:
+            conn = Conn(sock, self.key, initiator=True, peer=key, limit=self.limit)
             conn.put(_hello("peer", "", process_key(self.address), ""))
         except OSError:
-            conn.close()
+            sock.close()
             return None
         assert self.link is not None
         self.link.put((target, self.address, SWITCHED))  # what went via the admin comes first
         self.out[key] = conn
+        # The handshake needs the peer's answer, and neither an actor's loop nor
+        # a program that only tells may wait for it: a helper thread completes
+        # it while what is sent meanwhile waits, in order, in the connection.
+        threading.Thread(target=self._authenticate_direct, args=(conn,), daemon=True,
+                         name=f"actorcore-tcp-direct {key}").start()
         return conn
+
+    def _authenticate_direct(self, conn: Conn) -> None:
+        try:
+            conn.authenticate(self.hello_limit)
+            return
+        except (framing.FrameError, OSError) as exc:
+            self.refusals.warning("%s: no direct connection to %s (%s); sending through the admin",
+                                  self.address, conn.peer, exc)
+        link = self.link
+        for env in conn.abandon():  # what waited on it goes through the admin, in order
+            if link is not None:
+                try:
+                    link.put(env)
+                except OSError:
+                    break
 
     # -- receiving -----------------------------------------------------------
     def _take(self, conn: Conn) -> list[Any]:
@@ -456,14 +528,19 @@ class EndpointTcpTransport:
         try:
             envs = conn.read(one=self.one_at_a_time)
         except framing.FrameError as exc:
-            _log.warning("%s dropped a connection: %s", self.address, exc)
+            self.refusals.warning("%s dropped a connection: %s", self.address, exc)
             envs = []
             conn.eof = True
         if not envs:
             return None
         out = []
+        direct = conn is not self.link
         for env in envs:
             target, op, data = env
+            if direct and process_key(op) != conn.peer:
+                self.refusals.warning("%s dropped a message from %s that claims to come from %r",
+                                      self.address, conn.peer, op)
+                continue
             if target == CONTROL:
                 if op == "direct-to":
                     peer, _, where = data.decode().partition("\n")
@@ -497,21 +574,42 @@ class EndpointTcpTransport:
                 sock, _ = self.listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError:
+            except OSError as exc:
+                self.refusals.warning("%s cannot accept connections: %s", self.address, exc.strerror or exc)
                 return
-            conn = Conn(sock, limit=self.limit)
+            if len(self.unknown) >= MAX_UNAUTHENTICATED:
+                self.refusals.warning("%s refused a connection: %d have not authenticated yet",
+                                      self.address, len(self.unknown))
+                sock.close()
+                continue
+            conn = Conn(sock, self.key, initiator=False, limit=self.limit)
             self.unknown[conn.fd] = conn
+            self.unknown_due[conn.fd] = time.monotonic() + self.hello_limit
             self.poller.add(conn.fd)
+
+    def _expire_unknown(self) -> None:
+        now = time.monotonic()
+        for fd, due in list(self.unknown_due.items()):
+            if now > due:
+                conn = self.unknown.pop(fd, None)
+                del self.unknown_due[fd]
+                self.poller.discard(fd)
+                if conn is not None:
+                    self.refusals.warning("%s dropped a connection: no handshake and hello within %g s",
+                                          self.address, self.hello_limit)
+                    conn.close()
 
     def _hello_from(self, conn: Conn) -> None:
         try:
             got = conn.read(one=True)
-        except framing.FrameError:
+        except framing.FrameError as exc:
+            self.refusals.warning("%s dropped a connection: %s", self.address, exc)
             got = []
             conn.eof = True
         if got:
             hello = _parse_hello(got[0])
             self.unknown.pop(conn.fd, None)
+            self.unknown_due.pop(conn.fd, None)
             self.poller.discard(conn.fd)
             if hello is None or hello[0] != "peer":
                 conn.close()
@@ -525,6 +623,7 @@ class EndpointTcpTransport:
                 self.waiting[conn.peer] = conn  # read only after its marker
         elif conn.eof:
             self.unknown.pop(conn.fd, None)
+            self.unknown_due.pop(conn.fd, None)
             self.poller.discard(conn.fd)
             conn.close()
 
@@ -537,9 +636,18 @@ class EndpointTcpTransport:
                 if envs:
                     return envs, (poller.wait(0) if waitables else [])
         lfd = self.listener.fileno()
+        if self.unknown_due:
+            self._expire_unknown()
         while True:
-            ready = poller.wait(timeout)
+            wait = timeout
+            if self.unknown_due:
+                wait = 0.5 if wait is None else min(wait, 0.5)
+            ready = poller.wait(wait)
             if not ready:
+                if wait != timeout:
+                    self._expire_unknown()
+                    if self.unknown_due or timeout is None:
+                        continue  # still waiting on connections' hellos; keep the caller's wait
                 return [], []
             envs: list[Any] = []
             others: list[Any] = []
@@ -564,6 +672,8 @@ class EndpointTcpTransport:
 
     def close(self) -> None:
         for conn in self.out.values():
+            if not conn.authenticated and self.link is not None:
+                conn.wait_authenticated(self.hello_limit)  # its helper thread decides
             conn.flush(10.0)
             conn.close()
         if self.link is not None:
@@ -577,12 +687,13 @@ class TcpAdminLink:
     """The admin's listener, bound by the creating process so that a held port
     fails there, at once and clearly; inherited by (or sent to) the admin."""
 
-    def __init__(self, sock: socket.socket, me: str, secret: str, limit: int,
+    def __init__(self, sock: socket.socket, me: str, token: str, limit: int, key: bytes,
                  outbound_only: bool = False) -> None:
         self.sock = sock
         self.me = me
-        self.secret = secret
+        self.token = token
         self.limit = limit
+        self.key = key
         self.outbound_only = outbound_only
         self.local: socket.socket | None = None
         host, port = sock.getsockname()[:2]
@@ -596,8 +707,8 @@ class TcpAdminLink:
                              exc.strerror or exc, host)
 
     def open(self) -> AdminTcpTransport:
-        return AdminTcpTransport(self.sock, self.me, self.secret, self.limit, self.outbound_only,
-                                 self.local)
+        return AdminTcpTransport(self.sock, self.me, self.token, self.limit, self.key,
+                                 self.outbound_only, self.local)
 
     def release(self) -> None:
         """The creating process lets go of its copy of the listener."""
@@ -610,10 +721,10 @@ class ClientTcpTransport(EndpointTcpTransport):
     """An ActorSystem's side: attaches to the admin on the Admin Port, or
     prepares one to be started there."""
 
-    def __init__(self, host: str, port: int, limit: int, outbound_only: bool = False,
+    def __init__(self, host: str, port: int, limit: int, key: bytes, outbound_only: bool = False,
                  leaders: Sequence[str] = ()) -> None:
         try:
-            super().__init__("", host, limit, avoid=port)
+            super().__init__("", host, limit, key, avoid=port)
         except OSError as exc:  # before any connect: a foreign address must not send a packet
             raise ConnectionError(bind_problem(host, port, exc)) from None
         self.outbound_only = outbound_only
@@ -630,7 +741,8 @@ class ClientTcpTransport(EndpointTcpTransport):
         except OSError as exc:
             raise OSError(exc.errno, bind_problem(self.admin_host, self.admin_port, exc)) from None
         token = os.urandom(4).hex()
-        return TcpAdminLink(sock, f"T{token}", os.urandom(16).hex(), self.limit, self.outbound_only)
+        return TcpAdminLink(sock, f"T{token}", os.urandom(16).hex(), self.limit, self.key,
+                            self.outbound_only)
 
     def preflight(self) -> None:
         """Before starting an admin that joins a convention: every leader address
@@ -670,7 +782,23 @@ class ClientTcpTransport(EndpointTcpTransport):
                 time.sleep(0.02)
             except OSError as exc:
                 raise ConnectionError(f"cannot reach {where}: {exc}") from None
-        conn = Conn(sock, peer="admin", limit=self.limit)
+        conn = Conn(sock, self.key, initiator=True, peer="admin", limit=self.limit)
+        try:
+            conn.authenticate(max(5.0, wait))
+        except AuthError as exc:
+            conn.close()
+            if exc.denied:
+                raise PermissionError(f"{exc}. Programs that share a system need the same secret "
+                                      "(docs/security.md)") from None
+            raise ConnectionError(f"something listens on {where} but it is not an actorcore TCP "
+                                  f"admin ({exc})") from None
+        except ConnectionError as exc:
+            conn.close()
+            holder = port_holder(self.admin_port)
+            raise ConnectionError(
+                f"something listens on {where} but it is not an actorcore TCP admin "
+                f"({exc}){': ' + holder if holder else ''}"
+            ) from None
         conn.put(_hello("client", "", "", self.listen_addr))
         welcome = self._welcome(conn, max(5.0, wait))
         if welcome is None:

@@ -9,6 +9,7 @@ import sys
 from typing import Any, Callable, Mapping, TypeVar
 
 from . import __version__
+from .keys import SECRET_CAPABILITY
 
 ThespianGeneration = (3, 0)
 
@@ -21,8 +22,10 @@ WATCH_SUPPORTED = "Thespian Watch Supported"
 ALLOW_REMOTE_SOURCES = "AllowRemoteActorSources"
 
 #: Keys the system sets at startup; ``updateCapability`` refuses them.
+# the secret is "read-only" too: it is given at start-up and never kept as a capability
 READ_ONLY = frozenset(
-    {PYTHON_VERSION, GENERATION, VERSION, SYSTEM_NAME, SYSTEM_VERSION, WATCH_SUPPORTED}
+    {PYTHON_VERSION, GENERATION, VERSION, SYSTEM_NAME, SYSTEM_VERSION, WATCH_SUPPORTED,
+     SECRET_CAPABILITY}
 )
 
 _log = logging.getLogger("actorcore.capabilities")
@@ -44,7 +47,11 @@ def common_capabilities(
     defaults: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The capability dict of a system being started: defaults, then the
-    user's values, then the read-only set (which overrides anything given)."""
+    user's values, then the read-only set (which overrides anything given).
+
+    ``Convention Secret`` is never kept: a system's capabilities are shown
+    in status and sent to its convention leader (see ``actorcore.keys``).
+    """
     caps: dict[str, Any] = dict(defaults or {})
     if given:
         if "logging" in given:
@@ -56,6 +63,7 @@ def common_capabilities(
                 stacklevel=4,
             )
         caps.update(given)
+        caps.pop(SECRET_CAPABILITY, None)
     caps[PYTHON_VERSION] = tuple(sys.version_info)
     caps[GENERATION] = ThespianGeneration
     caps[VERSION] = version_digits()

@@ -149,8 +149,23 @@ def _become_subreaper() -> None:
         pass
 
 
+def _own_secret() -> None:
+    """A test run uses a secret of its own (``ACTORCORE_SECRET``, unless the
+    caller set one) and a temporary ``XDG_CONFIG_HOME``, so no test reads
+    or creates the per-user secret file of whoever runs the tests. Children
+    the tests start inherit both, so programs they run attach as usual."""
+    import secrets
+    import tempfile
+
+    from .keys import SECRET_ENV
+
+    os.environ.setdefault(SECRET_ENV, secrets.token_hex(16))
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="actorcore-test-config-")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _become_subreaper()
+    _own_secret()
     config.addinivalue_line(
         "markers", "multiprocess_only(reason): skip on bases that run actors in-process"
     )

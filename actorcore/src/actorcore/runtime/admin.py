@@ -13,7 +13,7 @@ import time
 import traceback
 from typing import Any
 
-from .. import plugins
+from .. import keys, plugins
 from ..addresses import ActorAddress
 from ..capabilities import READ_ONLY, actor_accepts
 from ..creation import class_spec, resolve_actor_class
@@ -789,6 +789,7 @@ class Admin:
 
 def admin_main(link: Any, cfg: dict[str, Any]) -> None:
     """Entry point of the admin process."""
+    keys.scrub_environment()
     if not cfg.get("shared"):
         try:
             os.setpgid(0, 0)  # our own group: the creator can stop every process of the system
@@ -831,6 +832,7 @@ def detached_admin_main(link: Any, cfg: dict[str, Any], report: Any) -> None:
     """Start the admin of a shared (UDP/TCP) system so that it outlives its creator:
     check logDefs here (where a failure can still be reported), then fork the
     admin into its own session and return at once."""
+    keys.scrub_environment()
     try:
         plugins.hook().actorcore_configure_logging(
             base_name=cfg["base_name"], logDefs=cfg["logDefs"], where="logger"

@@ -31,6 +31,7 @@ from ..errors import (
     InvalidActorSpecification,
     NoCompatibleSystemForActor,
 )
+from ..keys import SECRET_CAPABILITY
 from ..messages import PoisonMessage
 from . import limits, logfwd, procs, protocol
 from .admin import admin_main, detached_admin_main
@@ -103,8 +104,13 @@ class MultiprocSystem:
         self._shutdown_lock = threading.Lock()
         ctx = procs.context(self.capabilities, config.start_methods)
         try:
+            # the transport alone sees the secret; the system's capabilities never hold it
+            given = dict(capabilities or {})
+            with_secret = dict(self.capabilities)
+            if SECRET_CAPABILITY in given:
+                with_secret[SECRET_CAPABILITY] = given[SECRET_CAPABILITY]
             transport = plugins.hook().actorcore_make_transport(
-                base_name=config.name, capabilities=self.capabilities, role="client"
+                base_name=config.name, capabilities=with_secret, role="client"
             )
         except ConnectionError as exc:  # the transport says what to change
             raise ActorSystemStartupError(f"{config.name} cannot start: {exc}") from None
@@ -199,6 +205,9 @@ class MultiprocSystem:
                     raise ActorSystemStartupError(
                         f"{self.baseName} admin started on {where} but does not answer"
                     )
+        except PermissionError as exc:  # the admin there and we do not share the secret
+            transport.close()
+            raise ActorSystemStartupError(f"{self.baseName} cannot attach to {where}: {exc}") from None
         except ConnectionError as exc:
             transport.close()
             raise ActorSystemStartupError(

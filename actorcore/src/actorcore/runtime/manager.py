@@ -13,7 +13,7 @@ import traceback
 from collections import deque
 from typing import IO, Any
 
-from .. import plugins
+from .. import keys, plugins
 from ..actor import Actor
 from ..addresses import ActorAddress
 from ..capabilities import WATCH_SUPPORTED
@@ -431,6 +431,7 @@ class ActorManager:
 
 def actor_main(link: Any, boot: dict[str, Any]) -> None:
     """Entry point of an actor process."""
+    keys.scrub_environment()
     procs.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the user's process
     transport = link.open()

@@ -6,10 +6,13 @@ Knows sockets and capability values, never actors or a particular protocol.
 """
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from typing import Any, Callable, Generic, Mapping, TypeVar
 
+from .. import keys
+from ..errors import ActorSystemStartupError
 from . import framing
 
 T = TypeVar("T")
@@ -39,6 +42,30 @@ def local_ip(capabilities: Mapping[str, Any]) -> str:
     except ValueError:
         return "127.0.0.1"  # the plugin reports the bad value itself, clearly
     return local_ip_for(leaders) or "127.0.0.1"
+
+
+def is_loopback(host: str) -> bool:
+    return host.startswith("127.") or host in ("localhost", "::1")
+
+
+def handshake_key(capabilities: Mapping[str, Any], host: str, base: str) -> bytes:
+    """The handshake key of a system that listens on ``host`` (API.md §9.4).
+
+    Listening beyond loopback needs a secret given on purpose (capability or
+    environment): the per-user file only keeps other users of this host out,
+    and says nothing to another host. ``ACTORCORE_INSECURE=1`` starts anyway,
+    with a warning. Raises ValueError for a secret that breaks the rules.
+    """
+    secret = keys.resolve(capabilities)
+    if not is_loopback(host) and not secret.explicit:
+        text = (f"{base} would listen on {host} (beyond this host) with no secret set: set the "
+                f"{keys.SECRET_CAPABILITY!r} capability (or {keys.SECRET_ENV}) to the same value "
+                "of at least 16 bytes on every host; see docs/security.md")
+        if not keys.insecure_allowed():
+            raise ActorSystemStartupError(text)
+        logging.getLogger("actorcore.security").warning(
+            "%s; starting anyway because %s is set", text, keys.INSECURE_ENV)
+    return secret.key("handshake")
 
 
 def avoiding(make: Callable[[], socket.socket], port: int) -> socket.socket:
