@@ -182,3 +182,24 @@ class Eager(Actor):
     def receiveMessage(self, message, sender):
         if isinstance(message, str):
             self.send(sender, ("seen", message, hasattr(self, "peer")))
+
+
+@initializing_messages([("peer", ActorAddress)])
+@transient(0.2)
+class ConfiguredTransient(Actor):
+    """Held until it has a peer; reports each string to it; leaves 0.2 s after
+    the first message that gets past the holding."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, str):
+            self.send(self.peer, ("handled", message))
+
+
+@transient(0.2)
+@initializing_messages([("peer", ActorAddress)])
+class TransientConfigured(Actor):
+    """The same, decorators the other way round: the timer starts at the first message."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, str):
+            self.send(self.peer, ("handled", message))

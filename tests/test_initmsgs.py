@@ -5,9 +5,10 @@ import pytest
 
 from actorcore.actors import Actor, ActorExitRequest, PoisonMessage
 from actorcore.initmsgs import initializing_messages
+from actorcore.testing import until
 
 from .actors import Collector
-from .helper_actors import Configured, Eager
+from .helper_actors import Configured, ConfiguredTransient, Eager, Nanny, TransientConfigured
 from .helpers import WAIT, collected
 
 
@@ -57,6 +58,17 @@ def test_initializing_messages_passthru_delivers_at_once(asys):
     assert asys.ask(act, "early", WAIT) == ("seen", "early", False)
     asys.tell(act, peer)
     assert asys.ask(act, "late", WAIT) == ("seen", "late", True)
+
+
+@pytest.mark.parametrize("cls", [ConfiguredTransient, TransientConfigured])
+def test_initializing_messages_with_transient_in_either_order(asys, cls):
+    nanny = asys.createActor(Nanny)
+    _, act = asys.ask(nanny, ("spawn", cls), WAIT)
+    peer = asys.createActor(Collector)
+    asys.tell(act, "early")
+    asys.tell(act, peer)
+    assert collected(asys, peer, lambda g: len(g) >= 1) == [("handled", "early")]
+    until(lambda: asys.ask(nanny, "exited?", WAIT) is True, limit=WAIT)
 
 
 def test_initializing_messages_refuses_bad_initset():

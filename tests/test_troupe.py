@@ -143,6 +143,13 @@ def test_troupe_settings_controls(asys):
     assert len({who for _what, who in got}) == 2
     status = _status(asys, trp)
     assert (status["max_count"], status["idle_count"], status["workers"]) == (2, 2, 2)
+    # Lowered below the idle workers it has, it sheds them before the next job.
+    assert asys.ask(trp, "troupe:set_max_count=1", WAIT) == "Set troupe max_count to 1"
+    col2 = asys.createActor(Collector)
+    assert asys.ask(feeder, ("feed", trp, [("work", 0.02, col2)] * 4), WAIT) == "fed"
+    got = collected(asys, col2, lambda g: sum(1 for e in g if e[0] == "end") == 4)
+    assert len({who for _what, who in got}) == 1
+    until(lambda: _status(asys, trp)["workers"] == 1, limit=WAIT)
 
 
 def test_troupe_refuses_bad_arguments():

@@ -352,6 +352,8 @@ class _Manager:
             self.max_count = max_count
         if idle_count is not None:
             self.idle_count = idle_count
+        while self.idle and len(self.workers) - len(self.leaving) > self.max_count:
+            self._dismiss(actor, self.idle.pop()[0])  # a lowered max_count holds at once
         self._dispatch(actor)
         self._arm(actor)
 
