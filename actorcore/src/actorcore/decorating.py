@@ -14,16 +14,29 @@ from .actors import Actor
 Receive = Callable[[Any, Any, Any], Any]
 
 
+#: Decorators that make no sense on one class (each troupe worker would need
+#: every initialising message), and the class attribute marking each.
+_EXCLUSIVE = {"troupe": "initializing_messages", "initializing_messages": "troupe"}
+
+
 def wrap_receive(cls: Any, decorator: str, make: Callable[[Receive], Receive]) -> type:
-    """Replace ``cls.receiveMessage`` by ``make(original)`` and return ``cls``.
+    """Replace ``cls.receiveMessage`` by ``make(original)``, mark ``cls`` as
+    decorated by ``decorator`` and return it.
 
     The class is changed in place (as Thespian's helpers do) so it keeps its
     module and name, and a multiprocess base still imports it by name.
+    Raises ``TypeError`` for a non-Actor, or a combination that cannot work.
     """
     if not (isinstance(cls, type) and issubclass(cls, Actor)):
         raise TypeError(
             f"@{decorator}(...) decorates an Actor subclass, not {cls!r}; "
             f"write @{decorator}() with the parentheses"
+        )
+    other = _EXCLUSIVE.get(decorator)
+    if other is not None and getattr(cls, _mark(other), False):
+        raise TypeError(
+            f"{cls.__name__} cannot be both @{decorator} and @{other}: "
+            "each troupe worker would need every initialising message"
         )
     original = cls.receiveMessage
     wrapper = make(original)
@@ -32,7 +45,12 @@ def wrap_receive(cls: Any, decorator: str, make: Callable[[Receive], Receive]) -
     wrapper.__doc__ = original.__doc__
     wrapper.__wrapped__ = original  # type: ignore[attr-defined]
     setattr(cls, "receiveMessage", wrapper)  # noqa: B010 - typed as a method, replaced by a function
+    setattr(cls, _mark(decorator), True)
     return cls
+
+
+def _mark(decorator: str) -> str:
+    return f"_actorcore_{decorator}"
 
 
 def period_seconds(value: Any, what: str) -> float:

@@ -44,47 +44,36 @@ def initializing_messages(
     if initdone is not None and not (isinstance(initdone, str) and initdone.isidentifier()):
         raise TypeError(f"initializing_messages initdone must be a method name, not {initdone!r}")
 
-    def decorate(cls: type) -> type:
-        if getattr(cls, "_actorcore_troupe", False):
-            raise TypeError(
-                f"{cls.__name__} is a @troupe, which cannot be combined with "
-                "@initializing_messages: each worker would need every initialising message"
-            )
+    def make(original: Receive) -> Receive:
+        def receiveMessage(self: Actor, message: Any, sender: ActorAddress) -> Any:
+            state = self.__dict__.get("_initmsgs")
+            if state is None:
+                state = self._initmsgs = _Pending()  # type: ignore[attr-defined]
+            elif state.done:
+                return original(self, message, sender)
+            matched = False
+            for attr, kind, keep_sender in entries:
+                if isinstance(message, kind):
+                    matched = True
+                    state.got.add(attr)
+                    setattr(self, attr, message)
+                    if keep_sender:
+                        setattr(self, attr + "_sender", sender)
+            result = None
+            if init_passthru or isinstance(message, ActorSystemMessage):
+                result = original(self, message, sender)
+                if isinstance(message, ActorExitRequest):
+                    state.bounce(self)
+                    return result
+            elif not matched:
+                state.held.append((message, sender))
+            if state.got >= names:
+                state.complete(self, original, initdone)
+            return result
 
-        def make(original: Receive) -> Receive:
-            def receiveMessage(self: Actor, message: Any, sender: ActorAddress) -> Any:
-                state = self.__dict__.get("_initmsgs")
-                if state is None:
-                    state = self._initmsgs = _Pending()  # type: ignore[attr-defined]
-                elif state.done:
-                    return original(self, message, sender)
-                matched = False
-                for attr, kind, keep_sender in entries:
-                    if isinstance(message, kind):
-                        matched = True
-                        state.got.add(attr)
-                        setattr(self, attr, message)
-                        if keep_sender:
-                            setattr(self, attr + "_sender", sender)
-                result = None
-                if init_passthru or isinstance(message, ActorSystemMessage):
-                    result = original(self, message, sender)
-                    if isinstance(message, ActorExitRequest):
-                        state.bounce(self)
-                        return result
-                elif not matched:
-                    state.held.append((message, sender))
-                if state.got >= names:
-                    state.complete(self, original, initdone)
-                return result
+        return receiveMessage
 
-            return receiveMessage
-
-        wrap_receive(cls, "initializing_messages", make)
-        cls._actorcore_initmsgs = True  # type: ignore[attr-defined]
-        return cls
-
-    return decorate
+    return lambda cls: wrap_receive(cls, "initializing_messages", make)
 
 
 class _Pending:

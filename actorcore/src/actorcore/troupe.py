@@ -125,35 +125,24 @@ def troupe(
     idle_count = whole_number(idle_count, "troupe idle_count", 0)
     dismiss_seconds = period_seconds(dismiss_after, "troupe dismiss_after")
 
-    def decorate(cls: type) -> type:
-        if getattr(cls, "_actorcore_initmsgs", False):
-            raise TypeError(
-                f"{cls.__name__} uses @initializing_messages, which cannot be combined with "
-                "@troupe: each worker would need every initialising message"
-            )
+    def make(original: Receive) -> Receive:
+        def receiveMessage(self: Actor, message: Any, sender: ActorAddress) -> Any:
+            role = self.__dict__.get("_troupe_role")
+            if role is None:
+                if isinstance(message, _TroupeWork):
+                    role = self._troupe_role = _Worker()  # type: ignore[attr-defined]
+                elif isinstance(message, ActorSystemMessage):
+                    # Not yet a manager or a worker: nothing for a troupe to do.
+                    return original(self, message, sender)
+                else:
+                    role = self._troupe_role = _Manager(  # type: ignore[attr-defined]
+                        max_count, idle_count, dismiss_seconds
+                    )
+            return role.receive(self, original, message, sender)
 
-        def make(original: Receive) -> Receive:
-            def receiveMessage(self: Actor, message: Any, sender: ActorAddress) -> Any:
-                role = self.__dict__.get("_troupe_role")
-                if role is None:
-                    if isinstance(message, _TroupeWork):
-                        role = self._troupe_role = _Worker()  # type: ignore[attr-defined]
-                    elif isinstance(message, ActorSystemMessage):
-                        # Not yet a manager or a worker: nothing for a troupe to do.
-                        return original(self, message, sender)
-                    else:
-                        role = self._troupe_role = _Manager(  # type: ignore[attr-defined]
-                            max_count, idle_count, dismiss_seconds
-                        )
-                return role.receive(self, original, message, sender)
+        return receiveMessage
 
-            return receiveMessage
-
-        wrap_receive(cls, "troupe", make)
-        cls._actorcore_troupe = True  # type: ignore[attr-defined]
-        return cls
-
-    return decorate
+    return lambda cls: wrap_receive(cls, "troupe", make)
 
 
 class _Worker:
