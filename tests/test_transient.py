@@ -1,0 +1,66 @@
+"""API.md §1.3: ``actorcore.transient`` — actors that leave on their own."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from actorcore.actors import Actor
+from actorcore.testing import until
+from actorcore.transient import transient, transient_idle
+
+from .helper_actors import Fleeting, Lingering, Nanny
+from .helpers import WAIT, settle
+
+
+def _spawn(asys, cls):
+    nanny = asys.createActor(Nanny)
+    reply = asys.ask(nanny, ("spawn", cls), WAIT)
+    assert reply and reply[0] == "spawned", reply
+    return nanny, reply[1]
+
+
+def _exited(asys, nanny) -> bool:
+    return asys.ask(nanny, "exited?", WAIT) is True
+
+
+def test_transient_waits_for_its_first_message_then_exits(asys):
+    nanny, child = _spawn(asys, Fleeting)  # exits 0.3 s after its first message
+    settle(asys, 0.6)
+    assert not _exited(asys, nanny), "exited before it had any message"
+    assert asys.ask(child, "ping", WAIT) == "pong"
+    until(lambda: _exited(asys, nanny), limit=WAIT)
+
+
+def test_transient_exits_on_time_however_busy(asys):
+    nanny, child = _spawn(asys, Fleeting)
+    deadline = time.monotonic() + WAIT
+    # Pinged far more often than its 0.3 s delay, it still leaves.
+    while not _exited(asys, nanny):
+        assert time.monotonic() < deadline, "a @transient actor kept running while busy"
+        asys.tell(child, "ping")
+        settle(asys, 0.05)
+
+
+def test_transient_idle_stays_while_busy_and_exits_once_idle(asys):
+    nanny, child = _spawn(asys, Lingering)  # exits after 0.4 s without a message
+    settle(asys, 0.6)
+    assert not _exited(asys, nanny), "exited before it had any message"
+    end = time.monotonic() + 0.9
+    while time.monotonic() < end:
+        assert asys.ask(child, "ping", WAIT) == "pong"
+        settle(asys, 0.05)
+    assert not _exited(asys, nanny), "a @transient_idle actor left while it was kept busy"
+    until(lambda: _exited(asys, nanny), limit=WAIT)
+
+
+def test_transient_refuses_bad_delays():
+    with pytest.raises(ValueError):
+        transient(-1)
+    with pytest.raises(TypeError, match="timedelta"):
+        transient_idle("10s")
+    with pytest.raises(TypeError, match="parentheses"):
+
+        @transient
+        class NoParens(Actor):
+            pass
