@@ -697,7 +697,7 @@ class TcpAdminLink:
         self.outbound_only = outbound_only
         self.local: socket.socket | None = None
         host, port = sock.getsockname()[:2]
-        if not host.startswith("127."):
+        if not host.startswith("127.") and host != "0.0.0.0":  # 0.0.0.0 takes loopback too
             # programs on this host attach with just {"Admin Port": P}: let them find it
             try:
                 self.local = listener("127.0.0.1", port)

@@ -28,6 +28,8 @@ class SystemBaseInfo:
     summary: str
     capabilities: Mapping[str, Any] = attrs.field(factory=dict)
     multiprocess: bool = False
+    #: network peers must prove they hold the system's secret (API.md §9.4)
+    authenticated: bool = False
     plugin: str = ""
     distribution: str | None = None
     version: str | None = None
@@ -49,10 +51,13 @@ class BaseRegistry:
         summary: str,
         capabilities: Mapping[str, Any] | None = None,
         multiprocess: bool = False,
+        authenticated: bool = False,
     ) -> None:
         """Register base ``name``; ``factory(capabilities, logDefs, transientUnique)``
         returns a running system. ``capabilities`` are the base's defaults
-        (shown by ``actorcore bases``; a test fixture reads ``Admin Port``)."""
+        (shown by ``actorcore bases``; a test fixture reads ``Admin Port``).
+        ``authenticated``: every network peer of it must hold the secret
+        (docs/security.md); the security tests run on such bases."""
         if not isinstance(name, str) or not name:
             raise ValueError(f"system base name must be a non-empty string, got {name!r}")
         if not callable(factory):
@@ -68,6 +73,7 @@ class BaseRegistry:
             summary=summary,
             capabilities=dict(capabilities or {}),
             multiprocess=multiprocess,
+            authenticated=authenticated,
             plugin=self._plugin,
             distribution=self._dist[0],
             version=self._dist[1],
