@@ -129,6 +129,7 @@ class SimpleSystem:
 
     def tell(self, endpoint: _Endpoint, target: ActorAddress, msg: Any) -> None:
         with self._lock:
+            self._release_due()
             self._queue.append((target, msg, endpoint.address))
             self._run(None, None, False)
 
@@ -143,6 +144,7 @@ class SimpleSystem:
     def ask(self, endpoint: _Endpoint, target: ActorAddress, msg: Any, timeout: float | None) -> Any:
         inbox = endpoint.inbox
         with self._lock:
+            self._release_due()
             self._queue.append((target, msg, endpoint.address))
             self._drain()
             timers = self._timers
@@ -231,18 +233,29 @@ class SimpleSystem:
                 return
             if inbox or not timers or self.is_shutdown:
                 return
-            now = time.monotonic()
-            due = timers[0][0]
-            if due <= now:
-                actors = self._actors
-                while timers and timers[0][0] <= now:
-                    _, _, addr, msg = heapq.heappop(timers)
-                    if addr.addressDetails in actors:  # wakeups die with their actor
-                        self._queue.append((addr, msg, addr))
+            if self._release_due():
                 continue
+            due = timers[0][0]
             if not wait or (deadline is not None and due > deadline):
                 return
-            time.sleep(due - now)
+            time.sleep(max(0.0, due - time.monotonic()))
+
+    def _release_due(self) -> bool:
+        """Queue the wakeups already due, before anything the caller sends now:
+        they fell due first (a program that slept past an actor's wakeup sees
+        the actor woken). Whether any was due."""
+        timers = self._timers
+        if not timers:
+            return False
+        now = time.monotonic()
+        if timers[0][0] > now:
+            return False
+        actors = self._actors
+        while timers and timers[0][0] <= now:
+            _, _, addr, msg = heapq.heappop(timers)
+            if addr.addressDetails in actors:  # wakeups die with their actor
+                self._queue.append((addr, msg, addr))
+        return True
 
     def _drain(self) -> None:
         queue = self._queue

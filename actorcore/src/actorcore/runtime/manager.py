@@ -111,6 +111,10 @@ class ActorManager:
         next_check = time.monotonic() + _PARENT_CHECK
         receive = self.transport.receive
         while self.state != DONE:
+            if self.timers:
+                self._wake_due()  # no loop back: a wakeup that re-arms itself must not starve the inbox
+                if self.state == DONE:
+                    break
             if self.local:
                 msg, sender = self.local.popleft()
                 self._dispatch(msg, sender)
@@ -125,6 +129,11 @@ class ActorManager:
             timeout = self.timers.next_timeout(_PARENT_CHECK)
             envs, ready = receive(timeout, self.watch)
             for i, env in enumerate(envs):
+                if self.timers:
+                    self._wake_due()
+                    if self.state == DONE:
+                        self._return_unread(envs[i:])
+                        break
                 self._handle(env)
                 if self.state == DONE:
                     self._return_unread(envs[i + 1 :])
@@ -133,9 +142,6 @@ class ActorManager:
                 fds = [fd for fd in ready if isinstance(fd, int)]
                 if fds:
                     self._dispatch(WatchMessage(fds), self.address)
-            for wake in self.timers.due():
-                if self.state == LIVE:
-                    self._dispatch(wake, self.address)
             now = time.monotonic()
             if now >= next_check:
                 next_check = now + _PARENT_CHECK
@@ -143,6 +149,14 @@ class ActorManager:
                     self._log.warning("admin process is gone; %s exits", self.address)
                     return
         self._return_unread(list(self.stash))
+
+    def _wake_due(self) -> None:
+        """Deliver the wakeups already due, before the next message read: they
+        fell due first (an actor kept busy past its wakeup sees it before the
+        messages that came meanwhile)."""
+        for wake in self.timers.due():
+            if self.state == LIVE:
+                self._dispatch(wake, self.address)
 
     def _return_unread(self, envs: list[Any]) -> None:
         for target, _sender, data in envs:
