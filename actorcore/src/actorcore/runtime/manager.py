@@ -17,7 +17,7 @@ from .. import plugins
 from ..actor import Actor
 from ..addresses import ActorAddress
 from ..capabilities import WATCH_SUPPORTED
-from ..creation import class_spec, instantiate, resolve_actor_class
+from ..creation import class_spec, importable_spec, instantiate, resolve_actor_class
 from ..errors import InvalidActorAddress, InvalidActorSpecification
 from ..messages import (
     ActorExitRequest,
@@ -30,7 +30,7 @@ from ..messages import (
 )
 from ..sources import read_source
 from ..timeouts import to_seconds
-from . import limits, logfwd, procs, protocol
+from . import limits, logfwd, mainclasses, procs, protocol
 from .timers import Timers
 from .wire import UnpicklableMessage, dumps, loads
 
@@ -51,6 +51,7 @@ class ActorManager:
         self.sourceHash = boot.get("sourceHash")
         self.capabilities = boot["capabilities"]
         self.admin_pid = boot["admin_pid"]
+        self.start_method: str = boot["start_method"]
         self.watch_ok = bool(self.capabilities.get(WATCH_SUPPORTED))
         self.cls: type = Actor
         self.actor: Any = None
@@ -319,12 +320,11 @@ class ActorManager:
         if isinstance(actorClass, str):
             return actorClass
         cls = resolve_actor_class(actorClass)
-        if cls.__module__ == "__main__":
-            raise InvalidActorSpecification(
-                actorClass, "a class defined in __main__ cannot be started in another process; "
-                "move it to an importable module"
-            )
-        return class_spec(cls)
+        if mainclasses.defined_in_main(cls):
+            why = mainclasses.refusal_in_actor(cls, self.start_method)
+            if why is not None:
+                raise InvalidActorSpecification(actorClass, why)
+        return importable_spec(cls)
 
     def _failed_child(self) -> ActorAddress:
         addr = ActorAddress(f"{self.me}.x{next(self._child_seq)}")
