@@ -115,6 +115,7 @@ class SimpleSystem:
         self._lock = threading.RLock()
         self.is_shutdown = False
         self._shutdown_requested = False
+        self._limit = 0  # deliveries allowed in one run of the queue; 0: no limit
         self.systemAddress = ActorAddress(_new_id())
         self._sources = SourceRegistry(self._send_from_system, self.capabilities)
         # Children created by actors naming a source still being validated:
@@ -209,6 +210,7 @@ class SimpleSystem:
             if self.is_shutdown:
                 return
             self.is_shutdown = True
+            self._limit = 0  # shutdown must finish
             for rec in list(self._actors.values()):
                 if rec.parent is None and rec.state == LIVE:
                     self._queue.append((rec.address, ActorExitRequest(), self.systemAddress))
@@ -257,12 +259,26 @@ class SimpleSystem:
                 self._queue.append((addr, msg, addr))
         return True
 
+    def set_processing_limit(self, limit: int) -> None:
+        """systemUpdate('setProcessingLimit', n): at most ``n`` deliveries in
+        one run of the queue (0: no limit), so a message loop raises instead
+        of holding the caller forever."""
+        self._limit = limit
+
     def _drain(self) -> None:
         queue = self._queue
         pop = queue.popleft
         actors = self._actors
         special = _SPECIAL
+        limit, count = self._limit, 0
         while queue:
+            if limit:
+                count += 1
+                if count > limit:
+                    raise RuntimeError(
+                        f"simpleSystemBase delivered {limit} messages in one call and more are "
+                        "queued (systemUpdate('setProcessingLimit')): a message loop?"
+                    )
             target, msg, sender = pop()
             try:
                 rec = actors.get(target.addressDetails)
