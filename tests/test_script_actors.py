@@ -18,6 +18,17 @@ from actorcore.testing import test_capabilities as caps_for
 
 from .helpers import WAIT
 
+MAKE_ECHO = '''
+def make_actors():
+    class Echo(Actor):
+        def receiveMessage(self, message, sender):
+            self.send(sender, "echo " + message)
+    return Echo
+
+
+Echo = make_actors()
+'''
+
 SCRIPT = '''
 """A Thespian-style script: its actors are defined right here."""
 import json
@@ -41,14 +52,7 @@ class Hello(Actor):
             self.send(world, ("greet", sender, "from a child"))
 
 
-def make_actors():
-    class Echo(Actor):
-        def receiveMessage(self, message, sender):
-            self.send(sender, "echo " + message)
-    return Echo
-
-
-Echo = make_actors()
+''' + MAKE_ECHO + '''
 
 
 def attempt(asys, cls, msg):
@@ -82,15 +86,7 @@ MODULE = '''
 from actorcore.actors import Actor
 
 
-def make_actors():
-    class Echo(Actor):
-        def receiveMessage(self, message, sender):
-            self.send(sender, "echo " + message)
-    return Echo
-
-
-Echo = make_actors()
-'''
+''' + MAKE_ECHO
 
 
 def run_script(tmp_path, base, info, method, caps=None, *more):
