@@ -124,3 +124,39 @@ def test_addresses_of_independent_systems_differ(asys, asys_base, asys_info):
         assert asys.systemAddress != other.systemAddress
     finally:
         other.shutdown()
+
+
+# Thespian keeps printed addresses to these, so they paste into logs, shells and file names
+PRINTABLE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-~/():., '|>")
+
+
+class Family(Actor):
+    """Answers with the printed addresses it knows: its own, a child's, the asker's."""
+
+    def receiveMessage(self, message, sender):
+        if message == "addresses":
+            self.send(sender, [str(self.myAddress), str(self.createActor(Echo)), str(sender)])
+
+
+def test_printed_addresses_keep_to_thespians_characters(asys):
+    texts = asys.ask(asys.createActor(Family), "addresses", WAIT)
+    texts += asys.ask(asys.createActor(Family, globalName="printed"), "addresses", WAIT)
+    with asys.private() as ctx:
+        texts += ctx.ask(ctx.createActor(Family), "addresses", WAIT)
+    texts.append(str(asys.systemAddress))
+    assert len(texts) == 10
+    for text in texts:
+        assert text.startswith("ActorAddr-")
+        assert set(text) <= PRINTABLE, text
+    # the system's own endpoint asked twice (2, 5); everything else prints differently
+    assert texts[2] == texts[5]
+    assert len(set(texts)) == 9
+
+
+def test_printed_address_escapes_what_falls_outside_and_stays_distinct():
+    details = ["S#1", "S~231", "T1+2:3", "T1~2b2:3", "é", "€", "\U0001f600", "a b"]
+    texts = [ActorAddress(d).actorAddressString for d in details]
+    for text in texts:
+        assert set(text) <= PRINTABLE, text
+    assert len(set(texts)) == len(details)
+    assert texts[-1] == "a b"  # text already printable is left as it is

@@ -179,6 +179,14 @@ def test_require_capability_falsy_rejects(asys, value):
         asys.createActor(NeedsGpu)
 
 
+def test_no_compatible_system_message_starts_with_thespians_wording(asys):
+    with pytest.raises(NoCompatibleSystemForActor) as caught:
+        asys.createActor(NeedsGpu)
+    text = str(caught.value)
+    assert text.startswith("No compatible ActorSystem could be found for Actor ")
+    assert "NeedsGpu" in text  # which actor, then actorcore's detail
+
+
 def test_require_capability_value(asys):
     asys.updateCapability("zone", "eu-2")
     with pytest.raises(NoCompatibleSystemForActor):

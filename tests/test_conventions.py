@@ -253,6 +253,41 @@ def test_bad_convention_address_is_refused_clearly(systems, value, text):
     assert not wait_no_descendants(before)
 
 
+def test_a_leader_written_with_an_empty_host_is_this_host(systems):
+    # Thespian's examples write a leader on the same host as ('', port)
+    leader = systems.start()
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    m1 = systems.start({"gpu": True, "Convention Address.IPv4": ("", port)})
+    m2 = systems.start({"db": True, "Convention Address.IPv4": f":{port}"})
+    heard = members_heard(leader, w, 2)
+    assert {d for d, added, _ in heard if added} == {
+        m1.systemAddress.addressDetails, m2.systemAddress.addressDetails}
+    assert m1.ask(m1.systemAddress, Thespian_StatusReq(), WAIT).conventionLeader == leader.systemAddress
+
+
+def test_a_leader_naming_itself_with_an_empty_host_leads(systems):
+    # the same ('', port) given to the leader itself: it leads, it is no member of itself
+    port = systems.free_port()
+    leader = systems.start({"Convention Address.IPv4": ("", port)}, port=port)
+    w = watcher(leader)
+    member = systems.start({"gpu": True, "Convention Address.IPv4": ("", port)})
+    heard = members_heard(leader, w, 1)
+    assert [h[:2] for h in heard] == [(member.systemAddress.addressDetails, True)]
+    assert leader.ask(leader.systemAddress, Thespian_StatusReq(), WAIT).conventionLeader is None
+
+
+def test_several_leaders_written_with_empty_hosts_are_all_joined(systems):
+    first = systems.start()
+    second = systems.start()
+    w1, w2 = watcher(first), watcher(second)
+    member = systems.start({"gpu": True, "Convention Address.IPv4": [
+        ("", first.capabilities["Admin Port"]), ("", second.capabilities["Admin Port"])]})
+    me = member.systemAddress.addressDetails
+    assert members_heard(first, w1, 1)[0][:2] == (me, True)
+    assert members_heard(second, w2, 1)[0][:2] == (me, True)
+
+
 def test_members_warnings_reach_the_leaders_log(systems, tmp_path):
     log = tmp_path / "leader.log"
     logdefs = {

@@ -10,7 +10,7 @@ from .helpers import GET, WAIT, settle
 class Named(Actor):
     def receiveMessage(self, message, sender):
         if message == "name?":
-            self.send(sender, self.globalName)
+            self.send(sender, ("name", self.globalName))  # a bare None would look like a timeout
         elif message == "ping":
             self.send(sender, "pong")
 
@@ -30,6 +30,8 @@ class Requester(Actor):
             self.named = self.createActor(Echo, globalName=name)
             again = self.createActor(Named, globalName=name)
             self.send(sender, (self.named, again))
+        elif isinstance(message, tuple) and message[:1] == ("create-child",):
+            self.send(sender, self.createActor(message[1]))
         elif message == "kill-named":
             self.send(self.named, ActorExitRequest())
             self.send(sender, "sent")
@@ -61,8 +63,15 @@ def test_different_names_different_actors(asys):
 
 
 def test_global_name_property(asys):
-    assert asys.ask(asys.createActor(Named, globalName="the-name"), "name?", WAIT) == "the-name"
-    assert asys.ask(asys.createActor(Named), "name?", WAIT) == ""
+    assert asys.ask(asys.createActor(Named, globalName="the-name"), "name?", WAIT) == ("name", "the-name")
+
+
+def test_global_name_is_none_for_an_actor_created_without_one(asys):
+    # Thespian programs test `if self.globalName is None`
+    assert asys.ask(asys.createActor(Named), "name?", WAIT) == ("name", None)
+    parent = asys.createActor(Requester)
+    child = asys.ask(parent, ("create-child", Named), WAIT)
+    assert asys.ask(child, "name?", WAIT) == ("name", None)
 
 
 def test_actor_and_system_share_the_name(asys):

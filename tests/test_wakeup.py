@@ -135,3 +135,36 @@ def test_wakeup_interleaves_with_messages(asys):
     assert asys.ask(a, ("arm", col), WAIT) == "armed"
     got = poll(asys, col, GET, lambda g: len(g) >= 1)
     assert got == [("woke", "late")]
+
+
+class Waiter(Actor):
+    """Counts its wakeups; ("arm", delay) or ("busy", delay, seconds) schedule one."""
+
+    woken = 0
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, WakeupMessage):
+            self.woken += 1
+        elif isinstance(message, tuple) and message[:1] == ("arm",):
+            self.wakeupAfter(message[1])
+            self.send(sender, "armed")
+        elif isinstance(message, tuple) and message[:1] == ("busy",):
+            self.wakeupAfter(message[1])
+            time.sleep(message[2])  # still busy when the wakeup falls due
+        elif message == "awoken?":
+            self.send(sender, ("woken", self.woken))
+
+
+def test_a_wakeup_due_while_the_program_slept_comes_before_its_next_message(asys):
+    waiter = asys.createActor(Waiter)
+    assert asys.ask(waiter, ("arm", 0.1), WAIT) == "armed"
+    time.sleep(0.3)  # past the delay: the wakeup is due before 'awoken?' is sent
+    assert asys.ask(waiter, "awoken?", WAIT) == ("woken", 1)
+
+
+def test_a_wakeup_due_while_the_actor_was_busy_comes_before_what_arrived_meanwhile(asys):
+    waiter = asys.createActor(Waiter)
+    asys.tell(waiter, ("busy", 0.05, 0.6))
+    # sent while the actor is busy (multiprocess bases) or after it (simple
+    # base); either way its wakeup fell due before it reads this
+    assert asys.ask(waiter, "awoken?", WAIT) == ("woken", 1)

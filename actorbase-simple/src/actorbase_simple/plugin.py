@@ -22,5 +22,5 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
 @hookimpl
 def actorcore_format_address(addressDetails: Any) -> str | None:
     if type(addressDetails) is SimpleId:
-        return f"S#{int(addressDetails)}"
+        return str(addressDetails)
     return None

@@ -20,7 +20,7 @@ class SimpleId(int):
     __slots__ = ()
 
     def __repr__(self) -> str:
-        return f"S#{int(self)}"
+        return f"S/{int(self)}"  # printable addresses keep to Thespian's characters
 
     __str__ = __repr__
 

@@ -115,6 +115,7 @@ class SimpleSystem:
         self._lock = threading.RLock()
         self.is_shutdown = False
         self._shutdown_requested = False
+        self._limit = 0  # deliveries allowed in one run of the queue; 0: no limit
         self.systemAddress = ActorAddress(_new_id())
         self._sources = SourceRegistry(self._send_from_system, self.capabilities)
         # Children created by actors naming a source still being validated:
@@ -129,6 +130,7 @@ class SimpleSystem:
 
     def tell(self, endpoint: _Endpoint, target: ActorAddress, msg: Any) -> None:
         with self._lock:
+            self._release_due()
             self._queue.append((target, msg, endpoint.address))
             self._run(None, None, False)
 
@@ -143,6 +145,7 @@ class SimpleSystem:
     def ask(self, endpoint: _Endpoint, target: ActorAddress, msg: Any, timeout: float | None) -> Any:
         inbox = endpoint.inbox
         with self._lock:
+            self._release_due()
             self._queue.append((target, msg, endpoint.address))
             self._drain()
             timers = self._timers
@@ -207,6 +210,7 @@ class SimpleSystem:
             if self.is_shutdown:
                 return
             self.is_shutdown = True
+            self._limit = 0  # shutdown must finish
             for rec in list(self._actors.values()):
                 if rec.parent is None and rec.state == LIVE:
                     self._queue.append((rec.address, ActorExitRequest(), self.systemAddress))
@@ -231,25 +235,50 @@ class SimpleSystem:
                 return
             if inbox or not timers or self.is_shutdown:
                 return
-            now = time.monotonic()
-            due = timers[0][0]
-            if due <= now:
-                actors = self._actors
-                while timers and timers[0][0] <= now:
-                    _, _, addr, msg = heapq.heappop(timers)
-                    if addr.addressDetails in actors:  # wakeups die with their actor
-                        self._queue.append((addr, msg, addr))
+            if self._release_due():
                 continue
+            due = timers[0][0]
             if not wait or (deadline is not None and due > deadline):
                 return
-            time.sleep(due - now)
+            time.sleep(max(0.0, due - time.monotonic()))
+
+    def _release_due(self) -> bool:
+        """Queue the wakeups already due, before anything the caller sends now:
+        they fell due first (a program that slept past an actor's wakeup sees
+        the actor woken). Whether any was due."""
+        timers = self._timers
+        if not timers:
+            return False
+        now = time.monotonic()
+        if timers[0][0] > now:
+            return False
+        actors = self._actors
+        while timers and timers[0][0] <= now:
+            _, _, addr, msg = heapq.heappop(timers)
+            if addr.addressDetails in actors:  # wakeups die with their actor
+                self._queue.append((addr, msg, addr))
+        return True
+
+    def set_processing_limit(self, limit: int) -> None:
+        """systemUpdate('setProcessingLimit', n): at most ``n`` deliveries in
+        one run of the queue (0: no limit), so a message loop raises instead
+        of holding the caller forever."""
+        self._limit = limit
 
     def _drain(self) -> None:
         queue = self._queue
         pop = queue.popleft
         actors = self._actors
         special = _SPECIAL
+        limit, count = self._limit, 0
         while queue:
+            if limit:
+                count += 1
+                if count > limit:
+                    raise RuntimeError(
+                        f"simpleSystemBase delivered {limit} messages in one call and more are "
+                        "queued (systemUpdate('setProcessingLimit')): a message loop?"
+                    )
             target, msg, sender = pop()
             try:
                 rec = actors.get(target.addressDetails)

@@ -51,9 +51,10 @@ class Actor:
         return self._ctx.address
 
     @property
-    def globalName(self) -> str:
-        """The name this actor was created under, or "" if none."""
-        return self._ctx.globalName or ""
+    def globalName(self) -> str | None:
+        """The name this actor was created under, or None if none (as Thespian)."""
+        name: str | None = self._ctx.globalName
+        return name
 
     def __str__(self) -> str:
         ctx = self.__dict__.get("_ctx")

@@ -4,10 +4,38 @@ It knows nothing of transports beyond holding their opaque ``addressDetails``.
 """
 from __future__ import annotations
 
+import string
 from typing import Any, Callable
 
 #: Set by the plugin manager: turns ``addressDetails`` into display text.
 _formatter: Callable[[Any], str] = str
+
+#: The characters a printed address may hold: Thespian keeps to these so that
+#: an address pastes into logs, shells and file names.
+PRINTABLE = frozenset(string.ascii_letters + string.digits + "-~/():., '|>")
+
+
+def printable(text: str) -> str:
+    """``text`` kept to :data:`PRINTABLE`, still one text per address.
+
+    Any other character, and ``~`` itself (the escape), is written ``~hh``
+    (``~uhhhh``, ``~Uhhhhhh`` above 0xff), so two different texts never
+    print alike: ``str(addr)`` stays usable as a key.
+    """
+    if "~" not in text and PRINTABLE.issuperset(text):
+        return text
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch != "~" and ch in PRINTABLE:
+            out.append(ch)
+        elif code < 0x100:
+            out.append(f"~{code:02x}")
+        elif code < 0x10000:
+            out.append(f"~u{code:04x}")
+        else:
+            out.append(f"~U{code:06x}")
+    return "".join(out)
 
 
 class ActorAddress:
@@ -35,9 +63,10 @@ class ActorAddress:
 
     @property
     def actorAddressString(self) -> str:
-        """A string form of the address, for the runtime and diagnostics."""
+        """A string form of the address, for diagnostics: the base's text for
+        its details, kept to :data:`PRINTABLE`."""
         if self._text is None:
-            self._text = _formatter(self.addressDetails)
+            self._text = printable(_formatter(self.addressDetails))
         return self._text
 
     def __str__(self) -> str:

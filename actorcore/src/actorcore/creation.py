@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 from typing import Any, Mapping
 
 from .actor import Actor
@@ -44,8 +45,31 @@ def resolve_actor_class(spec: Any, modules: Mapping[str, Any] | None = None) -> 
 
 
 def class_spec(cls: type) -> str:
-    """The importable "module.QualName" of a class."""
-    return f"{cls.__module__}.{cls.__qualname__}"
+    """The importable "module.QualName" of a class.
+
+    A class made inside a function (``<locals>`` in its qualified name) that
+    its module binds at the top level under its own name (``Echo =
+    make_actors().Echo``) is named by that binding.
+    """
+    qualname = cls.__qualname__
+    if "<locals>" in qualname:
+        module = sys.modules.get(cls.__module__)
+        if module is not None and getattr(module, cls.__name__, None) is cls:
+            return f"{cls.__module__}.{cls.__name__}"
+    return f"{cls.__module__}.{qualname}"
+
+
+def importable_spec(cls: type) -> str:
+    """:func:`class_spec` of a class another process can import by it;
+    InvalidActorSpecification saying why not otherwise."""
+    spec = class_spec(cls)
+    if "<locals>" in spec:
+        raise InvalidActorSpecification(
+            cls, f"{cls.__qualname__} is defined inside a function and {cls.__module__} does not "
+            f"bind it at its top level as {cls.__name__!r}, so another process cannot import it; "
+            f"bind it there ({cls.__name__} = ...) or define it at module level"
+        )
+    return spec
 
 
 def _declared(cls: type) -> tuple[bool, bool]:

@@ -35,7 +35,9 @@ class NoCompatibleSystemForActor(ActorSystemException):
         self.msg = msg
 
     def __str__(self) -> str:
-        return self.msg or f"No compatible actor system for {self.actorClass!r}"
+        # Thespian's wording first: programs and their tests match on it
+        head = f"No compatible ActorSystem could be found for Actor {self.actorClass!r}"
+        return f"{head}: {self.msg}" if self.msg else head
 
 
 class ActorSystemFailure(ActorSystemException):

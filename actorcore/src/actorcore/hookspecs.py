@@ -72,7 +72,8 @@ def actorcore_format_address(addressDetails: Any) -> str | None:
 
     Called once per address object, the first time it is printed. Return
     None for details this plugin did not make; ``str(details)`` is the
-    fallback.
+    fallback. Keep to letters, digits and ``-~/():., '|>``: the core writes
+    any other character (and ``~``) as a ``~hh`` escape.
     """
 
 

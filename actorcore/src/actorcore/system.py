@@ -38,6 +38,20 @@ def _wanted(msg: Any) -> bool:
     return isinstance(msg, _PASSED_SYSTEM_MESSAGES)
 
 
+#: systemUpdate kinds Thespian's programs and tests use that are done otherwise here.
+_UPDATES_ELSEWHERE = {
+    "dupLogToFile": "; to also log to a file, give ActorSystem(logDefs=...) a file handler",
+}
+
+
+def _processing_limit(limit: Any = 0) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise TypeError(f"setProcessingLimit takes an int, not {type(limit).__name__} {limit!r}")
+    if limit < 0:
+        raise ValueError(f"setProcessingLimit takes 0 (no limit) or a positive int, not {limit}")
+    return limit
+
+
 def _start_base(name: str, capabilities: Any, logDefs: Any, transientUnique: bool) -> SystemBase:
     info = plugins.registry().get(name)
     if info is None:
@@ -217,6 +231,32 @@ class ActorSystem(_Client):
             self._caps.pop(capabilityName, None)
         else:
             self._caps[capabilityName] = capabilityValue
+
+    def systemUpdate(self, updateType: str, *updateArgs: Any, **updateKWArgs: Any) -> None:
+        """Thespian's back door for test controls; the kinds it documents that
+        mean something here:
+
+        - ``'setProcessingLimit', limit``: on a base whose caller delivers the
+          messages (the simple base), one ``tell``/``ask``/``listen`` that
+          delivers more than ``limit`` messages raises RuntimeError instead of
+          looping forever; ``0`` lifts the limit. Multiprocess bases never
+          deliver in the caller: accepted, nothing to limit.
+
+        Any other kind raises ValueError saying what to use instead
+        (Thespian ignored unknown kinds silently).
+        """
+        base = self._live()
+        if updateType == "setProcessingLimit":
+            limit = _processing_limit(*updateArgs, **updateKWArgs)
+            setter = getattr(base, "set_processing_limit", None)
+            if setter is not None:
+                setter(limit)
+            return
+        instead = _UPDATES_ELSEWHERE.get(updateType, "")
+        raise ValueError(
+            f"systemUpdate({updateType!r}) is not provided: actorcore knows only "
+            f"'setProcessingLimit'{instead}"
+        )
 
     @contextmanager
     def private(self) -> Iterator[ExternalContext]:

@@ -30,7 +30,7 @@ from ..messages import (
 )
 from ..sourceregistry import SourceRegistry
 from ..transport import system_of
-from . import conventions, logfwd, procs, protocol, spare
+from . import conventions, logfwd, mainclasses, procs, protocol, spare
 from .manager import actor_main
 from .registry import EXITING, LIVE, PENDING, REMOTE, ActorRegistry, Entry
 from .wire import UnpicklableMessage, dumps, loads
@@ -282,11 +282,14 @@ class Admin:
             self._create_failed(req, "spec", f"{type(exc).__name__}: {exc}")
             return
         if not actor_accepts(cls, self.capabilities, req.requirements):
-            if self.convention is not None and self._forward_create(req, cls):
+            # a script's own class exists only in the systems forked from that script
+            in_main = req.spec.startswith(mainclasses.MAIN + ".")
+            if self.convention is not None and not in_main and self._forward_create(req, cls):
                 return
-            self._create_failed(
-                req, "capability", f"{class_spec(cls)} does not accept this system's capabilities"
-            )
+            why = f"{class_spec(cls)} does not accept this system's capabilities"
+            if in_main and self.convention is not None:
+                why += " (defined in __main__, so never placed on another system of the convention)"
+            self._create_failed(req, "capability", why)
             return
         new_id = req.new_id if req.new_id is not None else f"{self.me}/{next(self.seq)}"
         entry = Entry(
@@ -453,6 +456,7 @@ class Admin:
             "id": entry.id,
             "admin": self.me,
             "admin_pid": os.getpid(),
+            "start_method": self.cfg["start_method"],
             "parent": entry.parent,
             "spec": entry.spec,
             "requirements": entry.requirements,

@@ -22,7 +22,7 @@ from .. import logsetup, plugins
 from ..addresses import ActorAddress
 from ..base import NOTHING
 from ..capabilities import common_capabilities
-from ..creation import class_spec, resolve_actor_class
+from ..creation import importable_spec, resolve_actor_class
 from ..errors import (
     ActorSystemFailure,
     ActorSystemRequestTimeout,
@@ -33,7 +33,7 @@ from ..errors import (
 )
 from ..keys import SECRET_CAPABILITY
 from ..messages import PoisonMessage
-from . import limits, logfwd, procs, protocol
+from . import limits, logfwd, mainclasses, procs, protocol
 from .admin import admin_main, detached_admin_main
 from .wire import UnpicklableMessage, dumps, loads
 
@@ -131,10 +131,15 @@ class MultiprocSystem:
         self._admin_pid = 0
         self._next_pid_check = 0.0
         self._admin_dead = False
+        self._start_method = cfg["start_method"]
+        self._started_admin = False
+        main_classes = mainclasses.snapshot() if self._start_method == "fork" else None
         if config.shared:
             ready = self._start_shared(ctx, cfg)
         else:
             ready = self._start_local(ctx, cfg)
+        if self._started_admin and main_classes is not None:
+            mainclasses.remember(transport.admin_address, main_classes)  # what its fork copied
         self.capabilities = dict(ready.capabilities)
         self._admin_pid = ready.pid
         self.systemAddress = ActorAddress(transport.admin_address)
@@ -150,6 +155,7 @@ class MultiprocSystem:
             name=f"actorcore-admin {self.baseName}", daemon=False,
         )
         self._admin.start()
+        self._started_admin = True
         self._admin_pid = self._admin.pid
         ready = self._wait_reply_kind((protocol.AdminReady, protocol.AdminFailed), limits.STARTUP_LIMIT)
         if not isinstance(ready, protocol.AdminReady):
@@ -187,6 +193,7 @@ class MultiprocSystem:
                     name=f"actorcore-admin-starter {self.baseName}", daemon=False,
                 )
                 starter.start()
+                self._started_admin = True
                 link.release()
                 writer.close()
                 problem = reader.recv() if reader.poll(limits.STARTUP_LIMIT) else "no answer"
@@ -366,7 +373,7 @@ class MultiprocSystem:
         self, endpoint: ClientEndpoint, actorClass: Any, requirements: Any,
         globalName: str | None, sourceHash: str | None,
     ) -> ActorAddress:
-        if isinstance(actorClass, str):
+        if isinstance(actorClass, str) and not actorClass.startswith(mainclasses.MAIN + "."):
             spec = actorClass
             if not all(p.isidentifier() for p in spec.split(".")) or "." not in spec:
                 raise InvalidActorSpecification(
@@ -374,13 +381,11 @@ class MultiprocSystem:
                 )
         else:
             cls = resolve_actor_class(actorClass)
-            if cls.__module__ == "__main__":
-                raise InvalidActorSpecification(
-                    actorClass,
-                    f"{cls.__qualname__} is defined in __main__, which another process cannot "
-                    f"import; {self.baseName} needs actor classes in importable modules",
-                )
-            spec = class_spec(cls)
+            if mainclasses.defined_in_main(cls):
+                why = mainclasses.refusal(cls, self._start_method, self.transport.admin_address)
+                if why is not None:
+                    raise InvalidActorSpecification(actorClass, f"{self.baseName}: {why}")
+            spec = importable_spec(cls)
         req = protocol.CreateActor(
             self._req_id(), None, None, spec, requirements, globalName, sourceHash, self._control
         )

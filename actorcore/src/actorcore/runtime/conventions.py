@@ -13,6 +13,7 @@ without a detour. Watchers hear about the peers their own admin knows.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import time
 from typing import TYPE_CHECKING, Any, Iterable
@@ -62,7 +63,8 @@ def leader_addresses(value: Any, default_port: int) -> list[str]:
     """``Convention Address.IPv4`` as ``"host:port"`` strings, in priority order.
 
     Accepts ``("host", port)``, ``"host:port"``, ``"host"`` (own Admin Port)
-    or a list of these; raises ValueError naming anything else.
+    or a list of these; an empty host (``("", 1900)``, ``":1900"``) is this
+    host (:func:`this_host`). Raises ValueError naming anything else.
     """
     if value is None or value == "":
         return []
@@ -71,6 +73,14 @@ def leader_addresses(value: Any, default_port: int) -> list[str]:
     for item in items:
         out.append(hostport_text(item, default_port))
     return out
+
+
+def this_host() -> str:
+    """The host an empty host part names: where this host's admins listen
+    (``THESPIAN_BASE_IPADDR`` if set, else loopback, as in
+    :func:`.netbase.local_ip`). Thespian's examples write a leader on the
+    same host as ``("", port)``."""
+    return os.environ.get("THESPIAN_BASE_IPADDR", "").strip() or "127.0.0.1"
 
 
 def hostport_text(item: Any, default_port: int) -> str:
@@ -88,8 +98,9 @@ def hostport_text(item: Any, default_port: int) -> str:
                 raise ValueError(f"{item!r}: the port after ':' must be a number") from None
     else:
         raise ValueError(f"{item!r} is not an address: use 'host:port', ('host', port) or 'host'")
-    if not isinstance(host, str) or not host:
-        raise ValueError(f"{item!r}: the host part is empty")
+    if not isinstance(host, str):
+        raise ValueError(f"{item!r}: the host part must be a string, not {type(host).__name__}")
+    host = host.strip() or this_host()
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
         raise ValueError(f"{item!r}: {port!r} is not a port number (1-65535)")
     return f"{host}:{port}"

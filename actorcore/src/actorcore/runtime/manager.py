@@ -17,7 +17,7 @@ from .. import keys, plugins
 from ..actor import Actor
 from ..addresses import ActorAddress
 from ..capabilities import WATCH_SUPPORTED
-from ..creation import class_spec, instantiate, resolve_actor_class
+from ..creation import class_spec, importable_spec, instantiate, resolve_actor_class
 from ..errors import InvalidActorAddress, InvalidActorSpecification
 from ..messages import (
     ActorExitRequest,
@@ -30,7 +30,7 @@ from ..messages import (
 )
 from ..sources import read_source
 from ..timeouts import to_seconds
-from . import limits, logfwd, procs, protocol
+from . import limits, logfwd, mainclasses, procs, protocol
 from .timers import Timers
 from .wire import UnpicklableMessage, dumps, loads
 
@@ -51,6 +51,7 @@ class ActorManager:
         self.sourceHash = boot.get("sourceHash")
         self.capabilities = boot["capabilities"]
         self.admin_pid = boot["admin_pid"]
+        self.start_method: str = boot["start_method"]
         self.watch_ok = bool(self.capabilities.get(WATCH_SUPPORTED))
         self.cls: type = Actor
         self.actor: Any = None
@@ -111,6 +112,10 @@ class ActorManager:
         next_check = time.monotonic() + _PARENT_CHECK
         receive = self.transport.receive
         while self.state != DONE:
+            if self.timers:
+                self._wake_due()  # no loop back: a wakeup that re-arms itself must not starve the inbox
+                if self.state == DONE:
+                    break
             if self.local:
                 msg, sender = self.local.popleft()
                 self._dispatch(msg, sender)
@@ -125,6 +130,11 @@ class ActorManager:
             timeout = self.timers.next_timeout(_PARENT_CHECK)
             envs, ready = receive(timeout, self.watch)
             for i, env in enumerate(envs):
+                if self.timers:
+                    self._wake_due()
+                    if self.state == DONE:
+                        self._return_unread(envs[i:])
+                        break
                 self._handle(env)
                 if self.state == DONE:
                     self._return_unread(envs[i + 1 :])
@@ -133,9 +143,6 @@ class ActorManager:
                 fds = [fd for fd in ready if isinstance(fd, int)]
                 if fds:
                     self._dispatch(WatchMessage(fds), self.address)
-            for wake in self.timers.due():
-                if self.state == LIVE:
-                    self._dispatch(wake, self.address)
             now = time.monotonic()
             if now >= next_check:
                 next_check = now + _PARENT_CHECK
@@ -143,6 +150,14 @@ class ActorManager:
                     self._log.warning("admin process is gone; %s exits", self.address)
                     return
         self._return_unread(list(self.stash))
+
+    def _wake_due(self) -> None:
+        """Deliver the wakeups already due, before the next message read: they
+        fell due first (an actor kept busy past its wakeup sees it before the
+        messages that came meanwhile)."""
+        for wake in self.timers.due():
+            if self.state == LIVE:
+                self._dispatch(wake, self.address)
 
     def _return_unread(self, envs: list[Any]) -> None:
         for target, _sender, data in envs:
@@ -305,12 +320,11 @@ class ActorManager:
         if isinstance(actorClass, str):
             return actorClass
         cls = resolve_actor_class(actorClass)
-        if cls.__module__ == "__main__":
-            raise InvalidActorSpecification(
-                actorClass, "a class defined in __main__ cannot be started in another process; "
-                "move it to an importable module"
-            )
-        return class_spec(cls)
+        if mainclasses.defined_in_main(cls):
+            why = mainclasses.refusal_in_actor(cls, self.start_method)
+            if why is not None:
+                raise InvalidActorSpecification(actorClass, why)
+        return importable_spec(cls)
 
     def _failed_child(self) -> ActorAddress:
         addr = ActorAddress(f"{self.me}.x{next(self._child_seq)}")

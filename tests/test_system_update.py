@@ -1,0 +1,55 @@
+"""ActorSystem.systemUpdate: Thespian's back door for test controls."""
+from __future__ import annotations
+
+import pytest
+
+from actorcore.actors import Actor
+
+from .actors import Echo
+from .helpers import WAIT
+
+LOOPS = 2000
+
+
+class Looper(Actor):
+    """"start": sends itself LOOPS messages, one after the other, then answers "looped"."""
+
+    def receiveMessage(self, message, sender):
+        if message == "start":
+            self.asker = sender
+            self.send(self.myAddress, 1)
+        elif isinstance(message, int):
+            if message < LOOPS:
+                self.send(self.myAddress, message + 1)
+            else:
+                self.send(self.asker, "looped")
+
+
+def test_processing_limit_stops_a_message_loop_in_the_caller(asys, asys_info):
+    if asys_info.multiprocess:
+        pytest.skip("multiprocess bases deliver in actor processes, never in the caller's call")
+    asys.systemUpdate("setProcessingLimit", 50)
+    looper = asys.createActor(Looper)
+    with pytest.raises(RuntimeError, match="setProcessingLimit"):
+        asys.ask(looper, "start", WAIT)
+
+
+def test_processing_limit_is_accepted_and_zero_lifts_it(asys):
+    asys.systemUpdate("setProcessingLimit", 10)
+    assert asys.ask(asys.createActor(Echo), "still here", WAIT) == "still here"
+    asys.systemUpdate("setProcessingLimit", 0)
+    assert asys.ask(asys.createActor(Looper), "start", WAIT) == "looped"
+
+
+@pytest.mark.parametrize("args, error", [(("ten",), TypeError), ((-1,), ValueError), ((True,), TypeError)])
+def test_processing_limit_refuses_what_is_not_a_count(asys, args, error):
+    with pytest.raises(error, match="setProcessingLimit"):
+        asys.systemUpdate("setProcessingLimit", *args)
+
+
+@pytest.mark.parametrize("kind, hint", [("dupLogToFile", "logDefs"), ("noSuchUpdate", "setProcessingLimit")])
+def test_other_update_kinds_are_refused_clearly(asys, kind, hint):
+    with pytest.raises(ValueError, match=kind) as caught:
+        asys.systemUpdate(kind, "/tmp/x.log")
+    assert hint in str(caught.value)
+    assert asys.ask(asys.createActor(Echo), "alive", WAIT) == "alive"
