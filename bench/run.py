@@ -131,12 +131,14 @@ def run_worker(
     quick: bool,
     admin_port: bool,
     timeout: float,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run one workload once in a fresh process (own session, so its whole
     tree can be found and killed by session/group id) and return its figures
     or ``{"error": ...}``, plus ``leftover_processes``."""
     env = dict(os.environ)
     env["BENCH_IMPL"] = impl
+    env.update(extra_env or {})
     # Child processes of multiprocess bases import bench_actors by name.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")]))
     env["THESPIAN_BASE_IPADDR"] = "127.0.0.1"  # keep Thespian's addresses on loopback

@@ -196,7 +196,8 @@ def run_one(base: str, workload: str, quick: bool, admin_port: int | None) -> No
         import thespian_compat
 
         thespian_compat.apply()  # logDefs=False crashes Thespian 4.0.1's multiproc bases
-    caps: dict[str, Any] = {}
+    # extra capabilities for a variant (bench/security.py: the TLS files)
+    caps: dict[str, Any] = json.loads(os.environ.get("BENCH_CAPABILITIES", "{}"))
     if admin_port:
         caps["Admin Port"] = admin_port
     cleanup: dict[str, Any] = {}

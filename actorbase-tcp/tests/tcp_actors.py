@@ -1,7 +1,7 @@
 """Actors for the TCP tests (importable by actor processes and other programs)."""
 from __future__ import annotations
 
-from actorcore.actors import Actor, ActorSystemMessage
+from actorcore.actors import Actor, ActorSystemConventionUpdate, ActorSystemMessage
 
 
 class Echo(Actor):
@@ -21,3 +21,19 @@ class Collector(Actor):
             self.send(sender, self.count)
         elif isinstance(message, str):
             self.count += 1
+
+
+class Watcher(Actor):
+    """Registers for convention updates; ``"heard"`` answers the systems that joined."""
+
+    def __init__(self):
+        self.heard = []
+
+    def receiveMessage(self, message, sender):
+        if message == "watch":
+            self.notifyOnSystemRegistrationChanges(True)
+            self.send(sender, "watching")
+        elif isinstance(message, ActorSystemConventionUpdate) and message.remoteAdded:
+            self.heard.append(message.remoteAdminAddress.addressDetails)
+        elif message == "heard":
+            self.send(sender, list(self.heard))

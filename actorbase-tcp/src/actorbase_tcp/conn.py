@@ -1,6 +1,10 @@
 """Conn: one TCP connection carrying framed envelopes both ways.
 
-Every connection starts with the handshake of ``actorcore.handshake``:
+With TLS (``tls.py``) the connection is first wrapped in mutual TLS, done
+through memory BIOs so that nothing here ever blocks on the TLS handshake
+and one lock keeps the reading and writing threads out of each other's way
+in OpenSSL. Then, TLS or not, every connection runs the handshake of
+``actorcore.handshake``:
 until it completes, only handshake messages of at most 4 KiB are read (the
 buffer never holds more), envelopes put to it wait unsealed, and nothing
 read is handed on. After it, every frame is sealed with a MAC both ways.
@@ -15,12 +19,17 @@ from __future__ import annotations
 
 import select
 import socket
+import ssl
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from actorcore.handshake import MAX_MESSAGE, AuthenticationFailed, Handshake, HandshakeError
 from actorcore.runtime import framing
 from actorcore.runtime.outbox import Outbox
+
+if TYPE_CHECKING:
+    from .tls import TlsFiles
 
 _READ = framing.READ_SIZE
 CONTEXT = b"actorcore tcp"
@@ -43,7 +52,8 @@ class Conn:
     """
 
     def __init__(self, sock: socket.socket, key: bytes, initiator: bool,
-                 peer: str | None = None, limit: int = framing.DEFAULT_MAX) -> None:
+                 peer: str | None = None, limit: int = framing.DEFAULT_MAX,
+                 tls: TlsFiles | None = None) -> None:
         sock.setblocking(True)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -66,8 +76,82 @@ class Conn:
         self._seal_lock = threading.Lock()  # sealing order is sending order
         self._done = threading.Event()  # the handshake completed, or was abandoned
         self._sealer = self._opener = None  # type: ignore[var-annotated]
+        self._tls: ssl.SSLObject | None = None
+        if tls is not None:
+            self._tls_in, self._tls_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+            self._tls = tls.context(server=not initiator).wrap_bio(
+                self._tls_in, self._tls_out, server_side=not initiator)
+            self._tls_lock = threading.Lock()
+            self._tls_ready = False
+            self._tls_waiting: list[bytes] = []  # written before TLS was up
+            if initiator:
+                with self._tls_lock:
+                    self._tls_step()  # the ClientHello
         if initiator:
-            self._out.put(framing.encode_raw(self._hs.start()))
+            self._write(framing.encode_raw(self._hs.start()))
+
+    # -- TLS -----------------------------------------------------------------
+    def _write(self, data: bytes) -> None:
+        """Bytes onto the wire, through TLS when there is TLS."""
+        tls = self._tls
+        if tls is None:
+            self._out.put(data)
+            return
+        with self._tls_lock:
+            if not self._tls_ready:
+                self._tls_waiting.append(data)
+                return
+            tls.write(data)
+            self._tls_flush()
+
+    def _tls_flush(self) -> None:
+        data = self._tls_out.read()
+        if data:
+            self._out.put(data)
+
+    def _tls_step(self) -> None:
+        """Move the TLS handshake on (with the TLS lock held)."""
+        assert self._tls is not None
+        try:
+            self._tls.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        except ssl.SSLError as exc:
+            self._tls_flush_quietly()  # the alert tells the peer why
+            raise AuthError(f"authentication failed: TLS: {exc.reason or exc}", denied=True) from None
+        else:
+            self._tls_ready = True
+            for data in self._tls_waiting:
+                self._tls.write(data)
+            self._tls_waiting.clear()
+        self._tls_flush()
+
+    def _tls_flush_quietly(self) -> None:
+        try:
+            self._tls_flush()
+        except OSError:
+            pass
+
+    def _feed(self, data: bytes | memoryview) -> None:
+        """Raw bytes read from the socket: decrypted into the read buffer."""
+        tls = self._tls
+        assert tls is not None
+        with self._tls_lock:
+            self._tls_in.write(data)
+            if not self._tls_ready:
+                self._tls_step()
+                if not self._tls_ready:
+                    return
+            try:
+                while True:
+                    self._buf += tls.read(_READ)
+            except ssl.SSLWantReadError:
+                pass
+            except ssl.SSLZeroReturnError:
+                self.eof = True
+            except ssl.SSLError as exc:
+                raise AuthError(f"authentication failed: TLS: {exc.reason or exc}", denied=True) from None
+            self._tls_flush_quietly()  # TLS 1.3 may answer what it read (key updates)
 
     @property
     def authenticated(self) -> bool:
@@ -81,7 +165,11 @@ class Conn:
             if self._hs is not None:
                 self._held.append(envelope)
                 return
-            self._out.put(framing.encode_sealed(*envelope, self._sealer))
+            frame = framing.encode_sealed(*envelope, self._sealer)
+            if self._tls is None:
+                self._out.put(frame)
+            else:
+                self._write(frame)
 
     def _try_send(self, frame: bytes) -> int:
         try:
@@ -122,7 +210,10 @@ class Conn:
         A frame half sent is lost with the connection."""
         with self._seal_lock:
             out, self._held = self._held, []
-        for frame in self._out.take():
+        frames = self._out.take()
+        if self._tls is not None:
+            return out  # what is queued is ciphertext: it cannot be read back
+        for frame in frames:
             try:
                 out.extend(framing.split(bytearray(frame), self.limit, sealed=True))
             except framing.FrameError:
@@ -165,12 +256,15 @@ class Conn:
         if not data:
             self.eof = True
             return False
-        self._buf += data
+        if self._tls is None:
+            self._buf += data
+        else:
+            self._feed(data)
         return True
 
     def _send_raw(self, message: bytes) -> None:
         try:
-            self._out.put(framing.encode_raw(message))
+            self._write(framing.encode_raw(message))
         except OSError:
             pass
 
@@ -181,7 +275,7 @@ class Conn:
             self._done.set()
             while self._held:
                 try:
-                    self._out.put(framing.encode_sealed(*self._held[0], self._sealer))
+                    self._write(framing.encode_sealed(*self._held[0], self._sealer))
                 except OSError:
                     return  # the peer is gone: the rest stays for take_pending()
                 del self._held[0]
@@ -217,7 +311,8 @@ class Conn:
             poll.poll(min(left, 0.1) * 1000)
             self._handshake()
             if self.eof and self._hs is not None:
-                raise ConnectionError("the peer closed the connection during the handshake")
+                raise ConnectionError("the peer closed the connection during the handshake "
+                                      "(if either side uses TLS, both must)")
 
     # -- reading -------------------------------------------------------------
     def read(self, one: bool = False) -> list[tuple[str, str, bytes]]:
@@ -245,7 +340,10 @@ class Conn:
             if not got:
                 self.eof = True
                 break
-            buf += memoryview(scratch)[:got]
+            if self._tls is None:
+                buf += memoryview(scratch)[:got]
+            else:
+                self._feed(memoryview(scratch)[:got])
             if got < _READ or one:
                 break
         return framing.split(buf, self.limit, one=one, opener=opener)

@@ -99,7 +99,7 @@ class PeerLinks:
                 self.events.append((CONTROL, "peer-failed", f"{where}\n{why}".encode()))
                 continue
             try:
-                conn = Conn(sock, self.t.key, initiator=True, limit=self.t.limit)
+                conn = Conn(sock, self.t.key, initiator=True, limit=self.t.limit, tls=self.t.tls)
                 conn.where = where
                 conn.put(self.t.hello_admin())
             except OSError as exc:

@@ -10,6 +10,7 @@ from actorcore.runtime.client import BaseConfig, MultiprocSystem
 from actorcore.runtime.netbase import handshake_key, leaders, max_message_size
 
 from .addressing import DEFAULT_ADMIN_PORT, admin_port, flag, local_ip
+from .tls import tls_files
 from .transport import ClientTcpTransport
 
 BASE_NAME = "multiprocTCPBase"
@@ -49,4 +50,5 @@ def actorcore_make_transport(
     port = admin_port(capabilities)
     host = local_ip(capabilities)
     return ClientTcpTransport(host, port, limit, handshake_key(capabilities, host, BASE_NAME),
-                              outbound_only=outbound_only, leaders=leaders(capabilities, port))
+                              outbound_only=outbound_only, leaders=leaders(capabilities, port),
+                              tls=tls_files(capabilities))

@@ -35,6 +35,7 @@ from actorcore.runtime.ratelog import RateLimitedLog
 
 from .addressing import hostport, process_key
 from .conn import AuthError, Conn
+from .tls import TlsFiles
 from .peers import PeerLinks, connect_error
 
 CONTROL = ""
@@ -102,13 +103,15 @@ class AdminTcpTransport:
     links_are_addresses = True  # a new actor process connects by address: spares can serve
 
     def __init__(self, sock: socket.socket, me: str, token: str, limit: int, key: bytes,
-                 outbound_only: bool = False, local: socket.socket | None = None) -> None:
+                 outbound_only: bool = False, local: socket.socket | None = None,
+                 tls: TlsFiles | None = None) -> None:
         self.listener = sock
         self.local = local  # 127.0.0.1 on the same port, when the Admin Port is on another address
         self.host, self.port = sock.getsockname()[:2]
         self.address = me
         self.token = token  # only processes this admin started know it: the "actor" hello
         self.key = key  # the handshake key
+        self.tls = tls
         self.limit = limit
         self.refusals = RateLimitedLog(_log)
         self.refused = 0  # connections dropped for what they sent (status counters)
@@ -135,7 +138,7 @@ class AdminTcpTransport:
     # -- the admin's interface ------------------------------------------------
     def child_link(self, child: Any) -> TcpActorLink:
         return TcpActorLink(f"{self.host}:{self.port}", child, self.address, self.token, self.limit,
-                            self.key)
+                            self.key, self.tls)
 
     def child_started(self, child: Any) -> None:
         """The process connects by itself; nothing to hand over."""
@@ -261,7 +264,7 @@ class AdminTcpTransport:
                                       "not authenticated yet", *addr[:2], len(self.hello_due))
                 sock.close()
                 continue
-            conn = Conn(sock, self.key, initiator=False, limit=self.limit)
+            conn = Conn(sock, self.key, initiator=False, limit=self.limit, tls=self.tls)
             self.by_fd[conn.fd] = conn
             self.hello_due[conn.fd] = time.monotonic() + self.hello_limit
             self.poller.add(conn.fd)
@@ -397,17 +400,19 @@ class AdminTcpTransport:
 class TcpActorLink:
     """What an actor process needs to join its system: where the admin listens."""
 
-    def __init__(self, admin: str, me: str, admin_id: str, token: str, limit: int, key: bytes) -> None:
+    def __init__(self, admin: str, me: str, admin_id: str, token: str, limit: int, key: bytes,
+                 tls: TlsFiles | None) -> None:
         self.admin = admin
         self.me = me
         self.admin_id = admin_id
         self.token = token
         self.limit = limit
         self.key = key
+        self.tls = tls
 
     def open(self) -> EndpointTcpTransport:
         host, _ = hostport(self.admin)
-        t = EndpointTcpTransport(self.me, host, self.limit, self.key, one_at_a_time=True)
+        t = EndpointTcpTransport(self.me, host, self.limit, self.key, one_at_a_time=True, tls=self.tls)
         t.connect_admin(self.admin, _hello("actor", self.token, self.me, t.listen_addr))
         return t
 
@@ -417,10 +422,11 @@ class EndpointTcpTransport:
     direct connections in, and direct connections out."""
 
     def __init__(self, me: str, host: str, limit: int, key: bytes, one_at_a_time: bool = False,
-                 avoid: int = 0) -> None:
+                 avoid: int = 0, tls: TlsFiles | None = None) -> None:
         self.address = me
         self.limit = limit
         self.key = key
+        self.tls = tls
         self.refusals = RateLimitedLog(_log)
         self.hello_limit = _hello_limit()
         self.one_at_a_time = one_at_a_time
@@ -440,7 +446,7 @@ class EndpointTcpTransport:
     # -- set-up --------------------------------------------------------------
     def connect_admin(self, admin: str, hello: tuple[str, str, bytes]) -> None:
         sock = socket.create_connection(hostport(admin), timeout=10)
-        self.link = Conn(sock, self.key, initiator=True, peer="admin", limit=self.limit)
+        self.link = Conn(sock, self.key, initiator=True, peer="admin", limit=self.limit, tls=self.tls)
         self.link.authenticate(10.0)
         self.link.put(hello)
         self.inputs[self.link.fd] = self.link
@@ -479,7 +485,7 @@ class EndpointTcpTransport:
         except OSError:
             return None  # keep going through the admin
         try:
-            conn = Conn(sock, self.key, initiator=True, peer=key, limit=self.limit)
+            conn = Conn(sock, self.key, initiator=True, peer=key, limit=self.limit, tls=self.tls)
             conn.put(_hello("peer", "", process_key(self.address), ""))
         except OSError:
             sock.close()
@@ -582,7 +588,7 @@ class EndpointTcpTransport:
                                       self.address, len(self.unknown))
                 sock.close()
                 continue
-            conn = Conn(sock, self.key, initiator=False, limit=self.limit)
+            conn = Conn(sock, self.key, initiator=False, limit=self.limit, tls=self.tls)
             self.unknown[conn.fd] = conn
             self.unknown_due[conn.fd] = time.monotonic() + self.hello_limit
             self.poller.add(conn.fd)
@@ -688,12 +694,13 @@ class TcpAdminLink:
     fails there, at once and clearly; inherited by (or sent to) the admin."""
 
     def __init__(self, sock: socket.socket, me: str, token: str, limit: int, key: bytes,
-                 outbound_only: bool = False) -> None:
+                 outbound_only: bool = False, tls: TlsFiles | None = None) -> None:
         self.sock = sock
         self.me = me
         self.token = token
         self.limit = limit
         self.key = key
+        self.tls = tls
         self.outbound_only = outbound_only
         self.local: socket.socket | None = None
         host, port = sock.getsockname()[:2]
@@ -708,7 +715,7 @@ class TcpAdminLink:
 
     def open(self) -> AdminTcpTransport:
         return AdminTcpTransport(self.sock, self.me, self.token, self.limit, self.key,
-                                 self.outbound_only, self.local)
+                                 self.outbound_only, self.local, self.tls)
 
     def release(self) -> None:
         """The creating process lets go of its copy of the listener."""
@@ -722,9 +729,9 @@ class ClientTcpTransport(EndpointTcpTransport):
     prepares one to be started there."""
 
     def __init__(self, host: str, port: int, limit: int, key: bytes, outbound_only: bool = False,
-                 leaders: Sequence[str] = ()) -> None:
+                 leaders: Sequence[str] = (), tls: TlsFiles | None = None) -> None:
         try:
-            super().__init__("", host, limit, key, avoid=port)
+            super().__init__("", host, limit, key, avoid=port, tls=tls)
         except OSError as exc:  # before any connect: a foreign address must not send a packet
             raise ConnectionError(bind_problem(host, port, exc)) from None
         self.outbound_only = outbound_only
@@ -742,7 +749,7 @@ class ClientTcpTransport(EndpointTcpTransport):
             raise OSError(exc.errno, bind_problem(self.admin_host, self.admin_port, exc)) from None
         token = os.urandom(4).hex()
         return TcpAdminLink(sock, f"T{token}", os.urandom(16).hex(), self.limit, self.key,
-                            self.outbound_only)
+                            self.outbound_only, self.tls)
 
     def preflight(self) -> None:
         """Before starting an admin that joins a convention: every leader address
@@ -782,14 +789,14 @@ class ClientTcpTransport(EndpointTcpTransport):
                 time.sleep(0.02)
             except OSError as exc:
                 raise ConnectionError(f"cannot reach {where}: {exc}") from None
-        conn = Conn(sock, self.key, initiator=True, peer="admin", limit=self.limit)
+        conn = Conn(sock, self.key, initiator=True, peer="admin", limit=self.limit, tls=self.tls)
         try:
             conn.authenticate(max(5.0, wait))
         except AuthError as exc:
             conn.close()
             if exc.denied:
                 raise PermissionError(f"{exc}. Programs that share a system need the same secret "
-                                      "(docs/security.md)") from None
+                                      "and, with TLS, certificates of the same CA (docs/security.md)") from None
             raise ConnectionError(f"something listens on {where} but it is not an actorcore TCP "
                                   f"admin ({exc})") from None
         except ConnectionError as exc:
