@@ -14,7 +14,7 @@ import pytest
 
 trustme = pytest.importorskip("trustme", reason="trustme makes the test certificates")
 
-from actorcore.actors import ActorSystem, ActorSystemStartupFailure  # noqa: E402
+from actorcore.actors import ActorSystem  # noqa: E402
 from actorcore.testing import descendants, free_port, wait_no_descendants  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -125,8 +125,9 @@ def test_tls_needs_all_three_files(tmp_path, ca):
 def test_a_convention_member_without_a_valid_certificate_cannot_join(tls_system, tmp_path, ca):
     """A member whose certificate is of another CA is refused (its log says
     so); a member with a good one joins, and the leader hears only that one."""
-    from actorcore.testing import until
     from tcp_actors import Watcher
+
+    from actorcore.testing import until
 
     assert tls_system.ask(watcher := tls_system.createActor(Watcher), "watch", WAIT) == "watching"
     foreign = trustme.CA()

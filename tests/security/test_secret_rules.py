@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 from actorcore import testing
-from actorcore.actors import ActorSystem, ActorSystemStartupFailure, Thespian_StatusReq
+from actorcore.actors import ActorSystem, ActorSystemStartupFailure
 from actorcore.keys import INSECURE_ENV, SECRET_CAPABILITY, SECRET_ENV
 from actorcore.testing import descendants, wait_no_descendants
 

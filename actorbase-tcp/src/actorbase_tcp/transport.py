@@ -35,8 +35,8 @@ from actorcore.runtime.ratelog import RateLimitedLog
 
 from .addressing import hostport, process_key
 from .conn import AuthError, Conn
-from .tls import TlsFiles
 from .peers import PeerLinks, connect_error
+from .tls import TlsFiles
 
 CONTROL = ""
 SWITCHED = b"\x00actorcore-tcp:switched"
