@@ -6,6 +6,7 @@ or attach to one and run a snippet against it, printing a JSON answer.
 
 A snippet sees ``asys`` (the attached ActorSystem), ``addr`` (address details
 -> ActorAddress), ``conv_actors`` and ``result`` (set it to answer).
+With ``NETNS_LOG_FILE`` set, a system started here logs to that file.
 """
 from __future__ import annotations
 
@@ -29,8 +30,12 @@ def _caps(text: str) -> dict:
 
 def main(argv: list[str]) -> int:
     op, caps = argv[0], _caps(argv[1])
+    log = os.environ.get("NETNS_LOG_FILE")
+    log_defs = {"version": 1, "disable_existing_loggers": False,
+                "handlers": {"f": {"class": "logging.FileHandler", "filename": log}},
+                "root": {"handlers": ["f"], "level": "INFO"}} if log else False
     try:
-        asys = ActorSystem("multiprocTCPBase", caps, logDefs=False, transientUnique=True)
+        asys = ActorSystem("multiprocTCPBase", caps, logDefs=log_defs, transientUnique=True)
     except Exception as exc:
         print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
         return 0

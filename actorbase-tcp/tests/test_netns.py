@@ -216,3 +216,59 @@ def test_an_address_that_is_not_this_hosts_is_refused_before_any_packet(net):
     net.host("L", 1)
     got = net.run("L", "start", {"Admin Port": PORT}, env={"THESPIAN_BASE_IPADDR": "10.254.1.1"})
     assert "not an address of this host" in got["error"] and "THESPIAN_BASE_IPADDR" in got["error"], got
+
+
+def test_a_convention_with_a_secret_and_tls_across_hosts_refuses_who_lacks_either(net, tmp_path):
+    """Three hosts in one convention over mutual TLS and the secret; a fourth
+    with a certificate of another CA and a fifth with the wrong secret are
+    refused (their logs say so) and never join."""
+    trustme = pytest.importorskip("trustme", reason="trustme makes the test certificates")
+    ca, foreign = trustme.CA(), trustme.CA()
+
+    def tls(authority, name):
+        cert = authority.issue_cert("actorcore-test")
+        folder = tmp_path / name
+        folder.mkdir()
+        authority.cert_pem.write_to_path(str(folder / "ca.pem"))
+        cert.private_key_pem.write_to_path(str(folder / "key.pem"))
+        cert.cert_chain_pems[0].write_to_path(str(folder / "cert.pem"))
+        return {"TLS Certificate": str(folder / "cert.pem"), "TLS Key": str(folder / "key.pem"),
+                "TLS CA": str(folder / "ca.pem")}
+
+    lead_ip = net.host("L", 1)
+    for index, name in enumerate("ABCD", start=2):
+        net.host(name, index)
+    leader_caps = {"Admin Port": PORT, **tls(ca, "L")}
+    lead_env = {"THESPIAN_BASE_IPADDR": lead_ip}
+    member = {"Admin Port": PORT, "Convention Address.IPv4": [lead_ip, PORT]}
+    leader = net.run("L", "start", leader_caps, env=lead_env)
+    net.pids.append(leader["pid"])
+    assert net.run("L", "run", leader_caps, WATCH, env=lead_env) == "watching"
+    good = []
+    for name, caps in (("A", {"gpu": True}), ("B", {"db": True})):
+        started = net.run(name, "start", {**member, **caps, **tls(ca, name)})
+        net.pids.append(started["pid"])
+        good.append(started["sysid"])
+    logs = {name: tmp_path / f"{name}.log" for name in "CD"}
+    bad = [net.run("C", "start", {**member, **tls(foreign, "C")}, env={"NETNS_LOG_FILE": str(logs["C"])}),
+           net.run("D", "start", {**member, **tls(ca, "D")},
+                   env={"NETNS_LOG_FILE": str(logs["D"]), "ACTORCORE_SECRET": "not the convention's secret"})]
+    net.pids.extend(b["pid"] for b in bad)
+
+    def heard():
+        return net.run("L", "run", leader_caps, HEARD, env=lead_env)
+
+    until(lambda: {s for s, added, _ in heard() if added} >= set(good), limit=WAIT)
+    for log in logs.values():
+        until(lambda log=log: log.exists() and "authentication failed" in log.read_text(), limit=WAIT)
+    assert {s for s, _, _ in heard()} == set(good)  # the refused never joined
+    placed = net.run("L", "run", leader_caps, """
+sp = asys.createActor(conv_actors.Spawner, globalName='spawner')
+gpu = asys.ask(sp, ('spawn', conv_actors.GpuWorker), 10)
+db = asys.ask(sp, ('spawn', conv_actors.DbWorker), 10)
+result = asys.ask(gpu, ('ping-via', db), 10)
+""", env=lead_env)
+    assert placed[0] == "pong"
+    secret = os.environ["ACTORCORE_SECRET"]
+    for log in logs.values():
+        assert secret not in log.read_text()

@@ -4,7 +4,8 @@ With TLS (``tls.py``) the connection is first wrapped in mutual TLS, done
 through memory BIOs so that nothing here ever blocks on the TLS handshake
 and one lock keeps the reading and writing threads out of each other's way
 in OpenSSL. Then, TLS or not, every connection runs the handshake of
-``actorcore.handshake``:
+``actorcore.handshake`` (inside TLS, frames carry no MAC of their own: TLS
+already refuses altered, replayed or reordered records):
 until it completes, only handshake messages of at most 4 KiB are read (the
 buffer never holds more), envelopes put to it wait unsealed, and nothing
 read is handed on. After it, every frame is sealed with a MAC both ways.
@@ -105,9 +106,8 @@ class Conn:
             self._tls_flush()
 
     def _tls_flush(self) -> None:
-        data = self._tls_out.read()
-        if data:
-            self._out.put(data)
+        if self._tls_out.pending:
+            self._out.put(self._tls_out.read())
 
     def _tls_step(self) -> None:
         """Move the TLS handshake on (with the TLS lock held)."""
@@ -143,15 +143,19 @@ class Conn:
                 if not self._tls_ready:
                     return
             try:
+                # until the input is used up; an exception per read would cost more than the read
                 while True:
                     self._buf += tls.read(_READ)
+                    if not self._tls_in.pending and not tls.pending():
+                        break
             except ssl.SSLWantReadError:
                 pass
             except ssl.SSLZeroReturnError:
                 self.eof = True
             except ssl.SSLError as exc:
                 raise AuthError(f"authentication failed: TLS: {exc.reason or exc}", denied=True) from None
-            self._tls_flush_quietly()  # TLS 1.3 may answer what it read (key updates)
+            if self._tls_out.pending:  # TLS 1.3 may answer what it read (key updates)
+                self._tls_flush_quietly()
 
     @property
     def authenticated(self) -> bool:
@@ -165,11 +169,10 @@ class Conn:
             if self._hs is not None:
                 self._held.append(envelope)
                 return
-            frame = framing.encode_sealed(*envelope, self._sealer)
             if self._tls is None:
-                self._out.put(frame)
+                self._out.put(framing.encode_sealed(*envelope, self._sealer))
             else:
-                self._write(frame)
+                self._write(framing.encode(*envelope))
 
     def _try_send(self, frame: bytes) -> int:
         try:
@@ -270,12 +273,15 @@ class Conn:
 
     def _completed(self, hs: Handshake) -> None:
         with self._seal_lock:
-            self._sealer, self._opener = hs.sealers()
+            if self._tls is None:
+                self._sealer, self._opener = hs.sealers()
             self._hs = None
             self._done.set()
             while self._held:
                 try:
-                    self._write(framing.encode_sealed(*self._held[0], self._sealer))
+                    envelope = self._held[0]
+                    self._write(framing.encode(*envelope) if self._tls is not None
+                                else framing.encode_sealed(*envelope, self._sealer))
                 except OSError:
                     return  # the peer is gone: the rest stays for take_pending()
                 del self._held[0]
@@ -324,7 +330,7 @@ class Conn:
                 return []
         buf = self._buf
         opener = self._opener
-        if one:
+        if one and len(buf) >= 4:
             got = framing.split(buf, self.limit, one=True, opener=opener)
             if got:
                 return got

@@ -3,8 +3,8 @@
 A frame is ``!I`` total length, then ``!HH`` the lengths of the target and
 sender address strings, the two strings (UTF-8), and the pickled message.
 On an authenticated connection a 16-byte MAC (``actorcore.handshake``)
-stands between the length and the rest, and a frame whose MAC fails is a
-:class:`FrameError` like any other bad frame. Before the handshake a frame
+ends the frame (the length counts it), covering everything before it, and
+a frame whose MAC fails is a :class:`FrameError` like any other bad frame. Before the handshake a frame
 is just a length and a handshake message of at most 4 KiB (``split_raw``).
 Decoding never trusts a length: a frame longer than the limit, or whose
 address lengths overrun it, is a :class:`FrameError`.
@@ -53,14 +53,13 @@ def encode(target: str, sender: str, data: bytes) -> bytes:
 
 
 def encode_sealed(target: str, sender: str, data: bytes, sealer: FrameSealer) -> bytes:
-    """A frame whose MAC (the next of ``sealer``'s) covers everything after it."""
+    """A frame ending in its MAC (the next of ``sealer``'s), which covers the rest."""
     t, s = target.encode(), sender.encode()
-    head = ADDR.pack(len(t), len(s))
-    if len(data) < 8192:  # one string to hash costs less than four calls; big data is not copied
-        body = b"".join((head, t, s, data))
-        return b"".join((LEN.pack(MAC_BYTES + len(body)), sealer.seal(body), body))
-    tag = sealer.seal(head, t, s, data)
-    return b"".join((LEN.pack(len(tag) + 4 + len(t) + len(s) + len(data)), tag, head, t, s, data))
+    parts = (LEN.pack(4 + len(t) + len(s) + len(data) + MAC_BYTES), ADDR.pack(len(t), len(s)), t, s, data)
+    if len(data) < 8192:  # one string to hash costs less than five calls; big data is not copied twice
+        frame = b"".join(parts)
+        return frame + sealer.seal(frame)
+    return b"".join((*parts, sealer.seal(*parts)))
 
 
 def encode_raw(message: bytes) -> bytes:
@@ -120,9 +119,11 @@ def split(buf: bytearray, limit: int = DEFAULT_MAX, one: bool = False,
             # (a later buf.clear() or del would raise BufferError)
             if size < skip:
                 raise FrameError("frame shorter than its MAC")
-            with view[pos + 4 + skip : pos + 4 + size] as frame:
-                if opener is not None and not opener.check(buf[pos + 4 : pos + 4 + skip], frame):
-                    raise FrameError("a frame failed its MAC check (altered, replayed or reordered)")
+            stop = pos + 4 + size - skip
+            # (the slice given to check() is a temporary, released when it returns)
+            if opener is not None and not opener.check(buf[stop : stop + skip], view[pos:stop]):
+                raise FrameError("a frame failed its MAC check (altered, replayed or reordered)")
+            with view[pos + 4 : stop] as frame:
                 out.append(decode(frame))
             pos += 4 + size
             if one:
