@@ -160,3 +160,19 @@ def test_programs_of_one_user_attach_with_no_configuration_and_others_are_locked
     other_user = _attach(asys_base, port, str(tmp_path / "someone else"))
     assert other_user.returncode != 0
     assert "authentication failed" in other_user.stderr
+
+
+@pytest.mark.parametrize("why", ["short secret", "logDefs", "beyond loopback"])
+def test_a_start_up_that_fails_leaves_no_process_behind(net, monkeypatch, why):
+    before = descendants()
+    caps, log_defs = {}, False
+    if why == "short secret":
+        caps[SECRET_CAPABILITY] = "short"
+    elif why == "logDefs":
+        log_defs = {"version": 1, "handlers": {"h": {"class": "no.such.Handler"}}}
+    else:
+        monkeypatch.delenv(SECRET_ENV, raising=False)
+        monkeypatch.setenv("THESPIAN_BASE_IPADDR", "0.0.0.0")
+    with pytest.raises((ValueError, ActorSystemStartupFailure)):
+        net(caps, logDefs=log_defs)
+    assert not wait_no_descendants(before)

@@ -288,11 +288,11 @@ class Conn:
 
     def abandon(self) -> list[tuple[str, str, bytes]]:
         """Close a connection whose handshake failed and return what waited to
-        go on it; a put from now on raises BrokenPipeError."""
+        go on it (send it elsewhere, then call :meth:`settled`); a put from
+        now on raises BrokenPipeError."""
         with self._seal_lock:
             self.closed = True
             held, self._held = self._held, []
-        self._done.set()
         self._out.close()
         try:
             self.sock.close()
@@ -300,8 +300,13 @@ class Conn:
             pass
         return held
 
+    def settled(self) -> None:
+        """What an abandoned connection held has gone elsewhere."""
+        self._done.set()
+
     def wait_authenticated(self, limit: float) -> bool:
-        """Wait until another thread's :meth:`authenticate` has finished either way."""
+        """Wait until the handshake completed, or the connection was abandoned
+        and what it held went elsewhere (:meth:`settled`)."""
         return self._done.wait(limit)
 
     def authenticate(self, limit: float) -> None:

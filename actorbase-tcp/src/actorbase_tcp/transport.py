@@ -508,12 +508,14 @@ class EndpointTcpTransport:
             self.refusals.warning("%s: no direct connection to %s (%s); sending through the admin",
                                   self.address, conn.peer, exc)
         link = self.link
-        for env in conn.abandon():  # what waited on it goes through the admin, in order
-            if link is not None:
-                try:
+        try:
+            for env in conn.abandon():  # what waited on it goes through the admin, in order
+                if link is not None:
                     link.put(env)
-                except OSError:
-                    break
+        except OSError:
+            pass  # the admin is gone too: this process is ending
+        finally:
+            conn.settled()  # close() may go on: nothing is left to reroute
 
     # -- receiving -----------------------------------------------------------
     def _take(self, conn: Conn) -> list[Any]:
