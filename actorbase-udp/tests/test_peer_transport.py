@@ -12,10 +12,11 @@ from actorbase_udp.channel import bind
 from actorbase_udp.transport import AdminUdpTransport
 
 WAIT = 10.0
+KEY = b"k" * 32  # the handshake key both admins hold
 
 
 def _admin(name: str, limit: int = 64 * 1024 * 1024) -> AdminUdpTransport:
-    return AdminUdpTransport(bind("127.0.0.1", 0), name, "secret-" + name, limit)
+    return AdminUdpTransport(bind("127.0.0.1", 0), name, "token-" + name, limit, KEY)
 
 
 @pytest.fixture
