@@ -137,3 +137,20 @@ def test_a_message_over_the_size_limit_is_not_sent(monkeypatch):
     finally:
         a.ep.close()
         b.ep.close()
+
+
+def test_a_peer_with_another_secret_is_refused_and_told_so(monkeypatch):
+    monkeypatch.setenv("ACTORCORE_UDP_CONNECT_SECONDS", "5.0")
+    a = _admin("Uaaaaaaaa")
+    b = AdminUdpTransport(bind("127.0.0.1", 0), "Ubbbbbbbb", "token-b", 64 * 1024 * 1024, b"x" * 32)
+    try:
+        a.peer_connect(b.listen_address)
+        got = _until((a, b), lambda g: _events(g[0], "peer-failed"))
+        failed = _events(got[0], "peer-failed")
+        assert failed and "authentication failed" in failed[0]
+        assert not _events(got[1], "peer-up")
+        assert b.ep.stats["handshakes_refused"] == 1
+        assert "Uaaaaaaaa" not in b.peers
+    finally:
+        a.ep.close()
+        b.ep.close()
