@@ -652,10 +652,7 @@ class Endpoint:
             try:
                 pending.hs.receive(message)
             except HandshakeError as exc:
-                if exc.reply is not None:
-                    self.control(HS, where, exc.reply)
-                self.stats["handshakes_refused"] += 1
-                self.complain("auth", f"refused {where[0]}:{where[1]}: {exc}")
+                self._refuse(where, exc)
                 return
             if chan is None:
                 if len(self.channels) >= MAX_CHANNELS:
@@ -687,15 +684,20 @@ class Endpoint:
         try:
             challenge = hs.receive(hello) or b""
         except HandshakeError as exc:
-            if exc.reply is not None:
-                self.control(HS, where, exc.reply)
-            self.stats["handshakes_refused"] += 1
-            self.complain("auth", f"refused {where[0]}:{where[1]}: {exc}")
+            self._refuse(where, exc)
             return
         # A session this socket holds stays in force until this one completes:
         # a spoofed hello can neither end it nor take its place.
         self.pending[where] = _Pending(hs, hello, challenge, time.monotonic() + self.hs_limit)
         self.control(HS, where, challenge)
+
+    def _refuse(self, where: Address, exc: HandshakeError) -> None:
+        """A handshake we answered failed: tell the peer (so it reports
+        "authentication failed", not a timeout), count and log it."""
+        if exc.reply is not None:
+            self.control(HS, where, exc.reply)
+        self.stats["handshakes_refused"] += 1
+        self.complain("auth", f"refused {where[0]}:{where[1]}: {exc}")
 
     def _session(self, chan: Channel, hs: Handshake) -> None:
         send, read = hs.direction_keys()
