@@ -10,13 +10,15 @@ import time
 
 from actorbase_udp.channel import bind
 from actorbase_udp.transport import AdminUdpTransport
+from actorcore import keys
 from actorcore.transport import system_of
 
 LIMIT = 120.0
+KEY = keys.resolve({}).key("handshake")  # ACTORCORE_SECRET, as the test that runs us has it
 
 
 def serve(host: str) -> None:
-    t = AdminUdpTransport(bind(host, 0), "Useeeeeee", "s", 64 * 1024 * 1024)
+    t = AdminUdpTransport(bind(host, 0), "Useeeeeee", "s", 64 * 1024 * 1024, KEY)
     print(t.listen_address, flush=True)
     deadline = time.monotonic() + LIMIT
     while time.monotonic() < deadline:
@@ -32,7 +34,7 @@ def serve(host: str) -> None:
 
 
 def call(host: str, where: str, n: int) -> None:
-    t = AdminUdpTransport(bind(host, 0), "Ucccccccc", "c", 64 * 1024 * 1024)
+    t = AdminUdpTransport(bind(host, 0), "Ucccccccc", "c", 64 * 1024 * 1024, KEY)
     t.peer_connect(where)
     deadline = time.monotonic() + LIMIT
     up = None

@@ -12,10 +12,11 @@ from actorbase_udp.channel import bind
 from actorbase_udp.transport import AdminUdpTransport
 
 WAIT = 10.0
+KEY = b"k" * 32  # the handshake key both admins hold
 
 
 def _admin(name: str, limit: int = 64 * 1024 * 1024) -> AdminUdpTransport:
-    return AdminUdpTransport(bind("127.0.0.1", 0), name, "secret-" + name, limit)
+    return AdminUdpTransport(bind("127.0.0.1", 0), name, "token-" + name, limit, KEY)
 
 
 @pytest.fixture
@@ -133,6 +134,23 @@ def test_a_message_over_the_size_limit_is_not_sent(monkeypatch):
         got = _until([a, b], lambda g: any(e[0] for e in g[1]))
         assert [e[2] for e in got[1] if e[0]] == [b"small"]
         assert a.stats["dropped_oversize"] == 1
+    finally:
+        a.ep.close()
+        b.ep.close()
+
+
+def test_a_peer_with_another_secret_is_refused_and_told_so(monkeypatch):
+    monkeypatch.setenv("ACTORCORE_UDP_CONNECT_SECONDS", "5.0")
+    a = _admin("Uaaaaaaaa")
+    b = AdminUdpTransport(bind("127.0.0.1", 0), "Ubbbbbbbb", "token-b", 64 * 1024 * 1024, b"x" * 32)
+    try:
+        a.peer_connect(b.listen_address)
+        got = _until((a, b), lambda g: _events(g[0], "peer-failed"))
+        failed = _events(got[0], "peer-failed")
+        assert failed and "authentication failed" in failed[0]
+        assert not _events(got[1], "peer-up")
+        assert b.ep.stats["handshakes_refused"] == 1
+        assert "Uaaaaaaaa" not in b.peers
     finally:
         a.ep.close()
         b.ep.close()

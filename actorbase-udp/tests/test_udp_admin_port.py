@@ -1,6 +1,7 @@
 """The UDP admin port: other programs attach to it; garbage datagrams,
 truncated fragments, streams without a hello and floods from one source are
-dropped and logged (rate-limited) while the admin keeps serving."""
+dropped and logged (rate-limited) while the admin keeps serving. The cases
+past the handshake are sent by a socket that holds the secret (``Sealed``)."""
 from __future__ import annotations
 
 import os
@@ -12,13 +13,14 @@ import time
 
 import pytest
 
-from actorbase_udp.channel import DATA, HDR, LAST, MAGIC
+from actorbase_udp.channel import DATA, HDR, LAST
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure, Thespian_StatusReq
 from actorcore.runtime import framing
 from actorcore.testing import descendants, free_port, wait_no_descendants
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from sealed import Sealed  # noqa: E402
 from udp_actors import Echo  # noqa: E402
 
 WAIT = 10
@@ -63,7 +65,7 @@ def _datagrams(port: int, payloads) -> None:
 
 
 def _data(seq: int, payload: bytes, last: bool = True, stream: int = 7) -> bytes:
-    return HDR.pack(MAGIC, DATA, LAST if last else 0, stream, seq, 0, 0) + payload
+    return HDR.pack(b"AcU2", DATA, LAST if last else 0, stream, seq, 0, 0) + payload
 
 
 def _log_lines(path, needle: str, limit: float = WAIT) -> list[str]:
@@ -87,7 +89,8 @@ def test_garbage_datagrams_are_dropped_and_logged(usys, port, thesplog):
 
 def test_a_stream_that_does_not_start_with_a_hello_is_dropped(usys, port, thesplog):
     frame = framing.encode("whoever", "me", b"not a hello")
-    _datagrams(port, [_data(0, frame)])
+    with Sealed(port) as peer:
+        peer.data(0, frame)
     assert _serving(usys)
     assert _log_lines(thesplog, "did not start with a hello")
 
@@ -95,13 +98,16 @@ def test_a_stream_that_does_not_start_with_a_hello_is_dropped(usys, port, thespl
 def test_truncated_fragments_are_dropped(usys, port, thesplog):
     frame = framing.encode("", "hello", b"actor\nno-secret\nU0/1\n" + b"y" * 200)
     # a set whose pieces do not add up to the length the frame announces
-    _datagrams(port, [_data(0, frame[:50], last=False), _data(1, frame[50:120], last=True)])
+    with Sealed(port) as peer:
+        peer.data(0, frame[:50], last=False)
+        peer.data(1, frame[50:120], last=True)
     assert _serving(usys)
     assert _log_lines(thesplog, "length does not match")
 
 
 def test_an_incomplete_set_of_fragments_is_discarded_after_the_hello_limit(usys, port, thesplog):
-    _datagrams(port, [_data(0, b"\x00\x01\x00\x00" + b"z" * 100, last=False, stream=9)])
+    with Sealed(port) as peer:
+        peer.data(0, b"\x00\x01\x00\x00" + b"z" * 100, last=False, stream=9)
     assert _log_lines(thesplog, "incomplete message discarded")  # ACTORCORE_UDP_HELLO_SECONDS=1
     assert _serving(usys)
 

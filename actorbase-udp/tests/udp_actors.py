@@ -1,6 +1,8 @@
 """Actors for the UDP tests (importable by actor processes and other programs)."""
 from __future__ import annotations
 
+import os
+
 from actorcore.actors import Actor, ActorSystemMessage
 
 
@@ -36,3 +38,19 @@ class LastWriter(Actor):
             if message[1] == message[2]:
                 with open(message[3], "w") as fh:
                     fh.write(str(self.seen))
+
+
+class Collector(Actor):
+    """Counts the strings it is told; answers ``"count"`` with the count."""
+
+    def __init__(self):
+        self.count = 0
+
+    def receiveMessage(self, message, sender):
+        if message == "count":
+            self.send(sender, self.count)
+        elif message == "pid":
+            self.send(sender, os.getpid())
+        elif isinstance(message, str):
+            self.count += 1
+

@@ -13,11 +13,26 @@ sequence number, and a cumulative acknowledgement (with the stream id it
 acknowledges) for the opposite direction, carried on every data datagram so
 a reply usually doubles as the ack.
 
+Nothing moves on a channel before its two sockets have run the handshake of
+``actorcore.handshake`` (in ``HS`` datagrams, repeated until answered since
+they are not part of the acknowledged stream). After it, every data, ack
+and NAK datagram carries a 16-byte MAC under the channel's session key for
+its direction, over the header and the payload; it is checked before the
+datagram can acknowledge, NAK, repeat or restart anything. Replays are the
+stream's duplicates (the MAC covers the sequence numbers), and a stream is
+only ever replaced by a newer one. Only the bare probe and its reply, the
+handshake and "no session" hints travel without a MAC, and none of them
+changes a stream. Datagrams from a socket without a session are dropped
+(and answered with a rate-limited hint so that a peer that lost its session
+runs the handshake again); a handshake message over 4 KiB is dropped unread.
+
 This module knows datagrams and envelopes, never actors or admins.
 """
 from __future__ import annotations
 
 import errno
+import hashlib
+import hmac
 import logging
 import os
 import random
@@ -30,12 +45,26 @@ from collections import deque
 from typing import Any, Callable, Iterable
 
 from actorcore import plugins
+from actorcore.handshake import (
+    CHALLENGE,
+    HELLO,
+    MAC_BYTES,
+    MAX_MESSAGE,
+    PROOF,
+    REFUSED,
+    AuthenticationFailed,
+    Handshake,
+    HandshakeError,
+)
+from actorcore.handshake import MAGIC as HS_MAGIC
 from actorcore.runtime import framing
 
-MAGIC = b"AcU1"
+MAGIC = b"AcU2"  # 2: authenticated (a version-1 peer's datagrams are garbage here)
 HDR = struct.Struct("!4sBBIIII")  # magic kind flags stream seq ack ack_stream
-DATA, ACK, NAK, PROBE, PROBE_REPLY = 1, 2, 3, 4, 5
+DATA, ACK, NAK, PROBE, PROBE_REPLY, HS, NOSESSION = 1, 2, 3, 4, 5, 6, 7
 LAST = 1  # flags: this fragment ends its message
+CONTEXT = b"actorcore udp"
+SEALED = HDR.size + MAC_BYTES  # where a sealed datagram's payload starts
 
 #: Payload per datagram: loopback carries near-64 KiB datagrams in one piece;
 #: anything else stays under a common Ethernet MTU, so one lost IP fragment
@@ -58,6 +87,9 @@ RTO_MAX = 2.0
 SOCKET_BUFFER = 8 * 1024 * 1024
 SACK_BITS = 256  # how far past a gap an ack says what arrived
 READ_BATCH = 512  # datagrams read per wake-up before the loop gets a turn
+HS_FIRST = 0.1  # seconds before a handshake message is sent again
+MAX_PENDING = 128  # handshakes answered but not completed, per socket
+REKEY_EVERY = 1.0  # at most one handshake per peer per second on its hint
 
 _log = logging.getLogger("actorcore.udp")
 
@@ -131,6 +163,25 @@ class Channel:
         self.heard = time.monotonic()
         self.key: str | None = None  # who the peer is, once its hello has been read
         self.held = 0  # envelopes the owner holds back from this (not yet known) peer
+        # the session (None until the handshake completes): MACs per direction
+        self.seal: Any = None
+        self.open: Any = None
+        self.fresh = True  # the first stream of a new session may have any id
+        self.hs: Handshake | None = None  # our handshake as initiator, running
+        self.hs_hello = b""
+        self.hs_due = 0.0  # when to send our handshake message again
+        self.hs_tries = 0
+        self.hs_deadline = 0.0
+        self.challenge = b""  # the answer our hello got; its proof is repeated until
+        self.proof = b""  # ... the peer shows it has the session (confirmed)
+        self.confirmed = False
+        self.peer_proof = b""  # the proof that completed the peer's handshake with us
+        self.rekey_next = 0.0
+        self.session_at = 0.0
+
+    @property
+    def authenticated(self) -> bool:
+        return self.seal is not None
 
     def pending_envelopes(self) -> list[Envelope]:
         """Whole messages not (known to be) delivered: unacknowledged or never sent."""
@@ -140,12 +191,36 @@ class Channel:
         return bool(self.unacked or self.queued)
 
 
+def _newer(a: int, b: int) -> bool:
+    """Stream id ``a`` comes after ``b`` (serial arithmetic on 32 bits)."""
+    return 0 < ((a - b) & 0xFFFFFFFF) < 0x80000000
+
+
+class _Pending:
+    """A handshake this socket answered (as responder) and waits to complete."""
+
+    __slots__ = ("hs", "hello", "challenge", "deadline", "since")
+
+    def __init__(self, hs: Handshake, hello: bytes, challenge: bytes, deadline: float) -> None:
+        self.hs = hs
+        self.hello = hello
+        self.challenge = challenge
+        self.deadline = deadline
+        self.since = time.monotonic()
+
+
 class Endpoint:
     """One UDP socket and its channels; thread-safe for ``send``."""
 
-    def __init__(self, sock: socket.socket, limit: int = framing.DEFAULT_MAX,
-                 stranger_bytes: int = STRANGER_BYTES) -> None:
+    def __init__(self, sock: socket.socket, key: bytes, limit: int = framing.DEFAULT_MAX,
+                 stranger_bytes: int = STRANGER_BYTES, hs_limit: float = 10.0) -> None:
         sock.setblocking(False)
+        self.key = key  # the handshake key
+        self.hs_limit = hs_limit
+        self.pending: dict[Address, _Pending] = {}
+        self.handshaking: set[Channel] = set()
+        #: why our handshake with an address failed (reason, whether it was denied)
+        self.auth_failures: dict[Address, tuple[str, bool]] = {}
         self.stranger_bytes = stranger_bytes
         for opt, force in ((socket.SO_RCVBUF, 33), (socket.SO_SNDBUF, 32)):
             try:  # SO_RCVBUFFORCE/SO_SNDBUFFORCE pass rmem_max when we may
@@ -167,9 +242,12 @@ class Endpoint:
         #: what this socket saw go wrong or had to repeat (status and loss reports)
         self.stats = {"retransmitted": 0, "dropped_garbage": 0, "dropped_window": 0,
                       "dropped_oversize": 0, "duplicates": 0, "lost_messages": 0,
-                      "test_dropped": 0}
+                      "test_dropped": 0, "dropped_unauthenticated": 0, "dropped_bad_mac": 0,
+                      "dropped_stale_stream": 0, "dropped_sender": 0, "handshakes": 0,
+                      "handshakes_refused": 0, "rekeyed": 0}
         self.closed = False
         self._nak_next: dict[Address, float] = {}
+        self._hint_next: dict[Address, float] = {}
         # Only the channels that owe an ack, or wait for one, are visited on
         # every wake-up: an admin may hold hundreds of quiet ones.
         self.owed: set[Channel] = set()
@@ -204,7 +282,12 @@ class Endpoint:
             self._pump(chan)
 
     def _pump(self, chan: Channel) -> None:
-        """Move queued datagrams onto the wire while the window allows."""
+        """Move queued datagrams onto the wire while the window allows (and
+        once the channel is authenticated: until then they wait in order)."""
+        if chan.seal is None:
+            if chan.queued and chan.hs is None:
+                self._initiate(chan)
+            return
         now = time.monotonic()
         while chan.queued and len(chan.unacked) < WINDOW and chan.unacked_bytes < WINDOW_BYTES:
             out = chan.queued.popleft()
@@ -219,7 +302,14 @@ class Endpoint:
             chan.ack_owed = False
         out.tries += 1
         out.due = now + min(RTO_MAX, RTO_FIRST * (1 << min(out.tries - 1, 5)))
-        self._sendto(head + out.payload, chan.where)
+        self._sendto(self._sealed(chan, head, out.payload), chan.where)
+
+    @staticmethod
+    def _sealed(chan: Channel, head: bytes, payload: bytes) -> bytes:
+        mac = chan.seal.copy()
+        mac.update(head)
+        mac.update(payload)
+        return head + mac.digest()[:MAC_BYTES] + payload
 
     def _sendto(self, datagram: bytes, where: Address) -> None:
         if self.drop_rate and random.random() < self.drop_rate:
@@ -234,11 +324,10 @@ class Endpoint:
                                  errno.ENETUNREACH, errno.EPERM):
                 self.complain("sendto", f"sendto {where[0]}:{where[1]} failed: {exc}")
 
-    def control(self, kind: int, where: Address, seq: int = 0) -> None:
-        """A one-datagram message outside any stream (acks, probes)."""
-        chan = self.channels.get(where)
-        stream = chan.in_stream if chan is not None else 0
-        self._sendto(HDR.pack(MAGIC, kind, 0, 0, seq, seq, stream), where)
+    def control(self, kind: int, where: Address, body: bytes = b"") -> None:
+        """A datagram outside any stream and without a MAC: a probe, its
+        reply, a handshake message or a "no session" hint."""
+        self._sendto(HDR.pack(MAGIC, kind, 0, 0, 0, 0, 0) + body, where)
 
     def flush_acks(self) -> None:
         """Acknowledge what arrived where no reply carried the ack already."""
@@ -247,8 +336,12 @@ class Endpoint:
             for chan in owed:
                 if chan.ack_owed:
                     chan.ack_owed = False
-                    self._sendto(HDR.pack(MAGIC, ACK, 0, 0, 0, chan.expected, chan.in_stream)
-                                 + self._sack(chan), chan.where)
+                    self._ack(chan)
+
+    def _ack(self, chan: Channel) -> None:
+        if chan.seal is not None:
+            self._sendto(self._sealed(chan, HDR.pack(MAGIC, ACK, 0, 0, 0, chan.expected, chan.in_stream),
+                                      self._sack(chan)), chan.where)
 
     @staticmethod
     def _sack(chan: Channel) -> bytes:
@@ -285,6 +378,9 @@ class Endpoint:
                         soonest = out.due
             for chan in gone:
                 self.abandon(chan, f"nothing heard for {self.give_up:.0f} s")
+            due = self._handshake_timers(now)
+            if due is not None and (soonest is None or due < soonest):
+                soonest = due
         return None if soonest is None else max(0.0, soonest - now)
 
     def abandon(self, chan: Channel, why: str) -> list[Envelope]:
@@ -307,6 +403,7 @@ class Endpoint:
                 return []
             self.sending.discard(chan)
             self.owed.discard(chan)
+            self.handshaking.discard(chan)
             return chan.pending_envelopes()
 
     def expire_strangers(self, now: float, limit: float) -> None:
@@ -316,6 +413,8 @@ class Endpoint:
             for where, chan in list(self.channels.items()):
                 if chan.key is None and now - chan.heard > limit and not chan.busy():
                     del self.channels[where]
+                    self.handshaking.discard(chan)
+                    self.owed.discard(chan)
                     held = len(chan.partial) + sum(len(p) for _, p in chan.early.values())
                     self.complain("stranger", f"dropped the stream from {where[0]}:{where[1]}: "
                                   f"no hello within {limit:g} s ({held} bytes of an "
@@ -372,43 +471,67 @@ class Endpoint:
             self.complain("garbage", f"dropped a datagram from {where[0]}:{where[1]} that is not "
                           f"actorcore UDP ({len(data)} bytes)")
             return
-        _, kind, flags, stream, seq, ack, ack_stream = HDR.unpack_from(data)
-        chan = self.channels.get(where)
+        kind = data[4]
         if kind == PROBE:
             if probe is not None:
                 probe(where)
             return
-        if chan is not None:
-            chan.heard = time.monotonic()
-            if ack_stream == chan.stream and kind in (DATA, ACK):
-                self._acked(chan, ack)
-                if kind == ACK and len(data) == HDR.size + SACK_BITS // 8:
-                    self._selective(chan, ack, int.from_bytes(data[HDR.size:], "big"))
+        if kind == HS:
+            self._handshake_message(data[HDR.size:], where)
+            return
+        if kind == NOSESSION:
+            self._hinted(where)
+            return
+        if kind not in (DATA, ACK, NAK):
+            return  # a probe reply (the prober reads it on a socket of its own), or unknown
+        chan = self.channels.get(where)
+        if chan is None or chan.open is None:
+            self.stats["dropped_unauthenticated"] += 1
+            self.complain("unauthenticated", f"dropped a datagram from {where[0]}:{where[1]}: "
+                          "it has not authenticated (no handshake with the system's secret)")
+            self._hint(where)
+            return
+        mac = chan.open.copy()
+        mac.update(memoryview(data)[:HDR.size])
+        mac.update(memoryview(data)[SEALED:])
+        if len(data) < SEALED or not hmac.compare_digest(mac.digest()[:MAC_BYTES], data[HDR.size:SEALED]):
+            self.stats["dropped_bad_mac"] += 1
+            self.complain("mac", f"dropped a datagram from {where[0]}:{where[1]} whose MAC does not "
+                          "verify (forged, spoofed, corrupted or from an old session)")
+            return
+        _, kind, flags, stream, seq, ack, ack_stream = HDR.unpack_from(data)
+        chan.heard = time.monotonic()
+        if chan.proof and not chan.confirmed:
+            chan.confirmed = True  # the peer completed the handshake we started
+        if ack_stream == chan.stream and kind in (DATA, ACK):
+            self._acked(chan, ack)
+            if kind == ACK and len(data) == SEALED + SACK_BITS // 8:
+                self._selective(chan, ack, int.from_bytes(data[SEALED:], "big"))
         if kind == NAK:
-            if chan is not None and ack_stream == chan.stream:
+            if ack_stream == chan.stream:
                 self._restart(chan)
             return
         if kind != DATA:
             return
-        if chan is None or chan.in_stream != stream:
-            if seq != 0:
-                # A stream we do not know (we restarted, or garbage that looks
-                # right): tell the sender to start over from 0.
-                self.stats["dropped_window"] += 1
-                self._nak(stream, where)
+        if chan.in_stream != stream:
+            # Another stream than the one we read: the peer restarted it (we
+            # NAKed) or it is a new process on a new session. Never an older
+            # one: that would be a recorded datagram played back.
+            if not (chan.fresh or chan.in_stream == 0 or _newer(stream, chan.in_stream)):
+                self.stats["dropped_stale_stream"] += 1
+                self.complain("stale", f"dropped a datagram of an old stream from {where[0]}:{where[1]}")
                 return
-            if chan is None:
-                strangers = sum(1 for c in self.channels.values() if c.key is None)
-                if len(self.channels) >= MAX_CHANNELS or strangers >= MAX_STRANGERS:
-                    self.complain("channels", f"too many peers; dropped a stream from "
-                                  f"{where[0]}:{where[1]}")
-                    return
-                chan = self.channels[where] = Channel(where)
+            if seq != 0:
+                # a stream we do not know from its start: tell the sender to start over from 0
+                self.stats["dropped_window"] += 1
+                self._nak(chan, stream)
+                return
             chan.in_stream = stream
             chan.expected = 0
             chan.early.clear()
             chan.partial.clear()
             chan.discarding = False
+        chan.fresh = False
         chan.ack_owed = True
         self.owed.add(chan)
         offset = (seq - chan.expected) & 0xFFFFFFFF
@@ -420,20 +543,205 @@ class Endpoint:
             self.complain("window", f"dropped a datagram from {where[0]}:{where[1]} far ahead "
                           "of its stream (flood or corruption)")
             return
+        payload = data[SEALED:]
         if offset:
             if seq in chan.early:
                 self.stats["duplicates"] += 1
-            chan.early[seq] = (flags, data[HDR.size:])
+            chan.early[seq] = (flags, payload)
             return
-        if not self._room(chan, len(data) - HDR.size):
+        if not self._room(chan, len(payload)):
             return
-        self._take(chan, flags, data[HDR.size:], deliver)
+        self._take(chan, flags, payload, deliver)
         early = chan.early
         while chan.expected in early:
             if not self._room(chan, len(early[chan.expected][1])):
                 break
             flags, payload = early.pop(chan.expected)
             self._take(chan, flags, payload, deliver)
+
+    # -- the handshake -------------------------------------------------------
+    def _initiate(self, chan: Channel) -> None:
+        """Start our handshake with ``chan``'s socket (its messages are
+        repeated by :meth:`_handshake_timers` until answered)."""
+        now = time.monotonic()
+        chan.hs = Handshake(self.key, True, CONTEXT)
+        chan.hs_hello = chan.hs.start()
+        chan.hs_tries = 0
+        chan.hs_due = now
+        chan.hs_deadline = now + self.hs_limit
+        chan.challenge = chan.proof = b""
+        chan.confirmed = False
+        self.handshaking.add(chan)
+        self.auth_failures.pop(chan.where, None)
+        self._handshake_timers(now)
+
+    def _handshake_timers(self, now: float) -> float | None:
+        """Repeat our handshake messages that are due, give up on those past
+        their deadline, forget answered ones that never completed; returns
+        when the next is due."""
+        soonest: float | None = None
+        for chan in list(self.handshaking):
+            if chan.hs is None and (chan.confirmed or not chan.proof):
+                self.handshaking.discard(chan)
+                continue
+            if now >= chan.hs_deadline:
+                self.handshaking.discard(chan)
+                if chan.hs is not None:
+                    self._failed(chan, f"no handshake answer from {fmt(chan.where)} within "
+                                       f"{self.hs_limit:g} s", False)
+                chan.proof = b""  # unconfirmed: the peer's data will show whether it took it
+                continue
+            if now >= chan.hs_due:
+                self.control(HS, chan.where, chan.hs_hello if chan.hs is not None else chan.proof)
+                chan.hs_tries += 1
+                chan.hs_due = now + min(RTO_MAX, HS_FIRST * (1 << min(chan.hs_tries - 1, 5)))
+            if soonest is None or chan.hs_due < soonest:
+                soonest = chan.hs_due
+        for where, pending in list(self.pending.items()):
+            if now >= pending.deadline:
+                del self.pending[where]
+                chan = self.channels.get(where)
+                if chan is not None and chan.session_at > pending.since:
+                    continue  # both sides started at once and the other handshake won
+                self.stats["handshakes_refused"] += 1
+                self.complain("handshake", f"dropped a handshake from {where[0]}:{where[1]}: "
+                              f"not completed within {self.hs_limit:g} s")
+            elif soonest is None or pending.deadline < soonest:
+                soonest = pending.deadline
+        return soonest
+
+    def _handshake_message(self, message: bytes, where: Address) -> None:
+        if len(message) > MAX_MESSAGE or len(message) < 5 or message[:4] != HS_MAGIC:
+            self.stats["dropped_unauthenticated"] += 1
+            self.complain("handshake", f"dropped a handshake datagram from {where[0]}:{where[1]}: "
+                          f"not an actorcore handshake message ({len(message)} bytes)")
+            return
+        kind = message[4]
+        chan = self.channels.get(where)
+        mine = chan is not None and chan.hs is not None
+        if kind == HELLO:
+            if mine and chan.hs_hello >= message:
+                return  # both started at once: the larger hello goes on, the other answers
+            self._respond(message, where, chan)
+        elif kind == CHALLENGE or (kind == REFUSED and mine and chan.seal is None):
+            if not mine:
+                if chan is not None and chan.proof and message == chan.challenge:
+                    self.control(HS, where, chan.proof)  # our proof was lost: again
+                return
+            try:
+                proof = chan.hs.receive(message)
+            except HandshakeError as exc:
+                if exc.reply is not None:
+                    self.control(HS, where, exc.reply)
+                self._failed(chan, str(exc), isinstance(exc, AuthenticationFailed))
+                return
+            chan.challenge, chan.proof = message, proof or b""
+            self._session(chan, chan.hs)
+            self.pending.pop(where, None)  # one session per pair: ours won
+            chan.hs = None
+            chan.hs_tries = 0
+            chan.hs_due = time.monotonic()
+            self._handshake_timers(chan.hs_due)  # sends the proof (again until confirmed)
+            self._pump(chan)
+        elif kind in (PROOF, REFUSED):
+            pending = self.pending.pop(where, None)
+            if pending is None:
+                if kind == PROOF and chan is not None and message == chan.peer_proof:
+                    self._ack(chan)  # our confirmation was lost: again
+                return
+            try:
+                pending.hs.receive(message)
+            except HandshakeError as exc:
+                self._refuse(where, exc)
+                return
+            if chan is None:
+                if len(self.channels) >= MAX_CHANNELS:
+                    self.complain("channels", f"too many peers; dropped {where[0]}:{where[1]}")
+                    return
+                chan = self.channels[where] = Channel(where)
+            if chan.hs is not None or chan.proof:  # we had started too, and gave way
+                chan.hs = None
+                chan.proof = b""
+                self.handshaking.discard(chan)
+            chan.peer_proof = message
+            self._session(chan, pending.hs)
+            self._ack(chan)  # tells the initiator we hold the session too
+            self._pump(chan)
+        else:
+            self.stats["dropped_unauthenticated"] += 1
+
+    def _respond(self, hello: bytes, where: Address, chan: Channel | None) -> None:
+        pending = self.pending.get(where)
+        if pending is not None and pending.hello == hello:
+            self.control(HS, where, pending.challenge)  # our challenge was lost: again
+            return
+        if pending is None and len(self.pending) >= MAX_PENDING:
+            self.stats["handshakes_refused"] += 1
+            self.complain("pending", f"ignored a handshake from {where[0]}:{where[1]}: "
+                          f"{len(self.pending)} handshakes are not completed yet")
+            return
+        hs = Handshake(self.key, False, CONTEXT)
+        try:
+            challenge = hs.receive(hello) or b""
+        except HandshakeError as exc:
+            self._refuse(where, exc)
+            return
+        # A session this socket holds stays in force until this one completes:
+        # a spoofed hello can neither end it nor take its place.
+        self.pending[where] = _Pending(hs, hello, challenge, time.monotonic() + self.hs_limit)
+        self.control(HS, where, challenge)
+
+    def _refuse(self, where: Address, exc: HandshakeError) -> None:
+        """A handshake we answered failed: tell the peer (so it reports
+        "authentication failed", not a timeout), count and log it."""
+        if exc.reply is not None:
+            self.control(HS, where, exc.reply)
+        self.stats["handshakes_refused"] += 1
+        self.complain("auth", f"refused {where[0]}:{where[1]}: {exc}")
+
+    def _session(self, chan: Channel, hs: Handshake) -> None:
+        send, read = hs.direction_keys()
+        chan.seal = hmac.new(send, digestmod=hashlib.sha256)
+        chan.open = hmac.new(read, digestmod=hashlib.sha256)
+        chan.fresh = True
+        chan.heard = chan.session_at = time.monotonic()
+        self.stats["handshakes"] += 1
+        self.auth_failures.pop(chan.where, None)
+
+    def _failed(self, chan: Channel, why: str, denied: bool) -> None:
+        """Our handshake with ``chan``'s socket failed. Without a session
+        before it, what waits for that socket is given up on."""
+        chan.hs = None
+        self.handshaking.discard(chan)
+        self.stats["handshakes_refused"] += 1
+        self.auth_failures[chan.where] = (why, denied)
+        self.complain("auth", f"handshake with {fmt(chan.where)} failed: {why}")
+        if chan.seal is None:
+            self.abandon(chan, why)
+
+    def _hint(self, where: Address) -> None:
+        """Tell a socket that sent us sealed datagrams that we hold no session
+        with it (we restarted, or forgot it): it runs the handshake again.
+        Rate-limited per source: a flood is not answered in kind."""
+        now = time.monotonic()
+        if now < self._hint_next.get(where, 0.0):
+            return
+        if len(self._hint_next) > 1024:
+            self._hint_next.clear()
+        self._hint_next[where] = now + 0.2
+        self.control(NOSESSION, where)
+
+    def _hinted(self, where: Address) -> None:
+        """The peer says it holds no session with us. Unauthenticated, so it
+        only ever starts a handshake (at most once a second): the session we
+        hold stays in force until a new one completes."""
+        chan = self.channels.get(where)
+        now = time.monotonic()
+        if chan is None or chan.seal is None or chan.hs is not None or now < chan.rekey_next:
+            return
+        chan.rekey_next = now + REKEY_EVERY
+        self.stats["rekeyed"] += 1
+        self._initiate(chan)
 
     def _room(self, chan: Channel, size: int) -> bool:
         """Whether a peer not known yet may hand over ``size`` more bytes. What is
@@ -446,15 +754,16 @@ class Endpoint:
         self.stats["dropped_window"] += 1
         return False
 
-    def _nak(self, stream: int, where: Address) -> None:
+    def _nak(self, chan: Channel, stream: int) -> None:
         # At most one NAK per source per 0.2 s: a flood is not answered in kind.
         now = time.monotonic()
+        where = chan.where
         if now < self._nak_next.get(where, 0.0):
             return
         if len(self._nak_next) > 1024:
             self._nak_next.clear()
         self._nak_next[where] = now + 0.2
-        self._sendto(HDR.pack(MAGIC, NAK, 0, 0, 0, 0, stream), where)
+        self._sendto(self._sealed(chan, HDR.pack(MAGIC, NAK, 0, 0, 0, 0, stream), b""), where)
 
     def _take(self, chan: Channel, flags: int, payload: bytes,
               deliver: Callable[[Channel, Envelope], None]) -> None:
@@ -500,8 +809,8 @@ class Endpoint:
     def _selective(self, chan: Channel, ack: int, bits: int) -> None:
         """The receiver holds the datagrams marked in ``bits``: stop repeating
         them, and repeat at once (once) each gap before the last one it holds."""
-        if not bits:
-            return
+        if not bits or not chan.unacked or _newer(chan.unacked[0].seq, ack):
+            return  # an old ack (delayed or played back) says nothing about what is in flight now
         top = bits.bit_length()  # offsets 1..top (relative to ack) are covered by the map
         now = time.monotonic()
         for out in chan.unacked:
@@ -521,7 +830,7 @@ class Endpoint:
         chan.unacked.clear()
         chan.queued.clear()
         chan.unacked_bytes = 0
-        chan.stream = random.getrandbits(32) or 1
+        chan.stream = (chan.stream + 1) & 0xFFFFFFFF or 1  # newer: the receiver takes no older one
         chan.next_seq = 0
         for out in pending:
             out.seq = chan.next_seq

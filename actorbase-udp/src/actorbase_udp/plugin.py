@@ -7,7 +7,7 @@ from typing import Any, Mapping
 from actorcore.hookspecs import hookimpl
 from actorcore.registry import BaseRegistry
 from actorcore.runtime.client import BaseConfig, MultiprocSystem
-from actorcore.runtime.netbase import leaders, max_message_size
+from actorcore.runtime.netbase import handshake_key, leaders, max_message_size
 
 from .addressing import DEFAULT_ADMIN_PORT, admin_port, local_ip
 from .transport import ClientUdpTransport
@@ -43,5 +43,6 @@ def actorcore_make_transport(
     if base_name != BASE_NAME or role != "client":
         return None
     leaders(capabilities, admin_port(capabilities))  # checked here, where the caller hears of it
-    return ClientUdpTransport(local_ip(capabilities), admin_port(capabilities),
-                              max_message_size(capabilities))
+    host = local_ip(capabilities)
+    return ClientUdpTransport(host, admin_port(capabilities), max_message_size(capabilities),
+                              handshake_key(capabilities, host, BASE_NAME))

@@ -4,11 +4,17 @@ admin, which forwards (a star), so per-sender order and dead-letter detection
 are the admin's, exactly as on the other bases; the reliable streams of
 :mod:`.channel` make sure nothing is lost on the way.
 
-Each stream opens with a hello envelope (target ``""``): ``actor`` (an actor
-process of this system, with the system secret), ``client`` (a program
-attaching, answered with ``welcome`` and its address prefix) or ``peer``
-(another admin, conventions: answered with ``peer-welcome``). A stream whose
-first message is not a hello is dropped and logged; the admin keeps serving.
+Every pair of sockets first runs the handshake of ``actorcore.handshake``
+with the system's secret, and then MACs every datagram (see :mod:`.channel`):
+nothing from a socket that has not proven it holds the secret is
+acknowledged, reassembled, handed on or unpickled. Then each stream opens
+with a hello envelope (target ``""``): ``actor`` (an actor process of this
+system, with the token only the admin's children know), ``client`` (a program
+attaching, answered with ``welcome``: its address prefix, the admin's id and
+pid) or ``peer`` (another admin, conventions: answered with
+``peer-welcome``). A stream whose first message is not a hello is dropped
+and logged; an envelope whose sender is not the process at the other end is
+dropped and logged (rate-limited); the admin keeps serving.
 """
 from __future__ import annotations
 
@@ -20,9 +26,10 @@ import socket
 import threading
 import time
 from collections import deque
+from functools import partial
 from typing import Any, Sequence
 
-from actorcore.runtime import framing, procs, protocol
+from actorcore.runtime import procs, protocol
 from actorcore.runtime.netbase import AdminLink, avoiding
 from actorcore.runtime.poller import Poller
 from actorcore.transport import system_of
@@ -71,16 +78,24 @@ def _env_seconds(name: str, default: float) -> float:
         return default
 
 
-def _hello(role: str, secret: str, key: str, listen: str) -> Envelope:
-    return (CONTROL, "hello", f"{role}\n{secret}\n{key}\n{listen}".encode())
+def _hello(role: str, token: str, key: str, listen: str) -> Envelope:
+    return (CONTROL, "hello", f"{role}\n{token}\n{key}\n{listen}".encode())
+
+
+def reachable(host: str) -> str:
+    """Where to send to reach a socket bound to ``host`` on this machine: a
+    socket bound to every interface answers from a real one (loopback), and
+    replies are matched by the address they come from."""
+    return "127.0.0.1" if host in ("0.0.0.0", "") else host
 
 
 class _UdpTransport:
     """What the admin's and the endpoints' transports share: the socket, its
     channels, and a receive loop that also acknowledges and retransmits."""
 
-    def __init__(self, sock: socket.socket, me: str, limit: int, stranger_bytes: int = 64 * 1024) -> None:
-        self.ep = Endpoint(sock, limit, stranger_bytes)
+    def __init__(self, sock: socket.socket, me: str, limit: int, key: bytes,
+                 stranger_bytes: int = 64 * 1024, hs_limit: float = 10.0) -> None:
+        self.ep = Endpoint(sock, key, limit, stranger_bytes, hs_limit)
         self.address = me
         self.limit = limit
         self.poller = Poller()
@@ -150,11 +165,13 @@ class AdminUdpTransport(_UdpTransport):
 
     links_are_addresses = True  # a new actor process says hello by address: spares can serve
 
-    def __init__(self, sock: socket.socket, me: str, secret: str, limit: int) -> None:
-        super().__init__(sock, me, limit)
+    def __init__(self, sock: socket.socket, me: str, token: str, limit: int, key: bytes) -> None:
+        hello_limit = _env_seconds("ACTORCORE_UDP_HELLO_SECONDS", 10.0)
+        super().__init__(sock, me, limit, key, hs_limit=hello_limit)
+        self.key = key
         self.host, self.port = self.ep.local
         self.listen_address = f"{self.host}:{self.port}"
-        self.secret = secret
+        self.token = token  # only processes this admin started know it: the "actor" hello
         self.expected: set[str] = set()
         self.held: dict[str, list[Envelope]] = {}
         self.children: dict[str, Address] = {}
@@ -164,7 +181,7 @@ class AdminUdpTransport(_UdpTransport):
         self.connecting: dict[str, tuple[Address, float]] = {}
         self.peer_ka: dict[str, float] = {}
         self.peer_silence = _env_seconds("ACTORCORE_UDP_PEER_SILENCE", 15.0)
-        self.hello_limit = _env_seconds("ACTORCORE_UDP_HELLO_SECONDS", 10.0)
+        self.hello_limit = hello_limit
         self.directs: set[tuple[str, str]] = set()
         self.next_sweep = 0.0
         self.connect_limit = _env_seconds("ACTORCORE_UDP_CONNECT_SECONDS", 5.0)
@@ -172,7 +189,7 @@ class AdminUdpTransport(_UdpTransport):
     # -- the admin's interface ------------------------------------------------
     def child_link(self, child: Any) -> UdpActorLink:
         self.expected.add(child)
-        return UdpActorLink(self.host, self.port, child, self.secret, self.limit)
+        return UdpActorLink(reachable(self.host), self.port, child, self.token, self.limit, self.key)
 
     def child_started(self, child: Any) -> None:
         """The child says hello by itself; nothing to hand over."""
@@ -279,6 +296,12 @@ class AdminUdpTransport(_UdpTransport):
             self.ep.report()
         soonest: float | None = self.next_sweep - now
         for where, (addr, due) in list(self.connecting.items()):
+            failed = self.ep.auth_failures.pop(addr, None)
+            if failed is not None:
+                del self.connecting[where]
+                self.ep.forget(addr)
+                self._event("peer-failed", f"{where}\n{failed[0]}")
+                continue
             if now >= due:
                 del self.connecting[where]
                 if addr not in self.peers.values():
@@ -317,6 +340,11 @@ class AdminUdpTransport(_UdpTransport):
                                  "it did not start with a hello")
                 self.ep.forget(chan.where)
                 return
+            if chan.key not in self.peers and process_key(env[1]) != chan.key:
+                self.ep.stats["dropped_sender"] += 1
+                self.ep.complain("sender", f"admin dropped a message from {chan.key} "
+                                 f"({fmt(chan.where)}) that claims to come from {env[1]!r}")
+                return
             self.ready.append((chan.key, env))
             return
         op, data = env[1], env[2].decode("utf-8", "replace")
@@ -335,7 +363,7 @@ class AdminUdpTransport(_UdpTransport):
     def _hello(self, chan: Channel, data: str) -> None:
         parts = data.split("\n")
         role = parts[0] if len(parts) == 4 else ""
-        if role == "actor" and parts[1] == self.secret and parts[2] in self.expected:
+        if role == "actor" and parts[1] == self.token and parts[2] in self.expected:
             key = parts[2]
             chan.key = key
             self.children[key] = chan.where
@@ -400,11 +428,11 @@ class AdminUdpTransport(_UdpTransport):
 class EndpointUdpTransport(_UdpTransport):
     """An actor's or an attached program's side: one socket, one stream to the admin."""
 
-    def __init__(self, me: str, host: str, admin: Address, limit: int) -> None:
+    def __init__(self, me: str, host: str, admin: Address, limit: int, key: bytes) -> None:
         # Direct traffic often arrives before the sender's marker (which takes
         # the admin's way): room for a window's worth of it, so it need not be
         # sent twice.
-        super().__init__(avoiding(lambda: bind(host, 0), admin[1]), me, limit,
+        super().__init__(avoiding(lambda: bind(host, 0), admin[1]), me, limit, key,
                          stranger_bytes=WINDOW_BYTES)
         self.admin = admin
         self.gone = False
@@ -489,7 +517,7 @@ class EndpointUdpTransport(_UdpTransport):
             if chan.key is None:  # its marker has not come through the admin yet
                 self.held.setdefault(chan.where, []).append(env)
                 chan.held += 1
-            else:
+            elif self._own(chan, env):
                 self.ready.append((chan.key, env))
             return
         if env[0] == CONTROL:
@@ -509,7 +537,18 @@ class EndpointUdpTransport(_UdpTransport):
         chan.key = process_key(env[1])
         chan.held = 0
         for held in self.held.pop(where, []):
-            self.ready.append((chan.key, held))
+            if self._own(chan, held):
+                self.ready.append((chan.key, held))
+
+    def _own(self, chan: Channel, env: Envelope) -> bool:
+        """Whether ``env``, come straight from ``chan``'s socket, is from the
+        process the admin said sends from there; logged and dropped if not."""
+        if process_key(env[1]) == chan.key:
+            return True
+        self.ep.stats["dropped_sender"] += 1
+        self.ep.complain("sender", f"{self.address} dropped a message from {chan.key} "
+                         f"({fmt(chan.where)}) that claims to come from {env[1]!r}")
+        return False
 
     def _control(self, op: str, data: str) -> None:
         if op == "welcome":
@@ -561,17 +600,18 @@ class EndpointUdpTransport(_UdpTransport):
 class UdpActorLink:
     """What an actor process needs to join its system: where the admin's socket is."""
 
-    def __init__(self, host: str, port: int, me: str, secret: str, limit: int) -> None:
+    def __init__(self, host: str, port: int, me: str, token: str, limit: int, key: bytes) -> None:
         self.host = host
         self.port = port
         self.me = me
-        self.secret = secret
+        self.token = token
         self.limit = limit
+        self.key = key
 
     def open(self) -> EndpointUdpTransport:
-        t = EndpointUdpTransport(self.me, self.host, (self.host, self.port), self.limit)
+        t = EndpointUdpTransport(self.me, self.host, (self.host, self.port), self.limit, self.key)
         t.admin_pid = os.getppid()  # the admin starts every actor process
-        t.ep.send(t.admin, _hello("actor", self.secret, self.me, ""))
+        t.ep.send(t.admin, _hello("actor", self.token, self.me, ""))
         return t
 
 
@@ -579,8 +619,8 @@ class ClientUdpTransport(EndpointUdpTransport):
     """An ActorSystem's side: attaches to the admin on the Admin Port, or
     prepares one to be started there."""
 
-    def __init__(self, host: str, port: int, limit: int = framing.DEFAULT_MAX) -> None:
-        super().__init__("", host, (host, port), limit)
+    def __init__(self, host: str, port: int, limit: int, key: bytes) -> None:
+        super().__init__("", host, (reachable(host), port), limit, key)
         self.admin_host = host
         self.admin_port = port
         self.admin_address = ""
@@ -593,8 +633,8 @@ class ClientUdpTransport(EndpointUdpTransport):
         except OSError as exc:
             raise OSError(exc.errno, f"cannot bind UDP {self.admin_host}:{self.admin_port}: "
                           f"{exc.strerror}") from None
-        return AdminLink(AdminUdpTransport, sock, f"U{os.urandom(4).hex()}", os.urandom(16).hex(),
-                         self.limit)
+        return AdminLink(partial(AdminUdpTransport, key=self.ep.key), sock, f"U{os.urandom(4).hex()}",
+                         os.urandom(16).hex(), self.limit)
 
     def _probe_admin(self, limit: float) -> str:
         """"up" (an actorcore UDP admin answered), "absent" (the port is closed),
@@ -646,6 +686,14 @@ class ClientUdpTransport(EndpointUdpTransport):
             self.ep.retransmit(time.monotonic())
             if poll.poll(50):
                 self.ep.read(self._deliver)
+            failed = self.ep.auth_failures.get(self.admin)
+            if failed is not None:
+                why, denied = failed
+                if denied:
+                    raise PermissionError(f"{why}. Programs that share a system need the same "
+                                          "secret (docs/security.md)")
+                raise ConnectionError(f"something holds UDP {where} but it is not an actorcore "
+                                      f"UDP admin ({why})")
         if self.welcome is None:
             raise ConnectionError(f"an actorcore UDP admin answers on {where} but sent no "
                                   "welcome within 5 s")

@@ -164,16 +164,24 @@ class Handshake:
     def _tag(self, label: bytes) -> bytes:
         return hmac.digest(self._key, label + b"\0" + self._transcript, hashlib.sha256)
 
-    def sealers(self) -> tuple[FrameSealer, FrameOpener]:
-        """This side's (sealer for what it sends, opener for what it reads)."""
+    def direction_keys(self) -> tuple[bytes, bytes]:
+        """This side's (key for what it sends, key for what it reads).
+
+        For a transport whose frames may be lost, repeated or reordered
+        (UDP), which cannot use the strict counter of :meth:`sealers` and
+        MACs each datagram over its own sequence numbers instead.
+        """
         if not self.done:
             raise RuntimeError("the handshake has not completed")
         session = hmac.digest(self._key, b"session\0" + self._transcript, hashlib.sha256)
         to_r = hmac.digest(session, b"frames from initiator", hashlib.sha256)
         to_i = hmac.digest(session, b"frames from responder", hashlib.sha256)
-        if self.initiator:
-            return FrameSealer(to_r), FrameOpener(to_i)
-        return FrameSealer(to_i), FrameOpener(to_r)
+        return (to_r, to_i) if self.initiator else (to_i, to_r)
+
+    def sealers(self) -> tuple[FrameSealer, FrameOpener]:
+        """This side's (sealer for what it sends, opener for what it reads)."""
+        send, read = self.direction_keys()
+        return FrameSealer(send), FrameOpener(read)
 
 
 class FrameSealer:

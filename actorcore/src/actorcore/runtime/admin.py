@@ -846,7 +846,7 @@ def detached_admin_main(link: Any, cfg: dict[str, Any], report: Any) -> None:
         return
     pid = os.fork()
     if pid:
-        report.send("")
+        report.send(("", pid))  # the creator kills its group if attaching to it fails
         return
     try:
         os.setsid()

@@ -172,6 +172,7 @@ class MultiprocSystem:
         outlives this process (``capabilities``/``logDefs`` apply only then)."""
         transport = self.transport
         where = f"{transport.admin_host}:{transport.admin_port}"
+        started = 0  # the admin this call started: a start-up that fails leaves it not behind
         try:
             state = transport.try_attach()
             if state == "absent":
@@ -197,6 +198,8 @@ class MultiprocSystem:
                 link.release()
                 writer.close()
                 problem = reader.recv() if reader.poll(limits.STARTUP_LIMIT) else "no answer"
+                if isinstance(problem, tuple):
+                    problem, started = problem
                 if problem != "no answer":
                     # not join(timeout): that waits on a pipe the detached admin inherited
                     starter.join()
@@ -212,22 +215,33 @@ class MultiprocSystem:
                     raise ActorSystemStartupError(
                         f"{self.baseName} admin started on {where} but does not answer"
                     )
+            self._control = transport.client_prefix + "0"
+            reply = self._request(
+                protocol.Attach(self._req_id(), self._control), limits.STARTUP_LIMIT, "attach"
+            )
         except PermissionError as exc:  # the admin there and we do not share the secret
-            transport.close()
+            self._abandon_started(started)
             raise ActorSystemStartupError(f"{self.baseName} cannot attach to {where}: {exc}") from None
         except ConnectionError as exc:
-            transport.close()
+            self._abandon_started(started)
             raise ActorSystemStartupError(
                 f"{self.baseName} cannot use {where}: {exc}. Pick another 'Admin Port' capability."
             ) from None
         except BaseException:
-            transport.close()
+            self._abandon_started(started)
             raise
-        self._control = transport.client_prefix + "0"
-        reply = self._request(
-            protocol.Attach(self._req_id(), self._control), limits.STARTUP_LIMIT, "attach"
-        )
         return reply.value
+
+    def _abandon_started(self, pid: int) -> None:
+        """Start-up failed: close our side, and stop the admin we started (with
+        its spare and actors, which share its process group) if we did."""
+        if pid:
+            procs.kill_group(pid)
+            self._admin_pid = pid
+            self._wait_admin_exit(5.0)
+            self._admin_pid = 0
+            self.transport.admin_pid = pid  # closing waits for no acknowledgement from it
+        self.transport.close()
 
     # -- plumbing --------------------------------------------------------------
     def _admin_gone(self, thorough: bool = True) -> bool:

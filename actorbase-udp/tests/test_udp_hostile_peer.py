@@ -1,0 +1,334 @@
+"""Attacks on a UDP system by a peer that does not hold the secret, or spoofs
+the address of one that does (API.md §9.4, issue 10).
+
+The outside attacker is ``tests/security/hostile_udp.py``: plain standard
+library, run with ``-I -S`` so it cannot import actorcore. Every pickle it
+sends would create a marker file when unpickled; each case asserts that the
+file does not exist, that the refusal was logged (and the secret was not),
+and that the system still answers. Spoofing is done from the attached
+client's own socket: datagrams that come from an authenticated address but
+carry no valid MAC.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from actorbase_udp.channel import DATA, HDR, LAST, MAGIC, NAK
+from actorcore.actors import ActorSystem, ActorSystemStartupFailure, Thespian_StatusReq
+from actorcore.testing import descendants, free_port, until, wait_no_descendants
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+HOSTILE = os.path.join(ROOT, "tests", "security", "hostile_udp.py")
+sys.path.insert(0, HERE)
+from udp_actors import Collector, Echo  # noqa: E402
+
+WAIT = 10
+SECRET = "correct horse battery staple, udp"
+
+
+def hostile(**cmd) -> dict:
+    out = subprocess.run([sys.executable, "-I", "-S", HOSTILE], input=json.dumps(cmd),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _log_defs(logfile) -> dict:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,  # the transport's logger exists already
+        "handlers": {"file": {"class": "logging.FileHandler", "filename": str(logfile)}},
+        "root": {"handlers": ["file"], "level": "INFO"},
+    }
+
+
+@pytest.fixture
+def logfile(tmp_path):
+    return tmp_path / "admin.log"
+
+
+@pytest.fixture
+def usys(logfile, monkeypatch):
+    monkeypatch.setenv("ACTORCORE_UDP_HELLO_SECONDS", "1")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p))
+    before = descendants()
+    port = free_port(socket.SOCK_DGRAM)
+    system = ActorSystem("multiprocUDPBase", {"Admin Port": port, "Convention Secret": SECRET},
+                         logDefs=_log_defs(logfile), transientUnique=True)
+    system.port = port
+    try:
+        yield system
+    finally:
+        system.shutdown()
+    assert not wait_no_descendants(before)
+    assert SECRET not in logfile.read_text()
+
+
+def _serving(system) -> bool:
+    echo = system.createActor(Echo)
+    return system.ask(echo, "still serving", WAIT) == "still serving"
+
+
+def _logged(logfile, text: str) -> bool:
+    return bool(until(lambda: logfile.exists() and text in logfile.read_text(), WAIT))
+
+
+def _counters(system) -> dict:
+    return system.ask(system.systemAddress, Thespian_StatusReq(), WAIT).miscKeyVals["transport"]
+
+
+@pytest.mark.parametrize("mode", ["old-client-hello", "old-actor-hello", "pickle-after-hello"])
+@pytest.mark.parametrize("aim", ["admin", "actor"])
+def test_raw_datagrams_without_the_handshake_are_never_unpickled(usys, tmp_path, logfile, mode, aim):
+    actor = usys.createActor(Echo)
+    target = usys.systemAddress if aim == "admin" else actor
+    marker = tmp_path / "pwned"
+    hostile(mode=mode, port=usys.port, marker=str(marker), target=target.addressDetails)
+    assert _logged(logfile, "it has not authenticated")
+    assert _counters(usys)["dropped_unauthenticated"] >= 2
+    assert not marker.exists()
+    assert _serving(usys)
+
+
+def test_raw_datagrams_sent_to_an_actors_own_socket_are_never_unpickled(usys, tmp_path):
+    """An actor's socket is reachable too: straight to it, the old format and
+    a made-up MAC unpickle nothing there either."""
+    collector = usys.createActor(Collector)
+    usys.tell(collector, "one")
+    assert usys.ask(collector, "count", WAIT) == 1
+    key = collector.addressDetails
+    port = _udp_port_of(usys.ask(collector, "pid", WAIT))
+    marker = tmp_path / "pwned"
+    for mode in ("old-client-hello", "pickle-after-hello"):
+        hostile(mode=mode, port=port, marker=str(marker), target=key)
+    assert not marker.exists()
+    assert usys.ask(collector, "count", WAIT) == 1
+
+
+def _udp_port_of(pid: int) -> int:
+    """The port of a process's (only) UDP socket, read from /proc."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    with open("/proc/net/udp") as fh:
+        for line in fh.readlines()[1:]:
+            fields = line.split()
+            if fields[9] in inodes:
+                return int(fields[1].split(":")[1], 16)
+    raise AssertionError(f"process {pid} has no UDP socket")
+
+
+def test_a_wrong_secret_is_refused_and_told_so(usys, tmp_path, logfile):
+    marker = tmp_path / "pwned"
+    got = hostile(mode="wrong-secret", port=usys.port, marker=str(marker),
+                  target=usys.systemAddress.addressDetails)
+    assert got["challenged"]
+    assert "authentication failed" in (got["answer"] or "")
+    assert _logged(logfile, "authentication failed")
+    assert _counters(usys)["handshakes_refused"] >= 1
+    assert not marker.exists()
+    assert _serving(usys)
+
+
+def test_handshakes_that_never_complete_are_capped_and_expire(usys, logfile):
+    got = hostile(mode="hello-flood", port=usys.port, count=200)
+    assert 0 < got["challenged"] <= 128
+    assert _logged(logfile, "handshakes are not completed yet")
+    assert _logged(logfile, "not completed within 1 s")  # ACTORCORE_UDP_HELLO_SECONDS=1
+    assert _serving(usys)
+
+
+def test_a_handshake_message_over_4_kib_is_dropped(usys, logfile):
+    hostile(mode="oversize-handshake", port=usys.port)
+    assert _logged(logfile, "not an actorcore handshake message")
+    assert _serving(usys)
+
+
+def _spoof(system, datagram: bytes) -> None:
+    """Send ``datagram`` from the attached client's own socket: to the admin
+    it comes from an authenticated address, as a spoofed one would."""
+    transport = system._base.transport
+    transport.ep.sock.sendto(datagram, transport.admin)
+
+
+def test_a_datagram_with_a_bad_mac_is_dropped_and_counted(usys, logfile):
+    from actorcore.runtime import framing
+    from actorcore.runtime.wire import dumps
+
+    collector = usys.createActor(Collector)
+    before = _counters(usys)["dropped_bad_mac"]
+    chan = usys._base.transport.ep.channels[usys._base.transport.admin]
+    frame = framing.encode(collector.addressDetails, usys._base.transport.client_prefix + "0",
+                           dumps("forged"))
+    # the next datagram of the client's own stream, with a made-up MAC
+    head = HDR.pack(MAGIC, DATA, LAST, chan.stream, chan.next_seq, 0, 0)
+    _spoof(usys, head + os.urandom(16) + frame)
+    assert until(lambda: _counters(usys)["dropped_bad_mac"] > before, WAIT)
+    assert _logged(logfile, "whose MAC does not verify")
+    assert usys.ask(collector, "count", WAIT) == 0
+    assert _serving(usys)
+
+
+def test_a_spoofed_stream_reset_is_dropped_and_counted(usys):
+    """A NAK (restart your stream) and a new stream at seq 0 from the client's
+    address, without the session's MAC: both dropped and counted, and the
+    client's streams carry on in order."""
+    collector = usys.createActor(Collector)
+    for i in range(3):
+        usys.tell(collector, f"before {i}")
+    assert usys.ask(collector, "count", WAIT) == 3
+    before = _counters(usys)["dropped_bad_mac"]
+    admin_chan = usys._base.transport.ep.channels[usys._base.transport.admin]
+    _spoof(usys, HDR.pack(MAGIC, NAK, 0, 0, 0, 0, admin_chan.in_stream) + os.urandom(16))
+    _spoof(usys, HDR.pack(MAGIC, DATA, LAST, admin_chan.stream + 1, 0, 0, 0) + os.urandom(16) + b"x" * 20)
+    assert until(lambda: _counters(usys)["dropped_bad_mac"] >= before + 2, WAIT)
+    for i in range(3):
+        usys.tell(collector, f"after {i}")
+    assert usys.ask(collector, "count", WAIT) == 6
+    assert _serving(usys)
+
+
+def test_a_replayed_datagram_is_dropped_and_counted(usys, tmp_path):
+    """A datagram the client really sent (a tell), sent again from the
+    client's address and from another: delivered once only."""
+    collector = usys.createActor(Collector)
+    transport = usys._base.transport
+    ep = transport.ep
+    sent: list[bytes] = []
+    original = ep._sendto
+
+    def record(datagram, where):
+        if where == transport.admin and datagram[4] == DATA:
+            sent.append(datagram)
+        original(datagram, where)
+
+    ep._sendto = record
+    try:
+        usys.tell(collector, "once")
+        assert usys.ask(collector, "count", WAIT) == 1
+    finally:
+        ep._sendto = original
+    tell = next(d for d in sent if b"once" in d)
+    counters = _counters(usys)
+    for _ in range(3):
+        _spoof(usys, tell)
+    hostile(mode="replay", port=usys.port, datagrams=[tell.hex()])
+    assert until(lambda: _counters(usys)["duplicates"] >= counters["duplicates"] + 3, WAIT)
+    assert until(lambda: _counters(usys)["dropped_unauthenticated"] > counters["dropped_unauthenticated"], WAIT)
+    assert usys.ask(collector, "count", WAIT) == 1
+
+
+def test_an_authenticated_client_cannot_send_as_another_process(usys, logfile):
+    """A client holding the secret still cannot put words in an actor's mouth."""
+    from actorcore.runtime.wire import dumps
+
+    collector = usys.createActor(Collector)
+    victim = usys.createActor(Echo)
+    details = collector.addressDetails
+    usys._base.transport.send(details, (details, victim.addressDetails, dumps("forged")))
+    assert _logged(logfile, "claims to come from")
+    assert usys.ask(collector, "count", WAIT) == 0
+    assert _counters(usys)["dropped_sender"] >= 1
+
+
+def test_a_client_with_the_wrong_secret_fails_with_authentication_failed(usys):
+    code = (
+        "from actorcore.actors import ActorSystem\n"
+        f"a = ActorSystem('multiprocUDPBase', {{'Admin Port': {usys.port}, "
+        "'Convention Secret': 'not the secret, but long enough'}, logDefs=False, transientUnique=True)\n"
+        "a.shutdown()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    assert "ActorSystemStartup" in out.stderr
+    assert "authentication failed" in out.stderr
+    assert _serving(usys)
+
+
+def test_a_squatter_on_the_admin_port_feeds_the_client_nothing(tmp_path):
+    """Something that is not our admin holds the Admin Port, answers the probe
+    as an admin would, and everything else with pickles and a made-up
+    challenge: the client fails to start, unpickling nothing."""
+    port = free_port(socket.SOCK_DGRAM)
+    marker = tmp_path / "pwned"
+    before = descendants()
+    squatter = subprocess.Popen([sys.executable, "-I", "-S", HOSTILE], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+    try:
+        squatter.stdin.write(json.dumps({"mode": "squatter", "port": port, "marker": str(marker), "wait": 20}))
+        squatter.stdin.close()
+        assert json.loads(squatter.stdout.readline())["listening"]
+        with pytest.raises(ActorSystemStartupFailure, match="authentication failed"):
+            ActorSystem("multiprocUDPBase", {"Admin Port": port}, logDefs=False, transientUnique=True)
+        assert not marker.exists()
+    finally:
+        squatter.kill()
+        squatter.wait(10)
+    assert not wait_no_descendants(before)
+
+
+def test_an_admin_on_every_interface_with_a_secret_starts_and_serves(monkeypatch, tmp_path, logfile):
+    monkeypatch.setenv("THESPIAN_BASE_IPADDR", "0.0.0.0")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p))
+    before = descendants()
+    port = free_port(socket.SOCK_DGRAM)
+    system = ActorSystem("multiprocUDPBase", {"Admin Port": port, "Convention Secret": SECRET},
+                         logDefs=_log_defs(logfile), transientUnique=True)
+    try:
+        assert _serving(system)
+        # and a second program attaches to it
+        code = (
+            "from actorcore.actors import ActorSystem\n"
+            f"a = ActorSystem('multiprocUDPBase', {{'Admin Port': {port}}}, logDefs=False, transientUnique=True)\n"
+            "from udp_actors import Echo\n"
+            "print(a.ask(a.createActor(Echo), 'from another program', 10))\n"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "ACTORCORE_SECRET": SECRET})
+        assert out.stdout.strip() == "from another program", out.stderr
+    finally:
+        system.shutdown()
+    assert not wait_no_descendants(before)
+    assert SECRET not in logfile.read_text()
+
+
+def test_an_admin_on_every_interface_without_an_explicit_secret_does_not_start(monkeypatch):
+    monkeypatch.setenv("THESPIAN_BASE_IPADDR", "0.0.0.0")
+    monkeypatch.delenv("ACTORCORE_SECRET", raising=False)
+    before = descendants()
+    with pytest.raises(ActorSystemStartupFailure, match="Convention Secret"):
+        ActorSystem("multiprocUDPBase", {"Admin Port": free_port(socket.SOCK_DGRAM)},
+                    logDefs=False, transientUnique=True)
+    assert not wait_no_descendants(before)
+
+
+def test_a_start_up_that_fails_after_the_admin_started_leaves_no_process(monkeypatch):
+    """The admin (and its spare) are up, but this program cannot attach: it
+    says so, and stops what it started."""
+    from actorbase_udp.transport import ClientUdpTransport
+
+    real = ClientUdpTransport.try_attach
+
+    def fails_once_started(self, wait: float = 0.0) -> str:
+        if wait:  # the attach after starting an admin
+            raise ConnectionError("made to fail by the test")
+        return real(self, wait)
+
+    monkeypatch.setattr(ClientUdpTransport, "try_attach", fails_once_started)
+    before = descendants()
+    with pytest.raises(ActorSystemStartupFailure, match="made to fail by the test"):
+        ActorSystem("multiprocUDPBase", {"Admin Port": free_port(socket.SOCK_DGRAM)},
+                    logDefs=False, transientUnique=True)
+    assert not wait_no_descendants(before)
