@@ -168,7 +168,7 @@ class Handshake:
         """This side's (key for what it sends, key for what it reads).
 
         For a transport whose frames may be lost, repeated or reordered
-        (UDP), which cannot use the strict counter of :meth:`sealers` and
+        (UDP), which cannot use the running MAC of :meth:`sealers` and
         MACs each datagram over its own sequence numbers instead.
         """
         if not self.done:
