@@ -340,26 +340,17 @@ def test_a_malformed_registration_is_refused_and_the_admin_keeps_serving(systems
     assert [h[:2] for h in heard] == [(member.systemAddress.addressDetails, True)]
 
 
-def _file_log(path):
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,  # the transports' loggers exist already
-        "handlers": {"file": {"class": "logging.FileHandler", "filename": str(path)}},
-        "root": {"handlers": ["file"], "level": "INFO"},
-    }
-
-
 def test_a_member_with_the_wrong_secret_is_refused_and_told_so(systems, asys_info, tmp_path):
     """API.md §9.4: the member's log and the leader's say "authentication
     failed"; the leader's watchers hear only the members holding the secret."""
     if not asys_info.authenticated:
         pytest.skip("this base does not declare authenticated peers (docs/security.md)")
     leader_log, member_log = tmp_path / "leader.log", tmp_path / "member.log"
-    leader = systems.start(logDefs=_file_log(leader_log))
+    leader = systems.start(logDefs=testing.log_to_file(leader_log))
     port = leader.capabilities["Admin Port"]
     w = watcher(leader)
     systems.start({"Convention Secret": "not the convention's secret!"}, leader=port,
-                  logDefs=_file_log(member_log))
+                  logDefs=testing.log_to_file(member_log))
     until(lambda: member_log.exists() and "authentication failed" in member_log.read_text())
     until(lambda: leader_log.exists() and "authentication failed" in leader_log.read_text())
     good = systems.start({"gpu": True}, leader=port)

@@ -18,6 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, ROOT)  # the behaviour suite's package, for its convention actors
 
 from actorcore.actors import ActorAddress, ActorSystem, Thespian_StatusReq  # noqa: E402
+from actorcore.testing import log_to_file  # noqa: E402
 from tests import conv_actors  # noqa: E402
 
 
@@ -31,9 +32,7 @@ def _caps(text: str) -> dict:
 def main(argv: list[str]) -> int:
     op, caps = argv[0], _caps(argv[1])
     log = os.environ.get("NETNS_LOG_FILE")
-    log_defs = {"version": 1, "disable_existing_loggers": False,
-                "handlers": {"f": {"class": "logging.FileHandler", "filename": log}},
-                "root": {"handlers": ["f"], "level": "INFO"}} if log else False
+    log_defs = log_to_file(log) if log else False
     try:
         asys = ActorSystem("multiprocTCPBase", caps, logDefs=log_defs, transientUnique=True)
     except Exception as exc:

@@ -19,7 +19,7 @@ import time
 import pytest
 
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure, Thespian_StatusReq
-from actorcore.testing import descendants, free_port, until, wait_no_descendants
+from actorcore.testing import descendants, free_port, log_to_file, until, wait_no_descendants
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -47,12 +47,7 @@ def logfile(tmp_path):
 def tsys(logfile, monkeypatch):
     monkeypatch.setenv("ACTORCORE_TCP_HELLO_SECONDS", "1")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p))
-    log_defs = {
-        "version": 1,
-        "disable_existing_loggers": False,  # the transport's logger exists already
-        "handlers": {"file": {"class": "logging.FileHandler", "filename": str(logfile)}},
-        "root": {"handlers": ["file"], "level": "INFO"},
-    }
+    log_defs = log_to_file(logfile)
     before = descendants()
     port = free_port()
     system = ActorSystem("multiprocTCPBase", {"Admin Port": port, "Convention Secret": SECRET},

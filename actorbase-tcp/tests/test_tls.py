@@ -127,15 +127,13 @@ def test_a_convention_member_without_a_valid_certificate_cannot_join(tls_system,
     so); a member with a good one joins, and the leader hears only that one."""
     from tcp_actors import Watcher
 
-    from actorcore.testing import until
+    from actorcore.testing import log_to_file, until
 
     assert tls_system.ask(watcher := tls_system.createActor(Watcher), "watch", WAIT) == "watching"
     foreign = trustme.CA()
     foreign.cert_pem.write_to_path(str(tmp_path / "foreign-ca.pem"))
     log = tmp_path / "member.log"
-    log_defs = {"version": 1, "disable_existing_loggers": False,
-                "handlers": {"f": {"class": "logging.FileHandler", "filename": str(log)}},
-                "root": {"handlers": ["f"], "level": "INFO"}}
+    log_defs = log_to_file(log)
     leader = {"Convention Address.IPv4": ("127.0.0.1", tls_system.port)}
     bad = ActorSystem("multiprocTCPBase", {
         "Admin Port": free_port(), **leader, **_files(tmp_path, foreign, "bad"),

@@ -21,7 +21,7 @@ import pytest
 
 from actorbase_udp.channel import DATA, HDR, LAST, MAGIC, NAK
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure, Thespian_StatusReq
-from actorcore.testing import descendants, free_port, until, wait_no_descendants
+from actorcore.testing import descendants, free_port, log_to_file, until, wait_no_descendants
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -40,15 +40,6 @@ def hostile(**cmd) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _log_defs(logfile) -> dict:
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,  # the transport's logger exists already
-        "handlers": {"file": {"class": "logging.FileHandler", "filename": str(logfile)}},
-        "root": {"handlers": ["file"], "level": "INFO"},
-    }
-
-
 @pytest.fixture
 def logfile(tmp_path):
     return tmp_path / "admin.log"
@@ -61,7 +52,7 @@ def usys(logfile, monkeypatch):
     before = descendants()
     port = free_port(socket.SOCK_DGRAM)
     system = ActorSystem("multiprocUDPBase", {"Admin Port": port, "Convention Secret": SECRET},
-                         logDefs=_log_defs(logfile), transientUnique=True)
+                         logDefs=log_to_file(logfile), transientUnique=True)
     system.port = port
     try:
         yield system
@@ -285,7 +276,7 @@ def test_an_admin_on_every_interface_with_a_secret_starts_and_serves(monkeypatch
     before = descendants()
     port = free_port(socket.SOCK_DGRAM)
     system = ActorSystem("multiprocUDPBase", {"Admin Port": port, "Convention Secret": SECRET},
-                         logDefs=_log_defs(logfile), transientUnique=True)
+                         logDefs=log_to_file(logfile), transientUnique=True)
     try:
         assert _serving(system)
         # and a second program attaches to it

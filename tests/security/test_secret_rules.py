@@ -74,9 +74,7 @@ def test_the_secret_is_in_no_status_log_command_line_or_environment(asys_base, a
     by_capability = "the capability's secret: 0123456789abcdef"
     by_env = "the environment's secret: fedcba9876543210"
     log = tmp_path / "system.log"
-    log_defs = {"version": 1, "disable_existing_loggers": False,
-                "handlers": {"f": {"class": "logging.FileHandler", "filename": str(log)}},
-                "root": {"handlers": ["f"], "level": "DEBUG"}}
+    log_defs = testing.log_to_file(log, "DEBUG")
     caps = {**testing.test_capabilities(asys_info), SECRET_CAPABILITY: by_capability}
     # the capability goes in on stdin: forked processes show their program's argv
     program = subprocess.Popen([sys.executable, "-c", _SHOWS], stdin=subprocess.PIPE,

@@ -792,31 +792,23 @@ class ClientTcpTransport(EndpointTcpTransport):
             except OSError as exc:
                 raise ConnectionError(f"cannot reach {where}: {exc}") from None
         conn = Conn(sock, self.key, initiator=True, peer="admin", limit=self.limit, tls=self.tls)
+        limit = max(5.0, wait)
         try:
-            conn.authenticate(max(5.0, wait))
+            conn.authenticate(limit)
         except AuthError as exc:
             conn.close()
             if exc.denied:
                 raise PermissionError(f"{exc}. Programs that share a system need the same secret "
                                       "and, with TLS, certificates of the same CA (docs/security.md)") from None
-            raise ConnectionError(f"something listens on {where} but it is not an actorcore TCP "
-                                  f"admin ({exc})") from None
+            raise self._not_an_admin(str(exc)) from None
         except ConnectionError as exc:
             conn.close()
-            holder = port_holder(self.admin_port)
-            raise ConnectionError(
-                f"something listens on {where} but it is not an actorcore TCP admin "
-                f"({exc}){': ' + holder if holder else ''}"
-            ) from None
+            raise self._not_an_admin(str(exc)) from None
         conn.put(_hello("client", "", "", self.listen_addr))
-        welcome = self._welcome(conn, max(5.0, wait))
+        welcome = self._welcome(conn, limit)
         if welcome is None:
             conn.close()
-            holder = port_holder(self.admin_port)
-            raise ConnectionError(
-                f"something listens on {where} but it is not an actorcore TCP admin "
-                f"(no welcome within 5 s){': ' + holder if holder else ''}"
-            )
+            raise self._not_an_admin(f"no welcome within {limit:g} s")
         prefix, admin_id, pid = welcome
         self.link = conn
         self.inputs[conn.fd] = conn
@@ -826,6 +818,11 @@ class ClientTcpTransport(EndpointTcpTransport):
         self.admin_address = admin_id
         self.admin_pid = pid
         return "attached"
+
+    def _not_an_admin(self, why: str) -> ConnectionError:
+        holder = port_holder(self.admin_port)
+        return ConnectionError(f"something listens on {self.admin_host}:{self.admin_port} but it is "
+                               f"not an actorcore TCP admin ({why}){': ' + holder if holder else ''}")
 
     def _welcome(self, conn: Conn, limit: float) -> tuple[str, str, int] | None:
         import select

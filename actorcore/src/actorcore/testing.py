@@ -61,6 +61,18 @@ def test_capabilities(info: SystemBaseInfo) -> dict[str, Any]:
     return caps
 
 
+def log_to_file(path: str | os.PathLike[str], level: str = "INFO") -> dict[str, Any]:
+    """``logDefs`` that send a system's log to ``path``, so a test can read what
+    its admin and actors logged (refusals, failures). Loggers that exist
+    already (a transport's) are kept: dictConfig would disable them."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "handlers": {"file": {"class": "logging.FileHandler", "filename": os.fspath(path)}},
+        "root": {"handlers": ["file"], "level": level},
+    }
+
+
 def descendants(pid: int | None = None) -> set[int]:
     """PIDs of every live process below ``pid`` (default: this one), from /proc."""
     root = os.getpid() if pid is None else pid
