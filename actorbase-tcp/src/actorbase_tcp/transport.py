@@ -646,17 +646,22 @@ class EndpointTcpTransport:
         lfd = self.listener.fileno()
         if self.unknown_due:
             self._expire_unknown()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        wait = timeout
         while True:
-            wait = timeout
-            if self.unknown_due:
+            if self.unknown_due:  # wake up for their deadline, within the caller's
                 wait = 0.5 if wait is None else min(wait, 0.5)
             ready = poller.wait(wait)
             if not ready:
-                if wait != timeout:
+                if self.unknown_due:
                     self._expire_unknown()
-                    if self.unknown_due or timeout is None:
-                        continue  # still waiting on connections' hellos; keep the caller's wait
-                return [], []
+                if deadline is not None:
+                    wait = deadline - time.monotonic()
+                    if wait <= 0:
+                        return [], []
+                else:
+                    wait = None
+                continue
             envs: list[Any] = []
             others: list[Any] = []
             for fd in ready:
@@ -672,7 +677,11 @@ class EndpointTcpTransport:
                     others.append(fd)
             if envs or others or self.admin_lost:
                 return envs, others
-            timeout = 0 if timeout is not None else None
+            if deadline is not None:  # what was ready was no message: one more look, then return
+                deadline = time.monotonic()
+                wait = 0
+            else:
+                wait = None
 
     def backlog(self) -> int:
         link = self.link.backlog() if self.link is not None else 0
