@@ -209,7 +209,7 @@ class FrameOpener:
     def __init__(self, key: bytes) -> None:
         self._mac = hashlib.blake2b(digest_size=MAC_BYTES, key=key)
 
-    def check(self, tag: bytes | memoryview, frame: bytes | memoryview) -> bool:
+    def check(self, tag: bytes | bytearray | memoryview, frame: bytes | memoryview) -> bool:
         """Whether ``tag`` is the MAC of ``frame`` as the next frame. After a
         False the opener is spent: a bad frame ends the connection."""
         mac = self._mac
