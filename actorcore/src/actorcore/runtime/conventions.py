@@ -147,7 +147,8 @@ class Convention:
         self.timing = Timing.from_env()
         caps = admin.capabilities
         own_port = caps.get("Admin Port", 0)
-        own = self.t.listen_address
+        # an Outbound Only admin advertises no address, but still has one
+        own = self.t.listen_address or f"{getattr(self.t, 'host', '127.0.0.1')}:{own_port}"
         wheres = leader_addresses(caps.get(CONVENTION_KEY), own_port)
         # pointing at ourselves makes us the leader others point at, not a member
         self.leader_wheres = [w for w in wheres if not (own and _same_place(w, own))]
