@@ -323,3 +323,33 @@ def test_a_start_up_that_fails_after_the_admin_started_leaves_no_process(monkeyp
         ActorSystem("multiprocUDPBase", {"Admin Port": free_port(socket.SOCK_DGRAM)},
                     logDefs=False, transientUnique=True)
     assert not wait_no_descendants(before)
+
+
+def test_what_a_direct_peer_never_took_goes_through_the_admin(usys, tmp_path):
+    """A program's direct link to an actor that cannot answer the handshake
+    (stopped) fails at the deadline: what waited on it goes through the admin,
+    which delivers it once the actor runs again. Nothing is lost."""
+    import signal
+
+    collector = usys.createActor(Collector)
+    pidfile = tmp_path / "pid"
+    usys.tell(collector, ("pid to file", str(pidfile)))  # through the admin, which introduces us
+    assert until(lambda: pidfile.exists() and pidfile.read_text())
+    pid = int(pidfile.read_text())
+    usys.ask(usys.systemAddress, Thespian_StatusReq(), WAIT)  # we read the introduction
+    transport = usys._base.transport
+    assert until(lambda: process_key_in(transport.direct, collector), WAIT)
+    stats = transport.ep.stats
+    refused = stats["handshakes_refused"]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        for n in range(3):
+            usys.tell(collector, f"direct-{n}")  # held for a handshake nobody answers
+        until(lambda: stats["handshakes_refused"] > refused, WAIT)  # the 1 s deadline passed
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert until(lambda: usys.ask(collector, "count", WAIT) == 3, WAIT)
+
+
+def process_key_in(direct: dict, address) -> bool:
+    return any(address.addressDetails.startswith(key) for key in direct)

@@ -51,6 +51,9 @@ class Collector(Actor):
             self.send(sender, self.count)
         elif message == "pid":
             self.send(sender, os.getpid())
+        elif isinstance(message, tuple) and message[0] == "pid to file":  # answers nobody
+            with open(message[1], "w") as fh:
+                fh.write(str(os.getpid()))
         elif isinstance(message, str):
             self.count += 1
 

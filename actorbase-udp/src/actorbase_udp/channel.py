@@ -236,6 +236,8 @@ class Endpoint:
         self.limit = limit
         self.channels: dict[Address, Channel] = {}
         self.lock = threading.RLock()
+        #: given (where, envelopes) a channel gave up on; True if it sent them elsewhere
+        self.rescue: Callable[[Address, list[Envelope]], bool] | None = None
         self.complain = RateLimitedLog()
         self.give_up = _env_float("ACTORCORE_UDP_GIVEUP_SECONDS", 300.0)
         self.drop_rate = _test_drop_rate()
@@ -384,8 +386,15 @@ class Endpoint:
         return None if soonest is None else max(0.0, soonest - now)
 
     def abandon(self, chan: Channel, why: str) -> list[Envelope]:
-        """Stop sending to ``chan`` (its peer is gone); returns what it never delivered."""
+        """Stop sending to ``chan`` (its peer is gone); returns what it never
+        delivered, after offering it to ``rescue`` (which may send it another
+        way: an endpoint sends what a direct peer never took through its admin)."""
         lost = chan.pending_envelopes()
+        if lost and self.rescue is not None and self.rescue(chan.where, lost):
+            chan.unacked.clear()
+            chan.queued.clear()
+            chan.unacked_bytes = 0
+            return lost
         if lost:
             self.stats["lost_messages"] += len(lost)
             self.complain("lost", f"gave up on {len(lost)} message(s) to "

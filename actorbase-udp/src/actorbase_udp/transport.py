@@ -453,6 +453,21 @@ class EndpointUdpTransport(_UdpTransport):
         self._last_rx = time.monotonic()
         self._service: threading.Thread | None = None
         self._stop = False
+        self.ep.rescue = self._rescue
+
+    def _rescue(self, where: Address, envs: list[Envelope]) -> bool:
+        """A direct peer never took these (its handshake failed, or it went
+        silent): they go through the admin, which delivers or dead-letters them."""
+        if where == self.admin:
+            return False
+        with self.ep.lock:
+            for key, addr in list(self.direct.items()):
+                if addr == where:
+                    del self.direct[key]
+                    self.switched.discard(key)
+            for env in envs:
+                self.ep.send(self.admin, env)
+        return True
 
     @property
     def admin_lost(self) -> bool:
