@@ -356,3 +356,57 @@ def test_a_member_with_the_wrong_secret_is_refused_and_told_so(systems, asys_inf
     good = systems.start({"gpu": True}, leader=port)
     heard = members_heard(leader, w, 1)
     assert [h[0] for h in heard] == [good.systemAddress.addressDetails]
+
+
+# -- conventions under churn (issue 11) ------------------------------------------
+
+
+def knows_leader(member):
+    """Wait until ``member`` has heard its leader answer (it can place through it)."""
+    w = watcher(member)
+    members_heard(member, w, 1)
+
+
+def test_a_member_that_leaves_and_comes_back_is_announced_once_each_way(systems):
+    leader = systems.start()
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    member_port = systems.free_port()
+    first = systems.start({"gpu": True}, leader=port, port=member_port)
+    members_heard(leader, w, 1)
+    first.shutdown()
+    systems.started.remove(first)
+    members_heard(leader, w, 2)
+    again = systems.start({"gpu": True}, leader=port, port=member_port)
+    knows_leader(again)
+    time.sleep(8 * 0.5)  # several check-in periods: room for any churn to show
+    heard = [h[:2] for h in leader.ask(w, "heard", WAIT)]
+    assert heard == [(first.systemAddress.addressDetails, True),
+                     (first.systemAddress.addressDetails, False),
+                     (again.systemAddress.addressDetails, True)]
+
+
+def restart(systems, caps, **kw):
+    """Start a system on a port a killed one held (None while its last
+    processes still hold the port)."""
+    try:
+        return systems.start(caps, **kw)
+    except ActorSystemStartupFailure:
+        return None
+
+
+def test_a_member_killed_and_restarted_on_its_port_is_announced_once_each_way(systems):
+    leader = systems.start()
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    member_port = systems.free_port()
+    first = systems.start({"gpu": True}, leader=port, port=member_port)
+    members_heard(leader, w, 1)
+    os.kill(admin_pid(first), signal.SIGKILL)
+    systems.started.remove(first)
+    again = until(lambda: restart(systems, {"gpu": True}, leader=port, port=member_port))
+    members_heard(leader, w, 3)
+    time.sleep(8 * 0.5)  # several check-in periods: room for any churn to show
+    heard = [h[:2] for h in leader.ask(w, "heard", WAIT)]
+    old, new = first.systemAddress.addressDetails, again.systemAddress.addressDetails
+    assert sorted(heard) == sorted([(old, True), (old, False), (new, True)])
