@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -365,6 +366,63 @@ def knows_leader(member):
     """Wait until ``member`` has heard its leader answer (it can place through it)."""
     w = watcher(member)
     members_heard(member, w, 1)
+
+
+def test_a_create_whose_only_capable_member_just_left_fails_at_once(systems):
+    leader = systems.start()
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    gpu = systems.start({"gpu": True}, leader=port)
+    other = systems.start({"db": True}, leader=port)
+    members_heard(leader, w, 2)
+    knows_leader(other)
+    gpu.shutdown()
+    systems.started.remove(gpu)
+    with pytest.raises(NoCompatibleSystemForActor):
+        leader.createActor(GpuWorker)
+    with pytest.raises(NoCompatibleSystemForActor):
+        other.createActor(GpuWorker)
+
+
+def stalled_then_killed(systems, system):
+    """Freeze ``system``'s admin now (it still looks alive) and kill it a moment
+    later, so that whatever was sent to it meanwhile is never answered."""
+    pid = admin_pid(system)
+    systems.started.remove(system)
+    os.kill(pid, signal.SIGSTOP)
+    killer = threading.Timer(1.0, os.kill, (pid, signal.SIGKILL))
+    killer.start()
+    return killer
+
+
+def test_a_create_sent_to_a_member_that_dies_fails_as_no_compatible_system(systems):
+    leader = systems.start()
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    gpu = systems.start({"gpu": True}, leader=port)
+    members_heard(leader, w, 1)
+    killer = stalled_then_killed(systems, gpu)
+    with pytest.raises(NoCompatibleSystemForActor, match="left the convention"):
+        leader.createActor(GpuWorker)
+    killer.join()
+
+
+def test_a_create_passed_on_by_the_leader_to_a_member_that_dies_fails_at_its_origin(systems):
+    leader = systems.start()
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    gpu = systems.start({"gpu": True}, leader=port)
+    other = systems.start({"db": True}, leader=port)
+    members_heard(leader, w, 2)
+    knows_leader(other)
+    killer = stalled_then_killed(systems, gpu)
+    with pytest.raises(NoCompatibleSystemForActor, match="left the convention"):
+        other.createActor(GpuWorker)  # other -> leader -> gpu
+    killer.join()
+    # an actor's create the same way ends in ChildActorExited
+    parent = other.createActor(Spawner)
+    child = other.ask(parent, ("spawn", GpuWorker), WAIT)
+    until(lambda: child.addressDetails in other.ask(parent, "exited", WAIT))
 
 
 def test_a_member_that_leaves_and_comes_back_is_announced_once_each_way(systems):
