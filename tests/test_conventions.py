@@ -368,6 +368,28 @@ def knows_leader(member):
     members_heard(member, w, 1)
 
 
+@pytest.mark.xfail(strict=True, reason="issue 11 (a), open: names are kept per system (API.md §5.8), "
+                   "so the leader creates a second actor for a name a member placed elsewhere")
+def test_a_named_actor_is_one_actor_across_the_convention(systems):
+    leader = systems.start()
+    port = leader.capabilities["Admin Port"]
+    w = watcher(leader)
+    m1 = systems.start({"gpu": True}, leader=port)
+    m2 = systems.start({"db": True}, leader=port)
+    members_heard(leader, w, 2)
+    knows_leader(m1)
+    knows_leader(m2)
+    stewart = m1.createActor(DbWorker, globalName="the stewart")  # placed on m2
+    assert m1.ask(stewart, "where", WAIT) == admin_pid(m2)
+    assert leader.createActor(DbWorker, globalName="the stewart") == stewart
+    assert m2.createActor(DbWorker, globalName="the stewart") == stewart
+    assert m1.createActor(DbWorker, globalName="the stewart") == stewart
+    # and one created on the leader is the one a member gets
+    butler = leader.createActor(Where, globalName="the butler")
+    assert m2.createActor(Where, globalName="the butler") == butler
+    assert m2.ask(butler, "where", WAIT) == admin_pid(leader)
+
+
 def test_a_create_whose_only_capable_member_just_left_fails_at_once(systems):
     leader = systems.start()
     port = leader.capabilities["Admin Port"]
@@ -468,3 +490,35 @@ def test_a_member_killed_and_restarted_on_its_port_is_announced_once_each_way(sy
     heard = [h[:2] for h in leader.ask(w, "heard", WAIT)]
     old, new = first.systemAddress.addressDetails, again.systemAddress.addressDetails
     assert sorted(heard) == sorted([(old, True), (old, False), (new, True)])
+
+
+def test_with_two_leaders_a_create_only_the_lost_one_could_host_fails_until_it_returns(systems):
+    first_port = systems.free_port()
+    first = systems.start({"unicorn": True}, port=first_port)
+    second = systems.start()
+    w1, w2 = watcher(first), watcher(second)
+    member = systems.start({"Convention Address.IPv4": [
+        ("127.0.0.1", first_port), ("127.0.0.1", second.capabilities["Admin Port"])]})
+    me = member.systemAddress.addressDetails
+    members_heard(first, w1, 1)
+    members_heard(second, w2, 1)
+    parent = member.createActor(Spawner)
+    child = member.ask(parent, ("spawn", NeedsUnicorn), WAIT)
+    assert member.ask(child, "where", WAIT) == admin_pid(first)
+    first.shutdown()
+    systems.started.remove(first)
+    until(lambda: member.ask(member.systemAddress, Thespian_StatusReq(), WAIT).conventionLeader
+          == second.systemAddress)
+    # as Thespian: the parent gets an address at once, then ChildActorExited for it
+    lost = member.ask(parent, ("spawn", NeedsUnicorn), WAIT)
+    until(lambda: lost.addressDetails in member.ask(parent, "exited", WAIT))
+    assert member.ask(lost, "where", 1) is None  # nothing answers at that address
+    with pytest.raises(NoCompatibleSystemForActor):
+        member.createActor(NeedsUnicorn)
+    # the leader comes back on its address: the member registers again and uses it
+    back = until(lambda: restart(systems, {"unicorn": True}, port=first_port))
+    until(lambda: member.ask(member.systemAddress, Thespian_StatusReq(), WAIT).conventionLeader
+          == back.systemAddress)
+    again = member.ask(parent, ("spawn", NeedsUnicorn), WAIT)
+    assert member.ask(again, "where", WAIT) == admin_pid(back)
+    assert me in [h[0] for h in members_heard(back, watcher(back), 1)]
