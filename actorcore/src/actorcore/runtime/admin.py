@@ -13,6 +13,8 @@ import time
 import traceback
 from typing import Any
 
+import attrs
+
 from .. import keys, plugins
 from ..addresses import ActorAddress
 from ..capabilities import READ_ONLY, actor_accepts
@@ -30,13 +32,14 @@ from ..messages import (
 )
 from ..sourceregistry import SourceRegistry
 from ..transport import system_of
-from . import conventions, logfwd, mainclasses, procs, protocol, spare
+from . import conventions, limits, logfwd, mainclasses, procs, protocol, spare
 from .manager import actor_main
 from .registry import EXITING, LIVE, PENDING, REMOTE, ActorRegistry, Entry
 from .wire import UnpicklableMessage, dumps, loads
 
 _log = logging.getLogger("actorcore.admin")
 _CHECK = 1.0
+GONE = "gone"  # RemoteChildExited.kind: its host left the convention
 EXIT_GRACE = 5.0  # seconds actors get to exit at shutdown before SIGTERM, then SIGKILL
 
 
@@ -64,6 +67,8 @@ class Admin:
         self.started = time.time()
         self.convention = conventions.Convention(self) if conventions.enabled(transport) else None
         self.placements: dict[str, tuple[protocol.CreateActor, Entry | None, str]] = {}
+        # creates we passed on for another system: key -> (origin, target, its id, forget after)
+        self.relayed: dict[str, tuple[str, str, Any, float]] = {}
         self.use_spare = spare.wanted(cfg["start_method"], transport)
         self.spare: spare.Spare | None = None
         self.spare_due = self.use_spare
@@ -115,6 +120,9 @@ class Admin:
             _log.warning("the process that created this system is gone; shutting down")
             self._begin_shutdown()
         self.sources.expire(now)
+        for key, relay in list(self.relayed.items()):
+            if now > relay[3]:  # answered long ago, or its origin gave up
+                del self.relayed[key]
         if self.shutting_down:
             if not self.sentinels:
                 self._finish_shutdown()
@@ -248,8 +256,9 @@ class Admin:
                 conv.send_admin(leader.sysid, protocol.LogRecordMsg(record, True))
 
     def _on_create(self, req: protocol.CreateActor, sender: Any) -> None:
-        if self.shutting_down:
-            self._create_failed(req, "shutdown", "the actor system is shutting down")
+        if self.shutting_down:  # to a system that forwarded it here, this one has left
+            forwarded = req.origin is not None and req.origin != self.me
+            self._create_failed(req, GONE if forwarded else "shutdown", "the actor system is shutting down")
             return
         if req.globalName is not None:
             existing = self.registry.named(req.globalName)
@@ -332,6 +341,9 @@ class Admin:
                 )
                 self.registry.add(entry)
             self.placements[forwarded.place_key] = (req, entry, target)  # type: ignore[index]
+        elif forwarded.place_key is not None:  # the origin hears from the host, or from us if it goes
+            self.relayed[forwarded.place_key] = (
+                req.origin, target, req.new_id, time.monotonic() + limits.CREATE_LIMIT)
         _log.info("createActor(%s) does not fit here; forwarded to %s", req.spec, target)
         if not self.convention.send_admin(target, forwarded):
             self.placements.pop(forwarded.place_key, None)  # type: ignore[arg-type]
@@ -379,6 +391,11 @@ class Admin:
         """An actor another system hosts for us ended (or never started)."""
         found = self.placements.pop(msg.place_key, None) if msg.place_key else None
         entry = self.registry.entries.get(msg.actor)
+        if msg.kind == GONE:
+            if found is None:  # it had started: it went with its host
+                msg = attrs.evolve(msg, failed=False)
+            else:  # the only system that could host it went away first
+                msg = attrs.evolve(msg, kind="capability")
         if found is not None:
             req, pending, _ = found
             entry = pending
@@ -397,11 +414,19 @@ class Admin:
         self.registry.bury(entry)
 
     def remote_system_gone(self, sysid: str) -> None:
-        """A convention peer is gone: actors it hosted for us are reported exited."""
+        """A convention peer is gone: actors it hosted for us are reported exited,
+        creates sent there that it never answered fail (as no compatible system),
+        and the systems we passed creates on for hear the same."""
+        why = f"the system {sysid} that could host it left the convention"
         for key, (req, _entry, target) in list(self.placements.items()):
             if target == sysid:
                 self._on_remote_child_exited(protocol.RemoteChildExited(
-                    key, req.new_id, True, "init", f"the system {sysid} left the convention"), sysid)
+                    key, req.new_id, True, GONE, why), sysid)
+        for key, (origin, target, new_id, _until) in list(self.relayed.items()):
+            if target == sysid:
+                del self.relayed[key]
+                assert self.convention is not None
+                self.convention.send_admin(origin, protocol.RemoteChildExited(key, new_id, True, GONE, why))
         for entry in [e for e in self.registry.entries.values() if e.state == REMOTE and e.remote == sysid]:
             _log.warning("actor %s (%s) was on %s, which is gone", entry.id, entry.spec, sysid)
             self._notify_parent(entry)

@@ -278,6 +278,7 @@ class Convention:
         if self.leaving or not _well_formed(msg, sender):
             return
         peer = self._peer(msg.sysid, msg.listen)
+        self._replaced_by(peer)
         peer.member = True
         changed = peer.capabilities != msg.capabilities
         peer.capabilities = dict(msg.capabilities)
@@ -298,6 +299,7 @@ class Convention:
         if not _well_formed(msg, sender) or not isinstance(msg.members, dict):
             return
         peer = self._peer(msg.sysid, msg.listen)
+        self._replaced_by(peer)
         peer.leads_me = True
         peer.capabilities = dict(msg.capabilities)
         self.directory = {k: v for k, v in msg.members.items() if k != self.me}
@@ -335,6 +337,16 @@ class Convention:
             peer.listen = listen
         return peer
 
+    def _replaced_by(self, peer: Peer) -> None:
+        """A system now listens where another did (restarted on its port before it
+        was missed): the old one is gone now, not after its check-ins lapse."""
+        if not peer.listen:
+            return
+        for old in list(self.peers.values()):
+            if old is not peer and old.announced and old.listen == peer.listen:
+                self._gone(old, f"{peer.sysid} listens at its address now")
+                self.peers.pop(old.sysid, None)  # a leader's entry too: the new one leads
+
     def _seen(self, peer: Peer) -> None:
         peer.last_seen = time.monotonic()
         if not peer.announced:
@@ -371,7 +383,10 @@ class Convention:
             self.pre[peer.pre] = peer  # pre-registered: keep inviting it
         if not peer.leads_me:
             self.peers.pop(peer.sysid, None)
-        self.t.peer_close(peer.sysid)
+        # a transport may key its links by address: closing the old system's
+        # would cut the new one that listens there now
+        if not any(o is not peer and peer.listen and o.listen == peer.listen for o in self.peers.values()):
+            self.t.peer_close(peer.sysid)
         if was_member:
             self._publish_directory()
 
