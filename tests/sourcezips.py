@@ -68,3 +68,46 @@ def write(tmp_path: Path, name: str, data: bytes) -> str:
     path = tmp_path / name
     path.write_bytes(data)
     return str(path)
+
+
+BARN_ACTORS = '''
+from actorcore.actors import Actor
+
+
+class Cow(Actor):
+    def receiveMessage(self, message, sender):
+        if message == "import-missing":
+            try:
+                import barn.not_in_the_source  # noqa: F401
+            except ImportError as exc:
+                self.send(sender, (type(exc).__name__, str(exc)))
+        else:
+            self.send(sender, "moo")
+'''
+
+PIGLET = '''
+from actorcore.actors import Actor
+from chicken import Cluck          # written for Python 2: means barn.chicken
+import yard.pen                    # multi-level, and circular through barn.piglet
+
+
+class Piglet(Actor):
+    def receiveMessage(self, message, sender):
+        self.send(sender, f"oink {Cluck} {yard.pen.NAME} {yard.pen.neighbour()}")
+'''
+
+
+def barn_files() -> dict[str, str]:
+    """A source whose modules do old-style imports, one of them broken."""
+    return {
+        "barn/__init__.py": "",
+        "barn/chicken.py": "Cluck = 'cluck'\n",
+        "barn/cow.py": BARN_ACTORS,
+        "barn/piglet.py": PIGLET,
+        "barn/broken.py": "def trough(:\n    pass\n",
+        "yard/__init__.py": "",
+        "yard/pen.py": (
+            "import barn.piglet\nNAME = 'pen'\n"
+            "def neighbour():\n    return __import__('barn.piglet', fromlist=['Piglet']).Piglet.__name__\n"
+        ),
+    }

@@ -21,7 +21,7 @@ from sourceauth_zip import (  # noqa: E402
 )
 
 from .helpers import WAIT, poll  # noqa: E402
-from .sourcezips import app_files, app_zip, md5, write  # noqa: E402
+from .sourcezips import app_files, app_zip, barn_files, md5, write  # noqa: E402
 
 GREETER = "app.actors.Greeter"
 
@@ -149,10 +149,39 @@ def test_not_a_zip_is_refused(asys):
     _refused(asys, b"this is not a zip archive at all")
 
 
-def test_module_raising_on_import_is_refused(asys):
-    files = app_files("1")
-    files["app/broken.py"] = "raise RuntimeError('broken on purpose')\n"
-    _refused(asys, build_archive(files))
+def test_modules_import_when_used_so_a_broken_one_fails_only_its_actors(asys):
+    data = build_archive(barn_files())
+    trust(asys, md5(data))
+    h = asys.loadActorSource(io.BytesIO(data))
+    assert asys.ask(asys.createActor("barn.cow.Cow", sourceHash=h), "hi", WAIT) == "moo"
+    with pytest.raises(ImportError, match=r"'barn\.broken'.*SyntaxError: .*broken\.py, line 1"):
+        asys.createActor("barn.broken.Trough", sourceHash=h)
+    assert h in loaded(asys)
+
+
+def test_implicit_relative_circular_and_multilevel_imports_inside_a_source(asys):
+    data = build_archive(barn_files())
+    trust(asys, md5(data))
+    piglet = asys.createActor("barn.piglet.Piglet", sourceHash=asys.loadActorSource(io.BytesIO(data)))
+    assert asys.ask(piglet, "hi", WAIT) == "oink cluck pen Piglet"
+
+
+def test_a_class_missing_from_a_source_is_an_import_error_naming_it(asys):
+    data = build_archive(barn_files())
+    trust(asys, md5(data))
+    h = asys.loadActorSource(io.BytesIO(data))
+    with pytest.raises(ImportError, match="'Horse'"):
+        asys.createActor("barn.cow.Horse", sourceHash=h)
+    with pytest.raises(ImportError, match="'barn.stable'"):
+        asys.createActor("barn.stable.Horse", sourceHash=h)
+
+
+def test_a_module_missing_from_a_source_raises_import_error_inside_it(asys):
+    data = build_archive(barn_files())
+    trust(asys, md5(data))
+    cow = asys.createActor("barn.cow.Cow", sourceHash=asys.loadActorSource(io.BytesIO(data)))
+    kind, text = asys.ask(cow, "import-missing", WAIT)
+    assert kind == "ModuleNotFoundError" and "barn.not_in_the_source" in text
 
 
 def test_zip_slip_path_is_refused(asys):

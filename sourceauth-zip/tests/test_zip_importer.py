@@ -60,7 +60,7 @@ def test_circular_imports():
 
 
 def test_modules_live_under_the_hash_prefix_only():
-    install(H1, app("1"), "v1")
+    install(H1, app("1"), "v1").load_class("app.absolute.VALUE")
     assert f"{PREFIX}{H1}.app.absolute" in sys.modules
     assert "app" not in sys.modules and "app.absolute" not in sys.modules
 
@@ -106,19 +106,82 @@ def test_unload_forgets_the_modules():
         __import__(f"{prefix_for(H1)}.app")
 
 
-def test_module_raising_on_import_refuses_the_source_and_loads_nothing():
-    data = app("1", **{"app/zz_broken.py": "raise RuntimeError('broken on purpose')\n"})
-    with pytest.raises(ValueError, match="'app.zz_broken' raised on import: RuntimeError: broken on purpose"):
-        install(H1, data, "v1")
-    assert H1 not in loaded_sources()
-    assert not [m for m in sys.modules if m.startswith(prefix_for(H1))]
+BROKEN = {
+    "app/zz_syntax.py": "def broken(:\n    pass\n",
+    "app/zz_raises.py": "raise RuntimeError('broken on purpose')\n",
+    "app/zz_exit.py": "import sys\nsys.exit(3)\n",
+}
 
 
-def test_module_calling_sys_exit_on_import_is_refused_not_obeyed():
-    data = app("1", **{"app/zz_exit.py": "import sys\nsys.exit(3)\n"})
-    with pytest.raises(ValueError, match="'app.zz_exit' raised on import: SystemExit: 3"):
-        install(H1, data, "v1")
-    assert H1 not in loaded_sources()
+def test_modules_import_when_first_used_not_at_install():
+    src = install(H1, app("1", **BROKEN), "v1")
+    assert not [m for m in sys.modules if m.startswith(prefix_for(H1) + ".")]
+    assert src.load_class("app.absolute.VALUE") == "leaf"
+    assert f"{prefix_for(H1)}.app.absolute" in sys.modules
+    assert f"{prefix_for(H1)}.app.relative" not in sys.modules
+
+
+@pytest.mark.parametrize(
+    "module, text",
+    [
+        ("app.zz_syntax", r"SyntaxError: .*zz_syntax\.py, line 1"),
+        ("app.zz_raises", "RuntimeError: broken on purpose"),
+        ("app.zz_exit", "SystemExit: 3"),  # an ImportError: sys.exit() must not end the admin
+    ],
+)
+def test_a_broken_module_fails_only_what_names_it(module, text):
+    src = install(H1, app("1", **BROKEN), "v1")
+    with pytest.raises(ImportError, match=rf"module '{module}' of actor source 1{{32}} \(v1\) failed to import: {text}"):
+        src.load_class(f"{module}.Thing")
+    assert src.load_class("app.relative.VALUE") == ("leaf", "leaf")  # the rest still loads
+    assert H1 in loaded_sources()
+
+
+BARN = {
+    "barn/__init__.py": "",
+    "barn/chicken.py": "Cluck = 'cluck'\n",
+    "barn/eggs/__init__.py": "",
+    "barn/eggs/brown.py": "SHADE = 'brown'\n",
+    "barn/piglet.py": (
+        "from chicken import Cluck\n"
+        "import chicken\n"
+        "import eggs.brown\n"
+        "import json\n"  # installed, and the stdlib's even though barn/json.py exists
+        "def late():\n"
+        "    from chicken import Cluck as c\n"
+        "    return c\n"
+        "VALUE = (Cluck, chicken.Cluck, eggs.brown.SHADE, json.__name__, __import__('chicken', globals()).Cluck)\n"
+    ),
+    "barn/json.py": "SHADOW = True\n",
+    "barn/lost.py": "import no_such_module_anywhere\n",
+    "barn/top.py": "import piglet\n",  # a sibling, not the source's top level
+    "piglet.py": "WHICH = 'top-level piglet'\n",
+}
+
+
+def test_implicit_relative_imports_find_the_importing_modules_package():
+    src = install(H1, build_archive(BARN), "barn")
+    assert src.load_class("barn.piglet.VALUE") == ("cluck", "cluck", "brown", "json", "cluck")
+    assert src.load_class("barn.piglet.late")() == "cluck"
+    assert sys.modules[f"{prefix_for(H1)}.barn.chicken"].Cluck == "cluck"
+    assert "chicken" not in sys.modules and "eggs" not in sys.modules
+
+
+def test_the_sources_top_level_names_come_before_implicit_relative_ones():
+    src = install(H1, build_archive(BARN), "barn")
+    assert src.load_class("barn.top.piglet").WHICH == "top-level piglet"
+
+
+def test_implicit_relative_lookup_still_reports_a_module_missing_everywhere():
+    src = install(H1, build_archive(BARN), "barn")
+    with pytest.raises(ImportError, match="no_such_module_anywhere"):
+        src.load_class("barn.lost.Thing")
+
+
+def test_implicit_relative_imports_are_for_source_code_only():
+    install(H1, build_archive(BARN), "barn")
+    with pytest.raises(ImportError):
+        __import__("chicken")
 
 
 def test_classes_of_a_source_pickle_by_their_prefixed_name():

@@ -55,11 +55,10 @@ def test_accepted_source_is_loaded_and_announced():
     "files, reason",
     [
         (None, "not a zip archive"),
-        ({"app/__init__.py": "", "app/bad.py": "1/0\n"}, "'app.bad' raised on import: ZeroDivisionError"),
         ({"app/__init__.py": "", "../../etc/cron.py": ""}, "unsafe member path"),
         ({"notes.txt": "no code"}, "no Python modules"),
     ],
-    ids=["not-a-zip", "raises-on-import", "zip-slip", "no-modules"],
+    ids=["not-a-zip", "zip-slip", "no-modules"],
 )
 def test_refused_archives_log_the_reason_and_load_nothing(caplog, files, reason):
     data = b"not a zip" if files is None else build_archive(files)

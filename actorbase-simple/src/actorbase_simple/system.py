@@ -45,6 +45,11 @@ from .record import DEAD, EXITING, LIVE, ActorRecord, SimpleId
 
 BASE_NAME = "simpleSystemBase"
 _ids = itertools.count(1)  # process-wide, so addresses of two systems never compare equal
+# Simple systems of one process reach each other's actors (as Thespian's do), so
+# they share one lock: a delivery from one to another never waits on a second lock.
+_LOCK = threading.RLock()
+_running: list[SimpleSystem] = []  # the systems of this process not shut down
+_crossed: deque[SimpleSystem] = deque()  # systems given messages by another, to drain
 _seq = itertools.count()
 _log = logging.getLogger("actorcore.simple")
 
@@ -112,7 +117,7 @@ class SimpleSystem:
         self._names: dict[str, ActorRecord] = {}
         self._timers: list[tuple[float, int, ActorAddress, WakeupMessage]] = []
         self._dead_letter_handler: ActorRecord | None = None
-        self._lock = threading.RLock()
+        self._lock = _LOCK
         self.is_shutdown = False
         self._shutdown_requested = False
         self._limit = 0  # deliveries allowed in one run of the queue; 0: no limit
@@ -121,6 +126,8 @@ class SimpleSystem:
         # Children created by actors naming a source still being validated:
         # reserved id -> messages held for them until the verdict (API.md §8.3).
         self._deferred: dict[SimpleId, list[tuple[Any, ActorAddress]]] = {}
+        with _LOCK:
+            _running.append(self)
 
     # -- SystemBase protocol ---------------------------------------------------
     def open_endpoint(self) -> _Endpoint:
@@ -220,6 +227,8 @@ class SimpleSystem:
             self._queue.clear()
             self._timers.clear()
             self._endpoints.clear()
+            if self in _running:
+                _running.remove(self)
 
     # -- driving ---------------------------------------------------------------
     def _run(self, inbox: deque[Any] | _Until | None, deadline: float | None, wait: bool) -> None:
@@ -266,6 +275,33 @@ class SimpleSystem:
         self._limit = limit
 
     def _drain(self) -> None:
+        """Deliver everything queued here, and in the other systems of this
+        process this one (or they, in turn) handed messages to."""
+        self._drain_own()
+        while _crossed:
+            _crossed.popleft()._drain_own()
+
+    def _owns(self, ident: Any) -> bool:
+        return (
+            ident in self._actors
+            or ident in self._endpoints
+            or ident in self._deferred
+            or ident == self.systemAddress.addressDetails
+        )
+
+    def _hand_over(self, target: ActorAddress, msg: Any, sender: ActorAddress) -> bool:
+        """Give a message for another running system's actor or endpoint to that
+        system (drained by ``_drain``); False if no system of this process has it."""
+        ident = target.addressDetails
+        for other in _running:
+            if other is not self and not other.is_shutdown and other._owns(ident):
+                other._queue.append((target, msg, sender))
+                if other not in _crossed:
+                    _crossed.append(other)
+                return True
+        return False
+
+    def _drain_own(self) -> None:
         queue = self._queue
         pop = queue.popleft
         actors = self._actors
@@ -308,7 +344,7 @@ class SimpleSystem:
                 held.append((msg, sender))
             elif target == self.systemAddress:
                 self._admin_receive(msg, sender)
-            else:
+            elif not self._hand_over(target, msg, sender):
                 self._dead_letter(target, msg)
             return
         if isinstance(msg, ActorExitRequest):

@@ -7,6 +7,14 @@ each source module gets its own ``__builtins__`` whose ``__import__`` (and the
 ``importlib`` it sees) maps the source's top-level names to the prefixed
 ones. Nothing global is patched; one finder on ``sys.meta_path`` serves the
 prefixed names (which is also what lets pickle find a source's classes).
+
+Modules are imported when first used (a create names them, or other source
+code imports them), as Thespian does: one broken module does not refuse
+the source, only the actors that need it. Code written before Python 3 may
+import a sibling by its bare name (``from chicken import Cluck`` inside
+``barn/piglet.py``): inside a source, a name that is neither one of the
+source's top-level names nor installed is looked up in the importing
+module's own package.
 """
 from __future__ import annotations
 
@@ -35,6 +43,12 @@ def prefix_for(sourceHash: str) -> str:
     if _HEX.fullmatch(sourceHash):
         return PREFIX + sourceHash
     return PREFIX + hashlib.sha256(sourceHash.encode()).hexdigest()[:32]
+
+
+def _head(full: str, name: str) -> str:
+    """The part of ``full`` (which ends with ``name``) up to ``name``'s first part:
+    what ``import name`` binds."""
+    return full[: len(full) - len(name) + len(name.partition(".")[0])]
 
 
 class _ImportlibView(types.ModuleType):
@@ -167,10 +181,16 @@ class ZipSource:
         """``__import__`` for code inside this source."""
         target = self.private_name(name) if level == 0 else None
         if target is None:
-            module = builtins.__import__(name, globals, locals, fromlist, level)
-            if level == 0 and (name == "importlib" or (name.startswith("importlib.") and not fromlist)):
-                return self.importlib_view
-            return module
+            try:
+                module = builtins.__import__(name, globals, locals, fromlist, level)
+            except ModuleNotFoundError as exc:
+                target = self._sibling(name, globals, exc) if level == 0 else None
+                if target is None:
+                    raise
+            else:
+                if level == 0 and (name == "importlib" or (name.startswith("importlib.") and not fromlist)):
+                    return self.importlib_view
+                return module
         try:
             module = builtins.__import__(target, globals, locals, fromlist, 0)
         except ModuleNotFoundError as exc:
@@ -180,25 +200,23 @@ class ZipSource:
         # "import a.b.c" binds the top-level package "a": the source's, not the prefix.
         if name.startswith(self.prefix):
             return module
-        return sys.modules[f"{self.prefix}.{name.partition('.')[0]}"]
+        return sys.modules[_head(target, name)]
 
-    def import_all(self) -> None:
-        """Import every module now, so a source that fails on import is refused at once.
+    def _sibling(self, name: str, globals: Any, missing: ModuleNotFoundError) -> str | None:
+        """The private name of ``name`` read as an implicit relative import (as
+        Python 2 did) from the module whose globals these are, or None.
 
-        Raises ValueError naming the module and the error; on failure the
-        source's modules are dropped again.
+        Only a fallback: ``name``'s first part is neither in the source nor
+        installed, the importing module is in this source and its package
+        holds a module of that name. Python 3 code therefore imports exactly
+        as it would from disk.
         """
-        for name in sorted(self.modules):
-            try:
-                importlib.import_module(f"{self.prefix}.{name}")
-            except (Exception, SystemExit) as exc:  # sys.exit() in a module must not end the admin
-                self.unload()
-                raise ValueError(
-                    f"module {name!r} raised on import: {type(exc).__name__}: {exc}"
-                ) from exc
-            except BaseException:
-                self.unload()
-                raise
+        first = name.partition(".")[0]
+        package = (globals or {}).get("__package__") or ""
+        if missing.name != first or not package.startswith(self.prefix + "."):
+            return None
+        candidate = f"{package[len(self.prefix) + 1 :]}.{name}"
+        return f"{self.prefix}.{candidate}" if _head(candidate, name) in self.modules else None
 
     # -- UnpackedSource ------------------------------------------------------------
     def load_class(self, spec: str) -> Any:
@@ -211,15 +229,31 @@ class ZipSource:
         if not modname or not attr:
             raise ImportError(f"{spec!r} is not a 'package.module.ClassName' name")
         target = self.private_name(modname)
-        module = (
-            importlib.import_module(modname) if target is None else self.import_private(target, modname)
-        )
+        if target is None:
+            module = importlib.import_module(modname)
+        else:
+            module = self._import_for_class(target, modname)
         try:
             return getattr(module, attr)
         except AttributeError:
             raise ImportError(
                 f"module {modname!r} of actor source {self.sourceHash} has no attribute {attr!r}"
             ) from None
+
+    def _import_for_class(self, target: str, modname: str) -> types.ModuleType:
+        """Import a module a create names; an error in its code (a SyntaxError, an
+        exception, even ``sys.exit()``, which must not end the admin) becomes an
+        ImportError carrying the original text."""
+        try:
+            return self.import_private(target, modname)
+        except ImportError:
+            raise
+        except (Exception, SystemExit) as exc:
+            raise ImportError(
+                f"module {modname!r} of actor source {self.sourceHash} "
+                f"({self.sourceInfo or 'no name'}) failed to import: {type(exc).__name__}: {exc}",
+                name=modname,
+            ) from exc
 
     def unload(self) -> None:
         """Forget the source's modules in this process (objects already made live on)."""
@@ -240,11 +274,12 @@ class ZipSource:
 
 
 def install(sourceHash: str, zip_bytes: bytes, sourceInfo: str | None) -> ZipSource:
-    """Check ``zip_bytes`` and make its modules importable; the same hash twice
-    gives the source already installed in this process.
+    """Check ``zip_bytes`` and make its modules importable (they import when
+    first used); the same hash twice gives the source already installed in
+    this process.
 
-    Raises ValueError (with the reason) for an archive that is refused or a
-    module that raises on import; nothing stays loaded then.
+    Raises ValueError (ArchiveRefused, with the reason) for an archive that
+    is refused; nothing is loaded then.
     """
     with _lock:
         prefix = prefix_for(sourceHash)
@@ -255,7 +290,6 @@ def install(sourceHash: str, zip_bytes: bytes, sourceInfo: str | None) -> ZipSou
         if _FINDER not in sys.meta_path:
             sys.meta_path.insert(0, _FINDER)
         _sources[prefix] = source
-        source.import_all()
         return source
 
 

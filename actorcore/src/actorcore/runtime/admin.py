@@ -57,6 +57,7 @@ class Admin:
         self.registry = ActorRegistry()
         self.sentinels: dict[Any, Entry] = {}
         self.dead_letter_handler: Any = None
+        self._foreign_warned: set[str] = set()  # systems whose addresses were refused
         self.sources = SourceRegistry(self._send_msg, self.capabilities)
         self.seq = itertools.count(1)
         self.shutting_down = False
@@ -161,12 +162,27 @@ class Admin:
     def _elsewhere(self, env: Any) -> None:
         """An envelope for no local actor: another system's, or a dead letter."""
         target = env[0]
-        if self.convention is not None and isinstance(target, str):
-            sysid = system_of(target)
-            if sysid != self.me and sysid:
-                self._to_system(sysid, env)
+        sysid = system_of(target) if isinstance(target, str) else ""
+        if sysid and sysid != self.me:
+            if self.convention is not None and self.convention.send(sysid, env):
                 return
+            self._foreign(sysid, target)
         self._dead_letter(env)
+
+    def _foreign(self, sysid: str, target: str) -> None:
+        """Say why a message to another system's actor goes nowhere: once per
+        system, at warning level, so the loss is never silent."""
+        if sysid in self._foreign_warned:
+            return
+        self._foreign_warned.add(sysid)
+        _log.warning(
+            "messages to %s and other addresses of actor system %s go to dead letters: "
+            "that system is not this one and not (or no longer) in a convention with it (%s "
+            "systems with separate admins exchange messages only as members of one convention, "
+            "which needs a base with an Admin Port; simpleSystemBase systems of one process "
+            "reach each other directly)",
+            target, sysid, self.cfg["base_name"],
+        )
 
     def _to_system(self, sysid: str, env: Any) -> None:
         assert self.convention is not None

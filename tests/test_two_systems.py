@@ -1,0 +1,64 @@
+"""Two systems in one program (API.md §3.1 transientUnique): actors of a second
+system and of the first reach each other where the base runs them in one process,
+and a message that cannot cross is refused in the sender's log, never lost silently."""
+from __future__ import annotations
+
+import pytest
+
+from actorcore import testing
+from actorcore.actors import ActorSystem
+
+from .actors import DeadLetterCollector
+from .helpers import GET, WAIT
+
+RELAY = "tests.relay_actors.Relay"
+
+
+@pytest.fixture
+def second(asys, asys_base, asys_info, tmp_path):
+    """A second system of the base under test, logging to ``tmp_path/second.log``."""
+    system = ActorSystem(
+        asys_base,
+        capabilities=testing.test_capabilities(asys_info),
+        logDefs=testing.log_to_file(tmp_path / "second.log"),
+        transientUnique=True,
+    )
+    try:
+        yield system
+    finally:
+        system.shutdown()
+
+
+def test_actors_of_two_in_process_systems_message_each_other(asys, asys_info, second):
+    if asys_info.multiprocess:
+        pytest.skip("systems with separate admins reach each other only through a convention")
+    first_relay = asys.createActor(RELAY)
+    second_relay = second.createActor(RELAY)
+    assert second.ask(second_relay, ("relay", first_relay), WAIT) == "relayed pong"
+    assert asys.ask(first_relay, ("relay", second_relay), WAIT) == "relayed pong"
+    assert asys.ask(second_relay, "hello", WAIT) == ("echo", "hello")  # the program's handle too
+
+
+def test_an_actor_of_a_shut_down_system_is_a_dead_letter_of_the_sender(asys, asys_info, second):
+    if asys_info.multiprocess:
+        pytest.skip("systems with separate admins reach each other only through a convention")
+    handler = asys.createActor(DeadLetterCollector)
+    assert asys.ask(handler, ("register",), WAIT) == "registered"
+    first_relay = asys.createActor(RELAY)
+    second_relay = second.createActor(RELAY)
+    second.shutdown()
+    assert asys.ask(first_relay, ("relay", second_relay), 0.5) is None
+    got = asys.ask(handler, GET, WAIT)
+    assert [(d.deadAddress, d.deadMessage) for d in got] == [(second_relay, "ping")]
+
+
+@pytest.mark.multiprocess_only("in-process systems reach each other directly")
+def test_a_message_to_another_systems_actor_is_refused_in_the_log(asys, second, tmp_path):
+    first_relay = asys.createActor(RELAY)
+    second_relay = second.createActor(RELAY)
+    assert second.ask(second_relay, "hello", WAIT) == ("echo", "hello")
+    assert second.ask(second_relay, ("relay", first_relay), 1) is None  # the ping cannot cross
+    log = tmp_path / "second.log"
+    text = testing.until(lambda: log.exists() and "go to dead letters" in log.read_text() and log.read_text())
+    assert f"messages to {first_relay.addressDetails}" in text
+    assert "not (or no longer) in a convention with it" in text
