@@ -101,6 +101,10 @@ class MultiprocSystem:
         self._replies: dict[Any, Any] = {}  # by request id, or by type for AdminReady
         self._cond = threading.Condition(threading.RLock())
         self._pumping = False
+        # Threads send at once (each with its private() context) while one
+        # of them pumps; a transport's send is not meant for that (a TCP
+        # connection's peer check is one poll object), so sends take turns.
+        self._send_lock = threading.Lock()
         self._shutdown_lock = threading.Lock()
         ctx = procs.context(self.capabilities, config.start_methods)
         try:
@@ -334,10 +338,14 @@ class MultiprocSystem:
     def _send_admin(self, msg: Any) -> None:
         admin = self.transport.admin_address
         try:
-            self.transport.send(admin, (admin, self._control, dumps(msg)))
+            self._send(admin, (admin, self._control, dumps(msg)))
         except OSError as exc:  # the admin's connection is gone
             self._check()
             raise ActorSystemFailure(f"the {self.baseName} admin cannot be reached: {exc}") from None
+
+    def _send(self, target: Any, envelope: Any) -> None:
+        with self._send_lock:
+            self.transport.send(target, envelope)
 
     def _req_id(self) -> int:
         return next(self._ids)
@@ -359,7 +367,7 @@ class MultiprocSystem:
             return
         details = target.addressDetails
         try:
-            self.transport.send(details, (details, endpoint.address.addressDetails, data))
+            self._send(details, (details, endpoint.address.addressDetails, data))
         except OSError as exc:  # the admin's connection is gone
             self._check()
             raise ActorSystemFailure(f"could not hand the message to {self.baseName}: {exc}") from None
