@@ -150,6 +150,28 @@ class ActorManager:
                     self._log.warning("admin process is gone; %s exits", self.address)
                     return
         self._return_unread(list(self.stash))
+        if getattr(self.transport, "drain_on_exit", False):
+            self._drain()
+
+    def _drain(self) -> None:
+        """After ActorExiting: hand back, as dead letters, every message that
+        was already on its way here, until the admin says it has seen the
+        exit (nothing it forwarded is then still in flight). For transports
+        that lose what a closed process had not read (``drain_on_exit``);
+        others give the admin what was never read (``forget_child``)."""
+        deadline = time.monotonic() + limits.EXIT_DRAIN_LIMIT
+        receive = self.transport.receive
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or getattr(self.transport, "admin_lost", False) \
+                    or os.getppid() != self.admin_pid:
+                return
+            envs, _ = receive(min(left, 0.2), ())
+            for i, env in enumerate(envs):
+                if env[1] == self.admin and _is_exit_noted(env[2]):
+                    self._return_unread(envs[i + 1:])  # direct ones that came with it
+                    return
+                self._return_unread([env])
 
     def _wake_due(self) -> None:
         """Deliver the wakeups already due, before the next message read: they
@@ -441,6 +463,13 @@ class ActorManager:
             },
             exiting=self.state != LIVE,
         )
+
+
+def _is_exit_noted(data: bytes) -> bool:
+    try:
+        return isinstance(loads(data), protocol.ExitNoted)
+    except Exception:
+        return False
 
 
 def actor_main(link: Any, boot: dict[str, Any]) -> None:
