@@ -11,7 +11,7 @@ from actorcore.actors import Actor, ActorExitRequest, ChildActorExited
 from actorcore.testing import until
 
 from .actors import Collector, DeadLetterCollector, Echo, ExitReporter
-from .helpers import GET, WAIT, collected, needs_reliable_transport, settle
+from .helpers import GET, WAIT, collected, needs_reliable_transport, process_gone, settle
 
 
 class Parent(Actor):
@@ -248,14 +248,6 @@ def test_exiting_actor_gets_only_exit_related_messages(asys):
     assert sum(1 for m in after if m[0] == "child-exited") == len(kids)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except OSError:
-        return False
-
-
 @pytest.mark.multiprocess_only("SIGTERM to an actor needs the actor in a process of its own")
 def test_sigterm_exits_at_once_without_handling_waiting_messages(asys):
     """``kill <pid>`` of an actor: it handles nothing sent after the signal
@@ -270,7 +262,7 @@ def test_sigterm_exits_at_once_without_handling_waiting_messages(asys):
     for n in range(10):
         asys.tell(kid, ("note", n))
     got = collected(asys, col, lambda g: ("parent-saw-child-exit", kid) in g)
-    until(lambda: not _pid_alive(pid), WAIT)
+    until(lambda: process_gone(pid), WAIT)
     got = asys.ask(col, GET, WAIT)
     assert [m for m in got if m[0] == "noted"] == [], got
     assert ("exit", kid) in got  # it left as an actor does: its ActorExitRequest ran

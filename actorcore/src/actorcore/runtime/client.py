@@ -498,9 +498,13 @@ _live: weakref.WeakSet[MultiprocSystem] = weakref.WeakSet()
 def _shutdown_forgotten() -> None:
     """A program that never called shutdown() must still exit (and leave nothing)."""
     for system in list(_live):
-        if system.config.shared:
-            continue  # a UDP/TCP system outlives the program that started it, by design
         try:
+            if system.config.shared:
+                # a UDP/TCP system outlives the program that started it, by design;
+                # but its admin is told we left (else a UDP admin waits for our acks)
+                if not system.is_shutdown:
+                    system.transport.close()
+                continue
             system.shutdown()
         except Exception:
             pass
