@@ -109,7 +109,7 @@ def test_shutdown_of_a_convention_member(asys_base, asys_info):
                     ("127.0.0.1", leader.capabilities["Admin Port"])}
             member = ActorSystem(asys_base, caps, logDefs=False, transientUnique=True)
             try:
-                until(lambda: member.ask(member.systemAddress, Thespian_StatusReq(), WAIT)
+                until(lambda m=member: m.ask(m.systemAddress, Thespian_StatusReq(), WAIT)
                       .conventionLeader is not None)
                 if hosting:
                     assert member.ask(member.createActor(Echo), "here", WAIT) == "here"
