@@ -10,6 +10,7 @@ import atexit
 import itertools
 import os
 import signal
+import sys
 import threading
 import time
 import weakref
@@ -93,6 +94,7 @@ class MultiprocSystem:
             defaults=config.defaults,
         )
         logsetup.check(logDefs)
+        self._default_logs = logDefs is None or logDefs == "BestForBase"
         if logDefs == "BestForBase":
             logDefs = _BEST_FOR_BASE
         self.is_shutdown = False
@@ -180,6 +182,7 @@ class MultiprocSystem:
         try:
             state = transport.try_attach()
             if state == "absent":
+                log_file = self._admin_log_file(cfg, transport.admin_port)
                 preflight = getattr(transport, "preflight", None)
                 if preflight is not None:
                     try:
@@ -219,6 +222,9 @@ class MultiprocSystem:
                     raise ActorSystemStartupError(
                         f"{self.baseName} admin started on {where} but does not answer"
                     )
+                if log_file:
+                    print(f"actorcore: {self.baseName} admin on {where} (pid {started}) "
+                          f"logs to {log_file}", file=sys.stderr)
             self._control = transport.client_prefix + "0"
             reply = self._request(
                 protocol.Attach(self._req_id(), self._control), limits.STARTUP_LIMIT, "attach"
@@ -235,6 +241,19 @@ class MultiprocSystem:
             self._abandon_started(started)
             raise
         return reply.value
+
+    def _admin_log_file(self, cfg: dict[str, Any], port: Any) -> str:
+        """A detached admin's stdout and stderr are /dev/null: with the default
+        logDefs (or 'BestForBase') it logs to a file instead; its path, or ""."""
+        if not self._default_logs:
+            return ""
+        try:
+            path = logsetup.admin_log_path(self.baseName, port)
+        except OSError:
+            return ""  # no state directory: keep the stderr default
+        cfg["logDefs"] = logsetup.file_config(path)
+        cfg["log_threshold"] = logfwd.threshold(cfg["logDefs"])
+        return path
 
     def _abandon_started(self, pid: int) -> None:
         """Start-up failed: close our side, and stop the admin we started (with
