@@ -120,6 +120,10 @@ class MultiprocSystem:
             )
         except ConnectionError as exc:  # the transport says what to change
             raise ActorSystemStartupError(f"{config.name} cannot start: {exc}") from None
+        except (ValueError, TypeError) as exc:
+            # a bad capability value: the plugin's message says which and what it
+            # must be; the frames of the hook call (pluggy's) would only bury it
+            raise exc.with_traceback(None) from None
         if transport is None:
             raise ActorSystemStartupError(f"no transport plugin serves {config.name}")
         self.transport = transport
