@@ -31,23 +31,6 @@ def collected(asys: Any, collector: Any, pred: Callable[[list], bool], timeout: 
     return got
 
 
-def process_gone(pid: int) -> bool:
-    """Whether process ``pid`` has ended (a zombie not yet reaped counts as ended)."""
-    import os
-
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
-
-
 def settle(asys: Any, seconds: float = 0.5) -> None:
     """Let the system run for a while (drives the simple base's wakeups)."""
     asys.listen(seconds)

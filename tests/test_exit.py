@@ -8,10 +8,11 @@ import time
 import pytest
 
 from actorcore.actors import Actor, ActorExitRequest, ChildActorExited
+from actorcore.runtime.procs import pid_alive
 from actorcore.testing import until
 
 from .actors import Collector, DeadLetterCollector, Echo, ExitReporter
-from .helpers import GET, WAIT, collected, needs_reliable_transport, process_gone, settle
+from .helpers import GET, WAIT, collected, needs_reliable_transport, settle
 
 
 class Parent(Actor):
@@ -262,7 +263,7 @@ def test_sigterm_exits_at_once_without_handling_waiting_messages(asys):
     for n in range(10):
         asys.tell(kid, ("note", n))
     got = collected(asys, col, lambda g: ("parent-saw-child-exit", kid) in g)
-    until(lambda: process_gone(pid), WAIT)
+    until(lambda: not pid_alive(pid), WAIT)
     got = asys.ask(col, GET, WAIT)
     assert [m for m in got if m[0] == "noted"] == [], got
     assert ("exit", kid) in got  # it left as an actor does: its ActorExitRequest ran

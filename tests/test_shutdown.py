@@ -9,13 +9,17 @@ import time
 import pytest
 
 from actorcore.actors import ActorSystem, Thespian_StatusReq
+from actorcore.runtime.procs import pid_alive
 from actorcore.testing import descendants, until, wait_no_descendants
 from actorcore.testing import test_capabilities as caps_for
 
 from .actors import Collector, Echo
 from .helpers import WAIT
-from .helpers import process_gone as _gone
 from .test_exit import KeepingParent
+
+
+def _gone(pid: int) -> bool:
+    return not pid_alive(pid)
 
 
 def test_no_actor_process_outlives_shutdown(asys_base, asys_info):
@@ -70,6 +74,12 @@ print(asys.ask(asys.systemAddress, __import__("actorcore.actors").actors.Thespia
 """
 
 
+def _timed_shutdown(system) -> float:
+    start = time.monotonic()
+    system.shutdown()
+    return time.monotonic() - start
+
+
 def _needs_admin_port(info):
     if "Admin Port" not in info.capabilities:
         pytest.skip("no Admin Port: no other program can attach to this base's systems")
@@ -89,9 +99,7 @@ def test_shutdown_of_a_system_another_program_started_and_left(asys_base, asys_i
     try:
         assert s.ask(s.createActor(Echo), "again", WAIT) == "again"
     finally:
-        start = time.monotonic()
-        s.shutdown()
-        took = time.monotonic() - start
+        took = _timed_shutdown(s)
     assert took < SHUTDOWN_BOUND, f"shutdown took {took:.1f} s"
     assert _gone(admin_pid)
     assert not wait_no_descendants(before), "processes left after shutdown"
@@ -114,9 +122,7 @@ def test_shutdown_of_a_convention_member(asys_base, asys_info):
                 if hosting:
                     assert member.ask(member.createActor(Echo), "here", WAIT) == "here"
             finally:
-                start = time.monotonic()
-                member.shutdown()
-                took = time.monotonic() - start
+                took = _timed_shutdown(member)
             assert took < SHUTDOWN_BOUND, f"shutdown of a member (hosting: {hosting}) took {took:.1f} s"
     finally:
         leader.shutdown()
