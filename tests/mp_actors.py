@@ -132,3 +132,12 @@ class Talker(Actor):
             self.send(sender, "logged")
         elif message == "pid":
             self.send(sender, os.getpid())
+
+
+class Failing(Actor):
+    """Raises, with the message's text in the exception (a traceback to find in a log)."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, str) and message.startswith("fail "):
+            raise RuntimeError(message)
+        self.send(sender, message)

@@ -282,3 +282,25 @@ def test_handle_capabilities_are_not_a_live_view(asys):
     a = asys.createActor(Reporting)
     assert asys.ask(a, ("update", "from-actor", 1), WAIT) == "updated"
     assert "from-actor" not in asys.capabilities
+
+
+def test_a_bad_capability_value_fails_start_up_with_a_short_clear_error(asys_base, asys_info):
+    """``{"Admin Port": "x"}``: a ValueError naming the capability and what it
+    must be, raised from actorcore's own frames (no plugin-manager frames to
+    read through first, no chained exception), and nothing started."""
+    import traceback
+
+    from actorcore.actors import ActorSystem
+    from actorcore.testing import descendants
+
+    if "Admin Port" not in asys_info.capabilities:
+        pytest.skip("this base has no Admin Port capability")
+    before = descendants()
+    with pytest.raises(ValueError, match=r"^Admin Port must be an int .*not str 'x'$") as caught:
+        ActorSystem(asys_base, {"Admin Port": "x"}, logDefs=False, transientUnique=True)
+    exc = caught.value
+    assert exc.__cause__ is None and exc.__suppress_context__
+    frames = traceback.extract_tb(exc.__traceback__)
+    assert not [f.filename for f in frames if "pluggy" in f.filename], frames
+    assert len(frames) <= 5, [f"{f.filename}:{f.lineno}" for f in frames]
+    assert not (descendants() - before)

@@ -127,3 +127,22 @@ def test_exit_of_current_handler_reverts_to_default_not_previous(asys):
     asys.tell(dead, "m")
     settle(asys)
     assert asys.ask(h1, GET, WAIT) == []
+
+
+def test_messages_waiting_when_the_actor_exits_reach_the_handler(asys, asys_info):
+    """Sent right behind the ActorExitRequest, so they reach the actor (or
+    the admin) before it is gone: none is handled, each becomes a dead letter."""
+    routed = asys.capabilities.get("Admin Routing") or asys.capabilities.get("Outbound Only")
+    if "Admin Port" in asys_info.capabilities and not routed:
+        pytest.skip("direct connections between processes without Admin Routing: a message in "
+                    "flight when its target exits may be lost (docs/tcp.md, docs/udp.md)")
+    h = _handler(asys)
+    a = asys.createActor(Echo)
+    assert asys.ask(a, "up?", WAIT) == "up?"
+    asys.tell(a, ActorExitRequest())
+    for n in range(20):
+        asys.tell(a, ("late", n))
+    got = collected(asys, h, lambda g: len(g) >= 20)
+    assert sorted(e.deadMessage for e in got) == [("late", n) for n in range(20)]
+    assert all(e.deadAddress == a for e in got)
+    assert asys.listen(0.2) is None, "the exited actor handled a message"

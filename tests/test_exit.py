@@ -1,7 +1,15 @@
 """API.md §4.1, §4.2, §5.6: ActorExitRequest and ChildActorExited."""
 from __future__ import annotations
 
+import os
+import signal
+import time
+
+import pytest
+
 from actorcore.actors import Actor, ActorExitRequest, ChildActorExited
+from actorcore.runtime.procs import pid_alive
+from actorcore.testing import until
 
 from .actors import Collector, DeadLetterCollector, Echo, ExitReporter
 from .helpers import GET, WAIT, collected, needs_reliable_transport, settle
@@ -12,11 +20,12 @@ class Parent(Actor):
     On exit it forwards every ChildActorExited to the collector."""
 
     keep_children = False
+    child_class: type = ExitReporter
 
     def receiveMessage(self, message, sender):
         if isinstance(message, tuple) and message[:1] == ("spawn",):
             _, n, self.collector = message
-            self.kids = [self.createActor(ExitReporter) for _ in range(n)]
+            self.kids = [self.createActor(self.child_class) for _ in range(n)]
             for k in self.kids:
                 self.send(k, ("report-to", self.collector))
             self.send(sender, list(self.kids))
@@ -32,6 +41,23 @@ class Parent(Actor):
 
 class KeepingParent(Parent):
     keep_children = True
+
+
+class Noter(ExitReporter):
+    """ExitReporter that also tells its collector each ("note", n) it handles,
+    and answers ("pid?",)."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("note",):
+            self.send(self.collector, ("noted", message[1]))
+        elif message == ("pid?",):
+            self.send(sender, os.getpid())
+        else:
+            super().receiveMessage(message, sender)
+
+
+class NoterParent(Parent):
+    child_class = Noter
 
 
 class ExitRaises(Actor):
@@ -221,3 +247,23 @@ def test_exiting_actor_gets_only_exit_related_messages(asys):
     after = got[got.index("parent-exit"):]
     assert not any(m[0] == "other" for m in after[1:]), after
     assert sum(1 for m in after if m[0] == "child-exited") == len(kids)
+
+
+@pytest.mark.multiprocess_only("SIGTERM to an actor needs the actor in a process of its own")
+def test_sigterm_exits_at_once_without_handling_waiting_messages(asys):
+    """``kill <pid>`` of an actor: it handles nothing sent after the signal
+    (Thespian exits at once), and its parent hears it exited."""
+    col = asys.createActor(Collector)
+    parent = asys.createActor(NoterParent)
+    [kid] = asys.ask(parent, ("spawn", 1, col), WAIT)
+    pid = asys.ask(kid, ("pid?",), WAIT)
+    assert isinstance(pid, int) and pid != os.getpid()
+    time.sleep(0.3)  # the actor waits for its next message now (a signal does not end that wait)
+    os.kill(pid, signal.SIGTERM)
+    for n in range(10):
+        asys.tell(kid, ("note", n))
+    got = collected(asys, col, lambda g: ("parent-saw-child-exit", kid) in g)
+    until(lambda: not pid_alive(pid), WAIT)
+    got = asys.ask(col, GET, WAIT)
+    assert [m for m in got if m[0] == "noted"] == [], got
+    assert ("exit", kid) in got  # it left as an actor does: its ActorExitRequest ran

@@ -9,10 +9,10 @@ import time
 import pytest
 
 from actorcore.actors import ActorSystem
-from actorcore.testing import descendants
+from actorcore.testing import descendants, until
 from actorcore.testing import test_capabilities as caps_for
 
-from .mp_actors import Talker
+from .mp_actors import Failing, Talker
 
 WAIT = 10
 pytestmark = pytest.mark.multiprocess_only("logs of actor processes are forwarded to the admin")
@@ -73,6 +73,31 @@ def test_sigusr1_status_dump(asys_base, asys_info, tmp_path, monkeypatch):
             time.sleep(0.05)
         text = internal.read_text()
         assert f"p{pid} WARNING status:" in text and "Talker" in text
+    finally:
+        system.shutdown()
+    assert not (descendants() - before)
+
+
+def test_a_detached_admin_with_default_logdefs_logs_to_the_file_it_names(
+        asys_base, asys_info, tmp_path, monkeypatch, capfd):
+    """A UDP/TCP admin outlives its program with /dev/null for stderr: with
+    logDefs left at its default, an actor's traceback goes to the file that
+    start-up printed (docs/logging.md), not nowhere."""
+    if "Admin Port" not in asys_info.capabilities:
+        pytest.skip("no detached admin: this base's system lives in the program's own process tree")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    before = descendants()
+    caps = caps_for(asys_info)
+    system = ActorSystem(asys_base, capabilities=caps, transientUnique=True)
+    try:
+        expected = tmp_path / "actorcore" / f"{asys_base}-{caps['Admin Port']}.log"
+        assert f"logs to {expected}" in capfd.readouterr().err
+        failing = system.createActor(Failing)
+        assert system.ask(failing, "fail marker-7f3a", WAIT) is not None  # the PoisonMessage
+        text = until(lambda: expected.exists() and "marker-7f3a" in expected.read_text()
+                     and expected.read_text(), WAIT)
+        assert "Traceback (most recent call last)" in text
+        assert "RuntimeError: fail marker-7f3a" in text
     finally:
         system.shutdown()
     assert not (descendants() - before)

@@ -1,6 +1,8 @@
 """API.md §3.7: ActorSystem.private()."""
 from __future__ import annotations
 
+import threading
+
 from actorcore.actors import ActorAddress, ExternalContext
 
 from .actors import Echo
@@ -40,3 +42,31 @@ def test_private_context_operations(asys):
         assert ctx.ask(a, 1, WAIT) == 1
         ctx.updateCapability("private-cap", 7)
     assert asys.ask(a, 2, WAIT) == 2
+
+
+def test_many_threads_each_with_a_private_context(asys):
+    """100 threads at once, each with its own private() context and several
+    asks to a few actors: every answer reaches the thread that asked
+    (web servers and thread pools use one system this way)."""
+    echoes = [asys.createActor(Echo) for _ in range(4)]
+    threads, asks = 100, 5
+    answers: dict[int, list] = {}
+    failures: list[str] = []
+    start = threading.Barrier(threads)
+
+    def work(n: int) -> None:
+        try:
+            with asys.private() as ctx:
+                start.wait(WAIT)
+                answers[n] = [ctx.ask(echoes[(n + i) % 4], (n, i), WAIT) for i in range(asks)]
+        except Exception as exc:
+            failures.append(f"thread {n}: {exc!r}")
+
+    pool = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(2 * WAIT)
+    assert not failures, failures[:5]
+    assert not [t for t in pool if t.is_alive()], "a thread is still waiting for its answers"
+    assert answers == {n: [(n, i) for i in range(asks)] for n in range(threads)}

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 
 import pytest
 
-from actorcore.actors import ActorSystem
+from actorcore.actors import ActorSystem, Thespian_StatusReq
+from actorcore.runtime.procs import pid_alive
+from actorcore.testing import descendants, until, wait_no_descendants
 from actorcore.testing import test_capabilities as caps_for
 
 from .actors import Collector, Echo
@@ -15,17 +19,7 @@ from .test_exit import KeepingParent
 
 
 def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except OSError:
-        return True
+    return not pid_alive(pid)
 
 
 def test_no_actor_process_outlives_shutdown(asys_base, asys_info):
@@ -61,3 +55,75 @@ def test_actors_run_where_the_base_says(asys, asys_info):
         assert pid != os.getpid()
     else:
         assert asys.ask(asys.createActor(Echo), ("pid?",), WAIT) == os.getpid()
+
+
+#: shutdown normally takes well under a second; this bound fails the 5 s that a
+#: UDP admin spent waiting for acknowledgements from a program that had left
+SHUTDOWN_BOUND = 3.0
+
+_STARTER = """
+import sys
+from actorcore.actors import ActorSystem
+from tests.actors import Echo
+caps = {caps!r}
+asys = ActorSystem({base!r}, caps, logDefs=False)
+e = asys.createActor(Echo)
+assert asys.ask(e, "hi", 10) == "hi"
+print(asys.ask(asys.systemAddress, __import__("actorcore.actors").actors.Thespian_StatusReq(), 10)
+      .miscKeyVals["pid"])
+"""
+
+
+def _timed_shutdown(system) -> float:
+    start = time.monotonic()
+    system.shutdown()
+    return time.monotonic() - start
+
+
+def _needs_admin_port(info):
+    if "Admin Port" not in info.capabilities:
+        pytest.skip("no Admin Port: no other program can attach to this base's systems")
+
+
+def test_shutdown_of_a_system_another_program_started_and_left(asys_base, asys_info):
+    """A program starts a UDP/TCP system, uses it and exits; another attaches
+    and shuts it down: promptly, and nothing of it is left."""
+    _needs_admin_port(asys_info)
+    before = descendants()
+    caps = caps_for(asys_info)
+    done = subprocess.run([sys.executable, "-c", _STARTER.format(caps=caps, base=asys_base)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    admin_pid = int(done.stdout.split()[-1])
+    s = ActorSystem(asys_base, {"Admin Port": caps["Admin Port"]}, logDefs=False, transientUnique=True)
+    try:
+        assert s.ask(s.createActor(Echo), "again", WAIT) == "again"
+    finally:
+        took = _timed_shutdown(s)
+    assert took < SHUTDOWN_BOUND, f"shutdown took {took:.1f} s"
+    assert _gone(admin_pid)
+    assert not wait_no_descendants(before), "processes left after shutdown"
+
+
+def test_shutdown_of_a_convention_member(asys_base, asys_info):
+    """A member leaves its convention promptly, whether or not it hosts
+    actors, and nothing of it is left."""
+    _needs_admin_port(asys_info)
+    before = descendants()
+    leader = ActorSystem(asys_base, caps_for(asys_info), logDefs=False, transientUnique=True)
+    try:
+        for hosting in (False, True):
+            caps = {**caps_for(asys_info), "Convention Address.IPv4":
+                    ("127.0.0.1", leader.capabilities["Admin Port"])}
+            member = ActorSystem(asys_base, caps, logDefs=False, transientUnique=True)
+            try:
+                until(lambda m=member: m.ask(m.systemAddress, Thespian_StatusReq(), WAIT)
+                      .conventionLeader is not None)
+                if hosting:
+                    assert member.ask(member.createActor(Echo), "here", WAIT) == "here"
+            finally:
+                took = _timed_shutdown(member)
+            assert took < SHUTDOWN_BOUND, f"shutdown of a member (hosting: {hosting}) took {took:.1f} s"
+    finally:
+        leader.shutdown()
+    assert not wait_no_descendants(before), "processes left after shutdown"

@@ -46,9 +46,9 @@ def actorcore_make_transport(
         return None
     limit = max_message_size(capabilities)
     outbound_only = flag(capabilities, "Outbound Only")
-    flag(capabilities, "Admin Routing")  # always in effect between systems; only checked
+    admin_routing = flag(capabilities, "Admin Routing")  # between systems: always
     port = admin_port(capabilities)
     host = local_ip(capabilities)
     return ClientTcpTransport(host, port, limit, handshake_key(capabilities, host, BASE_NAME),
                               outbound_only=outbound_only, leaders=leaders(capabilities, port),
-                              tls=tls_files(capabilities))
+                              tls=tls_files(capabilities), admin_routing=admin_routing)

@@ -104,8 +104,11 @@ class AdminTcpTransport:
 
     def __init__(self, sock: socket.socket, me: str, token: str, limit: int, key: bytes,
                  outbound_only: bool = False, local: socket.socket | None = None,
-                 tls: TlsFiles | None = None) -> None:
+                 tls: TlsFiles | None = None, admin_routing: bool = False) -> None:
         self.listener = sock
+        # Admin Routing (implied by Outbound Only): no direct connections, so
+        # the admin sees every message and dead-letters those of an exited actor
+        self.admin_routing = admin_routing or outbound_only
         self.local = local  # 127.0.0.1 on the same port, when the Admin Port is on another address
         self.host, self.port = sock.getsockname()[:2]
         self.address = me
@@ -200,7 +203,7 @@ class AdminTcpTransport:
             pass  # the process is gone; its end is noticed by its sentinel or EOF
 
     def _direct(self, s: str, t: str, data: bytes) -> None:
-        if data == SWITCHED or s == t or (s, t) in self.directs:
+        if self.admin_routing or data == SWITCHED or s == t or (s, t) in self.directs:
             return
         listen = self.listen_of.get(t)
         down_s = self.children.get(s) or self.clients.get(s)
@@ -420,6 +423,10 @@ class TcpActorLink:
 class EndpointTcpTransport:
     """An actor's or a client's side: the link to the admin, a listener for
     direct connections in, and direct connections out."""
+
+    #: what reached a socket of a process that closed it unread is lost: an
+    #: exiting actor reads on until the admin has seen its exit (ActorManager)
+    drain_on_exit = True
 
     def __init__(self, me: str, host: str, limit: int, key: bytes, one_at_a_time: bool = False,
                  avoid: int = 0, tls: TlsFiles | None = None) -> None:
@@ -705,8 +712,10 @@ class TcpAdminLink:
     fails there, at once and clearly; inherited by (or sent to) the admin."""
 
     def __init__(self, sock: socket.socket, me: str, token: str, limit: int, key: bytes,
-                 outbound_only: bool = False, tls: TlsFiles | None = None) -> None:
+                 outbound_only: bool = False, tls: TlsFiles | None = None,
+                 admin_routing: bool = False) -> None:
         self.sock = sock
+        self.admin_routing = admin_routing
         self.me = me
         self.token = token
         self.limit = limit
@@ -726,7 +735,7 @@ class TcpAdminLink:
 
     def open(self) -> AdminTcpTransport:
         return AdminTcpTransport(self.sock, self.me, self.token, self.limit, self.key,
-                                 self.outbound_only, self.local, self.tls)
+                                 self.outbound_only, self.local, self.tls, self.admin_routing)
 
     def release(self) -> None:
         """The creating process lets go of its copy of the listener."""
@@ -740,12 +749,14 @@ class ClientTcpTransport(EndpointTcpTransport):
     prepares one to be started there."""
 
     def __init__(self, host: str, port: int, limit: int, key: bytes, outbound_only: bool = False,
-                 leaders: Sequence[str] = (), tls: TlsFiles | None = None) -> None:
+                 leaders: Sequence[str] = (), tls: TlsFiles | None = None,
+                 admin_routing: bool = False) -> None:
         try:
             super().__init__("", host, limit, key, avoid=port, tls=tls)
         except OSError as exc:  # before any connect: a foreign address must not send a packet
             raise ConnectionError(bind_problem(host, port, exc)) from None
         self.outbound_only = outbound_only
+        self.admin_routing = admin_routing
         self.leaders = list(leaders)
         self.admin_host = host
         self.admin_port = port
@@ -760,7 +771,7 @@ class ClientTcpTransport(EndpointTcpTransport):
             raise OSError(exc.errno, bind_problem(self.admin_host, self.admin_port, exc)) from None
         token = os.urandom(4).hex()
         return TcpAdminLink(sock, f"T{token}", os.urandom(16).hex(), self.limit, self.key,
-                            self.outbound_only, self.tls)
+                            self.outbound_only, self.tls, self.admin_routing)
 
     def preflight(self) -> None:
         """Before starting an admin that joins a convention: every leader address

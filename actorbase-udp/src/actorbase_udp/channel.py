@@ -405,11 +405,16 @@ class Endpoint:
         return lost
 
     def forget(self, where: Address) -> list[Envelope]:
-        """Drop all state for ``where``; what was never delivered comes back."""
+        """Drop all state for ``where``; what was never delivered comes back.
+        What arrived from it is acknowledged first (its last message is often
+        a bye, and it should not wait for the ack of that until it gives up)."""
         with self.lock:
             chan = self.channels.pop(where, None)
             if chan is None:
                 return []
+            if chan.ack_owed:
+                chan.ack_owed = False
+                self._ack(chan)
             self.sending.discard(chan)
             self.owed.discard(chan)
             self.handshaking.discard(chan)

@@ -51,6 +51,7 @@ from .channel import (
 )
 
 CONTROL = ""
+_GONE_SILENT = 1.0  # seconds: a peer that acknowledges nothing for this long while we close is gone
 
 
 class Switched(protocol.RuntimeMessage):
@@ -416,10 +417,16 @@ class AdminUdpTransport(_UdpTransport):
         clients = set(self.clients.values())
         for addr in self.peers.values():
             self.ep.send(addr, (CONTROL, "bye", b""))
-        peers = set(self.peers.values())
+        waited = clients | set(self.peers.values())
+        start = time.monotonic()
 
         def delivered() -> bool:  # the clients wait for the last replies
-            return not any(c.busy() for w, c in self.ep.channels.items() if w in clients | peers)
+            # A live peer acknowledges within a few retransmissions; one silent
+            # for _GONE_SILENT since we began is gone (a program that exited
+            # without a bye): waiting out the 5 s for it delayed every shutdown.
+            now = time.monotonic()
+            return not any(c.busy() and now - max(c.heard, start) < _GONE_SILENT
+                           for w, c in self.ep.channels.items() if w in waited)
 
         self.ep.settle(5.0, lambda chan, env: None, delivered)
         self.ep.close()

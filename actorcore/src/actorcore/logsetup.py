@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import logging.config
+import os
 from typing import Any
 
 ACCEPTED = "a logging.config.dictConfig dict, None (default), False (leave logging alone) or 'BestForBase'"
@@ -40,6 +41,26 @@ def default_config() -> dict[str, Any]:
         },
         "root": {"handlers": ["stderr"], "level": "INFO"},
     }
+
+
+def admin_log_path(base_name: str, port: Any) -> str:
+    """Where a detached (UDP/TCP) admin started with the default ``logDefs``
+    writes its log: ``$XDG_STATE_HOME/actorcore/<base>-<port>.log`` (default
+    ``~/.local/state``), in a directory only this user can read. Its stderr
+    is /dev/null: a stderr handler there would lose every traceback."""
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    folder = os.path.join(state, "actorcore")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    return os.path.join(folder, f"{base_name}-{port}.log")
+
+
+def file_config(path: str) -> dict[str, Any]:
+    """The default configuration, writing to the file ``path`` instead of stderr."""
+    config = default_config()
+    config["handlers"] = {"file": {"class": "logging.FileHandler", "filename": path,
+                                   "formatter": "actor", "level": "INFO"}}
+    config["root"] = {"handlers": ["file"], "level": "INFO"}
+    return config
 
 
 def apply(logDefs: Any, where: str) -> None:

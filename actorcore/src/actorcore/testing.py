@@ -173,6 +173,8 @@ def _own_secret() -> None:
 
     os.environ.setdefault(SECRET_ENV, secrets.token_hex(16))
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="actorcore-test-config-")
+    # where detached admins started with the default logDefs write their logs
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="actorcore-test-state-")
 
 
 def pytest_configure(config: pytest.Config) -> None:

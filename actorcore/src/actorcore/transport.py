@@ -29,7 +29,9 @@ class Transport(Protocol):
 
     def send(self, target: Any, envelope: Envelope) -> None:
         """Queue ``envelope`` for the process at ``target``; never blocks on a
-        slow receiver (back-pressure is applied by :meth:`backlog`)."""
+        slow receiver (back-pressure is applied by :meth:`backlog`). The
+        runtime calls it from one thread at a time, though possibly while
+        another thread is inside :meth:`receive`."""
 
     def receive(
         self, timeout: float | None, waitables: Sequence[Any] = ()

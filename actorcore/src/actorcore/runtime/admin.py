@@ -605,6 +605,9 @@ class Admin:
         if entry is None:
             return
         entry.clean_exit = True
+        if entry.state == LIVE:
+            # the actor reads on until this comes: what we forwarded before it is not lost
+            self.transport.send(msg.actor, (msg.actor, self.me, dumps(protocol.ExitNoted())))
         entry.state = EXITING
         if msg.orphan_children:
             for child_id in list(entry.children):

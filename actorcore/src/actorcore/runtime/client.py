@@ -10,6 +10,7 @@ import atexit
 import itertools
 import os
 import signal
+import sys
 import threading
 import time
 import weakref
@@ -93,6 +94,7 @@ class MultiprocSystem:
             defaults=config.defaults,
         )
         logsetup.check(logDefs)
+        self._default_logs = logDefs is None or logDefs == "BestForBase"
         if logDefs == "BestForBase":
             logDefs = _BEST_FOR_BASE
         self.is_shutdown = False
@@ -101,6 +103,10 @@ class MultiprocSystem:
         self._replies: dict[Any, Any] = {}  # by request id, or by type for AdminReady
         self._cond = threading.Condition(threading.RLock())
         self._pumping = False
+        # Threads send at once (each with its private() context) while one
+        # of them pumps; a transport's send is not meant for that (a TCP
+        # connection's peer check is one poll object), so sends take turns.
+        self._send_lock = threading.Lock()
         self._shutdown_lock = threading.Lock()
         ctx = procs.context(self.capabilities, config.start_methods)
         try:
@@ -114,6 +120,10 @@ class MultiprocSystem:
             )
         except ConnectionError as exc:  # the transport says what to change
             raise ActorSystemStartupError(f"{config.name} cannot start: {exc}") from None
+        except (ValueError, TypeError) as exc:
+            # a bad capability value: the plugin's message says which and what it
+            # must be; the frames of the hook call (pluggy's) would only bury it
+            raise exc.with_traceback(None) from None
         if transport is None:
             raise ActorSystemStartupError(f"no transport plugin serves {config.name}")
         self.transport = transport
@@ -176,6 +186,7 @@ class MultiprocSystem:
         try:
             state = transport.try_attach()
             if state == "absent":
+                log_file = self._admin_log_file(cfg, transport.admin_port)
                 preflight = getattr(transport, "preflight", None)
                 if preflight is not None:
                     try:
@@ -215,6 +226,9 @@ class MultiprocSystem:
                     raise ActorSystemStartupError(
                         f"{self.baseName} admin started on {where} but does not answer"
                     )
+                if log_file:
+                    print(f"actorcore: {self.baseName} admin on {where} (pid {started}) "
+                          f"logs to {log_file}", file=sys.stderr)
             self._control = transport.client_prefix + "0"
             reply = self._request(
                 protocol.Attach(self._req_id(), self._control), limits.STARTUP_LIMIT, "attach"
@@ -231,6 +245,19 @@ class MultiprocSystem:
             self._abandon_started(started)
             raise
         return reply.value
+
+    def _admin_log_file(self, cfg: dict[str, Any], port: Any) -> str:
+        """A detached admin's stdout and stderr are /dev/null: with the default
+        logDefs (or 'BestForBase') it logs to a file instead; its path, or ""."""
+        if not self._default_logs:
+            return ""
+        try:
+            path = logsetup.admin_log_path(self.baseName, port)
+        except OSError:
+            return ""  # no state directory: keep the stderr default
+        cfg["logDefs"] = logsetup.file_config(path)
+        cfg["log_threshold"] = logfwd.threshold(cfg["logDefs"])
+        return path
 
     def _abandon_started(self, pid: int) -> None:
         """Start-up failed: close our side, and stop the admin we started (with
@@ -334,10 +361,14 @@ class MultiprocSystem:
     def _send_admin(self, msg: Any) -> None:
         admin = self.transport.admin_address
         try:
-            self.transport.send(admin, (admin, self._control, dumps(msg)))
+            self._send(admin, (admin, self._control, dumps(msg)))
         except OSError as exc:  # the admin's connection is gone
             self._check()
             raise ActorSystemFailure(f"the {self.baseName} admin cannot be reached: {exc}") from None
+
+    def _send(self, target: Any, envelope: Any) -> None:
+        with self._send_lock:
+            self.transport.send(target, envelope)
 
     def _req_id(self) -> int:
         return next(self._ids)
@@ -359,7 +390,7 @@ class MultiprocSystem:
             return
         details = target.addressDetails
         try:
-            self.transport.send(details, (details, endpoint.address.addressDetails, data))
+            self._send(details, (details, endpoint.address.addressDetails, data))
         except OSError as exc:  # the admin's connection is gone
             self._check()
             raise ActorSystemFailure(f"could not hand the message to {self.baseName}: {exc}") from None
@@ -490,9 +521,13 @@ _live: weakref.WeakSet[MultiprocSystem] = weakref.WeakSet()
 def _shutdown_forgotten() -> None:
     """A program that never called shutdown() must still exit (and leave nothing)."""
     for system in list(_live):
-        if system.config.shared:
-            continue  # a UDP/TCP system outlives the program that started it, by design
         try:
+            if system.config.shared:
+                # a UDP/TCP system outlives the program that started it, by design;
+                # but its admin is told we left (else a UDP admin waits for our acks)
+                if not system.is_shutdown:
+                    system.transport.close()
+                continue
             system.shutdown()
         except Exception:
             pass

@@ -15,6 +15,7 @@ CAPABILITY_LIMIT = 5.0
 SOURCE_LIMIT = 61.0
 STARTUP_LIMIT = 10.0
 TELL_LIMIT = 60.0
+EXIT_DRAIN_LIMIT = 5.0  # an exiting actor waits this long at most for the admin's ExitNoted
 
 
 def env_int(name: str, default: int) -> int:

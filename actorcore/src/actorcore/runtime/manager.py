@@ -109,9 +109,20 @@ class ActorManager:
         signal.signal(signal.SIGTERM, self._on_term)
         if hasattr(signal, "SIGUSR1"):
             signal.signal(signal.SIGUSR1, self._on_usr1)
+        # A signal must end the wait at once (poll() resumes after a handler
+        # that returns): it writes a byte to this pipe, which the wait watches.
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_r, False)
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+        woken = [wake_r]
         next_check = time.monotonic() + _PARENT_CHECK
         receive = self.transport.receive
         while self.state != DONE:
+            if self._terminate:  # SIGTERM: exit now; nothing waiting is handled
+                self._terminate = False
+                self._exit_request(ActorExitRequest(), self.address)
+                continue
             if self.timers:
                 self._wake_due()  # no loop back: a wakeup that re-arms itself must not starve the inbox
                 if self.state == DONE:
@@ -123,12 +134,13 @@ class ActorManager:
             if self.stash:
                 self._handle(self.stash.popleft())
                 continue
-            if self._terminate:
-                self._terminate = False
-                self._exit_request(ActorExitRequest(), self.address)
-                continue
             timeout = self.timers.next_timeout(_PARENT_CHECK)
-            envs, ready = receive(timeout, self.watch)
+            envs, ready = receive(timeout, [*self.watch, wake_r] if self.watch else woken)
+            if ready and wake_r in ready:
+                _empty(wake_r)
+            if self._terminate:
+                self.stash.extend(envs)  # handed back as dead letters once the actor is done
+                continue
             for i, env in enumerate(envs):
                 if self.timers:
                     self._wake_due()
@@ -139,8 +151,8 @@ class ActorManager:
                 if self.state == DONE:
                     self._return_unread(envs[i + 1 :])
                     break
-            if ready and self.state == LIVE:
-                fds = [fd for fd in ready if isinstance(fd, int)]
+            if ready and self.watch and self.state == LIVE:
+                fds = [fd for fd in ready if fd in self.watch]  # not the wake pipe, nor a transport's own
                 if fds:
                     self._dispatch(WatchMessage(fds), self.address)
             now = time.monotonic()
@@ -149,7 +161,32 @@ class ActorManager:
                 if os.getppid() != self.admin_pid:  # the admin is gone: so are we
                     self._log.warning("admin process is gone; %s exits", self.address)
                     return
+        signal.set_wakeup_fd(-1)
+        os.close(wake_r)
+        os.close(wake_w)
         self._return_unread(list(self.stash))
+        if getattr(self.transport, "drain_on_exit", False):
+            self._drain()
+
+    def _drain(self) -> None:
+        """After ActorExiting: hand back, as dead letters, every message that
+        was already on its way here, until the admin says it has seen the
+        exit (nothing it forwarded is then still in flight). For transports
+        that lose what a closed process had not read (``drain_on_exit``);
+        others give the admin what was never read (``forget_child``)."""
+        deadline = time.monotonic() + limits.EXIT_DRAIN_LIMIT
+        receive = self.transport.receive
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or getattr(self.transport, "admin_lost", False) \
+                    or os.getppid() != self.admin_pid:
+                return
+            envs, _ = receive(min(left, 0.2), ())
+            for i, env in enumerate(envs):
+                if env[1] == self.admin and _is_exit_noted(env[2]):
+                    self._return_unread(envs[i + 1:])  # direct ones that came with it
+                    return
+                self._return_unread([env])
 
     def _wake_due(self) -> None:
         """Deliver the wakeups already due, before the next message read: they
@@ -441,6 +478,21 @@ class ActorManager:
             },
             exiting=self.state != LIVE,
         )
+
+
+def _empty(fd: int) -> None:
+    try:
+        while os.read(fd, 512):
+            pass
+    except OSError:  # BlockingIOError: nothing more
+        pass
+
+
+def _is_exit_noted(data: bytes) -> bool:
+    try:
+        return isinstance(loads(data), protocol.ExitNoted)
+    except Exception:
+        return False
 
 
 def actor_main(link: Any, boot: dict[str, Any]) -> None:

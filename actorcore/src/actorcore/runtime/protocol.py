@@ -61,6 +61,13 @@ class ActorExiting(RuntimeMessage):
 
 
 @attrs.define
+class ExitNoted(RuntimeMessage):
+    """The admin to an exiting actor: it has read the ActorExiting, so
+    whatever it forwarded before is already on the way and nothing follows
+    (the actor hands back all it reads until this comes, as dead letters)."""
+
+
+@attrs.define
 class SetDeadLetterHandler(RuntimeMessage):
     actor: Any
     start: bool
