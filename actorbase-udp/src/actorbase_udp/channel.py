@@ -311,7 +311,7 @@ class Endpoint:
         mac = chan.seal.copy()
         mac.update(head)
         mac.update(payload)
-        return head + mac.digest()[:MAC_BYTES] + payload
+        return b"".join((head, mac.digest(), payload))
 
     def _sendto(self, datagram: bytes, where: Address) -> None:
         if self.drop_rate and random.random() < self.drop_rate:
@@ -506,9 +506,9 @@ class Endpoint:
             self._hint(where)
             return
         mac = chan.open.copy()
-        mac.update(memoryview(data)[:HDR.size])
+        mac.update(data[:HDR.size])
         mac.update(memoryview(data)[SEALED:])
-        if len(data) < SEALED or not hmac.compare_digest(mac.digest()[:MAC_BYTES], data[HDR.size:SEALED]):
+        if len(data) < SEALED or not hmac.compare_digest(mac.digest(), data[HDR.size:SEALED]):
             self.stats["dropped_bad_mac"] += 1
             self.complain("mac", f"dropped a datagram from {where[0]}:{where[1]} whose MAC does not "
                           "verify (forged, spoofed, corrupted or from an old session)")
@@ -715,8 +715,9 @@ class Endpoint:
 
     def _session(self, chan: Channel, hs: Handshake) -> None:
         send, read = hs.direction_keys()
-        chan.seal = hmac.new(send, digestmod=hashlib.sha256)
-        chan.open = hmac.new(read, digestmod=hashlib.sha256)
+        # keyed BLAKE2b: a MAC by design, a third of HMAC-SHA256's cost per datagram
+        chan.seal = hashlib.blake2b(digest_size=MAC_BYTES, key=send)
+        chan.open = hashlib.blake2b(digest_size=MAC_BYTES, key=read)
         chan.fresh = True
         chan.heard = chan.session_at = time.monotonic()
         self.stats["handshakes"] += 1
