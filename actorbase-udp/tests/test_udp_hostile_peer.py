@@ -25,19 +25,19 @@ from actorcore.testing import descendants, free_port, log_to_file, until, wait_n
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-HOSTILE = os.path.join(ROOT, "tests", "security", "hostile_udp.py")
+HOSTILE = os.path.join(ROOT, "tests", "security", "hostile_udp.py")  # run as a server below
 sys.path.insert(0, HERE)
+sys.path.insert(0, ROOT)
 from udp_actors import Collector, Echo  # noqa: E402
+
+from tests.security.attack import guarded_system, logged, on_pythonpath, run_hostile, serving  # noqa: E402
 
 WAIT = 10
 SECRET = "correct horse battery staple, udp"
 
 
 def hostile(**cmd) -> dict:
-    out = subprocess.run([sys.executable, "-I", "-S", HOSTILE], input=json.dumps(cmd),
-                         capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_hostile("hostile_udp.py", **cmd)
 
 
 @pytest.fixture
@@ -48,27 +48,16 @@ def logfile(tmp_path):
 @pytest.fixture
 def usys(logfile, monkeypatch):
     monkeypatch.setenv("ACTORCORE_UDP_HELLO_SECONDS", "1")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p))
-    before = descendants()
-    port = free_port(socket.SOCK_DGRAM)
-    system = ActorSystem("multiprocUDPBase", {"Admin Port": port, "Convention Secret": SECRET},
-                         logDefs=log_to_file(logfile), transientUnique=True)
-    system.port = port
-    try:
+    monkeypatch.setenv("PYTHONPATH", on_pythonpath(HERE))
+    with guarded_system("multiprocUDPBase", free_port(socket.SOCK_DGRAM), SECRET, logfile) as system:
         yield system
-    finally:
-        system.shutdown()
-    assert not wait_no_descendants(before)
-    assert SECRET not in logfile.read_text()
 
 
 def _serving(system) -> bool:
-    echo = system.createActor(Echo)
-    return system.ask(echo, "still serving", WAIT) == "still serving"
+    return serving(system, Echo)
 
 
-def _logged(logfile, text: str) -> bool:
-    return bool(until(lambda: logfile.exists() and text in logfile.read_text(), WAIT))
+_logged = logged
 
 
 def _counters(system) -> dict:
