@@ -40,7 +40,7 @@ class Sealed:
 
     def sealed(self, head: bytes, payload: bytes) -> bytes:
         tag = hashlib.blake2b(head + payload, digest_size=MAC_BYTES, key=self.send_key).digest()
-        return head + tag + payload
+        return head + payload + tag
 
     def data(self, seq: int, payload: bytes, last: bool = True, stream: int = 7) -> None:
         head = HDR.pack(MAGIC, DATA, LAST if last else 0, stream, seq, 0, 0)

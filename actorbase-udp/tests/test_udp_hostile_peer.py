@@ -154,7 +154,7 @@ def test_a_datagram_with_a_bad_mac_is_dropped_and_counted(usys, logfile):
                            dumps("forged"))
     # the next datagram of the client's own stream, with a made-up MAC
     head = HDR.pack(MAGIC, DATA, LAST, chan.stream, chan.next_seq, 0, 0)
-    _spoof(usys, head + os.urandom(16) + frame)
+    _spoof(usys, head + frame + os.urandom(16))
     assert until(lambda: _counters(usys)["dropped_bad_mac"] > before, WAIT)
     assert _logged(logfile, "whose MAC does not verify")
     assert usys.ask(collector, "count", WAIT) == 0
@@ -172,7 +172,7 @@ def test_a_spoofed_stream_reset_is_dropped_and_counted(usys):
     before = _counters(usys)["dropped_bad_mac"]
     admin_chan = usys._base.transport.ep.channels[usys._base.transport.admin]
     _spoof(usys, HDR.pack(MAGIC, NAK, 0, 0, 0, 0, admin_chan.in_stream) + os.urandom(16))
-    _spoof(usys, HDR.pack(MAGIC, DATA, LAST, admin_chan.stream + 1, 0, 0, 0) + os.urandom(16) + b"x" * 20)
+    _spoof(usys, HDR.pack(MAGIC, DATA, LAST, admin_chan.stream + 1, 0, 0, 0) + b"x" * 20 + os.urandom(16))
     assert until(lambda: _counters(usys)["dropped_bad_mac"] >= before + 2, WAIT)
     for i in range(3):
         usys.tell(collector, f"after {i}")

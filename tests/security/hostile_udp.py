@@ -119,9 +119,9 @@ def attack(cmd: dict) -> dict:
     elif mode == "pickle-after-hello":  # a handshake hello, then data with a made-up MAC
         sock.sendto(handshake(hs_hello()), admin)
         body = envelope("", "hello", b"client\n\n\n")
-        sock.sendto(HDR.pack(b"AcU2", DATA, LAST, 77, 0, 0, 0) + os.urandom(16) + body, admin)
+        sock.sendto(HDR.pack(b"AcU2", DATA, LAST, 77, 0, 0, 0) + body + os.urandom(16), admin)
         body = envelope(target, "x+1:0", evil)
-        sock.sendto(HDR.pack(b"AcU2", DATA, LAST, 77, 1, 0, 0) + os.urandom(16) + body, admin)
+        sock.sendto(HDR.pack(b"AcU2", DATA, LAST, 77, 1, 0, 0) + body + os.urandom(16), admin)
     elif mode == "wrong-secret":
         sock.sendto(handshake(hs_hello()), admin)
         got = [d for d in answers(sock, 1.0, HS) if len(d) > 22 and d[4] == HS]
@@ -129,8 +129,8 @@ def attack(cmd: dict) -> dict:
         if out["challenged"]:
             proof = hmac.digest(os.urandom(32), b"initiator\0" + got[0][22:], hashlib.sha256)
             sock.sendto(handshake(HS_MAGIC + b"\x03" + proof), admin)
-            sock.sendto(HDR.pack(b"AcU2", DATA, LAST, 77, 0, 0, 0) + os.urandom(16)
-                        + envelope(target, "x+1:0", evil), admin)
+            sock.sendto(HDR.pack(b"AcU2", DATA, LAST, 77, 0, 0, 0) + envelope(target, "x+1:0", evil)
+                        + os.urandom(16), admin)
             refused = [d[22:] for d in answers(sock, 1.0, HS) if len(d) > 27 and d[4] == HS
                        and d[22:27] == HS_MAGIC + b"\x04"]
             out["answer"] = refused[0][5:].decode("ascii", "replace") if refused else None

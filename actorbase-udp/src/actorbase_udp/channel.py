@@ -16,7 +16,7 @@ a reply usually doubles as the ack.
 Nothing moves on a channel before its two sockets have run the handshake of
 ``actorcore.handshake`` (in ``HS`` datagrams, repeated until answered since
 they are not part of the acknowledged stream). After it, every data, ack
-and NAK datagram carries a 16-byte MAC under the channel's session key for
+and NAK datagram ends with a 16-byte MAC under the channel's session key for
 its direction, over the header and the payload; it is checked before the
 datagram can acknowledge, NAK, repeat or restart anything. Replays are the
 stream's duplicates (the MAC covers the sequence numbers), and a stream is
@@ -64,7 +64,7 @@ HDR = struct.Struct("!4sBBIIII")  # magic kind flags stream seq ack ack_stream
 DATA, ACK, NAK, PROBE, PROBE_REPLY, HS, NOSESSION = 1, 2, 3, 4, 5, 6, 7
 LAST = 1  # flags: this fragment ends its message
 CONTEXT = b"actorcore udp"
-SEALED = HDR.size + MAC_BYTES  # where a sealed datagram's payload starts
+SEALED = HDR.size + MAC_BYTES  # the shortest sealed datagram (header, no payload, MAC)
 
 #: Payload per datagram: loopback carries near-64 KiB datagrams in one piece;
 #: anything else stays under a common Ethernet MTU, so one lost IP fragment
@@ -162,6 +162,9 @@ class Channel:
         self.ack_owed = False
         self.heard = time.monotonic()
         self.key: str | None = None  # who the peer is, once its hello has been read
+        #: (key, sender name) the owner last found to belong together: a
+        #: cache, so ``key`` may change without a stale name passing
+        self.sender: tuple[str | None, str] = (None, "")
         self.held = 0  # envelopes the owner holds back from this (not yet known) peer
         # the session (None until the handshake completes): MACs per direction
         self.seal: Any = None
@@ -304,14 +307,19 @@ class Endpoint:
             chan.ack_owed = False
         out.tries += 1
         out.due = now + min(RTO_MAX, RTO_FIRST * (1 << min(out.tries - 1, 5)))
-        self._sendto(self._sealed(chan, head, out.payload), chan.where)
+        # sealed here rather than by a helper: this runs once per datagram
+        body = head + out.payload
+        mac = chan.seal.copy()
+        mac.update(body)
+        self._sendto(body + mac.digest(), chan.where)
 
     @staticmethod
-    def _sealed(chan: Channel, head: bytes, payload: bytes) -> bytes:
+    def _sealed(chan: Channel, body: bytes) -> bytes:
+        """``body`` (header and payload) followed by its MAC: the tag goes
+        last so that sender and receiver each hash one contiguous buffer."""
         mac = chan.seal.copy()
-        mac.update(head)
-        mac.update(payload)
-        return b"".join((head, mac.digest(), payload))
+        mac.update(body)
+        return body + mac.digest()
 
     def _sendto(self, datagram: bytes, where: Address) -> None:
         if self.drop_rate and random.random() < self.drop_rate:
@@ -342,8 +350,8 @@ class Endpoint:
 
     def _ack(self, chan: Channel) -> None:
         if chan.seal is not None:
-            self._sendto(self._sealed(chan, HDR.pack(MAGIC, ACK, 0, 0, 0, chan.expected, chan.in_stream),
-                                      self._sack(chan)), chan.where)
+            self._sendto(self._sealed(chan, HDR.pack(MAGIC, ACK, 0, 0, 0, chan.expected, chan.in_stream)
+                                      + self._sack(chan)), chan.where)
 
     @staticmethod
     def _sack(chan: Channel) -> bytes:
@@ -380,9 +388,10 @@ class Endpoint:
                         soonest = out.due
             for chan in gone:
                 self.abandon(chan, f"nothing heard for {self.give_up:.0f} s")
-            due = self._handshake_timers(now)
-            if due is not None and (soonest is None or due < soonest):
-                soonest = due
+            if self.handshaking or self.pending:
+                due = self._handshake_timers(now)
+                if due is not None and (soonest is None or due < soonest):
+                    soonest = due
         return None if soonest is None else max(0.0, soonest - now)
 
     def abandon(self, chan: Channel, why: str) -> list[Envelope]:
@@ -480,38 +489,17 @@ class Endpoint:
     def _datagram(self, data: bytes, where: Address,
                   deliver: Callable[[Channel, Envelope], None],
                   probe: Callable[[Address], None] | None) -> None:
-        if len(data) < HDR.size or data[:4] != MAGIC:
-            self.stats["dropped_garbage"] += 1
-            self.complain("garbage", f"dropped a datagram from {where[0]}:{where[1]} that is not "
-                          f"actorcore UDP ({len(data)} bytes)")
-            return
-        kind = data[4]
-        if kind == PROBE:
-            if probe is not None:
-                probe(where)
-            return
-        if kind == HS:
-            self._handshake_message(data[HDR.size:], where)
-            return
-        if kind == NOSESSION:
-            self._hinted(where)
-            return
-        if kind not in (DATA, ACK, NAK):
-            return  # a probe reply (the prober reads it on a socket of its own), or unknown
         chan = self.channels.get(where)
-        if chan is None or chan.open is None:
-            self.stats["dropped_unauthenticated"] += 1
-            self.complain("unauthenticated", f"dropped a datagram from {where[0]}:{where[1]}: "
-                          "it has not authenticated (no handshake with the system's secret)")
-            self._hint(where)
+        # The common case first, in as few steps as may be: a sealed datagram
+        # on a channel with a session. Everything else goes to _unsealed.
+        if (chan is None or chan.open is None or len(data) < SEALED
+                or not DATA <= data[4] <= NAK or data[:4] != MAGIC):
+            self._unsealed(data, where, probe, chan)
             return
         mac = chan.open.copy()
-        mac.update(data[:HDR.size])
-        mac.update(memoryview(data)[SEALED:])
-        if len(data) < SEALED or not hmac.compare_digest(mac.digest(), data[HDR.size:SEALED]):
-            self.stats["dropped_bad_mac"] += 1
-            self.complain("mac", f"dropped a datagram from {where[0]}:{where[1]} whose MAC does not "
-                          "verify (forged, spoofed, corrupted or from an old session)")
+        mac.update(memoryview(data)[:-MAC_BYTES])
+        if not hmac.compare_digest(mac.digest(), data[-MAC_BYTES:]):
+            self._bad_mac(where)
             return
         _, kind, flags, stream, seq, ack, ack_stream = HDR.unpack_from(data)
         chan.heard = time.monotonic()
@@ -520,7 +508,7 @@ class Endpoint:
         if ack_stream == chan.stream and kind in (DATA, ACK):
             self._acked(chan, ack)
             if kind == ACK and len(data) == SEALED + SACK_BITS // 8:
-                self._selective(chan, ack, int.from_bytes(data[SEALED:], "big"))
+                self._selective(chan, ack, int.from_bytes(data[HDR.size:-MAC_BYTES], "big"))
         if kind == NAK:
             if ack_stream == chan.stream:
                 self._restart(chan)
@@ -557,7 +545,7 @@ class Endpoint:
             self.complain("window", f"dropped a datagram from {where[0]}:{where[1]} far ahead "
                           "of its stream (flood or corruption)")
             return
-        payload = data[SEALED:]
+        payload = data[HDR.size:-MAC_BYTES]
         if offset:
             if seq in chan.early:
                 self.stats["duplicates"] += 1
@@ -572,6 +560,39 @@ class Endpoint:
                 break
             flags, payload = early.pop(chan.expected)
             self._take(chan, flags, payload, deliver)
+
+    def _unsealed(self, data: bytes, where: Address, probe: Callable[[Address], None] | None,
+                  chan: Channel | None) -> None:
+        """A datagram that is not a sealed one of a session: garbage, a probe,
+        a handshake message, a "no session" hint, or stream traffic from a
+        socket without a session (or too short to hold a MAC)."""
+        if len(data) < HDR.size or data[:4] != MAGIC:
+            self.stats["dropped_garbage"] += 1
+            self.complain("garbage", f"dropped a datagram from {where[0]}:{where[1]} that is not "
+                          f"actorcore UDP ({len(data)} bytes)")
+            return
+        kind = data[4]
+        if kind == PROBE:
+            if probe is not None:
+                probe(where)
+        elif kind == HS:
+            self._handshake_message(data[HDR.size:], where)
+        elif kind == NOSESSION:
+            self._hinted(where)
+        elif kind not in (DATA, ACK, NAK):
+            return  # a probe reply (the prober reads it on a socket of its own), or unknown
+        elif chan is None or chan.open is None:
+            self.stats["dropped_unauthenticated"] += 1
+            self.complain("unauthenticated", f"dropped a datagram from {where[0]}:{where[1]}: "
+                          "it has not authenticated (no handshake with the system's secret)")
+            self._hint(where)
+        else:
+            self._bad_mac(where)  # too short to hold a MAC
+
+    def _bad_mac(self, where: Address) -> None:
+        self.stats["dropped_bad_mac"] += 1
+        self.complain("mac", f"dropped a datagram from {where[0]}:{where[1]} whose MAC does not "
+                      "verify (forged, spoofed, corrupted or from an old session)")
 
     # -- the handshake -------------------------------------------------------
     def _initiate(self, chan: Channel) -> None:
@@ -778,7 +799,7 @@ class Endpoint:
         if len(self._nak_next) > 1024:
             self._nak_next.clear()
         self._nak_next[where] = now + 0.2
-        self._sendto(self._sealed(chan, HDR.pack(MAGIC, NAK, 0, 0, 0, 0, stream), b""), where)
+        self._sendto(self._sealed(chan, HDR.pack(MAGIC, NAK, 0, 0, 0, 0, stream)), where)
 
     def _take(self, chan: Channel, flags: int, payload: bytes,
               deliver: Callable[[Channel, Envelope], None]) -> None:
@@ -864,6 +885,7 @@ class Endpoint:
         deadline = time.monotonic() + limit
         poll = select.poll()
         poll.register(self.fd, select.POLLIN)
+        self.flush_acks()  # what arrived last (a reply) is acknowledged before we go
         while not done():
             now = time.monotonic()
             if now >= deadline:
