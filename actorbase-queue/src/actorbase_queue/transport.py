@@ -34,6 +34,11 @@ class _Endpoint:
     poller: Poller
     one_at_a_time = False
 
+    def wake_on(self, fd: int) -> None:
+        """End any wait when ``fd`` is readable (it is then among the ready
+        waitables); unlike a waitable, it costs nothing while envelopes flow."""
+        self.poller.add(fd)
+
     def _init_direct(self) -> None:
         self.direct = DirectPaths(self.address, self._readable, self._gone)
         self._inputs: dict[int, Channel] = {self.link_in.rfd: self.link_in}

@@ -642,6 +642,11 @@ class EndpointTcpTransport:
             self.poller.discard(conn.fd)
             conn.close()
 
+    def wake_on(self, fd: int) -> None:
+        """End any wait when ``fd`` is readable (it is then among the ready
+        waitables); unlike a waitable, it costs nothing while envelopes flow."""
+        self.poller.add(fd)
+
     def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
         poller = self.poller
         poller.set_extra(waitables)

@@ -42,6 +42,11 @@ class Transport(Protocol):
     def backlog(self) -> int:
         """Envelopes handed to :meth:`send` that are not yet on the wire."""
 
+    # Optional: ``wake_on(fd)``: end every later wait in :meth:`receive` when
+    # ``fd`` (a pipe the runtime's signal handlers write to) is readable, and
+    # report it among the ready waitables. A transport without it gets ``fd``
+    # among the waitables of every call instead.
+
     def close(self) -> None:
         """Flush what can be flushed and release queues or sockets."""
 

@@ -115,7 +115,12 @@ class ActorManager:
         os.set_blocking(wake_r, False)
         os.set_blocking(wake_w, False)
         signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
-        woken = [wake_r]
+        # Passed as a waitable it would cost a poll per batch of messages:
+        # transports that can watch it for good (wake_on) do so.
+        wake_on = getattr(self.transport, "wake_on", None)
+        if wake_on is not None:
+            wake_on(wake_r)
+        woken = [] if wake_on is not None else [wake_r]
         next_check = time.monotonic() + _PARENT_CHECK
         receive = self.transport.receive
         while self.state != DONE:
@@ -123,7 +128,7 @@ class ActorManager:
                 self._terminate = False
                 self._exit_request(ActorExitRequest(), self.address)
                 continue
-            if self.timers:
+            if self.timers.pending:
                 self._wake_due()  # no loop back: a wakeup that re-arms itself must not starve the inbox
                 if self.state == DONE:
                     break
@@ -135,14 +140,14 @@ class ActorManager:
                 self._handle(self.stash.popleft())
                 continue
             timeout = self.timers.next_timeout(_PARENT_CHECK)
-            envs, ready = receive(timeout, [*self.watch, wake_r] if self.watch else woken)
+            envs, ready = receive(timeout, [*self.watch, *woken] if self.watch else woken)
             if ready and wake_r in ready:
                 _empty(wake_r)
             if self._terminate:
                 self.stash.extend(envs)  # handed back as dead letters once the actor is done
                 continue
             for i, env in enumerate(envs):
-                if self.timers:
+                if self.timers.pending:
                     self._wake_due()
                     if self.state == DONE:
                         self._return_unread(envs[i:])

@@ -15,6 +15,9 @@ class Timers:
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, WakeupMessage]] = []
+        #: truthy while a wakeup is pending: a plain attribute, since the
+        #: actor loop looks at it for every message (``len()`` is a call)
+        self.pending = self._heap
         self._seq = itertools.count()
         self._lock = threading.Lock()
 
