@@ -111,12 +111,30 @@ class _UdpTransport:
     def _deliver(self, chan: Channel, env: Envelope) -> None:
         raise NotImplementedError
 
+    def wake_on(self, fd: int) -> None:
+        """End any wait when ``fd`` is readable (it is then among the ready
+        waitables); unlike a waitable, it costs nothing while envelopes flow."""
+        self.poller.add(fd)
+
     def _probe(self, where: Address) -> None:
         """Someone asks whether an actorcore UDP socket listens here."""
 
     def _timers(self, now: float) -> float | None:
         """Housekeeping of the subclass; seconds until it is next due."""
         return None
+
+    def _own(self, chan: Channel, env: Envelope) -> bool:
+        """Whether ``env``, come straight from ``chan``'s socket, is from the
+        process known to send from there; logged and dropped if not. (The
+        name that passed is kept: an actor sends under one name, and this
+        runs for every message.)"""
+        if process_key(env[1]) == chan.key:
+            chan.sender = (chan.key, env[1])
+            return True
+        self.ep.stats["dropped_sender"] += 1
+        self.ep.complain("sender", f"{self.address} dropped a message from {chan.key} "
+                         f"({fmt(chan.where)}) that claims to come from {env[1]!r}")
+        return False
 
     def _take_ready(self) -> list[Envelope]:
         ready = self.ready
@@ -341,12 +359,8 @@ class AdminUdpTransport(_UdpTransport):
                                  "it did not start with a hello")
                 self.ep.forget(chan.where)
                 return
-            if chan.key not in self.peers and process_key(env[1]) != chan.key:
-                self.ep.stats["dropped_sender"] += 1
-                self.ep.complain("sender", f"admin dropped a message from {chan.key} "
-                                 f"({fmt(chan.where)}) that claims to come from {env[1]!r}")
-                return
-            self.ready.append((chan.key, env))
+            if (chan.key, env[1]) == chan.sender or chan.key in self.peers or self._own(chan, env):
+                self.ready.append((chan.key, env))
             return
         op, data = env[1], env[2].decode("utf-8", "replace")
         if op == "hello":
@@ -435,6 +449,13 @@ class AdminUdpTransport(_UdpTransport):
 class EndpointUdpTransport(_UdpTransport):
     """An actor's or an attached program's side: one socket, one stream to the admin."""
 
+    #: Whether the helper thread may acknowledge what arrived. Never in an
+    #: actor process: an ack says the process holds the message, and what an
+    #: actor busy in receiveMessage holds but has not handled is lost if it is
+    #: killed; unacknowledged, the senders still have it and make it a dead
+    #: letter. Only the owner's receive() acknowledges there, between batches.
+    service_acks = False
+
     def __init__(self, me: str, host: str, admin: Address, limit: int, key: bytes) -> None:
         # Direct traffic often arrives before the sender's marker (which takes
         # the admin's way): room for a window's worth of it, so it need not be
@@ -510,7 +531,8 @@ class EndpointUdpTransport(_UdpTransport):
         idle = 0
         while not self._stop and idle < 50:
             time.sleep(0.02)
-            if not self.ep.sending and not self.ep.backlog():
+            owed = self.service_acks and self.ep.owed
+            if not self.ep.sending and not owed and not self.ep.backlog():
                 idle += 1
                 continue
             idle = 0
@@ -520,7 +542,8 @@ class EndpointUdpTransport(_UdpTransport):
                 if self.ep.closed:
                     break
                 self.ep.read(self._deliver)
-                self.ep.flush_acks()
+                if self.service_acks and not self.ready:  # all it read is the owner's now
+                    self.ep.flush_acks()
                 self.ep.retransmit(time.monotonic())
             finally:
                 self._rx.release()
@@ -539,7 +562,7 @@ class EndpointUdpTransport(_UdpTransport):
             if chan.key is None:  # its marker has not come through the admin yet
                 self.held.setdefault(chan.where, []).append(env)
                 chan.held += 1
-            elif self._own(chan, env):
+            elif (chan.key, env[1]) == chan.sender or self._own(chan, env):
                 self.ready.append((chan.key, env))
             return
         if env[0] == CONTROL:
@@ -561,16 +584,6 @@ class EndpointUdpTransport(_UdpTransport):
         for held in self.held.pop(where, []):
             if self._own(chan, held):
                 self.ready.append((chan.key, held))
-
-    def _own(self, chan: Channel, env: Envelope) -> bool:
-        """Whether ``env``, come straight from ``chan``'s socket, is from the
-        process the admin said sends from there; logged and dropped if not."""
-        if process_key(env[1]) == chan.key:
-            return True
-        self.ep.stats["dropped_sender"] += 1
-        self.ep.complain("sender", f"{self.address} dropped a message from {chan.key} "
-                         f"({fmt(chan.where)}) that claims to come from {env[1]!r}")
-        return False
 
     def _control(self, op: str, data: str) -> None:
         if op == "welcome":
@@ -640,6 +653,8 @@ class UdpActorLink:
 class ClientUdpTransport(EndpointUdpTransport):
     """An ActorSystem's side: attaches to the admin on the Admin Port, or
     prepares one to be started there."""
+
+    service_acks = True
 
     def __init__(self, host: str, port: int, limit: int, key: bytes) -> None:
         super().__init__("", host, (reachable(host), port), limit, key)
@@ -729,8 +744,11 @@ class ClientUdpTransport(EndpointUdpTransport):
     def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
         got = super().receive(timeout, waitables)
         # A program may take its reply and never read again (shutdown waits
-        # for the admin to exit, which waits for this ack): acknowledge now.
-        self.ep.flush_acks()
+        # for the admin to exit, which waits for this ack): the service
+        # thread acknowledges it unless the next message out carries the ack
+        # first (an ask loop then sends two datagrams per ask, not three).
+        if self.ep.owed and self._service is None:
+            self._start_service()
         return got
 
     def close(self) -> None:
