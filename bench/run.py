@@ -329,7 +329,15 @@ def run_limits(reps: int, quick: bool, timeout: float) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="actorcore vs Thespian benchmarks (bench/README.md)")
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--security"]:  # `nox -s bench -- --security [...]`: what authentication costs
+        import security
+
+        return security.main(args[1:])
+    ap = argparse.ArgumentParser(
+        description="actorcore vs Thespian benchmarks (bench/README.md); "
+        "`--security [options]` first instead: what authentication costs (bench/security.py)"
+    )
     ap.add_argument("--bases", help="comma-separated base names (default: every actorcore base)")
     ap.add_argument("--workloads", default=",".join(WORKLOADS))
     ap.add_argument("--reps", type=int, default=None, help="repetitions (default 3; --quick: 1)")
