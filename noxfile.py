@@ -144,5 +144,7 @@ def bench(session: nox.Session) -> None:
     if reqs.is_file():
         session.install("-r", "bench/requirements.txt")
     else:
-        session.install("thespian==4.0.1")  # the reference every figure is compared with
+        # thespian: the reference every figure is compared with; trustme: the
+        # certificates of --security's TLS variant
+        session.install("thespian==4.0.1", "trustme")
     session.run("python", "bench/run.py", *session.posargs)
