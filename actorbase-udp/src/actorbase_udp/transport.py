@@ -171,6 +171,10 @@ class _UdpTransport:
                 return [], []
 
     def backlog(self) -> int:
+        # Asked before every send: with nothing queued behind a full window
+        # (the usual case) that is all, without a read that finds nothing.
+        if not self.ep.backlog():
+            return 0
         # A sender blocked on back-pressure sleeps without calling receive():
         # read acknowledgements here, or the backlog would never shrink.
         self.ep.read(self._deliver, self._probe)
