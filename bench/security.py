@@ -14,7 +14,9 @@ in one run, three ways, repetitions interleaved so drift hits each alike:
 
 Prints one JSON line per (workload, base, variant) with the median and its
 cost against ``unauthenticated`` (for ask: latency increase; for pingpong:
-throughput decrease), and writes them to ``bench/results/security.jsonl``.
+throughput decrease), and ``paired_cost``: the median of each repetition's
+cost against the unauthenticated run beside it, which drift over the run
+does not move. Writes them to ``bench/results/security.jsonl``.
 Benchmarks, not tests: nothing fails on a figure.
 """
 from __future__ import annotations
@@ -74,6 +76,19 @@ def cost(value: float | None, base: float | None, better: str) -> float | None:
     return value / base - 1 if better == "lower" else 1 - value / base
 
 
+def paired_cost(runs: list[dict[str, Any]], base_runs: list[dict[str, Any]], key: str,
+                better: str) -> float | None:
+    """The median of the costs of each repetition against the unauthenticated
+    run of the same repetition (run next to it): drift over the whole run,
+    which moves both, cancels out."""
+    pairs = (cost(r.get(key), b.get(key), better) for r, b in zip(runs, base_runs, strict=True))
+    costs = sorted(c for c in pairs if c is not None)
+    if not costs:
+        return None
+    mid = len(costs) // 2
+    return costs[mid] if len(costs) % 2 else (costs[mid - 1] + costs[mid]) / 2
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bases", default="multiprocTCPBase,multiprocUDPBase")
@@ -100,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
                 key, better = HEADLINE[workload]
                 reps: dict[str, list[dict[str, Any]]] = {v[0]: [] for v in variants}
                 for rep in range(a.reps):
-                    for name, py, env in variants:
+                    # every other repetition runs the variants in reverse, so
+                    # that going first (or last) favours none of them
+                    for name, py, env in (variants if rep % 2 == 0 else variants[::-1]):
                         t = time.monotonic()
                         r = run.run_worker("actorcore", py, base, workload, quick=a.quick,
                                            admin_port=True, timeout=a.timeout, extra_env=env)
@@ -113,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                     line = {"workload": workload, "base": base, "variant": name, "key": key,
                             "median": value, "reps": [r.get(key) for r in reps[name]],
                             "cost_vs_unauthenticated": cost(value, base_value, better),
+                            "paired_cost": paired_cost(reps[name], reps["unauthenticated"], key, better),
                             "errors": [r["error"] for r in reps[name] if "error" in r]}
                     print(json.dumps(line), flush=True)
                     sink.write(json.dumps(line) + "\n")
