@@ -76,6 +76,18 @@ def test_valid_mutual_tls_carries_the_whole_system(tls_system, tmp_path, ca):
     assert out.stdout.strip() == "over TLS"
 
 
+def test_messages_of_many_tls_records_and_bursts_cross_intact(tls_system):
+    """A message spans many TLS records (16 KiB each), and a burst puts
+    several records in one read: every byte comes through, in order."""
+    echo = tls_system.createActor(Echo)
+    big = os.urandom(1 << 20)
+    assert tls_system.ask(echo, big, WAIT) == big
+    for n in range(200):
+        tls_system.tell(echo, ("burst", n))
+    replies = [tls_system.listen(WAIT) for _ in range(200)]
+    assert replies == [("burst", n) for n in range(200)]
+
+
 def test_a_program_without_tls_is_refused(tls_system):
     out = _program(tls_system.port, {})
     assert out.returncode != 0

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from .tls import TlsFiles
 
 _READ = framing.READ_SIZE
+if _READ < 16384:  # the largest TLS record's plaintext: see _feed
+    raise ImportError("framing.READ_SIZE must be at least 16 KiB")
 CONTEXT = b"actorcore tcp"
 
 
@@ -63,6 +65,9 @@ class Conn:
         self.sock = sock
         self.fd = sock.fileno()
         self.peer = peer
+        #: (peer, sender name) last found to belong together: the sender
+        #: check runs for every message, and an actor sends under one name
+        self.sender: tuple[str | None, str] = (None, "")
         self.limit = limit
         self.listen: str = ""  # the peer's listening address, from its hello
         self.where: str = ""  # set on connections we opened to a peer admin
@@ -143,10 +148,12 @@ class Conn:
                 if not self._tls_ready:
                     return
             try:
-                # until the input is used up; an exception per read would cost more than the read
+                # until the input is used up; an exception per read would cost more
+                # than the read. A read asks for more than a TLS record holds, so
+                # no decrypted bytes are left inside the TLS object (no pending()).
                 while True:
                     self._buf += tls.read(_READ)
-                    if not self._tls_in.pending and not tls.pending():
+                    if not self._tls_in.pending:
                         break
             except ssl.SSLWantReadError:
                 pass

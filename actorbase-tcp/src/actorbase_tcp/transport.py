@@ -96,6 +96,14 @@ def listener(host: str, port: int) -> socket.socket:
     return sock
 
 
+
+def _sent_by(conn: Conn, sender: str) -> bool:
+    """Whether ``sender`` names the process at the other end of ``conn``."""
+    if process_key(sender) != conn.peer:
+        return False
+    conn.sender = (conn.peer, sender)
+    return True
+
 class AdminTcpTransport:
     """The admin's side: its listener (the Admin Port), and a connection per
     actor process and per attached client."""
@@ -298,7 +306,7 @@ class AdminTcpTransport:
                 continue
             if env[0] == CONTROL:
                 continue
-            if not conn.is_peer and process_key(env[1]) != conn.peer:
+            if not conn.is_peer and (conn.peer, env[1]) != conn.sender and not _sent_by(conn, env[1]):
                 self.refused += 1
                 self.refusals.warning("admin dropped a message from %s that claims to come from %r",
                                       conn.peer, env[1])
@@ -552,7 +560,7 @@ class EndpointTcpTransport:
         direct = conn is not self.link
         for env in envs:
             target, op, data = env
-            if direct and process_key(op) != conn.peer:
+            if direct and (conn.peer, op) != conn.sender and not _sent_by(conn, op):
                 self.refusals.warning("%s dropped a message from %s that claims to come from %r",
                                       self.address, conn.peer, op)
                 continue
