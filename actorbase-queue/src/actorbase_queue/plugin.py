@@ -29,6 +29,7 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         partial(MultiprocSystem, CONFIG),
         summary="one process per actor over multiprocessing queues; private to the creating process",
         multiprocess=True,
+        recovers_unread=True,
     )
 
 

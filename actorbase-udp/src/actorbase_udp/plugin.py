@@ -33,6 +33,7 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         summary="one process per actor over UDP datagrams; other programs attach on the Admin Port",
         capabilities={"Admin Port": DEFAULT_ADMIN_PORT},
         multiprocess=True,
+        recovers_unread=True,
         authenticated=True,
     )
 

@@ -30,6 +30,10 @@ class SystemBaseInfo:
     multiprocess: bool = False
     #: network peers must prove they hold the system's secret (API.md §9.4)
     authenticated: bool = False
+    #: what a killed actor process had received but not handled comes back
+    #: to its senders (as dead letters): deliveries are acknowledged only once
+    #: the actor takes them, or stay in a channel the admin reads
+    recovers_unread: bool = False
     plugin: str = ""
     distribution: str | None = None
     version: str | None = None
@@ -52,12 +56,15 @@ class BaseRegistry:
         capabilities: Mapping[str, Any] | None = None,
         multiprocess: bool = False,
         authenticated: bool = False,
+        recovers_unread: bool = False,
     ) -> None:
         """Register base ``name``; ``factory(capabilities, logDefs, transientUnique)``
         returns a running system. ``capabilities`` are the base's defaults
         (shown by ``actorcore bases``; a test fixture reads ``Admin Port``).
         ``authenticated``: every network peer of it must hold the secret
-        (docs/security.md); the security tests run on such bases."""
+        (docs/security.md); the security tests run on such bases.
+        ``recovers_unread``: messages a killed actor process received but had
+        not handled become dead letters instead of dying with it."""
         if not isinstance(name, str) or not name:
             raise ValueError(f"system base name must be a non-empty string, got {name!r}")
         if not callable(factory):
@@ -74,6 +81,7 @@ class BaseRegistry:
             capabilities=dict(capabilities or {}),
             multiprocess=multiprocess,
             authenticated=authenticated,
+            recovers_unread=recovers_unread,
             plugin=self._plugin,
             distribution=self._dist[0],
             version=self._dist[1],
