@@ -37,17 +37,3 @@ def settle(asys: Any, seconds: float = 0.5) -> None:
 
 
 GET = ("collector:get",)
-
-
-#: Bases whose transport gives only best-effort ordering and dead letters (API.md §5.1, §5.7).
-#: Empty today: multiprocUDPBase acknowledges, retransmits and orders its
-#: datagrams and routes through its admin, so both hold there too (docs/udp.md).
-BEST_EFFORT: set[str] = set()
-
-
-def needs_reliable_transport(asys_base: str, what: str) -> None:
-    """Skip on bases where ``what`` is best effort by contract."""
-    import pytest
-
-    if asys_base in BEST_EFFORT:
-        pytest.skip(f"{asys_base}: {what} is best effort (API.md §5.1/§5.7)")

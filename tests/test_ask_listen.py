@@ -17,7 +17,7 @@ from actorcore.actors import (
 )
 
 from .actors import Echo, Silent
-from .helpers import WAIT, needs_reliable_transport, poll
+from .helpers import WAIT, poll
 
 N = 200
 
@@ -153,7 +153,6 @@ def test_extra_replies_stay_queued_for_listen(asys):
 
 
 def test_fifo_external_to_actor(asys, asys_base):
-    needs_reliable_transport(asys_base, "ordering")
     r = asys.createActor(Recorder)
     for i in range(N):
         asys.tell(r, i)
@@ -162,14 +161,12 @@ def test_fifo_external_to_actor(asys, asys_base):
 
 
 def test_fifo_actor_to_actor(asys, asys_base):
-    needs_reliable_transport(asys_base, "ordering")
     r = asys.createActor(Recorder)
     p = asys.createActor(Pump)
     assert asys.ask(p, ("run", r), WAIT) == list(range(N))
 
 
 def test_fifo_to_provisional_address(asys, asys_base):
-    needs_reliable_transport(asys_base, "ordering")
     p = asys.createActor(Pump)
     assert asys.ask(p, ("run", None), WAIT) == list(range(N))
 

@@ -86,14 +86,15 @@ def test_source_travels_to_the_member_that_hosts_the_actor(convention):
 def test_allow_remote_actor_sources_decides(convention, policy, accepted):
     leader = convention()
     where = ("127.0.0.1", leader.capabilities["Admin Port"])
-    convention(**{"Convention Address.IPv4": where, "gpu": True, "AllowRemoteActorSources": policy})
+    member = convention(**{"Convention Address.IPv4": where, "gpu": True,
+                           "AllowRemoteActorSources": policy})
     _members(leader, 1)
     data = build_archive({"gpuapp/__init__.py": "", "gpuapp/actors.py": WORKER})
     trust(leader, md5(data))
     h = leader.loadActorSource(io.BytesIO(data))
-    if accepted:
+    if accepted:  # only the member can host it: it took the leader's source
         worker = leader.createActor("gpuapp.actors.Worker", sourceHash=h)
-        assert leader.ask(worker, "where", WAIT) is not None
+        assert leader.ask(worker, "where", WAIT) == _pid(member)
     else:
         with pytest.raises(InvalidActorSourceHash):
             leader.createActor("gpuapp.actors.Worker", sourceHash=h)

@@ -11,12 +11,7 @@ from actorcore.actors import (
 )
 
 from .actors import DeadLetterCollector, Echo
-from .helpers import GET, WAIT, collected, needs_reliable_transport, settle
-
-
-@pytest.fixture(autouse=True)
-def _reliable(asys_base):
-    needs_reliable_transport(asys_base, "dead-letter delivery")
+from .helpers import GET, WAIT, collected, settle
 
 
 def _dead(asys):

@@ -12,7 +12,7 @@ from actorcore.runtime.procs import pid_alive
 from actorcore.testing import until
 
 from .actors import Collector, DeadLetterCollector, Echo, ExitReporter
-from .helpers import GET, WAIT, collected, needs_reliable_transport, settle
+from .helpers import GET, WAIT, collected, settle
 
 
 class Parent(Actor):
@@ -134,7 +134,6 @@ def test_exit_request_with_recursive_false(asys):
 
 
 def test_messages_to_exited_actor_are_dead_letters(asys, asys_base):
-    needs_reliable_transport(asys_base, "dead-letter delivery")
     dlh = asys.createActor(DeadLetterCollector)
     assert asys.ask(dlh, ("register",), WAIT) == "registered"
     a = asys.createActor(Echo)

@@ -13,7 +13,7 @@ from actorcore.actors import (
 )
 
 from .actors import DeadLetterCollector, Echo
-from .helpers import GET, WAIT, collected, needs_reliable_transport, poll
+from .helpers import GET, WAIT, collected, poll
 
 
 class NotAnActor:
@@ -199,7 +199,6 @@ def test_init_raising_fails_external_create(asys):
 
 
 def test_child_init_raising_reaches_parent_and_dead_letters(asys, asys_base):
-    needs_reliable_transport(asys_base, "dead-letter delivery")
     dlh = asys.createActor(DeadLetterCollector)
     assert asys.ask(dlh, ("register",), WAIT) == "registered"
     parent = asys.createActor(ParentOfFailure)
@@ -209,7 +208,6 @@ def test_child_init_raising_reaches_parent_and_dead_letters(asys, asys_base):
 
 
 def test_messages_queued_for_failed_child_are_not_lost(asys, asys_base):
-    needs_reliable_transport(asys_base, "dead-letter delivery")
     """§2.4: queued messages come back as PoisonMessage("Child Aborted"); on a base
     that knows of the failure before the send, the send is a dead letter."""
     dlh = asys.createActor(DeadLetterCollector)

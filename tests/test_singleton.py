@@ -93,8 +93,12 @@ def test_two_transient_systems_are_independent(systems):
 
 def test_shutdown_twice_is_harmless(systems):
     s = systems(transient=True)
+    e = s.createActor(Echo)
+    assert s.ask(e, "up", WAIT) == "up"
     s.shutdown()
-    s.shutdown()
+    assert s.shutdown() is None  # the second is a no-op, not an error
+    with pytest.raises(ActorSystemFailure):  # and did not bring the system back
+        s.createActor(Echo)
 
 
 def test_calls_after_shutdown_raise(systems):
