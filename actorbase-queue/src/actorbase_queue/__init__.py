@@ -1,1 +1,1 @@
-"""multiprocQueueBase: one process per actor, multiprocessing queues, routed by the admin."""
+"""multiprocQueueBase: one process per actor over multiprocessing pipes, routed by the admin (direct pipes between busy pairs)."""

@@ -27,7 +27,7 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
     register.add(
         BASE_NAME,
         partial(MultiprocSystem, CONFIG),
-        summary="one process per actor over multiprocessing queues; private to the creating process",
+        summary="one process per actor over multiprocessing pipes; private to the creating process",
         multiprocess=True,
         recovers_unread=True,
     )
