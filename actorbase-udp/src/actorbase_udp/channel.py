@@ -235,6 +235,9 @@ class Endpoint:
                     pass
         self.sock = sock
         self.fd = sock.fileno()
+        # one buffer for every datagram read: recvfrom(65536) allocates 64 KiB
+        # for each, however small the datagram
+        self._rx_view = memoryview(bytearray(65536))
         self.local: Address = sock.getsockname()[:2]
         self.limit = limit
         self.channels: dict[Address, Channel] = {}
@@ -472,18 +475,19 @@ class Endpoint:
              probe: Callable[[Address], None] | None = None) -> int:
         """Read what the socket holds (bounded batch); complete envelopes go to
         ``deliver`` in order. Returns the number of datagrams read."""
-        sock = self.sock
+        recv = self.sock.recvfrom_into
+        view = self._rx_view
         count = 0
         with self.lock:
             while count < READ_BATCH:
                 try:
-                    data, where = sock.recvfrom(65536)
+                    size, where = recv(view)
                 except (BlockingIOError, InterruptedError):
                     break
                 except OSError:
                     break  # e.g. a stale ICMP error on the socket: nothing to read
                 count += 1
-                self._datagram(data, where[:2], deliver, probe)
+                self._datagram(view[:size].tobytes(), where[:2], deliver, probe)
         return count
 
     def _datagram(self, data: bytes, where: Address,
