@@ -1,0 +1,47 @@
+"""What Thespian 4.0.1's "Using Thespian" guide describes, where actorcore
+behaved otherwise (docs/porting.md, "Other differences from Thespian
+4.0.1's documentation")."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import pytest
+
+from actorcore import testing
+from actorcore.actors import (
+    ActorSystem,
+)
+
+from .helpers import WAIT
+
+LIMIT = "Max Message Size"
+MIB = 1 << 20
+
+
+@contextmanager
+def own_system(asys_base: str, asys_info: Any, **extra: Any) -> Iterator[ActorSystem]:
+    """A system of the base under test with ``extra`` capabilities, shut down
+    afterwards, leaving no process behind (as the ``asys`` fixture does)."""
+    before = testing.descendants()
+    caps = {**testing.test_capabilities(asys_info), **extra}
+    system = ActorSystem(asys_base, caps, logDefs=False, transientUnique=True)
+    try:
+        yield system
+    finally:
+        system.shutdown()
+        assert not testing.wait_no_descendants(before), f"processes left after shutdown of {asys_base}"
+
+
+# -- THESPIAN_BASE_IPADDR ------------------------------------------------------
+
+def test_thespian_base_ipaddr_may_name_the_host(asys_base, asys_info, monkeypatch):
+    """The guide suggests ``localhost`` for a system that needs no convention;
+    the UDP base then never heard its own admin (its peers are known by the
+    numeric address their datagrams come from) and start-up failed."""
+    if "Admin Port" not in asys_info.capabilities:
+        pytest.skip("only bases that listen on an Admin Port read THESPIAN_BASE_IPADDR")
+    monkeypatch.setenv("THESPIAN_BASE_IPADDR", "localhost")
+    with own_system(asys_base, asys_info) as asys:
+        mirror = asys.createActor("tests.guide_actors.Mirror")
+        assert asys.ask(mirror, "hello", WAIT) == "hello"
