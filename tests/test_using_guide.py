@@ -11,6 +11,8 @@ import pytest
 from actorcore import testing
 from actorcore.actors import (
     ActorSystem,
+    InvalidActorSourceHash,
+    InvalidActorSpecification,
 )
 
 from .helpers import WAIT
@@ -45,3 +47,12 @@ def test_thespian_base_ipaddr_may_name_the_host(asys_base, asys_info, monkeypatc
     with own_system(asys_base, asys_info) as asys:
         mirror = asys.createActor("tests.guide_actors.Mirror")
         assert asys.ask(mirror, "hello", WAIT) == "hello"
+
+
+# -- exception texts -----------------------------------------------------------
+
+def test_exception_texts_start_with_thespians_words():
+    """Programs and their tests match on these texts."""
+    assert str(InvalidActorSpecification("Bare")) == "Invalid Actor Specification: Bare"
+    assert str(InvalidActorSpecification("Bare", "why")) == "Invalid Actor Specification: Bare (why)"
+    assert str(InvalidActorSourceHash("abc")) == "Source hash abc does not match any loaded sources."
