@@ -3,6 +3,7 @@ behaved otherwise (docs/porting.md, "Other differences from Thespian
 4.0.1's documentation")."""
 from __future__ import annotations
 
+import io
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -56,3 +57,31 @@ def test_exception_texts_start_with_thespians_words():
     assert str(InvalidActorSpecification("Bare")) == "Invalid Actor Specification: Bare"
     assert str(InvalidActorSpecification("Bare", "why")) == "Invalid Actor Specification: Bare (why)"
     assert str(InvalidActorSourceHash("abc")) == "Source hash abc does not match any loaded sources."
+
+
+# -- createActor with a sourceHash ---------------------------------------------
+
+def _trusted_source(asys: Any) -> str:
+    sourceauth_zip = pytest.importorskip("sourceauth_zip", reason="sourceauth-zip is not installed")
+    from .sourcezips import app_zip, md5
+
+    data = app_zip("1")
+    auth = asys.createActor(sourceauth_zip.HashListAuthority)
+    reply = asys.ask(auth, sourceauth_zip.AllowSourceHashes([md5(data)]), WAIT)
+    assert isinstance(reply, sourceauth_zip.SourceAuthorityReady)
+    return asys.loadActorSource(io.BytesIO(data))
+
+
+def test_a_bare_class_name_is_an_invalid_specification_with_a_source_hash_too(asys):
+    """The simple base raised a plain ImportError when a sourceHash was given."""
+    h = _trusted_source(asys)
+    assert asys.ask(asys.createActor("app.actors.Greeter", sourceHash=h), "version", WAIT) == "1"
+    with pytest.raises(InvalidActorSpecification, match="fully qualified"):
+        asys.createActor("Greeter", sourceHash=h)
+
+
+def test_a_class_the_source_does_not_hold_comes_from_the_installed_modules(asys):
+    """The guide: the source is searched first, then the usual import path."""
+    h = _trusted_source(asys)
+    mirror = asys.createActor("tests.guide_actors.Mirror", sourceHash=h)
+    assert asys.ask(mirror, "installed", WAIT) == "installed"

@@ -23,7 +23,7 @@ from .. import logsetup, plugins
 from ..addresses import ActorAddress
 from ..base import NOTHING
 from ..capabilities import common_capabilities
-from ..creation import importable_spec, resolve_actor_class
+from ..creation import check_class_name, importable_spec, resolve_actor_class
 from ..errors import (
     ActorSystemFailure,
     ActorSystemRequestTimeout,
@@ -420,10 +420,7 @@ class MultiprocSystem:
     ) -> ActorAddress:
         if isinstance(actorClass, str) and not actorClass.startswith(mainclasses.MAIN + "."):
             spec = actorClass
-            if not all(p.isidentifier() for p in spec.split(".")) or "." not in spec:
-                raise InvalidActorSpecification(
-                    spec, "a string actor class must be fully qualified: 'package.module.ClassName'"
-                )
+            check_class_name(spec)
         else:
             cls = resolve_actor_class(actorClass)
             if mainclasses.defined_in_main(cls):
