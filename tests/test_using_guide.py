@@ -14,6 +14,7 @@ from actorcore.actors import (
     ActorSystem,
     InvalidActorSourceHash,
     InvalidActorSpecification,
+    PoisonMessage,
 )
 
 from .helpers import WAIT
@@ -85,3 +86,42 @@ def test_a_class_the_source_does_not_hold_comes_from_the_installed_modules(asys)
     h = _trusted_source(asys)
     mirror = asys.createActor("tests.guide_actors.Mirror", sourceHash=h)
     assert asys.ask(mirror, "installed", WAIT) == "installed"
+
+
+# -- message size --------------------------------------------------------------
+
+def test_a_message_over_max_message_size_comes_back_to_the_sending_actor(asys_base, asys_info):
+    """Before, TCP stalled the sender's later messages to that actor and UDP
+    dropped the message with only a log line; now it is a PoisonMessage, as
+    for a message that cannot be pickled, and what follows is delivered."""
+    if LIMIT not in asys_info.capabilities:
+        pytest.skip("this base carries messages of any size")
+    with own_system(asys_base, asys_info, **{LIMIT: MIB}) as asys:
+        sender = asys.createActor("tests.guide_actors.BigSender")
+        first = asys.ask(sender, ("send", 2 * MIB), WAIT)
+        assert first is not None and first[:2] == ("poison", 2 * MIB), first
+        assert LIMIT in first[2] and str(MIB) in first[2]
+        assert asys.listen(WAIT) == ("str", "after")
+        assert asys.ask(sender, ("send", MIB // 2), WAIT) == ("bytes", MIB // 2)
+
+
+def test_a_tell_over_max_message_size_comes_back_to_the_program(asys_base, asys_info):
+    if LIMIT not in asys_info.capabilities:
+        pytest.skip("this base carries messages of any size")
+    with own_system(asys_base, asys_info, **{LIMIT: MIB}) as asys:
+        mirror = asys.createActor("tests.guide_actors.Mirror")
+        reply = asys.ask(mirror, b"x" * (2 * MIB), WAIT)
+        assert isinstance(reply, PoisonMessage) and reply.poisonMessage == b"x" * (2 * MIB)
+        assert LIMIT in reply.details
+        assert asys.ask(mirror, "next", WAIT) == "next"
+
+
+def test_a_message_over_64_mib_arrives_on_a_base_without_a_size_limit(asys, asys_info):
+    """The guide's FAQ: Thespian sets no message size limit. The queue base
+    cut such a message off silently (and stopped reading from its sender)."""
+    if LIMIT in asys_info.capabilities:
+        pytest.skip(f"this base has a {LIMIT} capability")
+    sender = asys.createActor("tests.guide_actors.BigSender")
+    size = 65 * MIB
+    assert asys.ask(sender, ("send", size), 60) == ("bytes", size)
+    assert asys.listen(WAIT) == ("str", "after")
