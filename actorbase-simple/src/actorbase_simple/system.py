@@ -20,7 +20,7 @@ from actorcore.actor import Actor
 from actorcore.addresses import ActorAddress
 from actorcore.base import NOTHING
 from actorcore.capabilities import READ_ONLY, actor_accepts, common_capabilities
-from actorcore.creation import class_spec, instantiate, resolve_actor_class
+from actorcore.creation import check_class_name, class_spec, instantiate, resolve_actor_class
 from actorcore.errors import (
     ActorSystemFailure,
     InvalidActorSourceHash,
@@ -407,6 +407,7 @@ class SimpleSystem:
             if source is None:
                 raise InvalidActorSourceHash(sourceHash)
             if isinstance(actorClass, str):
+                check_class_name(actorClass)
                 cls = source.load_class(actorClass)
                 return resolve_actor_class(cls)
         return resolve_actor_class(actorClass)

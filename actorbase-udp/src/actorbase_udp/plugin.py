@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 from actorcore.hookspecs import hookimpl
 from actorcore.registry import BaseRegistry
+from actorcore.runtime import framing
 from actorcore.runtime.client import BaseConfig, MultiprocSystem
 from actorcore.runtime.netbase import handshake_key, leaders, max_message_size
 
@@ -31,7 +32,8 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         BASE_NAME,
         partial(MultiprocSystem, CONFIG),
         summary="one process per actor over UDP datagrams; other programs attach on the Admin Port",
-        capabilities={"Admin Port": DEFAULT_ADMIN_PORT},
+        # a bigger message comes back to its sender as PoisonMessage
+        capabilities={"Admin Port": DEFAULT_ADMIN_PORT, "Max Message Size": framing.DEFAULT_MAX},
         multiprocess=True,
         recovers_unread=True,
         authenticated=True,

@@ -30,11 +30,8 @@ def resolve_actor_class(spec: Any, modules: Mapping[str, Any] | None = None) -> 
             spec, f"expected an Actor subclass or a 'package.module.ClassName' string, "
             f"got {type(spec).__name__}"
         )
+    check_class_name(spec)
     modname, _, clsname = spec.rpartition(".")
-    if not modname or not clsname or not all(p.isidentifier() for p in spec.split(".")):
-        raise InvalidActorSpecification(
-            spec, "a string actor class must be fully qualified: 'package.module.ClassName'"
-        )
     module = importlib.import_module(modname)
     cls = getattr(module, clsname, None)
     if cls is None:
@@ -42,6 +39,15 @@ def resolve_actor_class(spec: Any, modules: Mapping[str, Any] | None = None) -> 
     if not (isinstance(cls, type) and issubclass(cls, Actor)):
         raise InvalidActorSpecification(spec, f"{spec} is not a subclass of Actor")
     return cls
+
+
+def check_class_name(spec: str) -> None:
+    """InvalidActorSpecification unless ``spec`` reads "package.module.ClassName"
+    (with or without a ``sourceHash``: a bare class name is never enough)."""
+    if "." not in spec or not all(p.isidentifier() for p in spec.split(".")):
+        raise InvalidActorSpecification(
+            spec, "a string actor class must be fully qualified: 'package.module.ClassName'"
+        )
 
 
 def class_spec(cls: type) -> str:

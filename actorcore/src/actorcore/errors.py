@@ -60,7 +60,8 @@ class InvalidActorSourceHash(ActorSystemException):
         self.sourceHash = badHash
 
     def __str__(self) -> str:
-        return f"No loaded source with hash {self.sourceHash!r}"
+        # Thespian's wording: programs and their tests match on it
+        return f"Source hash {self.sourceHash} does not match any loaded sources."
 
 
 class InvalidActorSpecification(ActorSystemException):
@@ -72,7 +73,7 @@ class InvalidActorSpecification(ActorSystemException):
         self.reason = reason
 
     def __str__(self) -> str:
-        base = f"Invalid actor specification: {self.actorClass!r}"
+        base = f"Invalid Actor Specification: {self.actorClass}"  # Thespian's wording
         return f"{base} ({self.reason})" if self.reason else base
 
 

@@ -42,6 +42,10 @@ class Transport(Protocol):
     def backlog(self) -> int:
         """Envelopes handed to :meth:`send` that are not yet on the wire."""
 
+    # Optional: ``limit``: the largest frame (bytes) this transport carries
+    # (its ``Max Message Size``); the runtime returns a bigger message to its
+    # sender as PoisonMessage instead of sending it. Absent: no limit.
+
     # Optional: ``wake_on(fd)``: end every later wait in :meth:`receive` when
     # ``fd`` (a pipe the runtime's signal handlers write to) is readable, and
     # report it among the ready waitables. A transport without it gets ``fd``

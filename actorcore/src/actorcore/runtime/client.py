@@ -23,7 +23,7 @@ from .. import logsetup, plugins
 from ..addresses import ActorAddress
 from ..base import NOTHING
 from ..capabilities import common_capabilities
-from ..creation import importable_spec, resolve_actor_class
+from ..creation import check_class_name, importable_spec, resolve_actor_class
 from ..errors import (
     ActorSystemFailure,
     ActorSystemRequestTimeout,
@@ -36,7 +36,7 @@ from ..keys import SECRET_CAPABILITY
 from ..messages import PoisonMessage
 from . import limits, logfwd, mainclasses, procs, protocol
 from .admin import admin_main, detached_admin_main
-from .wire import UnpicklableMessage, dumps, loads
+from .wire import UnpicklableMessage, dumps, loads, oversize
 
 _PID_CHECK = 0.25  # seconds between checks of a shared admin's pid
 
@@ -389,8 +389,13 @@ class MultiprocSystem:
             endpoint.inbox.append(PoisonMessage(msg, f"message cannot be pickled: {exc}"))
             return
         details = target.addressDetails
+        me = endpoint.address.addressDetails
+        too_big = oversize(data, details, me, getattr(self.transport, "limit", None))
+        if too_big is not None:
+            endpoint.inbox.append(PoisonMessage(msg, too_big))
+            return
         try:
-            self._send(details, (details, endpoint.address.addressDetails, data))
+            self._send(details, (details, me, data))
         except OSError as exc:  # the admin's connection is gone
             self._check()
             raise ActorSystemFailure(f"could not hand the message to {self.baseName}: {exc}") from None
@@ -420,10 +425,7 @@ class MultiprocSystem:
     ) -> ActorAddress:
         if isinstance(actorClass, str) and not actorClass.startswith(mainclasses.MAIN + "."):
             spec = actorClass
-            if not all(p.isidentifier() for p in spec.split(".")) or "." not in spec:
-                raise InvalidActorSpecification(
-                    spec, "a string actor class must be fully qualified: 'package.module.ClassName'"
-                )
+            check_class_name(spec)
         else:
             cls = resolve_actor_class(actorClass)
             if mainclasses.defined_in_main(cls):

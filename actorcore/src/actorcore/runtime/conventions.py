@@ -13,7 +13,6 @@ without a detour. Watchers hear about the peers their own admin knows.
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import time
 from typing import TYPE_CHECKING, Any, Iterable
@@ -80,7 +79,9 @@ def this_host() -> str:
     (``THESPIAN_BASE_IPADDR`` if set, else loopback, as in
     :func:`.netbase.local_ip`). Thespian's examples write a leader on the
     same host as ``("", port)``."""
-    return os.environ.get("THESPIAN_BASE_IPADDR", "").strip() or "127.0.0.1"
+    from .netbase import base_ipaddr
+
+    return base_ipaddr() or "127.0.0.1"
 
 
 def hostport_text(item: Any, default_port: int) -> str:

@@ -32,7 +32,7 @@ from ..sources import read_source
 from ..timeouts import to_seconds
 from . import limits, logfwd, mainclasses, procs, protocol
 from .timers import Timers
-from .wire import UnpicklableMessage, dumps, loads
+from .wire import UnpicklableMessage, dumps, loads, oversize
 
 LIVE, EXITING, DONE = 0, 1, 2
 _PARENT_CHECK = 1.0
@@ -330,6 +330,11 @@ class ActorManager:
             return
         target = targetAddr.addressDetails
         transport = self.transport
+        too_big = oversize(data, target, self.me, getattr(transport, "limit", None))
+        if too_big is not None:
+            self._log.error("%s cannot send to %s: %s", self.address, targetAddr, too_big)
+            self.local.append((PoisonMessage(msg, too_big), self.address))
+            return
         if transport.backlog() >= self._limits.block_at:
             if not self._limits.wait_below(transport):
                 self._log.error("%s: transmit to %s dropped: outbound queue full", self.address, targetAddr)

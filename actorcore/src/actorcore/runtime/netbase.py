@@ -6,6 +6,7 @@ Knows sockets and capability values, never actors or a particular protocol.
 """
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import socket
@@ -24,6 +25,30 @@ def process_key(addr: str) -> str:
     return addr.split(":", 1)[0] if ":" in addr else addr
 
 
+def base_ipaddr() -> str | None:
+    """``THESPIAN_BASE_IPADDR`` as a numeric IPv4 address, or None when unset.
+
+    Thespian's guide suggests a name such as ``localhost``; addresses the
+    transports exchange are numeric (a UDP peer is known by the address its
+    datagrams come from), so a name is resolved here, once. A name that does
+    not resolve is a ValueError naming the variable.
+    """
+    raw = os.environ.get("THESPIAN_BASE_IPADDR", "").strip()
+    if not raw:
+        return None
+    try:
+        return str(ipaddress.IPv4Address(raw))
+    except ValueError:
+        pass
+    try:
+        return socket.gethostbyname(raw)
+    except OSError as exc:
+        raise ValueError(
+            f"THESPIAN_BASE_IPADDR={raw!r} is neither an IPv4 address nor a name that "
+            f"resolves to one ({exc}); set it to one of this host's IPv4 addresses"
+        ) from None
+
+
 def local_ip(capabilities: Mapping[str, Any]) -> str:
     """``THESPIAN_BASE_IPADDR`` if set; else, for a convention member, the
     address of the interface that reaches its leader; else loopback.
@@ -34,7 +59,7 @@ def local_ip(capabilities: Mapping[str, Any]) -> str:
     """
     from .conventions import CONVENTION_KEY, leader_addresses, local_ip_for
 
-    explicit = os.environ.get("THESPIAN_BASE_IPADDR", "").strip()
+    explicit = base_ipaddr()
     if explicit:
         return explicit
     try:

@@ -19,3 +19,23 @@ def dumps(msg: Any) -> bytes:
 
 
 loads = pickle.loads
+
+#: Bytes a frame adds to the pickled message besides the two addresses: its
+#: length, the address lengths and a MAC (``actorcore.runtime.framing``).
+FRAME_OVERHEAD = 24
+
+
+def oversize(data: bytes, target: Any, sender: Any, limit: int | None) -> str | None:
+    """Why ``data`` cannot travel from ``sender`` to ``target`` on a transport
+    whose frames are at most ``limit`` bytes (its ``Max Message Size``), or
+    None when it fits (or the transport has no limit). Checked by the sender,
+    so the message comes back to it as PoisonMessage instead of being cut off
+    by the receiver."""
+    if limit is None:
+        return None
+    size = len(data) + len(str(target).encode()) + len(str(sender).encode()) + FRAME_OVERHEAD
+    if size <= limit:
+        return None
+    return (f"message of {len(data)} bytes (pickled) is over this system's Max Message Size "
+            f"of {limit} bytes; it was not sent")
+
