@@ -25,13 +25,15 @@ loads = pickle.loads
 FRAME_OVERHEAD = 24
 
 
-def oversize(data: bytes, target: Any, sender: Any, limit: int | None) -> str | None:
+def oversize(data: bytes, target: str, sender: str, limit: int | None) -> str | None:
     """Why ``data`` cannot travel from ``sender`` to ``target`` on a transport
     whose frames are at most ``limit`` bytes (its ``Max Message Size``), or
     None when it fits (or the transport has no limit). Checked by the sender,
     so the message comes back to it as PoisonMessage instead of being cut off
     by the receiver."""
-    if limit is None:
+    # this runs for every send: the encoded size is only worked out near the
+    # limit (a character is at most 4 bytes of UTF-8)
+    if limit is None or len(data) + 4 * (len(target) + len(sender)) + FRAME_OVERHEAD <= limit:
         return None
     size = len(data) + len(str(target).encode()) + len(str(sender).encode()) + FRAME_OVERHEAD
     if size <= limit:
