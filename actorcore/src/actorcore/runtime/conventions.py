@@ -8,7 +8,8 @@ admin to admin, so only admin ports need to be reachable (which is what
 
 Who knows whom: a member knows its leader(s); a leader knows its members and
 hands them a directory (system id -> address) so members can reach each other
-without a detour. Watchers hear about the peers their own admin knows.
+without a detour (a member dropped from it is gone for the others too).
+Watchers hear about the peers their own admin knows.
 """
 from __future__ import annotations
 
@@ -156,6 +157,7 @@ class Convention:
         self.pre: dict[str, Peer] = {}  # pre-registered, by address, until they answer
         self.by_where: dict[str, str] = {}  # address we connected to -> sysid
         self.directory: dict[str, str] = {}  # other members, from the leader
+        self.directory_from = ""  # the leader that sent it
         self.outq: dict[str, list[Any]] = {}
         self.watchers: list[Any] = []
         self.next_register: dict[str, float] = {}
@@ -302,7 +304,14 @@ class Convention:
         self._replaced_by(peer)
         peer.leads_me = True
         peer.capabilities = dict(msg.capabilities)
-        self.directory = {k: v for k, v in msg.members.items() if k != self.me}
+        members = {k: v for k, v in msg.members.items() if k != self.me}
+        if self.directory_from == msg.sysid:
+            for sysid in set(self.directory) - set(members):
+                known = self.peers.get(sysid)
+                if known is None or not known.announced:  # a peer of our own is ours to declare gone
+                    # the leader lost it: what it hosted for us went with it
+                    self.admin.remote_system_gone(sysid)
+        self.directory, self.directory_from = members, msg.sysid
         self._seen(peer)
 
     def on_leave(self, msg: protocol.ConventionLeave, sender: Any) -> None:
