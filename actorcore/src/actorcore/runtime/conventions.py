@@ -9,7 +9,8 @@ admin to admin, so only admin ports need to be reachable (which is what
 Who knows whom: a member knows its leader(s); a leader knows its members and
 hands them a directory (system id -> address) so members can reach each other
 without a detour (a member dropped from it is gone for the others too).
-Watchers hear about the peers their own admin knows.
+Watchers hear about the peers their own admin knows. The leader also keeps
+the convention's global names (:mod:`.convnames`).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from ..addresses import ActorAddress
 from ..capabilities import actor_accepts
 from ..messages import ActorSystemConventionUpdate
 from ..transport import system_of
-from . import protocol
+from . import convnames, protocol
 from .limits import env_int, env_minutes_seconds
 from .wire import dumps
 
@@ -166,6 +167,7 @@ class Convention:
         self.placing = 0
         self.leaving = False
         self.failed_logged: set[str] = set()
+        self.names = convnames.ConventionNames(admin, self)
 
     # -- who leads -------------------------------------------------------------
     @property
@@ -191,6 +193,7 @@ class Convention:
             self.t.peer_connect(where)
 
     def tick(self, now: float) -> None:
+        self.names.tick(now)
         if self.leaving:
             return
         for where in self.leader_wheres:
@@ -291,7 +294,7 @@ class Convention:
         new = not peer.announced
         self._seen(peer)
         self._send_admin(msg.sysid, protocol.ConventionWelcome(
-            self.me, self.t.listen_address, dict(self.admin.capabilities), self._members()
+            self.me, self.t.listen_address, dict(self.admin.capabilities), self._members(), fresh=new
         ))
         if new or changed:
             self._publish_directory(skip=msg.sysid if not new else None)
@@ -313,6 +316,8 @@ class Convention:
                     self.admin.remote_system_gone(sysid)
         self.directory, self.directory_from = members, msg.sysid
         self._seen(peer)
+        if getattr(msg, "fresh", False):  # (a peer of an older release sends none)
+            self.names.claim(msg.sysid)
 
     def on_leave(self, msg: protocol.ConventionLeave, sender: Any) -> None:
         peer = self.peers.get(msg.sysid)
@@ -388,6 +393,7 @@ class Convention:
         for env in self.outq.pop(peer.sysid, []):  # never sent: what actors sent becomes dead letters
             self.admin.dead_letter(env)
         self.admin.remote_system_gone(peer.sysid)
+        self.names.system_gone(peer.sysid)
         if peer.pre:
             self.pre[peer.pre] = peer  # pre-registered: keep inviting it
         if not peer.leads_me:
@@ -523,7 +529,8 @@ class Convention:
             if target is None or target.sysid in tried:
                 return None
         target.placed += 1
-        forwarded = attrs.evolve(req, tried=tuple(sorted(tried)), reply_to=None, globalName=None)
+        # the name travels along: the host gives it to the actor, and gives it back when it exits
+        forwarded = attrs.evolve(req, tried=tuple(sorted(tried)), reply_to=None)
         if forwarded.origin is None:
             self.placing += 1
             forwarded.origin = self.me
@@ -537,6 +544,7 @@ class Convention:
     def leave(self) -> None:
         """This system is shutting down: say goodbye to everyone we know."""
         self.leaving = True
+        self.names.leave()
         for peer in list(self.peers.values()):
             if peer.announced or peer.pre:
                 self._send_admin(peer.sysid, protocol.ConventionLeave(self.me))
