@@ -3,14 +3,13 @@ the convention's names; members ask it before they create a named actor
 (docs/conventions.md, "Named actors"). Runs on every base with conventions."""
 from __future__ import annotations
 
-import threading
-
 from actorcore import testing
 from actorcore.actors import ActorExitRequest
 from actorcore.testing import until
 
 from . import test_conventions
 from .conv_actors import DbWorker, Where
+from .helpers import at_once
 from .test_conventions import WAIT, admin_pid, knows_leader, members_heard, watcher
 
 systems = test_conventions.systems  # the fixture: systems started for a test, all shut down after it
@@ -32,29 +31,16 @@ def test_concurrent_creates_of_one_name_from_two_members_give_one_actor(systems)
     leader, (m1, m2) = convention(systems, {"gpu": True}, {"db": True})
     for round_ in range(5):
         name = f"race {round_}"
-        start = threading.Barrier(2)
-        got, errors = {}, []
 
-        def create(system, key, name=name, start=start, got=got, errors=errors):
-            try:
-                with system.private() as ctx:
-                    start.wait(WAIT)
-                    got[key] = ctx.createActor(Where, globalName=name)
-            except Exception as exc:  # reported below
-                errors.append(exc)
+        def create(system, name=name):
+            with system.private() as ctx:
+                return ctx.createActor(Where, globalName=name)
 
-        threads = [threading.Thread(target=create, args=(m, k), daemon=True)
-                   for k, m in (("m1", m1), ("m2", m2))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(WAIT * 3)
-        assert not any(t.is_alive() for t in threads), "createActor hung"
-        assert not errors, errors
-        assert got["m1"] == got["m2"], name
+        from_m1, from_m2 = at_once(lambda: create(m1), lambda: create(m2))
+        assert from_m1 == from_m2, name
         # that one actor runs on one of them, and the leader knows it by the name too
-        assert leader.ask(got["m1"], "where", WAIT) in (admin_pid(m1), admin_pid(m2))
-        assert leader.createActor(Where, globalName=name) == got["m1"]
+        assert leader.ask(from_m1, "where", WAIT) in (admin_pid(m1), admin_pid(m2))
+        assert leader.createActor(Where, globalName=name) == from_m1
 
 
 def test_a_named_actor_that_exits_frees_its_name_across_the_convention(systems):
