@@ -44,6 +44,8 @@ class Where(Actor):
     def receiveMessage(self, message, sender):
         if message == "where":
             self.send(sender, os.getppid())
+        elif message == "name?":
+            self.send(sender, ("name", self.globalName))  # a bare None would look like a timeout
         elif isinstance(message, tuple) and message[0] == "ping-via":
             self.asker = sender
             self.send(message[1], ("ping", self.myAddress))

@@ -37,3 +37,29 @@ def settle(asys: Any, seconds: float = 0.5) -> None:
 
 
 GET = ("collector:get",)
+
+
+def at_once(*calls: Callable[[], Any], timeout: float = WAIT * 3) -> list:
+    """Run ``calls`` in threads of their own, released together, and return
+    their results in order; a hang or an exception fails the test."""
+    import threading
+
+    start = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list = []
+
+    def run(i: int) -> None:
+        try:
+            start.wait(timeout)
+            results[i] = calls[i]()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    assert not any(t.is_alive() for t in threads), "a call hung"
+    assert not errors, errors
+    return results

@@ -368,8 +368,6 @@ def knows_leader(member):
     members_heard(member, w, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 (a), open: names are kept per system (API.md §5.8), "
-                   "so the leader creates a second actor for a name a member placed elsewhere")
 def test_a_named_actor_is_one_actor_across_the_convention(systems):
     leader = systems.start()
     port = leader.capabilities["Admin Port"]

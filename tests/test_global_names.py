@@ -4,7 +4,7 @@ from __future__ import annotations
 from actorcore.actors import Actor, ActorExitRequest, ChildActorExited
 
 from .actors import Collector, Echo
-from .helpers import GET, WAIT, settle
+from .helpers import GET, WAIT, at_once, settle
 
 
 class Named(Actor):
@@ -114,24 +114,9 @@ def test_name_released_after_exit(asys):
 
 
 def test_concurrent_creates_of_one_name_yield_one_actor(asys):
-    import threading
-
-    results = []
-    errors = []
-
     def create():
-        try:
-            with asys.private() as ctx:
-                results.append(ctx.createActor(Echo, globalName="race"))
-        except Exception as exc:  # reported below
-            errors.append(exc)
+        with asys.private() as ctx:
+            return ctx.createActor(Echo, globalName="race")
 
-    threads = [threading.Thread(target=create, daemon=True) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(WAIT * 3)
-    assert not any(t.is_alive() for t in threads), "createActor hung"
-    assert not errors, errors
-    assert len(results) == 4
+    results = at_once(create, create, create, create)
     assert all(r == results[0] for r in results)

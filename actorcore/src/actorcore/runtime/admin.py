@@ -67,6 +67,10 @@ class Admin:
         self.running = True
         self.started = time.time()
         self.convention = conventions.Convention(self) if conventions.enabled(transport) else None
+        # with conventions (even of one system) names go through the convention's keeper
+        self.names = self.convention.names if self.convention is not None else None
+        if self.names is not None:
+            self.registry.unnamed = self.names.released
         self.placements: dict[str, tuple[protocol.CreateActor, Entry | None, str]] = {}
         # creates we passed on for another system: key -> (origin, target, its id, forget after)
         self.relayed: dict[str, tuple[str, str, Any, float]] = {}
@@ -276,11 +280,17 @@ class Admin:
             forwarded = req.origin is not None and req.origin != self.me
             self._create_failed(req, GONE if forwarded else "shutdown", "the actor system is shutting down")
             return
-        if req.globalName is not None:
+        if req.globalName is not None and req.origin is None:  # placed here: the origin has the name
+            if self.names is not None:
+                self.names.create(req, sender)  # asks the convention's keeper first; comes back to _create
+                return
             existing = self.registry.named(req.globalName)
             if existing is not None:
                 self._send_msg(req.reply_to, protocol.Created(req.req_id, existing.id))
                 return
+        self._create(req, sender)
+
+    def _create(self, req: protocol.CreateActor, sender: Any) -> None:
         if req.sourceHash is not None and self.sources.is_pending(req.sourceHash):
             self._create_after_verdict(req, sender, req.sourceHash)
             return
@@ -390,13 +400,11 @@ class Admin:
         req, entry, _ = found
         if entry is not None:
             if entry.id != msg.actor:  # named top-level create: the host chose the id
-                self.registry.bury(entry)
-                entry = Entry(id=msg.actor, parent=None, spec=req.spec, cls=entry.cls,
-                              requirements=req.requirements, globalName=req.globalName,
-                              sourceHash=req.sourceHash, place_key=msg.place_key)
-                self.registry.add(entry)
+                self.registry.rekey(entry, msg.actor)
             entry.state = REMOTE
             entry.remote = msg.where
+            if entry.globalName is not None and self.names is not None:
+                self.names.placed(entry)
             held, entry.held = entry.held, []
             for env in held:
                 self._to_system(msg.where, env)
@@ -609,6 +617,8 @@ class Admin:
             # the actor reads on until this comes: what we forwarded before it is not lost
             self.transport.send(msg.actor, (msg.actor, self.me, dumps(protocol.ExitNoted())))
         entry.state = EXITING
+        if entry.globalName is not None and self.names is not None:
+            self.names.released(entry)  # as in one system: the name is free once its actor exits
         if msg.orphan_children:
             for child_id in list(entry.children):
                 child = self.registry.entries.get(child_id)
@@ -728,6 +738,8 @@ class Admin:
             conv.pre_register(msg.where, msg.capabilities)
         elif isinstance(msg, protocol.DeRegister):
             conv.de_register(msg.remote)
+        elif isinstance(msg, protocol.NameMessage):
+            conv.names.on_message(msg, sender)
 
     # -- shutdown ------------------------------------------------------------
     def _on_attach(self, msg: protocol.Attach, sender: Any) -> None:
@@ -826,13 +838,17 @@ class Admin:
         **dict.fromkeys((
             protocol.ConventionRegister, protocol.ConventionWelcome, protocol.ConventionLeave,
             protocol.ConventionInvite, protocol.RegistrationWatch, protocol.PreRegister,
-            protocol.DeRegister,
+            protocol.DeRegister, protocol.NameAsk, protocol.NameAnswer, protocol.NameBound,
+            protocol.NameReleased,
         ), _on_convention),
     }
 
     # the convention code calls these
     send_msg = _send_msg
     dead_letter = _dead_letter
+    on_create = _on_create
+    create_here = _create
+    create_failed = _create_failed
 
 
 def admin_main(link: Any, cfg: dict[str, Any]) -> None:

@@ -8,7 +8,9 @@ admin to admin, so only admin ports need to be reachable (which is what
 
 Who knows whom: a member knows its leader(s); a leader knows its members and
 hands them a directory (system id -> address) so members can reach each other
-without a detour. Watchers hear about the peers their own admin knows.
+without a detour (a member dropped from it is gone for the others too).
+Watchers hear about the peers their own admin knows. The leader also keeps
+the convention's global names (:mod:`.convnames`).
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from ..addresses import ActorAddress
 from ..capabilities import actor_accepts
 from ..messages import ActorSystemConventionUpdate
 from ..transport import system_of
-from . import protocol
+from . import convnames, protocol
 from .limits import env_int, env_minutes_seconds
 from .wire import dumps
 
@@ -157,6 +159,7 @@ class Convention:
         self.pre: dict[str, Peer] = {}  # pre-registered, by address, until they answer
         self.by_where: dict[str, str] = {}  # address we connected to -> sysid
         self.directory: dict[str, str] = {}  # other members, from the leader
+        self.directory_from = ""  # the leader that sent it
         self.outq: dict[str, list[Any]] = {}
         self.watchers: list[Any] = []
         self.next_register: dict[str, float] = {}
@@ -165,6 +168,7 @@ class Convention:
         self.placing = 0
         self.leaving = False
         self.failed_logged: set[str] = set()
+        self.names = convnames.ConventionNames(admin, self)
 
     # -- who leads -------------------------------------------------------------
     @property
@@ -190,6 +194,7 @@ class Convention:
             self.t.peer_connect(where)
 
     def tick(self, now: float) -> None:
+        self.names.tick(now)
         if self.leaving:
             return
         for where in self.leader_wheres:
@@ -290,7 +295,7 @@ class Convention:
         new = not peer.announced
         self._seen(peer)
         self._send_admin(msg.sysid, protocol.ConventionWelcome(
-            self.me, self.t.listen_address, dict(self.admin.capabilities), self._members()
+            self.me, self.t.listen_address, dict(self.admin.capabilities), self._members(), fresh=new
         ))
         if new or changed:
             self._publish_directory(skip=msg.sysid if not new else None)
@@ -303,8 +308,17 @@ class Convention:
         self._replaced_by(peer)
         peer.leads_me = True
         peer.capabilities = dict(msg.capabilities)
-        self.directory = {k: v for k, v in msg.members.items() if k != self.me}
+        members = {k: v for k, v in msg.members.items() if k != self.me}
+        if self.directory_from == msg.sysid:
+            for sysid in set(self.directory) - set(members):
+                known = self.peers.get(sysid)
+                if known is None or not known.announced:  # a peer of our own is ours to declare gone
+                    # the leader lost it: what it hosted for us went with it
+                    self.admin.remote_system_gone(sysid)
+        self.directory, self.directory_from = members, msg.sysid
         self._seen(peer)
+        if getattr(msg, "fresh", False):  # (a peer of an older release sends none)
+            self.names.claim(msg.sysid)
 
     def on_leave(self, msg: protocol.ConventionLeave, sender: Any) -> None:
         peer = self.peers.get(msg.sysid)
@@ -380,6 +394,7 @@ class Convention:
         for env in self.outq.pop(peer.sysid, []):  # never sent: what actors sent becomes dead letters
             self.admin.dead_letter(env)
         self.admin.remote_system_gone(peer.sysid)
+        self.names.system_gone(peer.sysid)
         if peer.pre:
             self.pre[peer.pre] = peer  # pre-registered: keep inviting it
         if not peer.leads_me:
@@ -515,7 +530,8 @@ class Convention:
             if target is None or target.sysid in tried:
                 return None
         target.placed += 1
-        forwarded = attrs.evolve(req, tried=tuple(sorted(tried)), reply_to=None, globalName=None)
+        # the name travels along: the host gives it to the actor, and gives it back when it exits
+        forwarded = attrs.evolve(req, tried=tuple(sorted(tried)), reply_to=None)
         if forwarded.origin is None:
             self.placing += 1
             forwarded.origin = self.me
@@ -529,6 +545,7 @@ class Convention:
     def leave(self) -> None:
         """This system is shutting down: say goodbye to everyone we know."""
         self.leaving = True
+        self.names.leave()
         for peer in list(self.peers.values()):
             if peer.announced or peer.pre:
                 self._send_admin(peer.sysid, protocol.ConventionLeave(self.me))

@@ -37,7 +37,8 @@ class CreateActor(RuntimeMessage):
 class Created(RuntimeMessage):
     req_id: int
     actor: Any  # the actor's details (also when a globalName hit)
-    error_kind: str | None = None  # "spec", "import", "capability", "source", "init", "shutdown"
+    # "spec", "import", "capability", "source", "init", "shutdown", "name" (its keeper did not answer)
+    error_kind: str | None = None
     error: str = ""
 
 
@@ -182,6 +183,7 @@ class ConventionWelcome(RuntimeMessage):
     listen: str
     capabilities: dict[str, Any]
     members: dict[str, str]
+    fresh: bool = False  # the leader did not know the member till now: it tells its names again
 
 
 @attrs.define
@@ -235,3 +237,41 @@ class RemoteChildExited(RuntimeMessage):
     failed: bool
     kind: str = ""
     error: str = ""
+
+
+# -- global names across a convention (runtime/convnames.py) -----------------------
+@attrs.define
+class NameMessage(RuntimeMessage):
+    """Between a system and the keeper of its convention's names (its leader)."""
+
+    sysid: str  # the sending system
+    name: str
+
+
+@attrs.define
+class NameAsk(NameMessage):
+    """Which actor has ``name``? If none, reserve the name for the asker."""
+
+
+@attrs.define
+class NameAnswer(NameMessage):
+    """The answer to a NameAsk: the actor that has the name, or None: the
+    name is reserved for the asker, which creates the actor now."""
+
+    actor: Any = None
+
+
+@attrs.define
+class NameBound(NameMessage):
+    """``name`` is ``actor``, which runs on ``host`` (after a reservation, or
+    a claim of a name the keeper does not know: it was new, or had lost us)."""
+
+    actor: Any = None
+    host: str = ""
+
+
+@attrs.define
+class NameReleased(NameMessage):
+    """``actor`` (None: the asker's reservation) no longer has ``name``."""
+
+    actor: Any = None

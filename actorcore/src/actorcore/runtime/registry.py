@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable
 
 import attrs
 
@@ -45,6 +45,7 @@ class ActorRegistry:
         self.entries: dict[Any, Entry] = {}
         self.names: dict[str, Entry] = {}
         self.dead: OrderedDict[Any, Entry] = OrderedDict()
+        self.unnamed: Callable[[Entry], None] | None = None  # told when a name's actor is buried
 
     def add(self, entry: Entry) -> None:
         self.entries[entry.id] = entry
@@ -64,6 +65,8 @@ class ActorRegistry:
         self.entries.pop(entry.id, None)
         if entry.globalName is not None and self.names.get(entry.globalName) is entry:
             del self.names[entry.globalName]
+            if self.unnamed is not None:
+                self.unnamed(entry)
         parent = self.entries.get(entry.parent) if entry.parent is not None else None
         if parent is not None and entry.id in parent.children:
             parent.children.remove(entry.id)
@@ -71,6 +74,13 @@ class ActorRegistry:
         self.dead[entry.id] = entry
         while len(self.dead) > _KEEP_DEAD:
             self.dead.popitem(last=False)
+
+    def rekey(self, entry: Entry, new_id: Any) -> None:
+        """Give an entry the id another system chose for it (a named create placed
+        there): its name and the messages held for it stay with it."""
+        self.entries.pop(entry.id, None)
+        entry.id = new_id
+        self.entries[new_id] = entry
 
     def live(self) -> list[Entry]:
         return [e for e in self.entries.values() if e.state in (PENDING, LIVE)]
