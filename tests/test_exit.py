@@ -17,7 +17,8 @@ from .helpers import GET, WAIT, collected, needs_reliable_transport, settle
 
 class Parent(Actor):
     """("spawn", n, collector): n ExitReporter children reporting to collector.
-    On exit it forwards every ChildActorExited to the collector."""
+    On exit it forwards every ChildActorExited to the collector. Answers
+    ("pid?",)."""
 
     keep_children = False
     child_class: type = ExitReporter
@@ -35,6 +36,8 @@ class Parent(Actor):
                 message.notRecursive()
         elif isinstance(message, ChildActorExited):
             self.send(self.collector, ("parent-saw-child-exit", message.childAddress))
+        elif message == ("pid?",):
+            self.send(sender, os.getpid())
         elif message == "ok":
             pass
 
@@ -269,18 +272,8 @@ def test_sigterm_exits_at_once_without_handling_waiting_messages(asys):
     assert ("exit", kid) in got  # it left as an actor does: its ActorExitRequest ran
 
 
-class PidNoterParent(NoterParent):
-    """NoterParent that answers ("pid?",) with its own pid."""
-
-    def receiveMessage(self, message, sender):
-        if message == ("pid?",):
-            self.send(sender, os.getpid())
-        else:
-            super().receiveMessage(message, sender)
-
-
 class Grandparent(Parent):
-    child_class = PidNoterParent
+    child_class = NoterParent
 
 
 @pytest.mark.multiprocess_only("SIGTERM to an actor needs the actor in a process of its own")
