@@ -99,3 +99,42 @@ class GpuLogger(Actor):
 
             logging.getLogger("convtest").log(message[1], message[2])
             self.send(sender, "logged")
+
+
+class Reporter(Where):
+    """Where, that also tells a collector (("report-to", addr)) who asked it to exit."""
+
+    collector = None
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[0] == "report-to":
+            self.collector = message[1]
+            self.send(sender, "ok")
+        elif isinstance(message, ActorExitRequest):
+            if self.collector is not None:
+                self.send(self.collector, ("exit-request", self.myAddress, sender))
+        else:
+            super().receiveMessage(message, sender)
+
+
+@requireCapability("gpu")
+class GpuReporter(Reporter):
+    pass
+
+
+class ReportingSpawner(Actor):
+    """("spawn", cls, collector): a child told to report to the collector, as
+    this actor does with each ChildActorExited it gets and its own exit."""
+
+    collector = None
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[0] == "spawn":
+            _, cls, self.collector = message
+            child = self.createActor(cls)
+            self.send(child, ("report-to", self.collector))
+            self.send(sender, child)
+        elif isinstance(message, ChildActorExited):
+            self.send(self.collector, ("child-exited", message.childAddress))
+        elif isinstance(message, ActorExitRequest):
+            self.send(self.collector, ("parent-exit", self.myAddress))

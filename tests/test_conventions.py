@@ -20,15 +20,19 @@ from actorcore.actors import (
 )
 from actorcore.testing import descendants, until, wait_no_descendants
 
+from .actors import Collector
 from .conv_actors import (
     DbWorker,
     GpuLogger,
+    GpuReporter,
     GpuWorker,
     NeedsUnicorn,
+    ReportingSpawner,
     Spawner,
     Watcher,
     Where,
 )
+from .helpers import GET
 
 WAIT = 15
 PERIOD = "00:00.5"
@@ -520,3 +524,48 @@ def test_with_two_leaders_a_create_only_the_lost_one_could_host_fails_until_it_r
     again = member.ask(parent, ("spawn", NeedsUnicorn), WAIT)
     assert member.ask(again, "where", WAIT) == admin_pid(back)
     assert me in [h[0] for h in members_heard(back, watcher(back), 1)]
+
+
+# -- shutting down inside a convention (Thespian's multi_system example, acts 5 and 6) --------
+
+
+def hosted_child(systems, collector_on):
+    """A leader, a gpu member, and on the leader a parent whose child lives on
+    the member; both report to a Collector on ``collector_on`` ("leader" or
+    "member"). Returns (leader, member, collector, parent, child)."""
+    leader = systems.start()
+    w = watcher(leader)
+    member = systems.start({"gpu": True}, leader=leader.capabilities["Admin Port"])
+    members_heard(leader, w, 1)
+    home = leader if collector_on == "leader" else member
+    col = home.createActor(Collector)
+    parent = leader.createActor(ReportingSpawner)
+    child = leader.ask(parent, ("spawn", GpuReporter, col), WAIT)
+    assert leader.ask(child, "where", WAIT) == admin_pid(member)
+    return leader, member, col, parent, child
+
+
+def test_a_member_shutting_down_asks_the_actors_it_hosts_for_others_to_exit(systems):
+    """API.md §3.2: every actor of a stopping system gets ActorExitRequest from
+    it, also one another system's actor created there (act 5: stop.py of a
+    member whose encoders the leader's Acceptor created)."""
+    leader, member, col, parent, child = hosted_child(systems, "leader")
+    member_address = member.systemAddress
+    systems.started.remove(member)
+    member.shutdown()
+    got = until(lambda: ("child-exited", child) in (got := leader.ask(col, GET, WAIT)) and got)
+    # asked by its system (not SIGTERMed when its grace ran out: then it asks itself)
+    assert ("exit-request", child, member_address) in got, got
+
+
+def test_a_leader_shutting_down_takes_its_actors_children_on_members_along(systems):
+    """API.md §3.2, §4.1: a stopping system's actors exit recursively, children
+    on other members included; each parent hears its children exit before it
+    goes (act 5: stop.py of the leader whose Acceptor has encoders on members)."""
+    leader, member, col, parent, child = hosted_child(systems, "member")
+    systems.started.remove(leader)
+    leader.shutdown()
+    got = until(lambda: ("child-exited", child) in (got := member.ask(col, GET, WAIT)) and got)
+    assert ("exit-request", child, parent) in got, got
+    assert got.index(("parent-exit", parent)) < got.index(("child-exited", child)), got
+    assert member.ask(child, "where", 1) is None  # gone from the member too

@@ -17,7 +17,8 @@ from .helpers import GET, WAIT, collected, settle
 
 class Parent(Actor):
     """("spawn", n, collector): n ExitReporter children reporting to collector.
-    On exit it forwards every ChildActorExited to the collector."""
+    On exit it forwards every ChildActorExited to the collector. Answers
+    ("pid?",)."""
 
     keep_children = False
     child_class: type = ExitReporter
@@ -35,6 +36,8 @@ class Parent(Actor):
                 message.notRecursive()
         elif isinstance(message, ChildActorExited):
             self.send(self.collector, ("parent-saw-child-exit", message.childAddress))
+        elif message == ("pid?",):
+            self.send(sender, os.getpid())
         elif message == "ok":
             pass
 
@@ -266,3 +269,38 @@ def test_sigterm_exits_at_once_without_handling_waiting_messages(asys):
     got = asys.ask(col, GET, WAIT)
     assert [m for m in got if m[0] == "noted"] == [], got
     assert ("exit", kid) in got  # it left as an actor does: its ActorExitRequest ran
+
+
+class Grandparent(Parent):
+    child_class = NoterParent
+
+
+@pytest.mark.multiprocess_only("SIGTERM to an actor needs the actor in a process of its own")
+def test_sigterm_ends_an_exiting_actors_wait_for_its_children(asys):
+    """An actor that is exiting and waits for a child that does not answer
+    (stopped here; on another system that has gone, in Thespian's
+    multi_system act 5) exits when it gets SIGTERM, as the admin sends when
+    a shutdown's grace runs out; its parent hears it exited."""
+    col = asys.createActor(Collector)
+    grandparent = asys.createActor(Grandparent)
+    [parent] = asys.ask(grandparent, ("spawn", 1, col), WAIT)
+    [kid] = asys.ask(parent, ("spawn", 1, col), WAIT)
+    parent_pid = asys.ask(parent, ("pid?",), WAIT)
+    kid_pid = asys.ask(kid, ("pid?",), WAIT)
+    assert isinstance(parent_pid, int) and isinstance(kid_pid, int)
+    os.kill(kid_pid, signal.SIGSTOP)
+    try:
+        asys.tell(parent, ActorExitRequest())
+        collected(asys, col, lambda g: ("parent-exit", True) in g)
+        time.sleep(0.3)  # the parent waits for its child's exit now
+        os.kill(parent_pid, signal.SIGTERM)
+        got = collected(asys, col, lambda g: ("parent-saw-child-exit", parent) in g)
+        assert ("parent-saw-child-exit", parent) in got, got
+        assert ("parent-saw-child-exit", kid) not in got, got  # it stopped waiting for it
+        until(lambda: not pid_alive(parent_pid), WAIT)
+    finally:
+        os.kill(kid_pid, signal.SIGCONT)
+    # the orphan: what its parent sent it while it was stopped may be gone with
+    # the parent (UDP: the parent's unacknowledged datagrams), so ask again
+    asys.tell(kid, ActorExitRequest())
+    until(lambda: not pid_alive(kid_pid), WAIT)

@@ -761,10 +761,12 @@ class Admin:
             self.spare.discard()
             self.spare = None
         self.shutdown_deadline = time.monotonic() + EXIT_GRACE
-        if self.convention is not None:
-            self.convention.leave()
+        # Our top-level actors, and those we host for another system (their parent
+        # lives there): each takes its own children along. The convention is left
+        # only once they are gone (_finish_shutdown), so that children on other
+        # members get their parents' exit requests and their exits come back.
         for entry in list(self.registry.entries.values()):
-            if entry.parent is None and entry.state in (PENDING, LIVE):
+            if (entry.parent is None or entry.origin is not None) and entry.state in (PENDING, LIVE):
                 self._send_msg(entry.id, ActorExitRequest())
 
     def _force_stop(self) -> None:
@@ -786,6 +788,8 @@ class Admin:
         self.shutdown_deadline = time.monotonic() + 1.0
 
     def _finish_shutdown(self) -> None:
+        if self.convention is not None:
+            self.convention.leave()
         for req_id, reply_to in self.shutdown_waiters:
             self._send_msg(reply_to, protocol.Reply(req_id))
         self.running = False

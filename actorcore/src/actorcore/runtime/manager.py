@@ -126,7 +126,12 @@ class ActorManager:
         while self.state != DONE:
             if self._terminate:  # SIGTERM: exit now; nothing waiting is handled
                 self._terminate = False
-                self._exit_request(ActorExitRequest(), self.address)
+                if self.state == LIVE:
+                    self._exit_request(ActorExitRequest(), self.address)
+                elif self.state == EXITING:
+                    # already exiting, waiting for children that do not answer (the
+                    # admin's shutdown grace ran out): they are left as orphans
+                    self._finish()
                 continue
             if self.timers.pending:
                 self._wake_due()  # no loop back: a wakeup that re-arms itself must not starve the inbox
