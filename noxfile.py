@@ -26,7 +26,7 @@ BASE_NAMES = {
 }
 EXTRAS = ["sourceauth-zip"]  # distributions that add no base but join the matrix
 # Capability sets a base's own session also runs part of the behaviour suite
-# under (API.md §6.3.4): they change how systems reach each other, never what
+# under (docs/api.md §6.3.4): they change how systems reach each other, never what
 # actors see, so the parts that move messages and join systems are run again.
 VARIANTS = {
     "actorbase-tcp": [{"Admin Routing": True}, {"Outbound Only": True}],

@@ -1,4 +1,4 @@
-"""API.md §2.16: ActorAddress."""
+"""docs/api.md §2.16: ActorAddress."""
 from __future__ import annotations
 
 import pickle

@@ -1,4 +1,4 @@
-"""API.md §2.5, §3.4–§3.6, §3.10, §5.1: tell, ask, listen, timeouts, ordering."""
+"""docs/api.md §2.5, §3.4–§3.6, §3.10, §5.1: tell, ask, listen, timeouts, ordering."""
 from __future__ import annotations
 
 from datetime import timedelta

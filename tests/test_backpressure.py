@@ -1,4 +1,4 @@
-"""Back-pressure (API.md §5.9): an actor that sends far more than a transport
+"""Back-pressure (docs/api.md §5.9): an actor that sends far more than a transport
 holds in flight, from one receiveMessage, is slowed down, never loses or
 reorders a message."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""API.md §2.5, §5.3, §5.5: bad input never breaks the system."""
+"""docs/api.md §2.5, §5.3, §5.5: bad input never breaks the system."""
 from __future__ import annotations
 
 import threading

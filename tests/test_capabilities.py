@@ -1,4 +1,4 @@
-"""API.md §2.10, §2.11, §3.8, §3.12, §6.2: capabilities."""
+"""docs/api.md §2.10, §2.11, §3.8, §3.12, §6.2: capabilities."""
 from __future__ import annotations
 
 import os

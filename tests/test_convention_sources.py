@@ -1,4 +1,4 @@
-"""API.md §8.5-8.6: a validated source travels with a create forwarded to
+"""docs/api.md §8.5-8.6: a validated source travels with a create forwarded to
 another convention member, as that member's AllowRemoteActorSources allows."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Conventions on loopback (API.md §6.5): several systems of one base on one
+"""Conventions on loopback (docs/api.md §6.5): several systems of one base on one
 host, each with its own Admin Port, joined under a leader. Runs on every
 installed base that has conventions (an Admin Port: UDP, TCP)."""
 from __future__ import annotations
@@ -69,7 +69,7 @@ class Systems:
 @pytest.fixture
 def systems(asys_base, asys_info, monkeypatch):
     if "Admin Port" not in asys_info.capabilities:
-        pytest.skip("no conventions on this base (API.md §6.1): only UDP and TCP have them")
+        pytest.skip("no conventions on this base (docs/api.md §6.1): only UDP and TCP have them")
     monkeypatch.setenv("CONVENTION_REREGISTRATION_PERIOD", PERIOD)
     monkeypatch.setenv("CONVENTION_REGISTRATION_MISS_MAX", "3")
     before = descendants()
@@ -225,7 +225,7 @@ def test_preregistered_system_joins_and_deregisters(systems):
 
 def test_outbound_only_member_is_reached_over_its_own_connection(systems):
     if systems.base != "multiprocTCPBase":
-        pytest.skip("Outbound Only is a multiprocTCPBase capability (API.md §6.3.4)")
+        pytest.skip("Outbound Only is a multiprocTCPBase capability (docs/api.md §6.3.4)")
     leader = systems.start()
     port = leader.capabilities["Admin Port"]
     w = watcher(leader)
@@ -346,7 +346,7 @@ def test_a_malformed_registration_is_refused_and_the_admin_keeps_serving(systems
 
 
 def test_a_member_with_the_wrong_secret_is_refused_and_told_so(systems, asys_info, tmp_path):
-    """API.md §9.4: the member's log and the leader's say "authentication
+    """docs/api.md §9.4: the member's log and the leader's say "authentication
     failed"; the leader's watchers hear only the members holding the secret."""
     if not asys_info.authenticated:
         pytest.skip("this base does not declare authenticated peers (docs/security.md)")
@@ -546,7 +546,7 @@ def hosted_child(systems, collector_on):
 
 
 def test_a_member_shutting_down_asks_the_actors_it_hosts_for_others_to_exit(systems):
-    """API.md §3.2: every actor of a stopping system gets ActorExitRequest from
+    """docs/api.md §3.2: every actor of a stopping system gets ActorExitRequest from
     it, also one another system's actor created there (act 5: stop.py of a
     member whose encoders the leader's Acceptor created)."""
     leader, member, col, parent, child = hosted_child(systems, "leader")
@@ -559,7 +559,7 @@ def test_a_member_shutting_down_asks_the_actors_it_hosts_for_others_to_exit(syst
 
 
 def test_a_leader_shutting_down_takes_its_actors_children_on_members_along(systems):
-    """API.md §3.2, §4.1: a stopping system's actors exit recursively, children
+    """docs/api.md §3.2, §4.1: a stopping system's actors exit recursively, children
     on other members included; each parent hears its children exit before it
     goes (act 5: stop.py of the leader whose Acceptor has encoders on members)."""
     leader, member, col, parent, child = hosted_child(systems, "member")

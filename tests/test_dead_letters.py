@@ -1,4 +1,4 @@
-"""API.md §2.7, §5.7: dead letter handling."""
+"""docs/api.md §2.7, §5.7: dead letter handling."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""API.md §2.15: ActorTypeDispatcher."""
+"""docs/api.md §2.15: ActorTypeDispatcher."""
 from __future__ import annotations
 
 from actorcore.actors import ActorExitRequest, ActorTypeDispatcher, PoisonMessage

@@ -1,4 +1,4 @@
-"""API.md §4.1, §4.2, §5.6: ActorExitRequest and ChildActorExited."""
+"""docs/api.md §4.1, §4.2, §5.6: ActorExitRequest and ChildActorExited."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""API.md §2.2, §2.4 globalName, §5.8: named actors."""
+"""docs/api.md §2.2, §2.4 globalName, §5.8: named actors."""
 from __future__ import annotations
 
 from actorcore.actors import Actor, ActorExitRequest, ChildActorExited

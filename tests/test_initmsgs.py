@@ -1,4 +1,4 @@
-"""API.md §1.3: ``actorcore.initmsgs`` — hold messages until initialised."""
+"""docs/api.md §1.3: ``actorcore.initmsgs`` — hold messages until initialised."""
 from __future__ import annotations
 
 import pytest

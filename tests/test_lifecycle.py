@@ -1,4 +1,4 @@
-"""API.md §2.1, §2.4, §3.3: creating actors and what happens to their __init__."""
+"""docs/api.md §2.1, §2.4, §3.3: creating actors and what happens to their __init__."""
 from __future__ import annotations
 
 import pytest

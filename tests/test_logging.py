@@ -1,4 +1,4 @@
-"""API.md §2.14, §7: Actor.logger()."""
+"""docs/api.md §2.14, §7: Actor.logger()."""
 from __future__ import annotations
 
 import logging

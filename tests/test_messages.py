@@ -1,4 +1,4 @@
-"""API.md §4: public constructor signatures, attributes and equality of system messages."""
+"""docs/api.md §4: public constructor signatures, attributes and equality of system messages."""
 from __future__ import annotations
 
 import pickle

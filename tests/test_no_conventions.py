@@ -1,4 +1,4 @@
-"""API.md §2.8, §2.12, §2.13: convention calls and actorSystemShutdown."""
+"""docs/api.md §2.8, §2.12, §2.13: convention calls and actorSystemShutdown."""
 from __future__ import annotations
 
 import time

@@ -1,4 +1,4 @@
-"""API.md §1.2, §9.1, ARCHITECTURE.md: plugins from outside the core."""
+"""docs/api.md §1.2, §9.1, ARCHITECTURE.md: plugins from outside the core."""
 from __future__ import annotations
 
 import os

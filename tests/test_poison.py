@@ -1,4 +1,4 @@
-"""API.md §5.4, §4.3: exceptions in receiveMessage, retry and PoisonMessage."""
+"""docs/api.md §5.4, §4.3: exceptions in receiveMessage, retry and PoisonMessage."""
 from __future__ import annotations
 
 from actorcore.actors import Actor, PoisonMessage, WakeupMessage

@@ -1,4 +1,4 @@
-"""API.md §3.7: ActorSystem.private()."""
+"""docs/api.md §3.7: ActorSystem.private()."""
 from __future__ import annotations
 
 import threading

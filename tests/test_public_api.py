@@ -1,4 +1,4 @@
-"""API.md §1.1 and §3.11: the public names and the exception hierarchy."""
+"""docs/api.md §1.1 and §3.11: the public names and the exception hierarchy."""
 from __future__ import annotations
 
 import actorcore.actors as actors

@@ -1,4 +1,4 @@
-"""API.md §3.2, §5.6: shutdown stops every actor; no process outlives it."""
+"""docs/api.md §3.2, §5.6: shutdown stops every actor; no process outlives it."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""API.md §3.1, §3.2, §7.1: the process singleton, shutdown and logDefs."""
+"""docs/api.md §3.1, §3.2, §7.1: the process singleton, shutdown and logDefs."""
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,4 @@
-"""API.md §2.9, §3.9, §8 with sourceauth-zip: loading, running, versions, unloading."""
+"""docs/api.md §2.9, §3.9, §8 with sourceauth-zip: loading, running, versions, unloading."""
 from __future__ import annotations
 
 import io

@@ -1,4 +1,4 @@
-"""API.md §2.9, §3.9, §8.2: source loading without a Source Authority."""
+"""docs/api.md §2.9, §3.9, §8.2: source loading without a Source Authority."""
 from __future__ import annotations
 
 import hashlib

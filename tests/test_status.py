@@ -1,4 +1,4 @@
-"""API.md §4.6, §3.12: status queries."""
+"""docs/api.md §4.6, §3.12: status queries."""
 from __future__ import annotations
 
 from actorcore.actors import (

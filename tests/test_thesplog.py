@@ -1,4 +1,4 @@
-"""The internal diagnostic log (API.md §6.4, §7.4): lines, threshold, bad settings."""
+"""The internal diagnostic log (docs/api.md §6.4, §7.4): lines, threshold, bad settings."""
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,4 @@
-"""API.md §1.3: ``actorcore.transient`` — actors that leave on their own."""
+"""docs/api.md §1.3: ``actorcore.transient`` — actors that leave on their own."""
 from __future__ import annotations
 
 import time

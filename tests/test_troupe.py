@@ -1,4 +1,4 @@
-"""API.md §1.3: ``actorcore.troupe`` — one address, a pool of workers."""
+"""docs/api.md §1.3: ``actorcore.troupe`` — one address, a pool of workers."""
 from __future__ import annotations
 
 import os

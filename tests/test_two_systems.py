@@ -1,4 +1,4 @@
-"""Two systems in one program (API.md §3.1 transientUnique): actors of a second
+"""Two systems in one program (docs/api.md §3.1 transientUnique): actors of a second
 system and of the first reach each other where the base runs them in one process,
 and a message that cannot cross is refused in the sender's log, never lost silently."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""API.md §2.6, §6.3.1: wakeupAfter."""
+"""docs/api.md §2.6, §6.3.1: wakeupAfter."""
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,4 @@
-"""API.md §2.3, §4.4: ThespianWatch is honoured only where supported."""
+"""docs/api.md §2.3, §4.4: ThespianWatch is honoured only where supported."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""Attacks on a TCP system by a peer that does not hold the secret (API.md §9.4).
+"""Attacks on a TCP system by a peer that does not hold the secret (docs/api.md §9.4).
 
 The attacker is ``tests/security/hostile.py``: plain standard library, run
 with ``-I -S`` so it cannot import actorcore. Every pickle it sends would

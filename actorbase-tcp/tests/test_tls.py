@@ -1,4 +1,4 @@
-"""Mutual TLS on the TCP base (API.md §9.4). Certificates are made by trustme
+"""Mutual TLS on the TCP base (docs/api.md §9.4). Certificates are made by trustme
 in each test, never committed."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Attacks on a UDP system by a peer that does not hold the secret, or spoofs
-the address of one that does (API.md §9.4, issue 10).
+the address of one that does (docs/api.md §9.4, issue 10).
 
 The outside attacker is ``tests/security/hostile_udp.py``: plain standard
 library, run with ``-I -S`` so it cannot import actorcore. Every pickle it

@@ -1,4 +1,4 @@
-"""The secret on every base whose network peers must hold it (API.md §9.4):
+"""The secret on every base whose network peers must hold it (docs/api.md §9.4):
 where it is taken from, where it never shows, and the safe default for
 listening beyond loopback."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SimpleSystem: the whole actor system inside the caller's thread (API.md §6.3.1).
+"""SimpleSystem: the whole actor system inside the caller's thread (docs/api.md §6.3.1).
 
 Every ``tell``/``ask``/``listen`` drives the system: it delivers the queued
 messages, and every message they cause, until the system is quiescent.
@@ -124,7 +124,7 @@ class SimpleSystem:
         self.systemAddress = ActorAddress(_new_id())
         self._sources = SourceRegistry(self._send_from_system, self.capabilities)
         # Children created by actors naming a source still being validated:
-        # reserved id -> messages held for them until the verdict (API.md §8.3).
+        # reserved id -> messages held for them until the verdict (docs/api.md §8.3).
         self._deferred: dict[SimpleId, list[tuple[Any, ActorAddress]]] = {}
         with _LOCK:
             _running.append(self)

@@ -1,4 +1,4 @@
-"""Where a TCP system listens: the local IP (API.md §6.3.4) and address strings."""
+"""Where a TCP system listens: the local IP (docs/api.md §6.3.4) and address strings."""
 from __future__ import annotations
 
 from typing import Any, Mapping

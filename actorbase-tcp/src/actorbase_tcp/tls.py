@@ -1,4 +1,4 @@
-"""Mutual TLS for the TCP base (API.md §9.4): which files, and the contexts.
+"""Mutual TLS for the TCP base (docs/api.md §9.4): which files, and the contexts.
 
 Capabilities ``TLS Certificate``, ``TLS Key`` and ``TLS CA`` (or the
 environment variables ``ACTORCORE_TLS_CERTIFICATE``, ``ACTORCORE_TLS_KEY``,

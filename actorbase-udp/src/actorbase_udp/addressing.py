@@ -1,4 +1,4 @@
-"""Where a UDP system listens (API.md §6.3.3) and how its address strings read.
+"""Where a UDP system listens (docs/api.md §6.3.3) and how its address strings read.
 
 Addresses: the admin is ``U<8 hex>``, its actors ``U<8 hex>/<n>``, attached
 programs' endpoints ``U<8 hex>+<k>:<n>`` (so ``actorcore.transport.system_of``

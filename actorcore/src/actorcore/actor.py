@@ -1,4 +1,4 @@
-"""Actor and ActorTypeDispatcher: what user actors subclass (API.md §2).
+"""Actor and ActorTypeDispatcher: what user actors subclass (docs/api.md §2).
 
 Every system call an actor makes goes to ``self._ctx``, the context its
 system base wires in after ``__init__``; the base decides what it means.

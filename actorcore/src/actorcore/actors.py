@@ -1,4 +1,4 @@
-"""The public surface: the only module an actor or client needs (API.md §1.1).
+"""The public surface: the only module an actor or client needs (docs/api.md §1.1).
 
 Port a Thespian program by rewriting ``thespian.actors`` as ``actorcore.actors``.
 """

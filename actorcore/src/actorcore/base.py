@@ -42,7 +42,7 @@ class SystemBase(Protocol):
     ) -> ActorAddress:
         """Create a top-level actor and return its address once it exists.
 
-        Raises the exceptions of API.md §3.3."""
+        Raises the exceptions of docs/api.md §3.3."""
 
     def tell(self, endpoint: Endpoint, target: ActorAddress, msg: Any) -> None:
         """Hand ``msg`` to the system for ``target`` (sender: the endpoint)."""

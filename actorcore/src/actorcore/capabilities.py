@@ -1,4 +1,4 @@
-"""Capability names, the read-only common set (API.md §6.2) and checks.
+"""Capability names, the read-only common set (docs/api.md §6.2) and checks.
 
 Knows nothing of transports; each base adds its own keys.
 """

@@ -1,4 +1,4 @@
-"""The ``actorcore`` command line (API.md §9.2): ``bases`` and ``demo``.
+"""The ``actorcore`` command line (docs/api.md §9.2): ``bases`` and ``demo``.
 
 Exit codes fit a shell script: 0 success, 1 the command failed (message on
 stderr), 2 usage error.

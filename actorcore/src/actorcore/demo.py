@@ -154,7 +154,7 @@ class WordCountCoordinator(ActorTypeDispatcher):
         self._notes.append(f"[{ms:7.1f} ms] {text}")
 
     def _worker_index(self, addr: ActorAddress) -> int | None:
-        # Addresses compare with == but are not hashable (API.md §2.16).
+        # Addresses compare with == but are not hashable (docs/api.md §2.16).
         for i, worker in enumerate(self._workers):
             if worker == addr:
                 return i
@@ -220,7 +220,7 @@ class WordCountCoordinator(ActorTypeDispatcher):
 
 # -- the demo itself ---------------------------------------------------------
 def _how_many(field: Any) -> int:
-    # Status contents are informational (API.md §4.6): a base may report a
+    # Status contents are informational (docs/api.md §4.6): a base may report a
     # list of items or just their number.
     try:
         return len(field)

@@ -1,4 +1,4 @@
-"""The exception hierarchy of the public API (API.md §3.11).
+"""The exception hierarchy of the public API (docs/api.md §3.11).
 
 Constructor signatures are public: users construct and catch these.
 """
@@ -79,7 +79,7 @@ class InvalidActorSpecification(ActorSystemException):
 
 class ActorSystemStartupError(ActorSystemStartupFailure, InvalidActorAddress):
     """Startup failure: both an :class:`ActorSystemStartupFailure` and an
-    :class:`InvalidActorAddress` (API.md §3.1, Appendix A #9)."""
+    :class:`InvalidActorAddress` (docs/api.md §3.1, Appendix A #9)."""
 
     def __init__(self, message: str, addr: Any = None) -> None:
         Exception.__init__(self, message)

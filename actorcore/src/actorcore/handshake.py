@@ -1,5 +1,5 @@
 """Mutual authentication of a connection, and the MAC on every frame after it
-(API.md §9.4). No sockets here: a transport feeds this module the bytes it
+(docs/api.md §9.4). No sockets here: a transport feeds this module the bytes it
 reads and sends the bytes it is given, so the protocol is written once for
 every network base and can be tested (and fuzzed) on its own.
 
@@ -38,7 +38,7 @@ MAGIC = b"ACH1"
 NONCE_BYTES = 32
 TAG_BYTES = 32
 MAC_BYTES = 16
-MAX_MESSAGE = 4096  # API.md §9.4: nothing longer is read before the handshake
+MAX_MESSAGE = 4096  # docs/api.md §9.4: nothing longer is read before the handshake
 HELLO, CHALLENGE, PROOF, REFUSED = 1, 2, 3, 4
 _MAX_CONTEXT = 64
 _MAX_REASON = 200

@@ -93,7 +93,7 @@ def actorcore_configure_logging(base_name: str, logDefs: Any, where: str) -> boo
 
 @hookspec(firstresult=True)
 def actorcore_internal_log(level: int, text: str) -> bool | None:
-    """Record one line of the runtime's own diagnostics (API.md §7.4).
+    """Record one line of the runtime's own diagnostics (docs/api.md §7.4).
 
     Called from every process of a system, never through ``logging``. Return
     True when handled; the core's default appends to the ``THESPLOG_FILE``.

@@ -1,4 +1,4 @@
-"""Actors that wait for their set-up messages first (API.md §1.3; Thespian's
+"""Actors that wait for their set-up messages first (docs/api.md §1.3; Thespian's
 ``thespian.initmsgs``).
 
 ``@initializing_messages(initset, initdone=None, init_passthru=False)``: each

@@ -1,4 +1,4 @@
-"""The shared secret of a system (API.md §9.4): where it comes from, and the
+"""The shared secret of a system (docs/api.md §9.4): where it comes from, and the
 keys derived from it.
 
 The secret is, in this order: the ``Convention Secret`` capability, the

@@ -1,4 +1,4 @@
-"""Applying ``logDefs`` (API.md §7.1) and the default actor-aware format."""
+"""Applying ``logDefs`` (docs/api.md §7.1) and the default actor-aware format."""
 from __future__ import annotations
 
 import logging

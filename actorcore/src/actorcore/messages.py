@@ -1,4 +1,4 @@
-"""The system messages of API.md §4, declared with attrs.
+"""The system messages of docs/api.md §4, declared with attrs.
 
 Every class derives from :class:`ActorSystemMessage`; user messages must not.
 """

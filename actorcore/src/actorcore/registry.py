@@ -28,7 +28,7 @@ class SystemBaseInfo:
     summary: str
     capabilities: Mapping[str, Any] = attrs.field(factory=dict)
     multiprocess: bool = False
-    #: network peers must prove they hold the system's secret (API.md §9.4)
+    #: network peers must prove they hold the system's secret (docs/api.md §9.4)
     authenticated: bool = False
     #: what a killed actor process had received but not handled comes back
     #: to its senders (as dead letters): deliveries are acknowledged only once

@@ -1,10 +1,10 @@
-"""The Source Authority flow of API.md §8, independent of any transport.
+"""The Source Authority flow of docs/api.md §8, independent of any transport.
 
 A system (simple base or multiprocess admin) owns one registry and gives it
 a ``send`` function and its capabilities dict; unpacking a validated archive
 is a plugin's job (``actorcore_unpack_source``, provided by sourceauth-zip).
 
-Two entry points serve conventions (API.md §8.5, §8.6): :meth:`SourceRegistry.zip_for`
+Two entry points serve conventions (docs/api.md §8.5, §8.6): :meth:`SourceRegistry.zip_for`
 on the system that holds a source, :meth:`SourceRegistry.install_remote` on
 the member that receives it.
 """
@@ -23,7 +23,7 @@ from .sources import UnpackedSource, source_hash
 _log = logging.getLogger("actorcore.sources")
 
 #: How long creates naming a source still being validated wait for the verdict
-#: (API.md §8.3 step 5: "up to 2 minutes").
+#: (docs/api.md §8.3 step 5: "up to 2 minutes").
 VALIDATION_WAIT = 120.0
 
 
@@ -157,7 +157,7 @@ class SourceRegistry:
             self._send(watcher, LoadedSource(digest, info))
         return True
 
-    # -- conventions (API.md §8.5, §8.6) -------------------------------------------
+    # -- conventions (docs/api.md §8.5, §8.6) -------------------------------------------
     def zip_for(self, digest: str) -> tuple[bytes, str | None] | None:
         """The validated archive and display info of a loaded source, to send to
         another convention member; None if ``digest`` is not loaded here."""

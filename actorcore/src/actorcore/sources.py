@@ -1,4 +1,4 @@
-"""Loaded actor sources: what a source-authority plugin hands back (API.md §8)."""
+"""Loaded actor sources: what a source-authority plugin hands back (docs/api.md §8)."""
 from __future__ import annotations
 
 import hashlib

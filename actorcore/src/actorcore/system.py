@@ -1,4 +1,4 @@
-"""ActorSystem and ExternalContext: the interface for code outside actors (API.md §3)."""
+"""ActorSystem and ExternalContext: the interface for code outside actors (docs/api.md §3)."""
 from __future__ import annotations
 
 import threading
@@ -176,7 +176,7 @@ class ExternalContext(_Client):
 
 
 class ActorSystem(_Client):
-    """Starts, attaches to, and talks to an actor system (API.md §3.1).
+    """Starts, attaches to, and talks to an actor system (docs/api.md §3.1).
 
     ``ActorSystem()`` is a process singleton unless ``transientUnique=True``.
     """

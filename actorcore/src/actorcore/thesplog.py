@@ -1,4 +1,4 @@
-"""The internal diagnostic log (API.md §7.4): single lines appended to a file.
+"""The internal diagnostic log (docs/api.md §7.4): single lines appended to a file.
 
 Never goes through ``logging`` (that would recurse through forwarding).
 """
@@ -33,7 +33,7 @@ def _int_env(name: str, default: int) -> int:
 def threshold() -> int:
     raw = os.environ.get("THESPLOG_THRESHOLD", "WARNING").strip().upper()
     level = _LEVELS.get(raw)
-    if level is None:  # API.md §6.4: fall back, and say so in the log itself (once)
+    if level is None:  # docs/api.md §6.4: fall back, and say so in the log itself (once)
         if raw not in _warned:
             _warned.add(raw)
             write(logging.WARNING, f"invalid THESPLOG_THRESHOLD={raw!r}; using WARNING",

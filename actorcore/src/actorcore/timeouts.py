@@ -1,4 +1,4 @@
-"""Turning user-given timeouts and periods into seconds (API.md §3.10)."""
+"""Turning user-given timeouts and periods into seconds (docs/api.md §3.10)."""
 from __future__ import annotations
 
 import math

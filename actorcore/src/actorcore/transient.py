@@ -1,4 +1,4 @@
-"""Actors that leave on their own (API.md §1.3; Thespian's ``thespian.transient``).
+"""Actors that leave on their own (docs/api.md §1.3; Thespian's ``thespian.transient``).
 
 ``@transient(delay)`` exits ``delay`` after its first message;
 ``@transient_idle(delay)`` exits once ``delay`` has passed without an

@@ -1,5 +1,5 @@
 """Troupes: one actor address in front of a pool of workers of the same class
-(API.md §1.3; Thespian's ``thespian.troupe``).
+(docs/api.md §1.3; Thespian's ``thespian.troupe``).
 
 The first instance to get an ordinary message becomes the troupe's manager:
 it never runs the class's own code for work, but hands each message to one
@@ -366,5 +366,5 @@ class _Manager:
 
 
 def _among(addr: Any, addrs: list[ActorAddress]) -> bool:
-    # Addresses are not hashable (API.md §2.16): compare one by one.
+    # Addresses are not hashable (docs/api.md §2.16): compare one by one.
     return any(a == addr for a in addrs)

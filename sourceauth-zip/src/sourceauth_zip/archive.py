@@ -1,4 +1,4 @@
-"""Reading a source archive safely: zip checks and the module table (API.md §8.1).
+"""Reading a source archive safely: zip checks and the module table (docs/api.md §8.1).
 
 Knows zip files and Python module names; knows nothing of actors or imports.
 """

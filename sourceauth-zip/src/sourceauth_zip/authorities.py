@@ -1,4 +1,4 @@
-"""Source Authority actors ready to register as is (API.md §8.3).
+"""Source Authority actors ready to register as is (docs/api.md §8.3).
 
 Create one, then tell it what to trust; it registers itself as the
 system's Source Authority and answers ``SourceAuthorityReady``::

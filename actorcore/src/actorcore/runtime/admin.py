@@ -270,7 +270,7 @@ class Admin:
             plugins.internal_log(logging.ERROR, f"log record could not be emitted: {msg.record!r}")
         conv = self.convention
         if conv is not None and not msg.from_member and msg.record.get("levelno", 0) >= logging.WARNING:
-            leader = conv.leader()  # API.md §7.2: warnings and worse also go to the leader's log
+            leader = conv.leader()  # docs/api.md §7.2: warnings and worse also go to the leader's log
             if leader is not None:
                 record = dict(msg.record, actorSystem=self.me)
                 conv.send_admin(leader.sysid, protocol.LogRecordMsg(record, True))
@@ -354,7 +354,7 @@ class Admin:
             return False
         target, forwarded = choice
         if req.sourceHash is not None and forwarded.source is None:
-            forwarded.source = self.sources.zip_for(req.sourceHash)  # API.md §8.5: it travels along
+            forwarded.source = self.sources.zip_for(req.sourceHash)  # docs/api.md §8.5: it travels along
         entry = None
         if req.origin is None:  # we are the origin: remember who waits, and hold its messages
             if req.new_id is not None or req.globalName is not None:
@@ -458,7 +458,7 @@ class Admin:
 
     def _create_after_verdict(self, req: protocol.CreateActor, sender: Any, digest: str) -> None:
         """A create naming a source still being validated waits for the verdict
-        (API.md §8.3 step 5); messages to an actor-created child are held meanwhile."""
+        (docs/api.md §8.3 step 5); messages to an actor-created child are held meanwhile."""
         placeholder = None
         if req.new_id is not None:
             placeholder = Entry(
@@ -582,7 +582,7 @@ class Admin:
 
     def _bounce_held(self, parent: Any, held: list[Any]) -> None:
         """Messages held for a child that never started: the parent's come back
-        to it as PoisonMessage, others are dead letters (API.md §2.4)."""
+        to it as PoisonMessage, others are dead letters (docs/api.md §2.4)."""
         for env in held:
             if parent is not None and env[1] == parent:
                 try:

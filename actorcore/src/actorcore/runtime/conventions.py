@@ -1,4 +1,4 @@
-"""Conventions (API.md §6.5): systems on several hosts joined under a leader.
+"""Conventions (docs/api.md §6.5): systems on several hosts joined under a leader.
 
 Transport-independent: it runs inside the admin of any base whose admin
 transport is a ``PeerTransport`` (TCP, UDP) and speaks to other admins with
@@ -40,7 +40,7 @@ _OUTQ_MAX = 10000  # envelopes held for one peer while it is being connected
 
 @attrs.define
 class Timing:
-    """Convention periods, from the environment (API.md §6.4)."""
+    """Convention periods, from the environment (docs/api.md §6.4)."""
 
     reregister: float = 442.0  # 7 min 22 s
     restart: float = 202.0  # 3 min 22 s

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 LEN = struct.Struct("!I")
 HEAD = struct.Struct("!IHH")
 ADDR = struct.Struct("!HH")
-DEFAULT_MAX = 64 * 1024 * 1024  # API.md §9.4 ``Max Message Size``
+DEFAULT_MAX = 64 * 1024 * 1024  # docs/api.md §9.4 ``Max Message Size``
 MAC_BYTES = 16  # actorcore.handshake.MAC_BYTES (imported lazily there)
 
 

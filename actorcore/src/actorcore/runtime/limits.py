@@ -1,4 +1,4 @@
-"""Back-pressure limits and request time limits (API.md §5.9, §3)."""
+"""Back-pressure limits and request time limits (docs/api.md §5.9, §3)."""
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,4 @@
-"""Log forwarding (API.md §7.2): actor processes send records to the admin,
+"""Log forwarding (docs/api.md §7.2): actor processes send records to the admin,
 the only process that writes logs."""
 from __future__ import annotations
 

@@ -74,7 +74,7 @@ def is_loopback(host: str) -> bool:
 
 
 def handshake_key(capabilities: Mapping[str, Any], host: str, base: str) -> bytes:
-    """The handshake key of a system that listens on ``host`` (API.md §9.4).
+    """The handshake key of a system that listens on ``host`` (docs/api.md §9.4).
 
     Listening beyond loopback needs a secret given on purpose (capability or
     environment): the per-user file only keeps other users of this host out,
@@ -140,7 +140,7 @@ def admin_port(capabilities: Mapping[str, Any], default: int, proto: str) -> int
 
 
 def max_message_size(capabilities: Mapping[str, Any]) -> int:
-    """The ``Max Message Size`` capability (API.md §9.4), checked."""
+    """The ``Max Message Size`` capability (docs/api.md §9.4), checked."""
     limit = capabilities.get("Max Message Size", framing.DEFAULT_MAX)
     if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
         raise ValueError(f"Max Message Size must be a positive int, not {limit!r}")

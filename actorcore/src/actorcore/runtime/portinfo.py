@@ -1,4 +1,4 @@
-"""Who holds a port (for startup failures that say what to change, API.md §9.5).
+"""Who holds a port (for startup failures that say what to change, docs/api.md §9.5).
 
 Linux only (reads /proc); elsewhere, and for processes we may not inspect,
 the answer is simply empty.
