@@ -171,7 +171,30 @@ class Admin:
             if self.convention is not None and self.convention.send(sysid, env):
                 return
             self._foreign(sysid, target)
+            # A member that left: its actors' mail is dead letters, as in
+            # Thespian. A system never in a convention with us never was reachable.
+            known = self.convention is not None and self.convention.knows(sysid)
+            if not known and self._refuse_foreign(env, sysid):
+                return
         self._dead_letter(env)
+
+    def _refuse_foreign(self, env: Any, sysid: str) -> bool:
+        """A message for a system this one cannot reach goes back to its
+        sender as PoisonMessage, saying why, so that an ask fails at once
+        instead of waiting out its timeout; True if it went back."""
+        target, sender, data = env
+        if not (sender in self.registry.entries or self.transport.is_client(sender)):
+            return False  # nobody here to tell: a dead letter
+        try:
+            msg = loads(data)
+        except Exception:
+            return False
+        if isinstance(msg, (protocol.RuntimeMessage, PoisonMessage, DeadEnvelope, ChildActorExited)):
+            return False  # never bounce what is itself a notice (no ping-pong of notices)
+        self._send_msg(sender, PoisonMessage(msg, (
+            f"not delivered: {target} is an actor of system {sysid}, which this system "
+            "cannot reach (it is not this one and not in a convention with it)")))
+        return True
 
     def _foreign(self, sysid: str, target: str) -> None:
         """Say why a message to another system's actor goes nowhere: once per
@@ -180,7 +203,8 @@ class Admin:
             return
         self._foreign_warned.add(sysid)
         _log.warning(
-            "messages to %s and other addresses of actor system %s go to dead letters: "
+            "messages to %s and other addresses of actor system %s cannot be delivered (they go "
+            "back to their senders as PoisonMessage, or to dead letters after a convention): "
             "that system is not this one and not (or no longer) in a convention with it (%s "
             "systems with separate admins exchange messages only as members of one convention, "
             "which needs a base with an Admin Port; simpleSystemBase systems of one process "

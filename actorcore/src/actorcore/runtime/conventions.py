@@ -484,6 +484,10 @@ class Convention:
     def _send_admin(self, sysid: str, msg: Any) -> bool:
         return self.send(sysid, (sysid, self.me, dumps(msg)))
 
+    def knows(self, sysid: str) -> bool:
+        """Whether ``sysid`` is, or was, a system of this convention."""
+        return sysid in self.peers or sysid in self.directory
+
     def send(self, sysid: str, env: Any) -> bool:
         """Send an envelope to a system; False when no way there is known."""
         if self.t.peer_send(sysid, env):
