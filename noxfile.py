@@ -113,8 +113,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def types(session: nox.Session) -> None:
-    """mypy on the core distribution."""
+    """mypy on every distribution: the core and each plugin."""
+    folders = _base_folders() + [e for e in EXTRAS if _has_pyproject(e)]
     session.install("mypy", "pytest", CORE)  # pytest: actorcore.testing imports it
+    session.install(*(f"./{f}" for f in folders))
     session.run(
         "mypy",
         "--ignore-missing-imports",
@@ -123,6 +125,7 @@ def types(session: nox.Session) -> None:
         "--warn-redundant-casts",
         "--disallow-untyped-defs",
         "actorcore/src/actorcore",
+        *(str(p.parent) for f in folders for p in sorted((ROOT / f / "src").glob("*/__init__.py"))),
         *session.posargs,
     )
 

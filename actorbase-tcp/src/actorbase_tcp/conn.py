@@ -25,7 +25,14 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from actorcore.handshake import MAX_MESSAGE, AuthenticationFailed, Handshake, HandshakeError
+from actorcore.handshake import (
+    MAX_MESSAGE,
+    AuthenticationFailed,
+    FrameOpener,
+    FrameSealer,
+    Handshake,
+    HandshakeError,
+)
 from actorcore.runtime import framing
 from actorcore.runtime.outbox import Outbox
 
@@ -80,7 +87,8 @@ class Conn:
         self._held: list[tuple[str, str, bytes]] = []  # put before the handshake completed
         self._seal_lock = threading.Lock()  # sealing order is sending order
         self._done = threading.Event()  # the handshake completed, or was abandoned
-        self._sealer = self._opener = None  # type: ignore[var-annotated]
+        self._sealer: FrameSealer | None = None
+        self._opener: FrameOpener | None = None
         self._tls: ssl.SSLObject | None = None
         if tls is not None:
             self._tls_in, self._tls_out = ssl.MemoryBIO(), ssl.MemoryBIO()
@@ -156,7 +164,8 @@ class Conn:
                 # plaintext), so none is left inside the TLS object (no pending()).
                 plain = self._tls_plain
                 while True:
-                    got = tls.read(_TLS_RECORD, plain)
+                    # with a buffer, read() returns a count (typeshed says bytes)
+                    got: int = tls.read(_TLS_RECORD, plain)  # type: ignore[assignment]
                     self._buf += memoryview(plain)[:got]
                     if not got or not self._tls_in.pending:
                         break
@@ -182,6 +191,7 @@ class Conn:
                 self._held.append(envelope)
                 return
             if self._tls is None:
+                assert self._sealer is not None  # set when the handshake completed (_hs None)
                 self._out.put(framing.encode_sealed(*envelope, self._sealer))
             else:
                 self._write(framing.encode(*envelope))
@@ -292,8 +302,11 @@ class Conn:
             while self._held:
                 try:
                     envelope = self._held[0]
-                    self._write(framing.encode(*envelope) if self._tls is not None
-                                else framing.encode_sealed(*envelope, self._sealer))
+                    if self._tls is not None:
+                        self._write(framing.encode(*envelope))
+                    else:
+                        assert self._sealer is not None  # set above, with the session
+                        self._write(framing.encode_sealed(*envelope, self._sealer))
                 except OSError:
                     return  # the peer is gone: the rest stays for take_pending()
                 del self._held[0]
@@ -354,20 +367,20 @@ class Conn:
         scratch = framing.read_buffer()
         while not self.eof:
             try:
-                got = self.sock.recv_into(scratch, _READ, socket.MSG_DONTWAIT)
+                size = self.sock.recv_into(scratch, _READ, socket.MSG_DONTWAIT)
             except (BlockingIOError, InterruptedError):
                 break
             except OSError:
                 self.eof = True
                 break
-            if not got:
+            if not size:
                 self.eof = True
                 break
             if self._tls is None:
-                buf += memoryview(scratch)[:got]
+                buf += memoryview(scratch)[:size]
             else:
-                self._feed(memoryview(scratch)[:got])
-            if got < _READ or one:
+                self._feed(memoryview(scratch)[:size])
+            if size < _READ or one:
                 break
         return framing.split(buf, self.limit, one=one, opener=opener)
 

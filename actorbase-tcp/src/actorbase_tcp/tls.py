@@ -72,8 +72,8 @@ def tls_files(capabilities: Mapping[str, Any]) -> TlsFiles | None:
         raise ValueError(f"TLS needs all of 'TLS Certificate', 'TLS Key' and 'TLS CA'; "
                          f"{', '.join(repr(m) for m in missing)} not given (capability or "
                          f"{', '.join(CAPABILITIES[m] for m in missing)})")
-    files = TlsFiles(os.fspath(given["TLS Certificate"]), os.fspath(given["TLS Key"]),
-                     os.fspath(given["TLS CA"]))
+    cert, key, ca = (os.fspath(given[cap] or "") for cap in ("TLS Certificate", "TLS Key", "TLS CA"))
+    files = TlsFiles(cert, key, ca)  # (none is empty: checked above)
     try:
         files.context(server=True)
         files.context(server=False)

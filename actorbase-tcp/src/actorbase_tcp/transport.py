@@ -660,9 +660,9 @@ class EndpointTcpTransport:
         poller.set_extra(waitables)
         for conn in list(self.inputs.values()):  # what is already buffered comes first
             if conn.buffered:
-                envs = self._take(conn)
-                if envs:
-                    return envs, (poller.wait(0) if waitables else [])
+                buffered = self._take(conn)
+                if buffered:
+                    return buffered, (poller.wait(0) if waitables else [])
         lfd = self.listener.fileno()
         if self.unknown_due:
             self._expire_unknown()

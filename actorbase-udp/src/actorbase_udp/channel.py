@@ -639,8 +639,8 @@ class Endpoint:
         for where, pending in list(self.pending.items()):
             if now >= pending.deadline:
                 del self.pending[where]
-                chan = self.channels.get(where)
-                if chan is not None and chan.session_at > pending.since:
+                other = self.channels.get(where)
+                if other is not None and other.session_at > pending.since:
                     continue  # both sides started at once and the other handshake won
                 self.stats["handshakes_refused"] += 1
                 self.complain("handshake", f"dropped a handshake from {where[0]}:{where[1]}: "
@@ -657,31 +657,33 @@ class Endpoint:
             return
         kind = message[4]
         chan = self.channels.get(where)
-        mine = chan is not None and chan.hs is not None
+        # the channel, while our own handshake with that socket runs
+        ours = chan if chan is not None and chan.hs is not None else None
         if kind == HELLO:
-            if mine and chan.hs_hello >= message:
+            if ours is not None and ours.hs_hello >= message:
                 return  # both started at once: the larger hello goes on, the other answers
             self._respond(message, where, chan)
-        elif kind == CHALLENGE or (kind == REFUSED and mine and chan.seal is None):
-            if not mine:
+        elif kind == CHALLENGE or (kind == REFUSED and ours is not None and ours.seal is None):
+            if ours is None or ours.hs is None:
                 if chan is not None and chan.proof and message == chan.challenge:
                     self.control(HS, where, chan.proof)  # our proof was lost: again
                 return
+            hs = ours.hs
             try:
-                proof = chan.hs.receive(message)
+                proof = hs.receive(message)
             except HandshakeError as exc:
                 if exc.reply is not None:
                     self.control(HS, where, exc.reply)
-                self._failed(chan, str(exc), isinstance(exc, AuthenticationFailed))
+                self._failed(ours, str(exc), isinstance(exc, AuthenticationFailed))
                 return
-            chan.challenge, chan.proof = message, proof or b""
-            self._session(chan, chan.hs)
+            ours.challenge, ours.proof = message, proof or b""
+            self._session(ours, hs)
             self.pending.pop(where, None)  # one session per pair: ours won
-            chan.hs = None
-            chan.hs_tries = 0
-            chan.hs_due = time.monotonic()
-            self._handshake_timers(chan.hs_due)  # sends the proof (again until confirmed)
-            self._pump(chan)
+            ours.hs = None
+            ours.hs_tries = 0
+            ours.hs_due = time.monotonic()
+            self._handshake_timers(ours.hs_due)  # sends the proof (again until confirmed)
+            self._pump(ours)
         elif kind in (PROOF, REFUSED):
             pending = self.pending.pop(where, None)
             if pending is None:

@@ -6,7 +6,7 @@ filters replies; the base moves messages and runs actors.
 """
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from .addresses import ActorAddress
 
@@ -19,8 +19,14 @@ class Endpoint(Protocol):
     def close(self) -> None: ...
 
 
-class SystemBase(Protocol):
-    """A running actor system as seen from the process that made it."""
+E = TypeVar("E", bound=Endpoint)
+
+
+class SystemBase(Protocol[E]):
+    """A running actor system as seen from the process that made it; ``E`` is
+    the base's own endpoint type (what :meth:`open_endpoint` returns is what
+    the other methods are given back). Parameters are positional: the core
+    passes them so, and a base may name them as it likes."""
 
     baseName: str
     systemAddress: ActorAddress
@@ -29,38 +35,39 @@ class SystemBase(Protocol):
     @property
     def is_shutdown(self) -> bool: ...
 
-    def open_endpoint(self) -> Endpoint:
+    def open_endpoint(self) -> E:
         """A fresh external endpoint with its own address."""
 
     def createActor(
         self,
-        endpoint: Endpoint,
+        endpoint: E,
         actorClass: Any,
         targetActorRequirements: Any,
         globalName: str | None,
         sourceHash: str | None,
+        /,
     ) -> ActorAddress:
         """Create a top-level actor and return its address once it exists.
 
         Raises the exceptions of docs/api.md §3.3."""
 
-    def tell(self, endpoint: Endpoint, target: ActorAddress, msg: Any) -> None:
+    def tell(self, endpoint: E, target: ActorAddress, msg: Any, /) -> None:
         """Hand ``msg`` to the system for ``target`` (sender: the endpoint)."""
 
-    def receive(self, endpoint: Endpoint, timeout: float | None) -> Any:
+    def receive(self, endpoint: E, timeout: float | None, /) -> Any:
         """The next message for ``endpoint`` (unfiltered), or NOTHING on timeout."""
 
-    def ask(self, endpoint: Endpoint, target: ActorAddress, msg: Any, timeout: float | None) -> Any:
+    def ask(self, endpoint: E, target: ActorAddress, msg: Any, timeout: float | None, /) -> Any:
         """Optional: ``tell`` then ``receive`` in one step, for a base that can do
         it faster. Without it, ActorSystem.ask calls the two."""
 
-    def updateCapability(self, endpoint: Endpoint, name: str, value: Any) -> None:
+    def updateCapability(self, endpoint: E, name: str, value: Any, /) -> None:
         """Set (None: delete) a capability; raises ActorSystemFailure when refused."""
 
-    def loadActorSource(self, endpoint: Endpoint, data: bytes, info: str | None) -> str:
+    def loadActorSource(self, endpoint: E, data: bytes, info: str | None, /) -> str:
         """Start loading a source; returns its hash."""
 
-    def unloadActorSource(self, endpoint: Endpoint, sourceHash: str) -> None:
+    def unloadActorSource(self, endpoint: E, sourceHash: str, /) -> None:
         """Forget a loaded source."""
 
     def shutdown(self) -> None:

@@ -16,7 +16,7 @@ KNOWN_DISTRIBUTIONS = {
     "multiprocTCPBase": "actorbase-tcp",
 }
 
-Factory = Callable[[Mapping[str, Any] | None, Any, bool], "SystemBase"]
+Factory = Callable[[Mapping[str, Any] | None, Any, bool], "SystemBase[Any]"]
 
 
 @attrs.frozen

@@ -23,7 +23,7 @@ from .timeouts import Timeout, to_seconds
 DEFAULT_BASE = "simpleSystemBase"
 
 _singleton_lock = threading.RLock()
-_current: tuple[str, SystemBase] | None = None
+_current: tuple[str, SystemBase[Any]] | None = None
 
 _PASSED_SYSTEM_MESSAGES = (Thespian_SystemStatus, Thespian_ActorStatus)
 
@@ -52,7 +52,7 @@ def _processing_limit(limit: Any = 0) -> int:
     return limit
 
 
-def _start_base(name: str, capabilities: Any, logDefs: Any, transientUnique: bool) -> SystemBase:
+def _start_base(name: str, capabilities: Any, logDefs: Any, transientUnique: bool) -> SystemBase[Any]:
     info = plugins.registry().get(name)
     if info is None:
         installed = ", ".join(plugins.registry().names()) or "none"
@@ -72,10 +72,10 @@ def _start_base(name: str, capabilities: Any, logDefs: Any, transientUnique: boo
 class _Client:
     """What ActorSystem and ExternalContext share: one endpoint on one system."""
 
-    _base: SystemBase
+    _base: SystemBase[Any]
     _endpoint: Endpoint
 
-    def _live(self) -> SystemBase:
+    def _live(self) -> SystemBase[Any]:
         base = self._base
         if base.is_shutdown:
             raise ActorSystemFailure("this ActorSystem has been shut down; start a new one")
@@ -166,7 +166,7 @@ class ExternalContext(_Client):
     """A private endpoint on a system, yielded by ``ActorSystem.private()``:
     replies to its ``ask`` reach only it. Meant for one thread."""
 
-    def __init__(self, base: SystemBase) -> None:
+    def __init__(self, base: SystemBase[Any]) -> None:
         self._base = base
         self._endpoint = base.open_endpoint()
 
