@@ -113,7 +113,7 @@ class SenderIs(Actor):
 def test_addresses_of_independent_systems_differ(asys, asys_base, asys_info):
     """§2.16: == compares the target; another system's actor is another target."""
     from actorcore.actors import ActorSystem
-    from actorcore.testing import test_capabilities as caps_for
+    from actorcore.testing import capabilities_for as caps_for
 
     other = ActorSystem(asys_base, capabilities=caps_for(asys_info), logDefs=False,
                         transientUnique=True)

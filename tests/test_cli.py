@@ -45,7 +45,7 @@ def test_bases_without_any_plugin_fails_with_advice(tmp_path: Path) -> None:
 
 def test_demo_runs_on_each_base(asys_base: str, asys_info: SystemBaseInfo, tmp_path: Path) -> None:
     # A free port keeps the demo off a system some other test left running.
-    caps = actorcore_testing.test_capabilities(asys_info)
+    caps = actorcore_testing.capabilities_for(asys_info)
     port = ["--port", str(caps["Admin Port"])] if "Admin Port" in caps else []
     proc = run_cli("demo", "--base", asys_base, *port, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr

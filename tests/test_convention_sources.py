@@ -41,7 +41,7 @@ def convention(asys_base, asys_info, monkeypatch):
     started = []
 
     def start(**caps):
-        all_caps = dict(testing.test_capabilities(asys_info), **caps)
+        all_caps = dict(testing.capabilities_for(asys_info), **caps)
         system = ActorSystem(asys_base, all_caps, logDefs=False, transientUnique=True)
         started.append(system)
         return system

@@ -47,12 +47,12 @@ class Systems:
         self.started = []
 
     def free_port(self):
-        return testing.test_capabilities(self.info)["Admin Port"]
+        return testing.capabilities_for(self.info)["Admin Port"]
 
     def start(self, caps=None, leader=None, port=None, logDefs=False):
         # the base's test capabilities (a free Admin Port, and a variant's, such
         # as {"Outbound Only": true}, from ACTORCORE_TEST_CAPABILITIES) first
-        caps = {**testing.test_capabilities(self.info), **(caps or {})}
+        caps = {**testing.capabilities_for(self.info), **(caps or {})}
         if port is not None:
             caps["Admin Port"] = port
         if leader is not None:

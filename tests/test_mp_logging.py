@@ -9,8 +9,8 @@ import time
 import pytest
 
 from actorcore.actors import ActorSystem
+from actorcore.testing import capabilities_for as caps_for
 from actorcore.testing import descendants, until
-from actorcore.testing import test_capabilities as caps_for
 
 from .mp_actors import Failing, Talker
 

@@ -18,8 +18,8 @@ from actorcore.actors import (
     PoisonMessage,
     Thespian_StatusReq,
 )
+from actorcore.testing import capabilities_for as caps_for
 from actorcore.testing import descendants, wait_no_descendants
-from actorcore.testing import test_capabilities as caps_for
 
 from .mp_actors import Collector, Doomed, Family, Mutator, Sleeper, Supervisor, Unpicklable
 

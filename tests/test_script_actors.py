@@ -13,8 +13,8 @@ import textwrap
 import pytest
 
 from actorcore.actors import Actor, InvalidActorSpecification
+from actorcore.testing import capabilities_for as caps_for
 from actorcore.testing import descendants, wait_no_descendants
-from actorcore.testing import test_capabilities as caps_for
 
 from .helpers import WAIT
 

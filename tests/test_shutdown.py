@@ -10,8 +10,8 @@ import pytest
 
 from actorcore.actors import ActorSystem, Thespian_StatusReq
 from actorcore.runtime.procs import pid_alive
+from actorcore.testing import capabilities_for as caps_for
 from actorcore.testing import descendants, until, wait_no_descendants
-from actorcore.testing import test_capabilities as caps_for
 
 from .actors import Collector, Echo
 from .helpers import WAIT

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from actorcore.actors import ActorSystem, ActorSystemFailure
-from actorcore.testing import test_capabilities as caps_for
+from actorcore.testing import capabilities_for as caps_for
 
 from .actors import Echo
 from .helpers import WAIT

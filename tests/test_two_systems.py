@@ -20,7 +20,7 @@ def second(asys, asys_base, asys_info, tmp_path):
     """A second system of the base under test, logging to ``tmp_path/second.log``."""
     system = ActorSystem(
         asys_base,
-        capabilities=testing.test_capabilities(asys_info),
+        capabilities=testing.capabilities_for(asys_info),
         logDefs=testing.log_to_file(tmp_path / "second.log"),
         transientUnique=True,
     )

@@ -28,7 +28,7 @@ def own_system(asys_base: str, asys_info: Any, **extra: Any) -> Iterator[ActorSy
     """A system of the base under test with ``extra`` capabilities, shut down
     afterwards, leaving no process behind (as the ``asys`` fixture does)."""
     before = testing.descendants()
-    caps = {**testing.test_capabilities(asys_info), **extra}
+    caps = {**testing.capabilities_for(asys_info), **extra}
     system = ActorSystem(asys_base, caps, logDefs=False, transientUnique=True)
     try:
         yield system

@@ -32,7 +32,7 @@ def net(asys_base, asys_info):
     started = []
 
     def start(caps=None, **kw):
-        system = ActorSystem(asys_base, {**testing.test_capabilities(asys_info), **(caps or {})},
+        system = ActorSystem(asys_base, {**testing.capabilities_for(asys_info), **(caps or {})},
                              transientUnique=True, **kw)
         started.append(system)
         return system
@@ -75,7 +75,7 @@ def test_the_secret_is_in_no_status_log_command_line_or_environment(asys_base, a
     by_env = "the environment's secret: fedcba9876543210"
     log = tmp_path / "system.log"
     log_defs = testing.log_to_file(log, "DEBUG")
-    caps = {**testing.test_capabilities(asys_info), SECRET_CAPABILITY: by_capability}
+    caps = {**testing.capabilities_for(asys_info), SECRET_CAPABILITY: by_capability}
     # the capability goes in on stdin: forked processes show their program's argv
     program = subprocess.Popen([sys.executable, "-c", _SHOWS], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True, cwd=ROOT,

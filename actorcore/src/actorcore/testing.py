@@ -43,7 +43,7 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return int(s.getsockname()[1])
 
 
-def test_capabilities(info: SystemBaseInfo) -> dict[str, Any]:
+def capabilities_for(info: SystemBaseInfo) -> dict[str, Any]:
     """Capabilities for a test system of base ``info``: a free Admin Port where it has one."""
     caps: dict[str, Any] = {}
     if "Admin Port" in info.capabilities:
@@ -204,7 +204,7 @@ def asys(asys_base: str, asys_info: SystemBaseInfo) -> Iterator[Any]:
     before = descendants()
     system = ActorSystem(
         asys_base,
-        capabilities=test_capabilities(asys_info),
+        capabilities=capabilities_for(asys_info),
         logDefs=False,
         transientUnique=True,
     )
