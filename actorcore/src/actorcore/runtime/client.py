@@ -127,6 +127,7 @@ class MultiprocSystem:
         if transport is None:
             raise ActorSystemStartupError(f"no transport plugin serves {config.name}")
         self.transport = transport
+        self._size_limit: int | None = getattr(transport, "limit", None)  # read once, not per send
         cfg = {
             "base_name": config.name,
             "capabilities": dict(self.capabilities),
@@ -390,7 +391,7 @@ class MultiprocSystem:
             return
         details = target.addressDetails
         me = endpoint.address.addressDetails
-        too_big = oversize(data, details, me, getattr(self.transport, "limit", None))
+        too_big = oversize(data, details, me, self._size_limit)
         if too_big is not None:
             endpoint.inbox.append(PoisonMessage(msg, too_big))
             return

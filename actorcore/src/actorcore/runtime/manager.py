@@ -43,6 +43,7 @@ class ActorManager:
 
     def __init__(self, transport: Any, boot: dict[str, Any]) -> None:
         self.transport = transport
+        self._size_limit: int | None = getattr(transport, "limit", None)  # read once, not per send
         self.me = boot["id"]
         self.address = ActorAddress(self.me)
         self.admin = boot["admin"]
@@ -335,7 +336,7 @@ class ActorManager:
             return
         target = targetAddr.addressDetails
         transport = self.transport
-        too_big = oversize(data, target, self.me, getattr(transport, "limit", None))
+        too_big = oversize(data, target, self.me, self._size_limit)
         if too_big is not None:
             self._log.error("%s cannot send to %s: %s", self.address, targetAddr, too_big)
             self.local.append((PoisonMessage(msg, too_big), self.address))
