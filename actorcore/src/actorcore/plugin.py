@@ -1,0 +1,81 @@
+"""What a system-base author may use: the one surface a plugin imports from.
+
+A base (in-process or multiprocess) is a distribution that registers with
+the ``actorcore`` entry-point group and implements the hooks of
+:mod:`actorcore.hookspecs` with :data:`hookimpl`. Everything it needs from
+the core is named here; the built-in bases import nothing else (a test checks
+it), so a third party can write anything they can. The names below are kept
+stable within a minor version; the modules they come from may move.
+
+- Registration: :data:`hookimpl`, :class:`BaseRegistry`.
+- The contract a base implements: :class:`SystemBase` and :class:`Endpoint`
+  (in-process bases); the transport Protocols (multiprocess bases).
+- The multiprocess runtime a transport plugs into: :class:`MultiprocSystem`
+  with its :class:`BaseConfig`.
+- Socket and pipe helpers: :class:`Poller`, :class:`Outbox`, :mod:`framing`
+  (length-prefixed frames), :mod:`handshake` (the shared-secret handshake and
+  frame sealing), the address/capability helpers of network bases.
+"""
+from __future__ import annotations
+
+from . import handshake
+from .base import NOTHING, Endpoint, SystemBase
+from .hookspecs import hookimpl
+from .plugins import internal_log
+from .registry import BaseRegistry
+from .runtime import framing
+from .runtime.client import BaseConfig, MultiprocSystem
+from .runtime.netbase import (
+    AdminLink,
+    admin_port,
+    avoiding,
+    flag,
+    handshake_key,
+    leaders,
+    local_ip,
+    max_message_size,
+    process_key,
+)
+from .runtime.outbox import Outbox
+from .runtime.poller import Poller
+from .runtime.portinfo import port_holder
+from .runtime.procs import context as process_context
+from .runtime.procs import pid_alive
+from .runtime.protocol import RuntimeMessage
+from .runtime.ratelog import RateLimitedLog
+from .transport import AdminTransport, Envelope, Link, PeerTransport, Transport, system_of
+
+__all__ = [
+    "NOTHING",
+    "AdminLink",
+    "AdminTransport",
+    "BaseConfig",
+    "BaseRegistry",
+    "Endpoint",
+    "Envelope",
+    "Link",
+    "MultiprocSystem",
+    "Outbox",
+    "PeerTransport",
+    "Poller",
+    "RateLimitedLog",
+    "RuntimeMessage",
+    "SystemBase",
+    "Transport",
+    "admin_port",
+    "avoiding",
+    "flag",
+    "framing",
+    "handshake",
+    "handshake_key",
+    "hookimpl",
+    "internal_log",
+    "leaders",
+    "local_ip",
+    "max_message_size",
+    "pid_alive",
+    "port_holder",
+    "process_context",
+    "process_key",
+    "system_of",
+]
