@@ -9,11 +9,12 @@ from __future__ import annotations
 import pickle
 import socket
 import struct
+import tempfile
 
 import pytest
 
 from actorcore import plugins
-from actorcore.actors import ActorSystem
+from actorcore.actors import ActorSystem, ActorSystemStartupFailure
 from actorcore.testing import descendants, log_to_file, until, wait_no_descendants
 from tests.mp_actors import Collector, Sleeper
 
@@ -113,3 +114,14 @@ def test_a_proven_connection_speaks_only_for_its_own_process(usys):
     me = usys._endpoint.address.addressDetails  # the same, sent as itself, is passed on
     usys.transport.send(target, (target, me, pickle.dumps("own")))
     assert usys.listen(WAIT) == "own"
+
+
+def test_a_socket_path_too_long_is_a_clear_startup_error(tmp_path, monkeypatch):
+    if plugins.registry().get(BASE) is None:
+        pytest.skip(f"{BASE} is not installed (pip install -e tests/unixbase)")
+    deep = tmp_path / ("d" * 120)  # a Unix socket path holds about 100 bytes
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    with pytest.raises(ActorSystemStartupFailure, match="TMPDIR"):
+        ActorSystem(BASE, logDefs=False, transientUnique=True)
+    assert list(deep.iterdir()) == []  # its private directory did not stay behind
