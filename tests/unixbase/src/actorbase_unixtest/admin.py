@@ -34,7 +34,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from actorcore.plugin import Envelope, Poller, RateLimitedLog, framing
+from actorcore.plugin import AdminTransport, Envelope, Poller, RateLimitedLog, framing
 
 from .conn import Conn, drain, split
 from .endpoint import ActorLink
@@ -65,7 +65,7 @@ class AdminLink:
     client_token: str
     creator_end: socket.socket
 
-    def open(self) -> AdminUnixTransport:
+    def open(self) -> AdminTransport:  # what the core's admin gets (mypy checks it fits)
         self.creator_end.close()
         return AdminUnixTransport(self.listener, self.me, self.client_token)
 

@@ -8,7 +8,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from actorcore.plugin import Envelope, Poller
+from actorcore.plugin import Envelope, Poller, Transport
 
 from .conn import Conn
 
@@ -80,7 +80,7 @@ class ActorLink:
     me: str
     token: str
 
-    def open(self) -> ActorUnixTransport:
+    def open(self) -> Transport:  # what the core's actor process gets (mypy checks it fits)
         return ActorUnixTransport(self.me, connect(self.path, self.me, self.token, hold_mine=True))
 
 
