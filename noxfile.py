@@ -24,6 +24,9 @@ BASE_NAMES = {
     "actorbase-udp": "multiprocUDPBase",
     "actorbase-tcp": "multiprocTCPBase",
 }
+# Bases written in the tests, as a third party would write them (folder -> base
+# name): each is a `tests` target of its own, never part of "all".
+TEST_BASES = {"tests/unixbase": "multiprocUnixTestBase"}
 EXTRAS = ["sourceauth-zip"]  # distributions that add no base but join the matrix
 # Capability sets a base's own session also runs part of the behaviour suite
 # under (docs/api.md §6.3.4): they change how systems reach each other, never what
@@ -47,12 +50,17 @@ def _base_folders() -> list[str]:
     return sorted(p.parent.name for p in ROOT.glob("actorbase-*/pyproject.toml"))
 
 
+def _test_base_folders() -> list[str]:
+    return [f for f in TEST_BASES if _has_pyproject(f)]
+
+
 def _base_name(session: nox.Session, folder: str) -> str:
     # A new base folder must say which base name it registers, or its run
     # could not narrow ACTORCORE_TEST_BASES to it.
-    if folder not in BASE_NAMES:
+    names = {**BASE_NAMES, **TEST_BASES}
+    if folder not in names:
         session.error(f"add {folder!r} to BASE_NAMES in noxfile.py (folder -> base name)")
-    return BASE_NAMES[folder]
+    return names[folder]
 
 
 def _install(session: nox.Session, *folders: str) -> None:
@@ -75,7 +83,7 @@ def _run_plugin_unit_tests(session: nox.Session, folders: list[str]) -> None:
             session.run("pytest", f"{folder}/tests", *session.posargs)
 
 
-_TARGETS = [*_base_folders(), "all"]
+_TARGETS = [*_base_folders(), *_test_base_folders(), "all"]
 
 
 @nox.session
@@ -99,7 +107,8 @@ def tests(session: nox.Session, target: str) -> None:
             session.log(f"behaviour suite again, with capabilities {caps}")
             session.run("pytest", *VARIANT_TESTS, "-q", *session.posargs,
                         env={**env, "ACTORCORE_TEST_CAPABILITIES": json.dumps(caps)})
-        _run_plugin_unit_tests(session, folders)
+        # a test base's own tests are under tests/: the run above had them
+        _run_plugin_unit_tests(session, [f for f in folders if f not in TEST_BASES])
     else:
         _run_plugin_unit_tests(session, [e for e in EXTRAS if _has_pyproject(e)])
 
@@ -114,7 +123,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def types(session: nox.Session) -> None:
     """mypy on every distribution: the core and each plugin."""
-    folders = _base_folders() + [e for e in EXTRAS if _has_pyproject(e)]
+    folders = _base_folders() + [e for e in EXTRAS if _has_pyproject(e)] + _test_base_folders()
     session.install("mypy", "pytest", CORE)  # pytest: actorcore.testing imports it
     session.install(*(f"./{f}" for f in folders))
     session.run(
