@@ -5,6 +5,7 @@ supplies the runtime part through :class:`Host`, all it may use of its system.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import deque
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -29,6 +30,13 @@ class SimpleId(int):
         return f"S/{int(self)}"  # printable addresses keep to Thespian's characters
 
     __str__ = __repr__
+
+
+_ids = itertools.count(1)  # process-wide, so addresses of two systems never compare equal
+
+
+def new_id() -> SimpleId:
+    return SimpleId(next(_ids))
 
 
 class Host(Protocol):

@@ -15,16 +15,13 @@ from collections import deque
 from typing import Any
 
 from actorcore import plugins
-from actorcore.actor import Actor
 from actorcore.addresses import ActorAddress
 from actorcore.base import NOTHING
 from actorcore.capabilities import actor_accepts, common_capabilities
-from actorcore.creation import check_class_name, class_spec, instantiate, resolve_actor_class
-from actorcore.delivery import DONE, LIVE, bounce_held, dead_letter, update_capability
+from actorcore.creation import class_spec
+from actorcore.delivery import DONE, LIVE, dead_letter, update_capability
 from actorcore.errors import (
     ActorSystemFailure,
-    InvalidActorSourceHash,
-    InvalidActorSpecification,
     NoCompatibleSystemForActor,
 )
 from actorcore.messages import (
@@ -37,10 +34,10 @@ from actorcore.messages import (
 )
 from actorcore.sourceregistry import SourceRegistry
 
-from .record import ActorRecord, SimpleId
+from .record import ActorRecord, SimpleId, new_id
+from .spawn import Spawner
 
 BASE_NAME = "simpleSystemBase"
-_ids = itertools.count(1)  # process-wide, so addresses of two systems never compare equal
 # Simple systems of one process reach each other's actors (as Thespian's do), so
 # they share one lock: a delivery from one to another never waits on a second lock.
 _LOCK = threading.RLock()
@@ -48,10 +45,6 @@ _running: list[SimpleSystem] = []  # the systems of this process not shut down
 _crossed: deque[SimpleSystem] = deque()  # systems given messages by another, to drain
 _seq = itertools.count()
 _log = logging.getLogger("actorcore.simple")
-
-
-def _new_id() -> SimpleId:
-    return SimpleId(next(_ids))
 
 
 class _Until:
@@ -73,7 +66,7 @@ class _Endpoint:
 
     def __init__(self, system: SimpleSystem) -> None:
         self._system = system
-        self.address = ActorAddress(_new_id())
+        self.address = ActorAddress(new_id())
         self.inbox: deque[Any] = deque()
 
     def close(self) -> None:
@@ -108,11 +101,9 @@ class SimpleSystem:
         self.is_shutdown = False
         self._shutdown_requested = False
         self._limit = 0  # deliveries allowed in one run of the queue; 0: no limit
-        self.systemAddress = ActorAddress(_new_id())
+        self.systemAddress = ActorAddress(new_id())
         self.sources = SourceRegistry(self._send_from_system, self.capabilities)
-        # Children created by actors naming a source still being validated:
-        # reserved id -> messages held for them until the verdict (docs/api.md §8.3).
-        self._deferred: dict[SimpleId, list[tuple[Any, ActorAddress]]] = {}
+        self._spawn = Spawner(self)
         with _LOCK:
             _running.append(self)
 
@@ -163,12 +154,12 @@ class SimpleSystem:
                 return self._names[globalName].address
             if sourceHash is not None and self.sources.is_pending(sourceHash):
                 self._await_verdict(sourceHash)
-            cls = self._resolve(actorClass, sourceHash)
+            cls = self._spawn.resolve(actorClass, sourceHash)
             if not actor_accepts(cls, self.capabilities, requirements):
                 raise NoCompatibleSystemForActor(
                     cls, f"{class_spec(cls)} does not accept this system's capabilities"
                 )
-            rec, error = self._construct(cls, None, globalName, requirements, sourceHash)
+            rec, error = self._spawn.construct(cls, None, globalName, requirements, sourceHash)
             if rec is None:
                 raise ActorSystemFailure(
                     f"{class_spec(cls)} could not be created: its __init__ raised {error}"
@@ -272,7 +263,7 @@ class SimpleSystem:
         return (
             ident in self._actors
             or ident in self._endpoints
-            or ident in self._deferred
+            or ident in self._spawn.held
             or ident == self.systemAddress.addressDetails
         )
 
@@ -315,7 +306,7 @@ class SimpleSystem:
         """A message for no actor of this system."""
         ident = target.addressDetails
         ep = self._endpoints.get(ident)
-        held = self._deferred.get(ident) if self._deferred else None
+        held = self._spawn.held.get(ident) if self._spawn.held else None
         if ep is not None:
             ep.inbox.append(msg)
         elif held is not None:
@@ -323,124 +314,24 @@ class SimpleSystem:
         elif target == self.systemAddress:
             self._admin_receive(msg, sender)
         elif not self._hand_over(target, msg, sender):
-            self._dead_letter(target, msg)
+            self.dead_letter(target, msg)
 
-    # -- lifecycle -----------------------------------------------------------------
-    def _resolve(self, actorClass: Any, sourceHash: str | None) -> type[Actor]:
-        if sourceHash is not None:
-            source = self.sources.loaded.get(sourceHash)
-            if source is None:
-                raise InvalidActorSourceHash(sourceHash)
-            if isinstance(actorClass, str):
-                check_class_name(actorClass)
-                cls = source.load_class(actorClass)
-                return resolve_actor_class(cls)
-        return resolve_actor_class(actorClass)
-
-    def _construct(
-        self,
-        cls: type[Actor],
-        parent: ActorRecord | None,
-        globalName: str | None,
-        requirements: Any,
-        sourceHash: str | None,
-        ident: SimpleId | None = None,
-    ) -> tuple[ActorRecord | None, str]:
-        ident = _new_id() if ident is None else ident
-        rec = ActorRecord(self, ident, cls, parent, globalName, requirements, sourceHash)
-        try:
-            actor = instantiate(cls, self.capabilities, requirements)
-        except Exception as exc:
-            rec._actor_log().error("%s failed in __init__", class_spec(cls), exc_info=True)
-            return None, f"{type(exc).__name__}: {exc}"
-        rec.attach(actor)
-        self._actors[rec.id] = rec
-        if globalName is not None:
-            self._names[globalName] = rec
-        if parent is not None:
-            parent.children[rec.id] = rec
-        return rec, ""
-
+    # -- what records and the spawner need (record.Host, spawn.SpawnHost) ------------
     def create_child(
-        self,
-        parent: ActorRecord,
-        actorClass: Any,
-        requirements: Any,
-        globalName: str | None,
-        sourceHash: str | None,
+        self, parent: ActorRecord, actorClass: Any, requirements: Any,
+        globalName: str | None, sourceHash: str | None,
     ) -> ActorAddress:
-        if globalName is not None:
-            if not isinstance(globalName, str):
-                raise TypeError(f"globalName must be a string, not {type(globalName).__name__}")
-            existing = self._names.get(globalName)
-            if existing is not None:
-                return existing.address
-        if parent.state != LIVE:
-            return ActorAddress(_new_id())  # created during exit: never starts
-        if sourceHash is None:
-            sourceHash = parent.sourceHash
-        if sourceHash is not None and self.sources.is_pending(sourceHash):
-            ident = _new_id()
-            self._deferred[ident] = []
-            self.sources.when_settled(
-                sourceHash,
-                lambda: self._create_deferred(
-                    parent, ident, actorClass, requirements, globalName, sourceHash
-                ),
-            )
-            return ActorAddress(ident)
-        log = parent._actor_log()
-        try:
-            cls = self._resolve(actorClass, sourceHash)
-        except (InvalidActorSpecification, InvalidActorSourceHash, ImportError) as exc:
-            log.error("createActor(%r) failed: %s", actorClass, exc)
-            return self._failed_child(parent)
-        if not actor_accepts(cls, self.capabilities, requirements):
-            log.warning("createActor(%s): no compatible system", class_spec(cls))
-            return self._failed_child(parent)
-        rec, _ = self._construct(
-            cls, None if globalName is not None else parent, globalName, requirements, sourceHash
-        )
-        return rec.address if rec is not None else self._failed_child(parent)
+        return self._spawn.create_child(parent, actorClass, requirements, globalName, sourceHash)
 
-    def _create_deferred(
-        self,
-        parent: ActorRecord,
-        ident: SimpleId,
-        actorClass: Any,
-        requirements: Any,
-        globalName: str | None,
-        sourceHash: str | None,
-    ) -> None:
-        """The verdict on a source came: create the child reserved as ``ident``
-        and deliver what was held for it, or fail it as a failed create."""
-        held = self._deferred.pop(ident, [])
-        addr = ActorAddress(ident)
-        rec = None
-        if parent.state == LIVE:
-            try:
-                cls = self._resolve(actorClass, sourceHash)
-            except (InvalidActorSpecification, InvalidActorSourceHash, ImportError) as exc:
-                parent._actor_log().error("createActor(%r) failed: %s", actorClass, exc)
-            else:
-                if actor_accepts(cls, self.capabilities, requirements):
-                    rec, _ = self._construct(
-                        cls, None if globalName is not None else parent, globalName,
-                        requirements, sourceHash, ident,
-                    )
-        if rec is not None:
-            self.queue.extend((addr, msg, sender) for msg, sender in held)
-            return
-        bounce_held(
-            held, parent.address,
-            lambda sender, poison: self.queue.append((sender, poison, addr)),
-            lambda msg: self._dead_letter(addr, msg),
-        )
-        if parent.state == LIVE:
-            parent._failed_child(addr, self.systemAddress)
+    def named(self, globalName: str) -> ActorRecord | None:
+        return self._names.get(globalName)
 
-    def _failed_child(self, parent: ActorRecord) -> ActorAddress:
-        return parent._failed_child(ActorAddress(_new_id()), self.systemAddress)
+    def adopt(self, rec: ActorRecord) -> None:
+        self._actors[rec.id] = rec
+        if rec.globalName is not None:
+            self._names[rec.globalName] = rec
+        if rec.parent is not None:
+            rec.parent.children[rec.id] = rec
 
     def release(self, rec: ActorRecord) -> None:
         if rec.state == DONE:
@@ -475,7 +366,7 @@ class SimpleSystem:
         else:  # exit requests to the system address are ignored, as are stray replies
             _log.debug("system address ignored %r from %s", msg, sender)
 
-    def _dead_letter(self, target: ActorAddress, msg: Any) -> None:
+    def dead_letter(self, target: ActorAddress, msg: Any) -> None:
         handler = self._dead_letter_handler
         live = handler.address if handler is not None and handler.state == LIVE else None
         dead_letter(target, msg, live, self._send_from_system)
