@@ -24,7 +24,7 @@ from actorcore.actors import (
 from actorcore.base import NOTHING
 from actorcore.capabilities import actor_accepts, common_capabilities
 from actorcore.creation import instantiate, resolve_actor_class
-from actorcore.delivery import DONE, LIVE, ActorCell, update_capability
+from actorcore.delivery import DONE, LIVE, ActorCell, drain, update_capability
 from actorcore.hookspecs import hookimpl
 
 NAME = "tinyBase"
@@ -134,13 +134,12 @@ class TinySystem:
         return endpoint.inbox.popleft() if endpoint.inbox else NOTHING
 
     def _run(self) -> None:
-        while self._queue:
-            target, msg, sender = self._queue.popleft()
-            key = target.addressDetails
-            if key in self._endpoints:
-                self._endpoints[key].inbox.append(msg)
-            elif key in self._actors:
-                self._actors[key].deliver(msg, sender)
+        drain(self._queue, self._actors, self._elsewhere)
+
+    def _elsewhere(self, target: ActorAddress, msg: Any, sender: ActorAddress) -> None:
+        ep = self._endpoints.get(target.addressDetails)
+        if ep is not None:
+            ep.inbox.append(msg)
 
     def _finish(self, ctx: _Ctx) -> None:
         ctx.state = DONE

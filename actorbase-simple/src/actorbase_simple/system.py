@@ -19,7 +19,7 @@ from actorcore.addresses import ActorAddress
 from actorcore.base import NOTHING
 from actorcore.capabilities import actor_accepts, common_capabilities
 from actorcore.creation import class_spec
-from actorcore.delivery import DONE, LIVE, dead_letter, update_capability
+from actorcore.delivery import DONE, LIVE, dead_letter, drain, update_capability
 from actorcore.errors import (
     ActorSystemFailure,
     NoCompatibleSystemForActor,
@@ -280,27 +280,11 @@ class SimpleSystem:
         return False
 
     def _drain_own(self) -> None:
-        queue = self.queue
-        pop = queue.popleft
-        actors = self._actors
-        limit, count = self._limit, 0
-        while queue:
-            if limit:
-                count += 1
-                if count > limit:
-                    raise RuntimeError(
-                        f"simpleSystemBase delivered {limit} messages in one call and more are "
-                        "queued (systemUpdate('setProcessingLimit')): a message loop?"
-                    )
-            target, msg, sender = pop()
-            try:
-                rec = actors.get(target.addressDetails)
-            except AttributeError:
-                continue  # cannot happen through the API: every target is checked
-            if rec is None:
-                self._elsewhere(target, msg, sender)
-            else:
-                rec.deliver(msg, sender)
+        if not drain(self.queue, self._actors, self._elsewhere, self._limit):
+            raise RuntimeError(
+                f"simpleSystemBase delivered {self._limit} messages in one call and more are "
+                "queued (systemUpdate('setProcessingLimit')): a message loop?"
+            )
 
     def _elsewhere(self, target: ActorAddress, msg: Any, sender: ActorAddress) -> None:
         """A message for no actor of this system."""
