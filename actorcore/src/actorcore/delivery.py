@@ -5,9 +5,10 @@ docs/api.md §2: dispatch to ``receiveMessage``, two attempts then
 ``PoisonMessage``, exit requests and ``ChildActorExited`` bookkeeping, a
 returned ``ThespianWatch``, wakeups. A base subclasses it and supplies only
 the runtime part (how a reply leaves, how an ended actor is released, its
-status, where wakeups wait). The functions below are the system-side rules
-a base applies to its actors: dead letters, messages held for a child that
-never started, capability changes. Nothing here knows queues, threads,
+status, where wakeups wait); :func:`drain` is the whole loop of a base that
+runs its actors in one thread. The functions at the end are the system-side
+rules a base applies to its actors: dead letters, messages held for a child
+that never started, capability changes. Nothing here knows threads,
 processes or transports.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections import deque
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, TypeVar
 
 from . import plugins
 from .actor import Actor
@@ -212,7 +213,9 @@ class ActorCell:
             receivedMessages=self.received,
             pendingWakeups=wakeups,
             governer=None,
-            miscKeyVals={"sent": self.sent, "failed": self.failed, "globalName": self.globalName, **misc},
+            miscKeyVals={
+                "sent": self.sent, "failed": self.failed, "globalName": self.globalName, **misc
+            },
             exiting=self.state != LIVE,
         )
 
@@ -330,13 +333,22 @@ def bounce_held(
             dead_letter(msg)
 
 
-A = TypeVar("A")
+class Placed(Protocol):
+    """A running actor as a capability re-check sees it."""
+
+    @property
+    def cls(self) -> Any: ...
+
+    @property
+    def requirements(self) -> Any: ...
+
+
+A = TypeVar("A", bound=Placed)
 
 
 def update_capability(caps: dict[str, Any], name: Any, value: Any, running: Iterable[A]) -> list[A]:
     """Apply ``updateCapability(name, value)`` to ``caps`` (None deletes) and
-    return the ``running`` actors (each with ``cls`` and ``requirements``)
-    whose ``actorSystemCapabilityCheck`` no longer accepts the system: the
+    return the ``running`` actors whose ``actorSystemCapabilityCheck`` no longer accepts the system: the
     caller sends each an ActorExitRequest. ``running`` is read only if
     something changed. Raises TypeError for a name that is not a string and
     ActorSystemFailure for a read-only one."""
@@ -355,4 +367,4 @@ def update_capability(caps: dict[str, Any], name: Any, value: Any, running: Iter
         except Exception:  # a value that cannot be compared counts as a change
             pass
         caps[name] = value
-    return [a for a in running if not actor_accepts(a.cls, caps, a.requirements)]  # type: ignore[attr-defined]
+    return [a for a in running if not actor_accepts(a.cls, caps, a.requirements)]
