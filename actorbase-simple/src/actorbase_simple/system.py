@@ -104,6 +104,8 @@ class SimpleSystem:
         self.systemAddress = ActorAddress(new_id())
         self.sources = SourceRegistry(self._send_from_system, self.capabilities)
         self._spawn = Spawner(self)
+        self._held = self._spawn.held  # messages for children not made yet, by their id
+        self._otherwise = self._elsewhere  # bound once: drain() is given it for every ask
         with _LOCK:
             _running.append(self)
 
@@ -255,15 +257,22 @@ class SimpleSystem:
     def _drain(self) -> None:
         """Deliver everything queued here, and in the other systems of this
         process this one (or they, in turn) handed messages to."""
-        self._drain_own()
-        while _crossed:
-            _crossed.popleft()._drain_own()
+        system = self
+        while True:
+            if not drain(system.queue, system._actors, system._otherwise, system._limit):
+                raise RuntimeError(
+                    f"simpleSystemBase delivered {system._limit} messages in one call and more "
+                    "are queued (systemUpdate('setProcessingLimit')): a message loop?"
+                )
+            if not _crossed:
+                return
+            system = _crossed.popleft()
 
     def _owns(self, ident: Any) -> bool:
         return (
             ident in self._actors
             or ident in self._endpoints
-            or ident in self._spawn.held
+            or ident in self._held
             or ident == self.systemAddress.addressDetails
         )
 
@@ -279,18 +288,11 @@ class SimpleSystem:
                 return True
         return False
 
-    def _drain_own(self) -> None:
-        if not drain(self.queue, self._actors, self._elsewhere, self._limit):
-            raise RuntimeError(
-                f"simpleSystemBase delivered {self._limit} messages in one call and more are "
-                "queued (systemUpdate('setProcessingLimit')): a message loop?"
-            )
-
     def _elsewhere(self, target: ActorAddress, msg: Any, sender: ActorAddress) -> None:
         """A message for no actor of this system."""
         ident = target.addressDetails
         ep = self._endpoints.get(ident)
-        held = self._spawn.held.get(ident) if self._spawn.held else None
+        held = self._held.get(ident) if self._held else None
         if ep is not None:
             ep.inbox.append(msg)
         elif held is not None:
