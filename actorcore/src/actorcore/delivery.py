@@ -265,7 +265,6 @@ def drain(
     message for none of them goes to ``elsewhere``. With ``limit``, stops
     after that many deliveries and returns False if more are queued."""
     pop = queue.popleft
-    get = cells.get
     ordinary = _ordinary
     count = 0
     while queue:
@@ -275,7 +274,7 @@ def drain(
                 return False
         target, msg, sender = pop()
         try:
-            cell = get(target.addressDetails)
+            cell = cells.get(target.addressDetails)
         except AttributeError:
             continue  # cannot happen through the API: every target is checked
         if cell is None:
