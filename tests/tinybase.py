@@ -1,11 +1,12 @@
 """A tiny third-party system base, written only against actorcore's public
-plugin surface (base protocol, hookimpl, creation and capability helpers).
+plugin surface (base protocol, hookimpl, creation and capability helpers, and
+the delivery rules of ``actorcore.delivery``).
 
-Single-threaded and synchronous: ``tell``/``receive`` run the queue until empty.
-It supports top-level and child actors, send, global names, exit requests and
-capability changes; what a message does once it reaches an actor (retry and
-poison, exit, children) is the core's ActorCell, as for every base. Enough to
-prove a plugin from outside the core works.
+Single-threaded and synchronous: ``tell``/``receive`` run the queue until empty
+(the core's ``drain``). It supports top-level and child actors, send, global
+names, exit requests and capability changes; what a message does once it
+reaches an actor (retry and poison, exit, children, status) is the core's
+ActorCell, as on every base. Enough to prove a plugin from outside the core works.
 """
 from __future__ import annotations
 
