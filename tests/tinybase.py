@@ -1,14 +1,16 @@
 """A tiny third-party system base, written only against actorcore's public
-plugin surface (base protocol, hookimpl, creation and capability helpers).
+plugin surface (base protocol, hookimpl, creation and capability helpers, and
+the delivery rules of ``actorcore.delivery``).
 
-Single-threaded and synchronous: ``tell``/``receive`` run the queue until empty.
-It supports top-level and child actors, send, global names, the retry/poison
-rule and exit requests; enough to prove a plugin from outside the core works.
+Single-threaded and synchronous: ``tell``/``receive`` run the queue until empty
+(the core's ``drain``). It supports top-level and child actors, send, global
+names, exit requests and capability changes; what a message does once it
+reaches an actor (retry and poison, exit, children, status) is the core's
+ActorCell, as on every base. Enough to prove a plugin from outside the core works.
 """
 from __future__ import annotations
 
 import itertools
-import traceback
 from collections import deque
 from typing import Any
 
@@ -19,11 +21,11 @@ from actorcore.actors import (
     ChildActorExited,
     InvalidActorAddress,
     NoCompatibleSystemForActor,
-    PoisonMessage,
 )
 from actorcore.base import NOTHING
-from actorcore.capabilities import READ_ONLY, actor_accepts, common_capabilities
+from actorcore.capabilities import actor_accepts, common_capabilities
 from actorcore.creation import instantiate, resolve_actor_class
+from actorcore.delivery import DONE, LIVE, ActorCell, drain, update_capability
 from actorcore.hookspecs import hookimpl
 
 NAME = "tinyBase"
@@ -44,11 +46,10 @@ class _Endpoint:
         self._system._endpoints.pop(self.address.addressDetails, None)
 
 
-class _Ctx:
-    def __init__(self, system: TinySystem, address: ActorAddress, parent: Any, name: str | None):
-        self.system, self.address, self.parent, self.globalName = system, address, parent, name
-        self.children: list[ActorAddress] = []
-        self.exiting = False
+class _Ctx(ActorCell):
+    def __init__(self, system: TinySystem, address: ActorAddress, parent: Any, name: Any, reqs: Any):
+        super().__init__(address, name, None)
+        self.system, self.parent, self.requirements = system, parent, reqs
 
     def send(self, target: Any, msg: Any) -> None:
         if not isinstance(target, ActorAddress):
@@ -58,8 +59,22 @@ class _Ctx:
     def createActor(self, cls: Any, reqs: Any, name: Any, sourceHash: Any) -> ActorAddress:
         addr = self.system._create(cls, reqs, name, parent=None if name else self)
         if name is None:
-            self.children.append(addr)
+            self.children[addr.addressDetails] = None
         return addr
+
+    # what the core's delivery rules need of a base
+    def _reply(self, target: ActorAddress, msg: Any) -> None:
+        self.system._queue.append((target, msg, self.address))
+
+    def _post(self, msg: Any, sender: ActorAddress) -> None:
+        self.system._queue.append((self.address, msg, sender))
+
+    def _finish(self) -> None:
+        self.system._finish(self)
+
+    def _status(self) -> Any:
+        top = self.system.systemAddress
+        return self.status_report(top, self.parent.address if self.parent else top, 0, 0)
 
 
 class TinySystem:
@@ -92,8 +107,9 @@ class TinySystem:
             raise NoCompatibleSystemForActor(cls, f"{cls.__name__} rejects {NAME}")
         actor = instantiate(cls, self.capabilities, reqs)
         addr = _addr()
-        actor._ctx = _Ctx(self, addr, parent, name)
-        self._actors[addr.addressDetails] = actor
+        ctx = _Ctx(self, addr, parent, name, reqs)
+        ctx.attach(actor)
+        self._actors[addr.addressDetails] = ctx
         if name is not None:
             self._names[name] = addr
         return addr
@@ -119,51 +135,15 @@ class TinySystem:
         return endpoint.inbox.popleft() if endpoint.inbox else NOTHING
 
     def _run(self) -> None:
-        while self._queue:
-            target, msg, sender = self._queue.popleft()
-            key = target.addressDetails
-            if key in self._endpoints:
-                self._endpoints[key].inbox.append(msg)
-            elif key in self._actors:
-                self._deliver(self._actors[key], msg, sender)
+        drain(self._queue, self._actors, self._elsewhere)
 
-    def _deliver(self, actor: Any, msg: Any, sender: ActorAddress) -> None:
-        ctx = actor._ctx
-        if isinstance(msg, ChildActorExited) and msg.childAddress in ctx.children:
-            ctx.children = [c for c in ctx.children if c != msg.childAddress]
-        if ctx.exiting:
-            if isinstance(msg, ChildActorExited):
-                self._call_once(actor, msg, sender)
-                if not ctx.children:
-                    self._finish(actor)
-            return
-        if isinstance(msg, ActorExitRequest):
-            self._call_once(actor, msg, sender)
-            ctx.exiting = True
-            if msg.isRecursive and ctx.children:
-                for child in ctx.children:
-                    self._queue.append((child, ActorExitRequest(), ctx.address))
-            else:
-                self._finish(actor)
-            return
-        for _attempt in (1, 2):
-            try:
-                actor.receiveMessage(msg, sender)
-                return
-            except Exception:
-                details = traceback.format_exc()
-        if not isinstance(msg, PoisonMessage):
-            self._queue.append((sender, PoisonMessage(msg, details), ctx.address))
+    def _elsewhere(self, target: ActorAddress, msg: Any, sender: ActorAddress) -> None:
+        ep = self._endpoints.get(target.addressDetails)
+        if ep is not None:
+            ep.inbox.append(msg)
 
-    @staticmethod
-    def _call_once(actor: Any, msg: Any, sender: ActorAddress) -> None:
-        try:
-            actor.receiveMessage(msg, sender)
-        except Exception:
-            pass
-
-    def _finish(self, actor: Any) -> None:
-        ctx = actor._ctx
+    def _finish(self, ctx: _Ctx) -> None:
+        ctx.state = DONE
         self._actors.pop(ctx.address.addressDetails, None)
         if ctx.globalName:
             self._names.pop(ctx.globalName, None)
@@ -171,12 +151,10 @@ class TinySystem:
             self._queue.append((ctx.parent.address, ChildActorExited(ctx.address), ctx.address))
 
     def updateCapability(self, endpoint: Any, name: str, value: Any) -> None:
-        if name in READ_ONLY:
-            raise ActorSystemFailure(f"{name} is read-only")
-        if value is None:
-            self.capabilities.pop(name, None)
-        else:
-            self.capabilities[name] = value
+        live = [c for c in self._actors.values() if c.state == LIVE]
+        for ctx in update_capability(self.capabilities, name, value, live):
+            self._queue.append((ctx.address, ActorExitRequest(), self.systemAddress))
+        self._run()
 
     def loadActorSource(self, endpoint: Any, data: bytes, info: Any) -> str:
         raise ActorSystemFailure("tinyBase does not load sources")
@@ -187,9 +165,9 @@ class TinySystem:
     def shutdown(self) -> None:
         if self._down:
             return
-        for actor in list(self._actors.values()):
-            if actor._ctx.parent is None:
-                self._queue.append((actor._ctx.address, ActorExitRequest(), self.systemAddress))
+        for ctx in list(self._actors.values()):
+            if ctx.parent is None:
+                self._queue.append((ctx.address, ActorExitRequest(), self.systemAddress))
         self._run()
         self._down = True
         self._actors.clear()

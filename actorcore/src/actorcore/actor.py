@@ -1,17 +1,21 @@
 """Actor and ActorTypeDispatcher: what user actors subclass (docs/api.md §2).
 
 Every system call an actor makes goes to ``self._ctx``, the context its
-system base wires in after ``__init__``; the base decides what it means.
+system base wires in after ``__init__`` (an ``actorcore.context.ActorContext``);
+the base decides what it means.
 """
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 from types import FunctionType
-from typing import IO, Any, Callable
+from typing import IO, TYPE_CHECKING, Any, Callable
 
 from .addresses import ActorAddress
 from .errors import ActorSystemFailure
+
+if TYPE_CHECKING:
+    from .context import ActorContext
 
 
 class _Unwired:
@@ -39,7 +43,7 @@ class Actor:
     ``requirements`` (the system passes only what is declared).
     """
 
-    _ctx: Any = _UNWIRED
+    _ctx: ActorContext = _UNWIRED
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass

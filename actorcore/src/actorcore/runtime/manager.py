@@ -1,5 +1,7 @@
-"""ActorManager: the loop of one actor process (receive, dispatch, flush, wakeups).
+"""ActorManager: the loop of one actor process (receive, deliver, flush, wakeups).
 
+What a message does once here is :class:`actorcore.delivery.ActorCell`'s;
+this module supplies the process: the loop, the transport, the admin.
 It talks to its admin and to other actors only through its transport.
 """
 from __future__ import annotations
@@ -11,59 +13,47 @@ import signal
 import time
 import traceback
 from collections import deque
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .. import keys, plugins
-from ..actor import Actor
 from ..addresses import ActorAddress
 from ..capabilities import WATCH_SUPPORTED
+from ..context import ActorContext
 from ..creation import class_spec, importable_spec, instantiate, resolve_actor_class
+from ..delivery import DONE, EXITING, LIVE, ActorCell
 from ..errors import InvalidActorAddress, InvalidActorSpecification
 from ..messages import (
     ActorExitRequest,
-    ChildActorExited,
     PoisonMessage,
     Thespian_ActorStatus,
-    Thespian_StatusReq,
-    ThespianWatch,
+    WakeupMessage,
     WatchMessage,
 )
 from ..sources import read_source
-from ..timeouts import to_seconds
 from . import limits, logfwd, mainclasses, procs, protocol
 from .timers import Timers
 from .wire import UnpicklableMessage, dumps, loads, oversize
 
-LIVE, EXITING, DONE = 0, 1, 2
 _PARENT_CHECK = 1.0
 
 
-class ActorManager:
+class ActorManager(ActorCell):
     """Runs one Actor; also the ``_ctx`` its Actor calls into."""
 
     def __init__(self, transport: Any, boot: dict[str, Any]) -> None:
+        super().__init__(ActorAddress(boot["id"]), boot.get("globalName"), boot.get("sourceHash"))
         self.transport = transport
         self._size_limit: int | None = getattr(transport, "limit", None)  # read once, not per send
         self.me = boot["id"]
-        self.address = ActorAddress(self.me)
         self.admin = boot["admin"]
         self.parent = boot["parent"]
-        self.globalName = boot.get("globalName")
-        self.sourceHash = boot.get("sourceHash")
         self.capabilities = boot["capabilities"]
         self.admin_pid = boot["admin_pid"]
         self.start_method: str = boot["start_method"]
         self.watch_ok = bool(self.capabilities.get(WATCH_SUPPORTED))
-        self.cls: type = Actor
-        self.actor: Any = None
-        self.state = LIVE
-        self.children: list[Any] = []
-        self.waiting: set[Any] = set()
         self.local: deque[tuple[Any, Any]] = deque()  # (msg, sender) delivered before the wire
         self.stash: deque[Any] = deque()  # envelopes read while waiting for a reply
         self.timers = Timers()
-        self.watch: list[int] = []
-        self.received = self.sent = self.failed = 0
         self._child_seq = itertools.count(1)
         self._req_seq = itertools.count(1)
         self._terminate = False
@@ -89,9 +79,7 @@ class ActorManager:
             logging.getLogger(cls.__name__).error("%s failed in __init__\n%s", class_spec(cls), text)
             self._admin(protocol.ActorInitFailed(self.me, "init", text))
             return False
-        actor._ctx = self
-        self.actor = actor
-        self._receive = actor.receiveMessage
+        self.attach(actor)
         self._admin(protocol.ActorStarted(self.me, os.getpid()))
         return True
 
@@ -135,12 +123,15 @@ class ActorManager:
                     self._finish()
                 continue
             if self.timers.pending:
-                self._wake_due()  # no loop back: a wakeup that re-arms itself must not starve the inbox
+                # Wakeups due go before the next message read: they fell due first (an
+                # actor kept busy past its wakeup sees it before what came meanwhile).
+                # No loop back: a wakeup that re-arms itself must not starve the inbox.
+                self.wake(self.timers.due())
                 if self.state == DONE:
                     break
             if self.local:
                 msg, sender = self.local.popleft()
-                self._dispatch(msg, sender)
+                self.deliver(msg, sender)
                 continue
             if self.stash:
                 self._handle(self.stash.popleft())
@@ -154,7 +145,7 @@ class ActorManager:
                 continue
             for i, env in enumerate(envs):
                 if self.timers.pending:
-                    self._wake_due()
+                    self.wake(self.timers.due())
                     if self.state == DONE:
                         self._return_unread(envs[i:])
                         break
@@ -165,7 +156,7 @@ class ActorManager:
             if ready and self.watch and self.state == LIVE:
                 fds = [fd for fd in ready if fd in self.watch]  # not the wake pipe, nor a transport's own
                 if fds:
-                    self._dispatch(WatchMessage(fds), self.address)
+                    self.deliver(WatchMessage(fds), self.address)
             now = time.monotonic()
             if now >= next_check:
                 next_check = now + _PARENT_CHECK
@@ -199,14 +190,6 @@ class ActorManager:
                     return
                 self._return_unread([env])
 
-    def _wake_due(self) -> None:
-        """Deliver the wakeups already due, before the next message read: they
-        fell due first (an actor kept busy past its wakeup sees it before the
-        messages that came meanwhile)."""
-        for wake in self.timers.due():
-            if self.state == LIVE:
-                self._dispatch(wake, self.address)
-
     def _return_unread(self, envs: list[Any]) -> None:
         for target, _sender, data in envs:
             self._admin(protocol.DeadLetter(target, data))
@@ -230,96 +213,31 @@ class ActorManager:
             else:
                 self._log.debug("stray runtime message %r", msg)
             return
-        self._dispatch(msg, ActorAddress(sender))
+        self.deliver(msg, ActorAddress(sender))
 
-    def _dispatch(self, msg: Any, sender: ActorAddress) -> None:
-        cls = msg.__class__
-        if cls is ActorExitRequest or isinstance(msg, ActorExitRequest):
-            self._exit_request(msg, sender)
-            return
-        if cls is Thespian_StatusReq:
-            self.send(sender, self._status())
-            return
-        if isinstance(msg, ChildActorExited):
-            child = msg.childAddress.addressDetails if isinstance(msg.childAddress, ActorAddress) else None
-            if child in self.children:
-                self.children.remove(child)
-            if self.state == EXITING:
-                self._call_once(msg, sender)
-                self.waiting.discard(child)
-                if not self.waiting:
-                    self._finish()
-                return
-        elif self.state != LIVE:
-            self._log.debug("%s discarded %r while exiting", self.address, msg)
-            return
-        self.received += 1
-        try:
-            result = self._receive(msg, sender)
-        except Exception:
-            self._retry(msg, sender)
-            return
-        if result is not None:
-            self._returned(result)
-
-    def _retry(self, msg: Any, sender: ActorAddress) -> None:
-        self.failed += 1
-        log = self.logger(self.cls.__name__)
-        log.warning("%s failed on %r; retrying once", self.cls.__name__, msg, exc_info=True)
-        try:
-            result = self._receive(msg, sender)
-        except Exception:
-            details = traceback.format_exc()
-            log.error("%s failed twice on %r", self.cls.__name__, msg, exc_info=True)
-            plugins.internal_log(logging.ERROR, f"{self.address} failed twice: {details}")
-            if not isinstance(msg, PoisonMessage):
-                self._poison(sender, msg, details)
-            return
-        if result is not None:
-            self._returned(result)
-
-    def _poison(self, target: ActorAddress, msg: Any, details: str) -> None:
+    # -- the runtime part of the delivery rules ----------------------------------
+    def _reply(self, target: ActorAddress, msg: Any) -> None:
         if target == self.address:
-            self.local.append((PoisonMessage(msg, details), self.address))
-            return
-        try:
-            self.send(target, PoisonMessage(msg, details))
-        except Exception:
-            self.send(target, PoisonMessage(repr(msg), details))
-
-    def _call_once(self, msg: Any, sender: ActorAddress) -> None:
-        try:
-            self._receive(msg, sender)
-        except Exception:
-            self.logger(self.cls.__name__).error("%s failed on %r", self.cls.__name__, msg, exc_info=True)
-
-    def _returned(self, result: Any) -> None:
-        if isinstance(result, ThespianWatch):
-            if self.watch_ok:
-                self.watch = [fd for fd in result.filenos if isinstance(fd, int) and fd >= 0]
-                return
-            self.logger(self.cls.__name__).error(
-                "ThespianWatch ignored: this base does not support watches"
-            )
-        self.watch = []
-
-    # -- exit ----------------------------------------------------------------
-    def _exit_request(self, msg: ActorExitRequest, sender: ActorAddress) -> None:
-        if self.state != LIVE:
-            return
-        self.state = EXITING
-        self.received += 1
-        self._call_once(msg, sender)
-        if msg.isRecursive and self.children:
-            self.waiting = set(self.children)
-            for child in list(self.children):
-                self.send(ActorAddress(child), ActorExitRequest())
+            self.local.append((msg, target))
         else:
-            self._finish()
+            self.send(target, msg)
+
+    def _post(self, msg: Any, sender: ActorAddress) -> None:
+        self.local.append((msg, sender))
 
     def _finish(self) -> None:
         self._admin(protocol.ActorExiting(self.me, orphan_children=bool(self.children)))
         self.state = DONE
+
+    def _add_wakeup(self, seconds: float, wakeup: WakeupMessage) -> None:
+        self.timers.add(seconds, wakeup)
+
+    def _status(self) -> Thespian_ActorStatus:
+        return self.status_report(
+            ActorAddress(self.admin), ActorAddress(self.parent or self.admin),
+            len(self.local) + len(self.stash), len(self.timers),
+            pid=os.getpid(), backlog=self.transport.backlog(),
+        )
 
     # -- the calls an Actor makes --------------------------------------------
     def _admin(self, msg: Any) -> None:
@@ -352,16 +270,16 @@ class ActorManager:
         self, actorClass: Any, requirements: Any, globalName: str | None, sourceHash: str | None
     ) -> ActorAddress:
         if self.state != LIVE:
-            return ActorAddress(f"{self.me}.x{next(self._child_seq)}")  # never starts
+            return self._unstarted()  # created during exit: never starts
         try:
             spec = self._spec(actorClass)
         except (InvalidActorSpecification, ImportError) as exc:
-            self.logger(self.cls.__name__).error("createActor(%r) failed: %s", actorClass, exc)
-            return self._failed_child()
+            self._actor_log().error("createActor(%r) failed: %s", actorClass, exc)
+            return self._failed_child(self._unstarted(), ActorAddress(self.admin))
         if globalName is not None:
             return self._create_named(spec, requirements, globalName, sourceHash)
         child = f"{self.me}.{next(self._child_seq)}"
-        self.children.append(child)
+        self.children[child] = None
         self._admin(
             protocol.CreateActor(
                 0, child, self.me, spec, requirements, None, sourceHash or self.sourceHash, None
@@ -379,10 +297,8 @@ class ActorManager:
                 raise InvalidActorSpecification(actorClass, why)
         return importable_spec(cls)
 
-    def _failed_child(self) -> ActorAddress:
-        addr = ActorAddress(f"{self.me}.x{next(self._child_seq)}")
-        self.local.append((ChildActorExited(addr), ActorAddress(self.admin)))
-        return addr
+    def _unstarted(self) -> ActorAddress:
+        return ActorAddress(f"{self.me}.x{next(self._child_seq)}")
 
     def _create_named(
         self, spec: str, requirements: Any, globalName: str, sourceHash: str | None
@@ -400,11 +316,11 @@ class ActorManager:
         )
         reply = self._await_reply(req, limits.CREATE_LIMIT)
         if reply is None or reply.error_kind is not None:
-            self.logger(self.cls.__name__).error(
+            self._actor_log().error(
                 "createActor(%s, globalName=%r) failed: %s", spec, globalName,
                 "no answer from the admin" if reply is None else reply.error,
             )
-            return self._failed_child()
+            return self._failed_child(self._unstarted(), ActorAddress(self.admin))
         return ActorAddress(reply.actor)
 
     def _await_reply(self, req: int, limit: float) -> Any:
@@ -425,10 +341,6 @@ class ActorManager:
                 self.stash.append(env)
             if os.getppid() != self.admin_pid:
                 return None
-
-    def wakeupAfter(self, timePeriod: Any, payload: Any = None) -> None:
-        seconds = to_seconds(timePeriod, "wakeupAfter timePeriod", allow_none=False)
-        self.timers.add(seconds or 0.0, timePeriod, payload)
 
     def handleDeadLetters(self, start: bool) -> None:
         self._admin(protocol.SetDeadLetterHandler(self.me, start))
@@ -473,27 +385,10 @@ class ActorManager:
     def actorSystemShutdown(self) -> None:
         self._admin(protocol.SystemShutdownRequest(self.me))
 
-    def logger(self, name: str | None = None) -> logging.LoggerAdapter:
-        return logging.LoggerAdapter(logging.getLogger(name), {"actorAddress": str(self.address)})
 
-    def _status(self) -> Thespian_ActorStatus:
-        return Thespian_ActorStatus(
-            actorAddress=self.address,
-            actorClass=class_spec(self.cls),
-            adminAddress=ActorAddress(self.admin),
-            parentAddress=ActorAddress(self.parent or self.admin),
-            sourceHash=self.sourceHash,
-            childActors=[ActorAddress(c) for c in self.children],
-            pendingMessages=len(self.local) + len(self.stash),
-            receivedMessages=self.received,
-            pendingWakeups=len(self.timers),
-            governer=None,
-            miscKeyVals={
-                "sent": self.sent, "failed": self.failed, "globalName": self.globalName,
-                "pid": os.getpid(), "backlog": self.transport.backlog(),
-            },
-            exiting=self.state != LIVE,
-        )
+
+if TYPE_CHECKING:
+    _is_a_context: type[ActorContext] = ActorManager  # mypy proves every call an Actor makes is here
 
 
 def _empty(fd: int) -> None:

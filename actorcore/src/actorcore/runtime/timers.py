@@ -5,7 +5,6 @@ import heapq
 import itertools
 import threading
 import time
-from typing import Any
 
 from ..messages import WakeupMessage
 
@@ -21,11 +20,9 @@ class Timers:
         self._seq = itertools.count()
         self._lock = threading.Lock()
 
-    def add(self, seconds: float, period: Any, payload: Any) -> None:
+    def add(self, seconds: float, wakeup: WakeupMessage) -> None:
         with self._lock:
-            heapq.heappush(
-                self._heap, (time.monotonic() + seconds, next(self._seq), WakeupMessage(period, payload))
-            )
+            heapq.heappush(self._heap, (time.monotonic() + seconds, next(self._seq), wakeup))
 
     def next_timeout(self, cap: float) -> float:
         """Seconds until the next wakeup is due, at most ``cap``."""
