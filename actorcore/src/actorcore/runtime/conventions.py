@@ -15,7 +15,6 @@ the convention's global names (:mod:`.convnames`).
 from __future__ import annotations
 
 import logging
-import socket
 import time
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -26,6 +25,7 @@ from ..capabilities import actor_accepts
 from ..messages import ActorSystemConventionUpdate
 from ..transport import system_of
 from . import convnames, protocol
+from .hostports import CONVENTION_KEY, hostport_text, leader_addresses, same_place
 from .limits import env_int, env_minutes_seconds
 from .wire import dumps
 
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("actorcore.convention")
 
-CONVENTION_KEY = "Convention Address.IPv4"
 _OUTQ_MAX = 10000  # envelopes held for one peer while it is being connected
 
 
@@ -58,69 +57,6 @@ class Timing:
     def silence_limit(self) -> float:
         """How long a registered peer may stay silent before it is declared gone."""
         return self.reregister * (self.miss_max + 0.5)
-
-
-def leader_addresses(value: Any, default_port: int) -> list[str]:
-    """``Convention Address.IPv4`` as ``"host:port"`` strings, in priority order.
-
-    Accepts ``("host", port)``, ``"host:port"``, ``"host"`` (own Admin Port)
-    or a list of these; an empty host (``("", 1900)``, ``":1900"``) is this
-    host (:func:`this_host`). Raises ValueError naming anything else.
-    """
-    if value is None or value == "":
-        return []
-    items = value if isinstance(value, list) else [value]
-    out = []
-    for item in items:
-        out.append(hostport_text(item, default_port))
-    return out
-
-
-def this_host() -> str:
-    """The host an empty host part names: where this host's admins listen
-    (``THESPIAN_BASE_IPADDR`` if set, else loopback, as in
-    :func:`.netbase.local_ip`). Thespian's examples write a leader on the
-    same host as ``("", port)``."""
-    from .netbase import base_ipaddr
-
-    return base_ipaddr() or "127.0.0.1"
-
-
-def hostport_text(item: Any, default_port: int) -> str:
-    """One address written as the user may write it, as ``"host:port"``."""
-    if isinstance(item, tuple) and len(item) == 2:
-        host, port = item
-    elif isinstance(item, str):
-        host, sep, port_text = item.strip().rpartition(":")
-        if not sep:
-            host, port = port_text, default_port
-        else:
-            try:
-                port = int(port_text)
-            except ValueError:
-                raise ValueError(f"{item!r}: the port after ':' must be a number") from None
-    else:
-        raise ValueError(f"{item!r} is not an address: use 'host:port', ('host', port) or 'host'")
-    if not isinstance(host, str):
-        raise ValueError(f"{item!r}: the host part must be a string, not {type(host).__name__}")
-    host = host.strip() or this_host()
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise ValueError(f"{item!r}: {port!r} is not a port number (1-65535)")
-    return f"{host}:{port}"
-
-
-def _same_place(a: str, b: str) -> bool:
-    """Whether two ``host:port`` texts name the same admin (host names resolved)."""
-    if a == b:
-        return True
-    ha, _, pa = a.rpartition(":")
-    hb, _, pb = b.rpartition(":")
-    if pa != pb:
-        return False
-    try:
-        return socket.gethostbyname(ha) == socket.gethostbyname(hb)
-    except OSError:
-        return False
 
 
 @attrs.define(eq=False)
@@ -154,7 +90,7 @@ class Convention:
         own = self.t.listen_address or f"{getattr(self.t, 'host', '127.0.0.1')}:{own_port}"
         wheres = leader_addresses(caps.get(CONVENTION_KEY), own_port)
         # pointing at ourselves makes us the leader others point at, not a member
-        self.leader_wheres = [w for w in wheres if not (own and _same_place(w, own))]
+        self.leader_wheres = [w for w in wheres if not (own and same_place(w, own))]
         self.peers: dict[str, Peer] = {}
         self.pre: dict[str, Peer] = {}  # pre-registered, by address, until they answer
         self.by_where: dict[str, str] = {}  # address we connected to -> sysid
@@ -288,7 +224,7 @@ class Convention:
         peer.member = True
         changed = peer.capabilities != msg.capabilities
         peer.capabilities = dict(msg.capabilities)
-        pre = next((w for w, p in self.pre.items() if _same_place(w, msg.listen or "-")), None)
+        pre = next((w for w, p in self.pre.items() if same_place(w, msg.listen or "-")), None)
         if pre is not None:
             peer.pre = pre
             del self.pre[pre]
@@ -422,7 +358,7 @@ class Convention:
         except ValueError as exc:
             _log.warning("preRegisterRemoteSystem ignored: %s", exc)
             return
-        known = next((p for p in self.peers.values() if _same_place(text, p.listen or "-")), None)
+        known = next((p for p in self.peers.values() if same_place(text, p.listen or "-")), None)
         if known is not None:
             known.pre = text
             return
@@ -577,25 +513,3 @@ def _well_formed(msg: Any, sender: Any) -> bool:
 
 def enabled(transport: Any) -> bool:
     return all(hasattr(transport, name) for name in ("peer_connect", "peer_send", "peer_close"))
-
-
-def local_ip_for(leaders: list[str]) -> str | None:
-    """The local address of the interface that reaches the first leader (no
-    packet is sent: a UDP socket's connect only picks the route)."""
-    for where in leaders:
-        host, _, port = where.rpartition(":")
-        try:
-            addr = socket.gethostbyname(host)
-        except OSError:
-            continue
-        if addr.startswith("127."):
-            return "127.0.0.1"
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            try:
-                probe.connect((addr, int(port)))
-                return str(probe.getsockname()[0])
-            except OSError:
-                continue
-    return None
-
-
