@@ -25,13 +25,12 @@ from ..capabilities import actor_accepts
 from ..transport import PeerTransport, system_of
 from . import convnames, mainclasses, protocol
 from .convhost import ConventionHost, Handler, Status
+from .convmail import PeerMail
 from .convpeers import Peer, Timing, Watchers, well_formed
 from .hostports import CONVENTION_KEY, hostport_text, leader_addresses, same_place
 from .wire import dumps
 
 _log = logging.getLogger("actorcore.convention")
-
-_OUTQ_MAX = 10000  # envelopes held for one peer while it is being connected
 
 
 class Convention:
@@ -54,7 +53,8 @@ class Convention:
         self.by_where: dict[str, str] = {}  # address we connected to -> sysid
         self.directory: dict[str, str] = {}  # other members, from the leader
         self.directory_from = ""  # the leader that sent it
-        self.outq: dict[str, list[Any]] = {}
+        self.mail = PeerMail(self.me, transport, host, self._where_is, self._leader_id)
+        self.send = self.mail.send  # every envelope for another system: no extra call
         self.watchers = Watchers(host)
         self.next_register: dict[str, float] = {}
         self.next_invite: dict[str, float] = {}
@@ -66,7 +66,6 @@ class Convention:
 
     def handlers(self) -> dict[type, Handler]:
         """The admin hands these their messages (from peers, and from its own actors)."""
-        names = self.names.on_message
         return {
             protocol.ConventionRegister: self.on_register,
             protocol.ConventionWelcome: self.on_welcome,
@@ -75,10 +74,8 @@ class Convention:
             protocol.RegistrationWatch: self.on_watch,
             protocol.PreRegister: self.on_pre_register,
             protocol.DeRegister: self.on_de_register,
-            protocol.NameAsk: names,
-            protocol.NameAnswer: names,
-            protocol.NameBound: names,
-            protocol.NameReleased: names,
+            **dict.fromkeys((protocol.NameAsk, protocol.NameAnswer, protocol.NameBound,
+                             protocol.NameReleased), self.names.on_message),
         }
 
     # -- who leads -------------------------------------------------------------
@@ -162,9 +159,7 @@ class Convention:
             self.send_admin(sysid, self._registration())
         if where in self.pre:
             self.send_admin(sysid, self._invitation())
-        for env in self.outq.pop(sysid, []):
-            if not self.t.peer_send(sysid, env):
-                self.host.dead_letter(env)
+        self.mail.connected(sysid)
 
     def _peer_down(self, sysid: str) -> None:
         peer = self.peers.get(sysid)
@@ -180,7 +175,7 @@ class Convention:
                 self._gone(peer, f"its admin at {where} no longer listens")
         for sysid, listen in list(self.directory.items()):
             if listen == where:
-                self._reroute(sysid)
+                self.mail.reroute(sysid)
         if where not in self.failed_logged:
             self.failed_logged.add(where)
             level = logging.WARNING if where in self.leader_wheres else logging.INFO
@@ -307,8 +302,7 @@ class Convention:
         was_member = peer.member
         peer.member = False
         self.watchers.tell(peer, False)
-        for env in self.outq.pop(peer.sysid, []):  # never sent: what actors sent becomes dead letters
-            self.host.dead_letter(env)
+        self.mail.drop(peer.sysid)  # never sent: what actors sent becomes dead letters
         self.host.remote_system_gone(peer.sysid)
         self.names.system_gone(peer.sysid)
         if peer.pre:
@@ -390,33 +384,14 @@ class Convention:
         """Whether ``sysid`` is, or was, a system of this convention."""
         return sysid in self.peers or sysid in self.directory
 
-    def send(self, sysid: str, env: Any) -> bool:
-        """Send an envelope to a system; False when no way there is known."""
-        if self.t.peer_send(sysid, env):
-            return True
+    def _where_is(self, sysid: str) -> str:
+        """Where ``sysid`` listens, as far as this admin knows ("" if nowhere)."""
         peer = self.peers.get(sysid)
-        listen = (peer.listen or peer.where) if peer is not None else self.directory.get(sysid, "")
-        if listen:
-            queue = self.outq.setdefault(sysid, [])
-            if len(queue) < _OUTQ_MAX:
-                queue.append(env)
-                self.t.peer_connect(listen)
-                return True
-            return False
-        return self._via_leader(sysid, env)
+        return (peer.listen or peer.where) if peer is not None else self.directory.get(sysid, "")
 
-    def _via_leader(self, sysid: str, env: Any) -> bool:
-        """Members that cannot reach a system ask the leader to pass it on; only for
-        envelopes from this system, so nothing bounces between systems."""
+    def _leader_id(self) -> str | None:
         leader = self.leader()
-        if leader is None or leader.sysid == sysid or system_of(str(env[1])) != self.me:
-            return False
-        return self.t.peer_send(leader.sysid, env)
-
-    def _reroute(self, sysid: str) -> None:
-        for env in self.outq.pop(sysid, []):
-            if not self._via_leader(sysid, env):
-                self.host.dead_letter(env)
+        return leader.sysid if leader is not None else None
 
     # -- placement -------------------------------------------------------------
     def place(self, req: protocol.CreateActor, cls: Any) -> tuple[str, protocol.CreateActor] | None:
