@@ -15,160 +15,68 @@ the convention's global names (:mod:`.convnames`).
 from __future__ import annotations
 
 import logging
-import socket
 import time
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any
 
 import attrs
 
 from ..addresses import ActorAddress
 from ..capabilities import actor_accepts
-from ..messages import ActorSystemConventionUpdate
-from ..transport import system_of
-from . import convnames, protocol
-from .limits import env_int, env_minutes_seconds
+from ..transport import PeerTransport, system_of
+from . import convnames, mainclasses, protocol
+from .convhost import ConventionHost, Handler, Status
+from .convmail import PeerMail
+from .convpeers import Peer, Timing, Watchers, well_formed
+from .hostports import CONVENTION_KEY, hostport_text, leader_addresses, same_place
 from .wire import dumps
 
-if TYPE_CHECKING:
-    from .admin import Admin
-
 _log = logging.getLogger("actorcore.convention")
-
-CONVENTION_KEY = "Convention Address.IPv4"
-_OUTQ_MAX = 10000  # envelopes held for one peer while it is being connected
-
-
-@attrs.define
-class Timing:
-    """Convention periods, from the environment (docs/api.md §6.4)."""
-
-    reregister: float = 442.0  # 7 min 22 s
-    restart: float = 202.0  # 3 min 22 s
-    miss_max: int = 3
-
-    @classmethod
-    def from_env(cls) -> Timing:
-        return cls(
-            reregister=env_minutes_seconds("CONVENTION_REREGISTRATION_PERIOD", 442.0),
-            restart=env_minutes_seconds("CONVENTION_RESTART_PERIOD", 202.0),
-            miss_max=env_int("CONVENTION_REGISTRATION_MISS_MAX", 3),
-        )
-
-    @property
-    def silence_limit(self) -> float:
-        """How long a registered peer may stay silent before it is declared gone."""
-        return self.reregister * (self.miss_max + 0.5)
-
-
-def leader_addresses(value: Any, default_port: int) -> list[str]:
-    """``Convention Address.IPv4`` as ``"host:port"`` strings, in priority order.
-
-    Accepts ``("host", port)``, ``"host:port"``, ``"host"`` (own Admin Port)
-    or a list of these; an empty host (``("", 1900)``, ``":1900"``) is this
-    host (:func:`this_host`). Raises ValueError naming anything else.
-    """
-    if value is None or value == "":
-        return []
-    items = value if isinstance(value, list) else [value]
-    out = []
-    for item in items:
-        out.append(hostport_text(item, default_port))
-    return out
-
-
-def this_host() -> str:
-    """The host an empty host part names: where this host's admins listen
-    (``THESPIAN_BASE_IPADDR`` if set, else loopback, as in
-    :func:`.netbase.local_ip`). Thespian's examples write a leader on the
-    same host as ``("", port)``."""
-    from .netbase import base_ipaddr
-
-    return base_ipaddr() or "127.0.0.1"
-
-
-def hostport_text(item: Any, default_port: int) -> str:
-    """One address written as the user may write it, as ``"host:port"``."""
-    if isinstance(item, tuple) and len(item) == 2:
-        host, port = item
-    elif isinstance(item, str):
-        host, sep, port_text = item.strip().rpartition(":")
-        if not sep:
-            host, port = port_text, default_port
-        else:
-            try:
-                port = int(port_text)
-            except ValueError:
-                raise ValueError(f"{item!r}: the port after ':' must be a number") from None
-    else:
-        raise ValueError(f"{item!r} is not an address: use 'host:port', ('host', port) or 'host'")
-    if not isinstance(host, str):
-        raise ValueError(f"{item!r}: the host part must be a string, not {type(host).__name__}")
-    host = host.strip() or this_host()
-    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise ValueError(f"{item!r}: {port!r} is not a port number (1-65535)")
-    return f"{host}:{port}"
-
-
-def _same_place(a: str, b: str) -> bool:
-    """Whether two ``host:port`` texts name the same admin (host names resolved)."""
-    if a == b:
-        return True
-    ha, _, pa = a.rpartition(":")
-    hb, _, pb = b.rpartition(":")
-    if pa != pb:
-        return False
-    try:
-        return socket.gethostbyname(ha) == socket.gethostbyname(hb)
-    except OSError:
-        return False
-
-
-@attrs.define(eq=False)
-class Peer:
-    """Another system's admin as this one knows it."""
-
-    sysid: str
-    listen: str = ""
-    where: str = ""  # the address we reach it at, when we opened the connection
-    capabilities: dict[str, Any] = attrs.Factory(dict)
-    leads_me: bool = False  # it is (one of) my leader(s)
-    member: bool = False  # it registered with me
-    announced: bool = False  # watchers were told remoteAdded=True
-    last_seen: float = 0.0
-    joined: float = 0.0
-    placed: int = 0
-    pre: str = ""  # the address it was pre-registered under (kept until deregistered)
 
 
 class Convention:
     """The convention state of one admin, driven by the admin's loop."""
 
-    def __init__(self, admin: Admin) -> None:
-        self.admin = admin
-        self.t = admin.transport
-        self.me: str = admin.me
+    def __init__(self, host: ConventionHost, transport: PeerTransport) -> None:
+        self.host = host
+        self.t = transport
+        self.me: str = host.me
         self.timing = Timing.from_env()
-        caps = admin.capabilities
+        caps = host.capabilities
         own_port = caps.get("Admin Port", 0)
         # an Outbound Only admin advertises no address, but still has one
         own = self.t.listen_address or f"{getattr(self.t, 'host', '127.0.0.1')}:{own_port}"
         wheres = leader_addresses(caps.get(CONVENTION_KEY), own_port)
         # pointing at ourselves makes us the leader others point at, not a member
-        self.leader_wheres = [w for w in wheres if not (own and _same_place(w, own))]
+        self.leader_wheres = [w for w in wheres if not (own and same_place(w, own))]
         self.peers: dict[str, Peer] = {}
         self.pre: dict[str, Peer] = {}  # pre-registered, by address, until they answer
         self.by_where: dict[str, str] = {}  # address we connected to -> sysid
         self.directory: dict[str, str] = {}  # other members, from the leader
         self.directory_from = ""  # the leader that sent it
-        self.outq: dict[str, list[Any]] = {}
-        self.watchers: list[Any] = []
+        self.mail = PeerMail(self.me, transport, host, self._where_is, self._leader_id)
+        self.send = self.mail.send  # every envelope for another system: no extra call
+        self.watchers = Watchers(host)
         self.next_register: dict[str, float] = {}
         self.next_invite: dict[str, float] = {}
         self.invite_period: dict[str, float] = {}
         self.placing = 0
         self.leaving = False
         self.failed_logged: set[str] = set()
-        self.names = convnames.ConventionNames(admin, self)
+        self.names = convnames.ConventionNames(host, self)
+
+    def handlers(self) -> dict[type, Handler]:
+        """The admin hands these their messages (from peers, and from its own actors)."""
+        return {
+            protocol.ConventionRegister: self.on_register,
+            protocol.ConventionWelcome: self.on_welcome,
+            protocol.ConventionLeave: self.on_leave,
+            protocol.ConventionInvite: self.on_invite,
+            protocol.RegistrationWatch: self.on_watch,
+            protocol.PreRegister: self.on_pre_register,
+            protocol.DeRegister: self.on_de_register,
+            **dict.fromkeys((protocol.NameAsk, protocol.NameAnswer, protocol.NameBound,
+                             protocol.NameReleased), self.names.on_message),
+        }
 
     # -- who leads -------------------------------------------------------------
     @property
@@ -202,12 +110,12 @@ class Convention:
                 continue
             self.next_register[where] = now + self.timing.reregister
             sysid = self.by_where.get(where)
-            if sysid is None or not self._send_admin(sysid, self._registration()):
+            if sysid is None or not self.send_admin(sysid, self._registration()):
                 self.t.peer_connect(where)
         for peer in list(self.peers.values()):  # leaders that cannot be connected to
             if peer.leads_me and not peer.where and now >= self.next_register.get(peer.sysid, 0.0):
                 self.next_register[peer.sysid] = now + self.timing.reregister
-                self._send_admin(peer.sysid, self._registration())
+                self.send_admin(peer.sysid, self._registration())
         for where in list(self.pre):
             if now >= self.next_invite.get(where, 0.0):
                 period = self.invite_period.get(where, self.timing.restart)
@@ -216,7 +124,7 @@ class Convention:
                 self.t.peer_connect(where)
                 sysid = self.by_where.get(where)
                 if sysid is not None:
-                    self._send_admin(sysid, protocol.ConventionInvite(self.me, self.t.listen_address))
+                    self.send_admin(sysid, self._invitation())
         limit = self.timing.silence_limit
         for peer in list(self.peers.values()):
             if peer.announced and now - peer.last_seen > limit:
@@ -248,12 +156,10 @@ class Convention:
             if peer is not None:
                 peer.where = where
         if where in self.leader_wheres:
-            self._send_admin(sysid, self._registration())
+            self.send_admin(sysid, self._registration())
         if where in self.pre:
-            self._send_admin(sysid, protocol.ConventionInvite(self.me, self.t.listen_address))
-        for env in self.outq.pop(sysid, []):
-            if not self.t.peer_send(sysid, env):
-                self.admin.dead_letter(env)
+            self.send_admin(sysid, self._invitation())
+        self.mail.connected(sysid)
 
     def _peer_down(self, sysid: str) -> None:
         peer = self.peers.get(sysid)
@@ -269,7 +175,7 @@ class Convention:
                 self._gone(peer, f"its admin at {where} no longer listens")
         for sysid, listen in list(self.directory.items()):
             if listen == where:
-                self._reroute(sysid)
+                self.mail.reroute(sysid)
         if where not in self.failed_logged:
             self.failed_logged.add(where)
             level = logging.WARNING if where in self.leader_wheres else logging.INFO
@@ -277,32 +183,34 @@ class Convention:
 
     # -- registration ----------------------------------------------------------
     def _registration(self) -> protocol.ConventionRegister:
-        return protocol.ConventionRegister(self.me, self.t.listen_address, dict(self.admin.capabilities))
+        return protocol.ConventionRegister(
+            sysid=self.me, listen=self.t.listen_address, capabilities=dict(self.host.capabilities))
+
+    def _invitation(self) -> protocol.ConventionInvite:
+        return protocol.ConventionInvite(sysid=self.me, listen=self.t.listen_address)
 
     def on_register(self, msg: protocol.ConventionRegister, sender: Any) -> None:
         """A member checks in (we lead it)."""
-        if self.leaving or not _well_formed(msg, sender):
+        if self.leaving or not well_formed(msg, sender):
             return
         peer = self._peer(msg.sysid, msg.listen)
         self._replaced_by(peer)
         peer.member = True
         changed = peer.capabilities != msg.capabilities
         peer.capabilities = dict(msg.capabilities)
-        pre = next((w for w, p in self.pre.items() if _same_place(w, msg.listen or "-")), None)
+        pre = next((w for w, p in self.pre.items() if same_place(w, msg.listen or "-")), None)
         if pre is not None:
             peer.pre = pre
             del self.pre[pre]
         new = not peer.announced
         self._seen(peer)
-        self._send_admin(msg.sysid, protocol.ConventionWelcome(
-            self.me, self.t.listen_address, dict(self.admin.capabilities), self._members(), fresh=new
-        ))
+        self.send_admin(msg.sysid, self._welcome(self._members(), fresh=new))
         if new or changed:
             self._publish_directory(skip=msg.sysid if not new else None)
 
     def on_welcome(self, msg: protocol.ConventionWelcome, sender: Any) -> None:
         """Our leader answered our registration."""
-        if not _well_formed(msg, sender) or not isinstance(msg.members, dict):
+        if not well_formed(msg, sender) or not isinstance(msg.members, dict):
             return
         peer = self._peer(msg.sysid, msg.listen)
         self._replaced_by(peer)
@@ -314,7 +222,7 @@ class Convention:
                 known = self.peers.get(sysid)
                 if known is None or not known.announced:  # a peer of our own is ours to declare gone
                     # the leader lost it: what it hosted for us went with it
-                    self.admin.remote_system_gone(sysid)
+                    self.host.remote_system_gone(sysid)
         self.directory, self.directory_from = members, msg.sysid
         self._seen(peer)
         if getattr(msg, "fresh", False):  # (a peer of an older release sends none)
@@ -332,14 +240,14 @@ class Convention:
         if not msg.listen:  # an Outbound Only leader: answer over the connection it opened
             self._peer(msg.sysid, "").leads_me = True
             self.next_register[msg.sysid] = time.monotonic() + self.timing.reregister
-            self._send_admin(msg.sysid, self._registration())
+            self.send_admin(msg.sysid, self._registration())
             return
         if msg.listen not in self.leader_wheres:
             _log.info("convention: %s at %s invited this system; registering with it", msg.sysid, msg.listen)
             self.leader_wheres.append(msg.listen)
         self.by_where[msg.listen] = msg.sysid
         self.next_register[msg.listen] = time.monotonic() + self.timing.reregister
-        self._send_admin(msg.sysid, self._registration())
+        self.send_admin(msg.sysid, self._registration())
 
     def _peer(self, sysid: str, listen: str) -> Peer:
         peer = self.peers.get(sysid)
@@ -368,19 +276,22 @@ class Convention:
             peer.announced = True
             peer.joined = time.time()
             _log.info("convention: %s (%s) joined", peer.sysid, peer.listen or "outbound only")
-            self._notify(peer, True)
+            self.watchers.tell(peer, True)
+
+    def _welcome(self, members: dict[str, str], fresh: bool = False) -> protocol.ConventionWelcome:
+        return protocol.ConventionWelcome(sysid=self.me, listen=self.t.listen_address,
+                                          capabilities=dict(self.host.capabilities),
+                                          members=members, fresh=fresh)
 
     def _members(self) -> dict[str, str]:
         return {p.sysid: p.listen for p in self.peers.values() if p.member and p.announced}
 
     def _publish_directory(self, skip: str | None = None) -> None:
         members = self._members()
-        note = protocol.ConventionWelcome(
-            self.me, self.t.listen_address, dict(self.admin.capabilities), members
-        )
+        note = self._welcome(members)
         for sysid in members:
             if sysid != skip:
-                self._send_admin(sysid, note)
+                self.send_admin(sysid, note)
 
     def _gone(self, peer: Peer, why: str) -> None:
         """A peer is declared gone: watchers told, actors placed there reported exited."""
@@ -390,10 +301,9 @@ class Convention:
         peer.announced = False
         was_member = peer.member
         peer.member = False
-        self._notify(peer, False)
-        for env in self.outq.pop(peer.sysid, []):  # never sent: what actors sent becomes dead letters
-            self.admin.dead_letter(env)
-        self.admin.remote_system_gone(peer.sysid)
+        self.watchers.tell(peer, False)
+        self.mail.drop(peer.sysid)  # never sent: what actors sent becomes dead letters
+        self.host.remote_system_gone(peer.sysid)
         self.names.system_gone(peer.sysid)
         if peer.pre:
             self.pre[peer.pre] = peer  # pre-registered: keep inviting it
@@ -411,28 +321,29 @@ class Convention:
         leaders = {self.by_where.get(w) for w in self.leader_wheres}
         leaders |= {p.sysid for p in self.peers.values() if p.leads_me}
         for sysid in leaders - {None}:
-            self._send_admin(sysid, self._registration())  # type: ignore[arg-type]
+            self.send_admin(sysid, self._registration())  # type: ignore[arg-type]
         if any(p.member for p in self.peers.values()):
             self._publish_directory()
 
     # -- pre-registration ----------------------------------------------------
-    def pre_register(self, where: Any, capabilities: Any) -> None:
+    def on_pre_register(self, msg: protocol.PreRegister, sender: Any) -> None:
         try:
-            text = hostport_text(where, self.admin.capabilities.get("Admin Port", 0))
+            text = hostport_text(msg.where, self.host.capabilities.get("Admin Port", 0))
         except ValueError as exc:
             _log.warning("preRegisterRemoteSystem ignored: %s", exc)
             return
-        known = next((p for p in self.peers.values() if _same_place(text, p.listen or "-")), None)
+        known = next((p for p in self.peers.values() if same_place(text, p.listen or "-")), None)
         if known is not None:
             known.pre = text
             return
-        caps = dict(capabilities) if isinstance(capabilities, dict) else {}
+        caps = dict(msg.capabilities) if isinstance(msg.capabilities, dict) else {}
         self.pre[text] = Peer("", listen=text, capabilities=caps, pre=text)
         self.next_invite[text] = 0.0
         self.invite_period[text] = self.timing.restart
         self.t.peer_connect(text)
 
-    def de_register(self, remote: Any) -> None:
+    def on_de_register(self, msg: protocol.DeRegister, sender: Any) -> None:
+        remote: Any = msg.remote
         if isinstance(remote, ActorAddress):
             remote = remote.addressDetails
         if not isinstance(remote, str):
@@ -441,7 +352,7 @@ class Convention:
         peer: Peer | None = self.peers.get(system_of(remote))
         if peer is None:
             try:
-                text = hostport_text(remote, self.admin.capabilities.get("Admin Port", 0))
+                text = hostport_text(remote, self.host.capabilities.get("Admin Port", 0))
             except ValueError:
                 return
             self.pre.pop(text, None)
@@ -452,69 +363,35 @@ class Convention:
         if peer.pre:
             self.pre.pop(peer.pre, None)
             peer.pre = ""
-        self._send_admin(peer.sysid, protocol.ConventionLeave(self.me))
+        self.send_admin(peer.sysid, protocol.ConventionLeave(sysid=self.me))
         peer.leads_me = False
         self._gone(peer, "deregistered")
         self.peers.pop(peer.sysid, None)
 
     # -- watchers --------------------------------------------------------------
-    def watch(self, actor: Any, start: bool) -> None:
-        if actor in self.watchers:
-            self.watchers.remove(actor)
-        if not start:
-            return
-        self.watchers.append(actor)
-        for peer in self.peers.values():
-            if peer.announced:
-                self.admin.send_msg(actor, self._update(peer, True))
+    def on_watch(self, msg: protocol.RegistrationWatch, sender: Any) -> None:
+        self.watchers.watch(msg.actor, msg.start, [p for p in self.peers.values() if p.announced])
 
     def forget_actor(self, actor: Any) -> None:
-        if actor in self.watchers:
-            self.watchers.remove(actor)
-
-    def _notify(self, peer: Peer, added: bool) -> None:
-        for actor in list(self.watchers):
-            self.admin.send_msg(actor, self._update(peer, added))
-
-    @staticmethod
-    def _update(peer: Peer, added: bool) -> ActorSystemConventionUpdate:
-        return ActorSystemConventionUpdate(ActorAddress(peer.sysid), dict(peer.capabilities), added)
+        self.watchers.forget(actor)
 
     # -- traffic to other systems ------------------------------------------------
-    def _send_admin(self, sysid: str, msg: Any) -> bool:
+    def send_admin(self, sysid: str, msg: Any) -> bool:
+        """Send a message from this admin to the admin ``sysid``; False when no way there is known."""
         return self.send(sysid, (sysid, self.me, dumps(msg)))
 
     def knows(self, sysid: str) -> bool:
         """Whether ``sysid`` is, or was, a system of this convention."""
         return sysid in self.peers or sysid in self.directory
 
-    def send(self, sysid: str, env: Any) -> bool:
-        """Send an envelope to a system; False when no way there is known."""
-        if self.t.peer_send(sysid, env):
-            return True
+    def _where_is(self, sysid: str) -> str:
+        """Where ``sysid`` listens, as far as this admin knows ("" if nowhere)."""
         peer = self.peers.get(sysid)
-        listen = (peer.listen or peer.where) if peer is not None else self.directory.get(sysid, "")
-        if listen:
-            queue = self.outq.setdefault(sysid, [])
-            if len(queue) < _OUTQ_MAX:
-                queue.append(env)
-                self.t.peer_connect(listen)
-                return True
-            return False
-        return self._via_leader(sysid, env)
+        return (peer.listen or peer.where) if peer is not None else self.directory.get(sysid, "")
 
-    def _via_leader(self, sysid: str, env: Any) -> bool:
-        """Members that cannot reach a system ask the leader to pass it on; only for
-        envelopes from this system, so nothing bounces between systems."""
+    def _leader_id(self) -> str | None:
         leader = self.leader()
-        if leader is None or leader.sysid == sysid or system_of(str(env[1])) != self.me:
-            return False
-        return self.t.peer_send(leader.sysid, env)
-
-    def _reroute(self, sysid: str) -> None:
-        for env in self.outq.pop(sysid, []):
-            if not self._via_leader(sysid, env):
-                self.admin.dead_letter(env)
+        return leader.sysid if leader is not None else None
 
     # -- placement -------------------------------------------------------------
     def place(self, req: protocol.CreateActor, cls: Any) -> tuple[str, protocol.CreateActor] | None:
@@ -522,6 +399,8 @@ class Convention:
         last-announced capabilities pass (the one given fewest so far), else our
         leader; None when every candidate was tried. Returns the target system
         and the request to send it (origin and key filled in by the first system)."""
+        if req.spec.startswith(mainclasses.MAIN + "."):
+            return None  # a script's own class exists only in the systems forked from that script
         tried = set(req.tried) | {self.me}
         fit = [p for p in self.peers.values()
                if p.announced and p.sysid not in tried
@@ -542,8 +421,21 @@ class Convention:
             forwarded.place_key = f"{self.me}#{self.placing}"
         return target.sysid, forwarded
 
-    def send_admin(self, sysid: str, msg: Any) -> bool:
-        return self._send_admin(sysid, msg)
+    def unplaced_note(self, req: protocol.CreateActor) -> str:
+        if req.spec.startswith(mainclasses.MAIN + "."):
+            return " (defined in __main__, so never placed on another system of the convention)"
+        return ""
+
+    def is_leader(self, sysid: str) -> bool:
+        peer = self.peers.get(sysid)
+        return peer is not None and peer.leads_me
+
+    def log_to_leader(self, record: dict[str, Any]) -> None:
+        """docs/api.md §7.2: warnings and worse also go to the leader's log."""
+        leader = self.leader()
+        if leader is not None:
+            record = dict(record, actorSystem=self.me)
+            self.send_admin(leader.sysid, protocol.LogRecordMsg(record=record, from_member=True))
 
     # -- shutdown and status ---------------------------------------------------
     def leave(self) -> None:
@@ -552,9 +444,9 @@ class Convention:
         self.names.leave()
         for peer in list(self.peers.values()):
             if peer.announced or peer.pre:
-                self._send_admin(peer.sysid, protocol.ConventionLeave(self.me))
+                self.send_admin(peer.sysid, protocol.ConventionLeave(sysid=self.me))
 
-    def status(self) -> tuple[ActorAddress | None, list[tuple[ActorAddress, float]], float | None]:
+    def status(self) -> Status:
         leader = self.leader()
         now = time.monotonic()
         attendees = [(ActorAddress(p.sysid), round(self.timing.silence_limit - (now - p.last_seen), 1))
@@ -562,40 +454,7 @@ class Convention:
         joined = leader.joined if leader is not None else None
         return (ActorAddress(leader.sysid) if leader is not None else None), attendees, joined
 
-    def known(self) -> Iterable[Peer]:
-        return [p for p in self.peers.values() if p.announced]
-
-
-def _well_formed(msg: Any, sender: Any) -> bool:
-    """A registration names the system it came from and carries a capability dict."""
-    ok = (isinstance(msg.sysid, str) and msg.sysid == system_of(str(sender))
-          and isinstance(msg.listen, str) and isinstance(msg.capabilities, dict))
-    if not ok:
-        _log.warning("convention: ignored a malformed %s from %s", type(msg).__name__, sender)
-    return ok
-
 
 def enabled(transport: Any) -> bool:
+    """Whether ``transport`` reaches other systems' admins (a ``PeerTransport``)."""
     return all(hasattr(transport, name) for name in ("peer_connect", "peer_send", "peer_close"))
-
-
-def local_ip_for(leaders: list[str]) -> str | None:
-    """The local address of the interface that reaches the first leader (no
-    packet is sent: a UDP socket's connect only picks the route)."""
-    for where in leaders:
-        host, _, port = where.rpartition(":")
-        try:
-            addr = socket.gethostbyname(host)
-        except OSError:
-            continue
-        if addr.startswith("127."):
-            return "127.0.0.1"
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            try:
-                probe.connect((addr, int(port)))
-                return str(probe.getsockname()[0])
-            except OSError:
-                continue
-    return None
-
-

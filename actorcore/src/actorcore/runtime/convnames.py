@@ -22,17 +22,15 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Protocol
 
 import attrs
 
 from ..transport import system_of
 from . import limits, protocol
+from .convhost import ConventionHost
+from .convpeers import Peer
 from .registry import LIVE, PENDING, REMOTE, Entry
-
-if TYPE_CHECKING:
-    from .admin import Admin
-    from .conventions import Convention
 
 _log = logging.getLogger("actorcore.convention")
 
@@ -120,6 +118,17 @@ class NameTable:
             self.ask(name, asker, now)  # the first gets the reservation, the others wait on
 
 
+class Keepers(Protocol):
+    """What the names need of their convention: who leads, and a way to it."""
+
+    @property
+    def is_member(self) -> bool: ...
+
+    def leader(self) -> Peer | None: ...
+
+    def send_admin(self, sysid: str, msg: Any) -> bool: ...
+
+
 @attrs.define(eq=False)
 class Busy:
     """The creates of one name in this system: the first asks (then creates), the rest wait."""
@@ -134,10 +143,10 @@ class ConventionNames:
     """One admin's part in keeping names convention-wide: its own creates of
     named actors, and (when it leads) the table its members ask."""
 
-    def __init__(self, admin: Admin, conv: Convention) -> None:
-        self.admin = admin
+    def __init__(self, host: ConventionHost, conv: Keepers) -> None:
+        self.host = host
         self.conv = conv
-        self.me: str = admin.me
+        self.me: str = host.me
         self.table = NameTable(self._answer)
         self.busy: dict[str, Busy] = {}
         self.alone_warned = False
@@ -156,7 +165,7 @@ class ConventionNames:
         by another system: its origin has the name already)."""
         name = req.globalName
         if not isinstance(name, str):
-            self.admin.create_failed(req, "spec", f"globalName must be a string, not {type(name).__name__}")
+            self.host.create_failed(req, "spec", f"globalName must be a string, not {type(name).__name__}")
             return
         now = time.monotonic()
         busy = self.busy.get(name)
@@ -166,9 +175,9 @@ class ConventionNames:
             else:
                 busy.queue.append((req, sender, now + ASK_LIMIT))
             return
-        entry = self.admin.registry.named(name)
+        entry = self.host.registry.named(name)
         if entry is not None:
-            self.admin.send_msg(req.reply_to, protocol.Created(req.req_id, entry.id))
+            self.host.send_msg(req.reply_to, protocol.Created(req_id=req.req_id, actor=entry.id))
             return
         busy = self.busy[name] = Busy(self.keeper(), [(req, sender, now + ASK_LIMIT)])
         self._ask(name, busy, now)
@@ -177,7 +186,7 @@ class ConventionNames:
         if busy.keeper == self.me:
             self.table.ask(name, self.me, now)
             return
-        if busy.keeper is not None and self.conv.send_admin(busy.keeper, protocol.NameAsk(self.me, name)):
+        if busy.keeper is not None and self.conv.send_admin(busy.keeper, protocol.NameAsk(sysid=self.me, name=name)):
             return
         if not self.alone_warned:
             self.alone_warned = True
@@ -197,11 +206,11 @@ class ConventionNames:
             return
         del self.busy[name]
         for req, _, _ in busy.queue:
-            self.admin.send_msg(req.reply_to, protocol.Created(req.req_id, actor))
+            self.host.send_msg(req.reply_to, protocol.Created(req_id=req.req_id, actor=actor))
 
     def _granted(self, name: str, busy: Busy) -> None:
         busy.granted = True
-        found = self.admin.registry.named(name)
+        found = self.host.registry.named(name)
         if found is not None:  # placed here by another system meanwhile: that one it is
             self._bind(found)
             self._done(name, 0)
@@ -210,9 +219,9 @@ class ConventionNames:
 
     def _create(self, name: str, busy: Busy) -> None:
         req, sender, _ = busy.queue[0]
-        self.admin.create_here(req, sender)
-        entry = self.admin.registry.named(name)
-        if entry is None and req.sourceHash is not None and self.admin.sources.is_pending(req.sourceHash):
+        self.host.create_here(req, sender)
+        entry = self.host.registry.named(name)
+        if entry is None and req.sourceHash is not None and self.host.source_pending(req.sourceHash):
             return  # it waits for its source's verdict, then comes back through create()
         if entry is not None and entry.remote is not None:
             busy.entry = entry  # placed on another system: the name is bound once it runs there
@@ -229,7 +238,7 @@ class ConventionNames:
         busy = self.busy.pop(name, None)
         if busy is not None:
             for req, sender, _ in busy.queue[skip:]:
-                self.admin.on_create(req, sender)
+                self.host.create(req, sender)
 
     def placed(self, entry: Entry) -> None:
         """A named actor this system placed on another runs there now."""
@@ -255,19 +264,19 @@ class ConventionNames:
         if keeper == self.me:
             self.table.bind(name, entry.id, host, self.me)
         elif keeper is not None:
-            self.conv.send_admin(keeper, protocol.NameBound(self.me, name, entry.id, host))
+            self.conv.send_admin(keeper, protocol.NameBound(sysid=self.me, name=name, actor=entry.id, host=host))
 
     def _release_to(self, keeper: str | None, name: str, actor: Any) -> None:
         if keeper == self.me:
             self.table.release(name, actor, self.me, time.monotonic())
         elif keeper is not None:
-            self.conv.send_admin(keeper, protocol.NameReleased(self.me, name, actor))
+            self.conv.send_admin(keeper, protocol.NameReleased(sysid=self.me, name=name, actor=actor))
 
     def _answer(self, sysid: str, name: str, actor: Any) -> None:
         if sysid == self.me:
             self._answered(self.me, name, actor)
         else:
-            self.conv.send_admin(sysid, protocol.NameAnswer(self.me, name, actor))
+            self.conv.send_admin(sysid, protocol.NameAnswer(sysid=self.me, name=name, actor=actor))
 
     # -- from other systems and the convention ------------------------------------
     def on_message(self, msg: protocol.NameMessage, sender: Any) -> None:
@@ -289,10 +298,11 @@ class ConventionNames:
         """A leader that did not know this system (it joined, the leader restarted,
         or had given it up) hears the names of the actors it has."""
         self.alone_warned = False
-        for name, entry in list(self.admin.registry.names.items()):
+        for name, entry in list(self.host.registry.names.items()):
             busy = self.busy.get(name)
             if entry.state in (PENDING, LIVE, REMOTE) and not (busy is not None and busy.entry is entry):
-                self.conv.send_admin(keeper, protocol.NameBound(self.me, name, entry.id, entry.remote or self.me))
+                self.conv.send_admin(keeper, protocol.NameBound(
+                    sysid=self.me, name=name, actor=entry.id, host=entry.remote or self.me))
 
     def system_gone(self, sysid: str) -> None:
         """A peer left: its names go; asks it never answered go to the next keeper."""
@@ -320,7 +330,7 @@ class ConventionNames:
                 why = (f"the convention leader {busy.keeper} did not answer for globalName {name!r} "
                        "(unreachable, or another system's create of that name did not finish)")
             for req, _, _ in late:
-                self.admin.create_failed(req, "name", f"{why} within {ASK_LIMIT:.0f} s")
+                self.host.create_failed(req, "name", f"{why} within {ASK_LIMIT:.0f} s")
 
     def leave(self) -> None:
         """This system shuts down: creates waiting for a name fail now."""
@@ -330,4 +340,4 @@ class ConventionNames:
             if not busy.queue:
                 del self.busy[name]
             for req, _, _ in waiting:
-                self.admin.create_failed(req, "shutdown", "the actor system is shutting down")
+                self.host.create_failed(req, "shutdown", "the actor system is shutting down")

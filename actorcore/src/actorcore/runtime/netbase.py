@@ -6,15 +6,14 @@ Knows sockets and capability values, never actors or a particular protocol.
 """
 from __future__ import annotations
 
-import ipaddress
 import logging
-import os
 import socket
 from typing import Any, Callable, Generic, Mapping, TypeVar
 
 from .. import keys
 from ..errors import ActorSystemStartupError
 from . import framing
+from .hostports import CONVENTION_KEY, base_ipaddr, leader_addresses, local_ip_for
 
 T = TypeVar("T")
 
@@ -25,30 +24,6 @@ def process_key(addr: str) -> str:
     return addr.split(":", 1)[0] if ":" in addr else addr
 
 
-def base_ipaddr() -> str | None:
-    """``THESPIAN_BASE_IPADDR`` as a numeric IPv4 address, or None when unset.
-
-    Thespian's guide suggests a name such as ``localhost``; addresses the
-    transports exchange are numeric (a UDP peer is known by the address its
-    datagrams come from), so a name is resolved here, once. A name that does
-    not resolve is a ValueError naming the variable.
-    """
-    raw = os.environ.get("THESPIAN_BASE_IPADDR", "").strip()
-    if not raw:
-        return None
-    try:
-        return str(ipaddress.IPv4Address(raw))
-    except ValueError:
-        pass
-    try:
-        return socket.gethostbyname(raw)
-    except OSError as exc:
-        raise ValueError(
-            f"THESPIAN_BASE_IPADDR={raw!r} is neither an IPv4 address nor a name that "
-            f"resolves to one ({exc}); set it to one of this host's IPv4 addresses"
-        ) from None
-
-
 def local_ip(capabilities: Mapping[str, Any]) -> str:
     """``THESPIAN_BASE_IPADDR`` if set; else, for a convention member, the
     address of the interface that reaches its leader; else loopback.
@@ -57,8 +32,6 @@ def local_ip(capabilities: Mapping[str, Any]) -> str:
     anyone sends it, so listening beyond this host is a choice to make
     explicitly (set THESPIAN_BASE_IPADDR, or name a leader), not a default.
     """
-    from .conventions import CONVENTION_KEY, leader_addresses, local_ip_for
-
     explicit = base_ipaddr()
     if explicit:
         return explicit
@@ -109,8 +82,6 @@ def avoiding(make: Callable[[], socket.socket], port: int) -> socket.socket:
 def leaders(capabilities: Mapping[str, Any], own_port: int) -> list[str]:
     """``Convention Address.IPv4`` as ``host:port`` texts, or a ValueError that
     names the capability (raised where the caller of ActorSystem hears it)."""
-    from .conventions import CONVENTION_KEY, leader_addresses
-
     try:
         return leader_addresses(capabilities.get(CONVENTION_KEY), own_port)
     except ValueError as exc:

@@ -1,0 +1,261 @@
+"""The admin's actor processes: spawning them (from a spare process when one
+waits), hearing them start, exit or fail, reaping them, telling parents, and
+stopping the ones that will not exit at shutdown.
+
+Apart from the admin's loop so that the life of a process reads in one
+place; routing decides where messages go, this decides when an actor exists.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from typing import Any
+
+from ..addresses import ActorAddress
+from ..messages import ActorExitRequest, ChildActorExited, PoisonMessage
+from ..sourceregistry import SourceRegistry
+from . import protocol, spare
+from .convhost import AdminConvention
+from .manager import actor_main
+from .registry import EXITING, LIVE, PENDING, ActorRegistry, Entry
+from .routing import Router
+from .wire import dumps, loads
+
+_log = logging.getLogger("actorcore.admin")
+
+
+class Supervisor:
+    """Every actor process of one admin, and its spare."""
+
+    def __init__(self, cfg: dict[str, Any], transport: Any, registry: ActorRegistry,
+                 router: Router, convention: AdminConvention, sources: SourceRegistry) -> None:
+        self.cfg = cfg
+        self.capabilities: dict[str, Any] = cfg["capabilities"]  # the admin's, as they change
+        self.ctx = multiprocessing.get_context(cfg["start_method"])
+        self.transport = transport
+        self.me: str = transport.address
+        self.registry = registry
+        self.router = router
+        self.send_msg = router.send_msg
+        self.convention = convention
+        self.sources = sources
+        self.sentinels: dict[Any, Entry] = {}
+        self.use_spare = spare.wanted(cfg["start_method"], transport)
+        self.spare: spare.Spare | None = None
+        self.spare_due = self.use_spare
+
+    # -- processes -------------------------------------------------------------
+    def spawn(self, entry: Entry, zip_bytes: bytes | None) -> None:
+        boot = {
+            "id": entry.id,
+            "admin": self.me,
+            "admin_pid": os.getpid(),
+            "start_method": self.cfg["start_method"],
+            "parent": entry.parent,
+            "spec": entry.spec,
+            "requirements": entry.requirements,
+            "globalName": entry.globalName,
+            "sourceHash": entry.sourceHash,
+            "sourceZip": zip_bytes,
+            "capabilities": dict(self.capabilities),
+            "log_threshold": self.cfg.get("log_threshold", 0),
+        }
+        link = self.transport.child_link(entry.id)
+        ready, self.spare = self.spare, None
+        if ready is not None and ready.hand_over(link, boot):
+            proc = ready.proc
+        else:
+            proc = self.ctx.Process(
+                target=actor_main, args=(link, boot), name=f"actorcore-actor {entry.spec}", daemon=False
+            )
+        try:
+            if proc.pid is None:
+                proc.start()
+        except Exception as exc:
+            self.transport.forget_child(entry.id)
+            self.init_failed(entry, "spawn", f"could not start a process: {exc}")
+            self.registry.bury(entry)
+            return
+        entry.process = proc
+        entry.pid = proc.pid
+        self.sentinels[proc.sentinel] = entry
+        self.transport.child_started(entry.id)
+
+    def waitables(self) -> list[Any]:
+        """What the admin's loop waits on besides its transport."""
+        waitables = list(self.sentinels)
+        if self.spare is not None:
+            waitables.append(self.spare.sentinel)
+        return waitables
+
+    def reap(self, ready: list[Any]) -> None:
+        for sentinel in ready:
+            entry = self.sentinels.pop(sentinel, None)
+            if entry is not None:
+                self.process_ended(entry)
+            elif self.spare is not None and sentinel == self.spare.sentinel:
+                # it died waiting (killed from outside?): no more spares, creates fork as usual
+                _log.warning("the spare actor process died while waiting; spares turned off")
+                self.discard_spare()
+                self.use_spare = False
+
+    def new_spare(self) -> None:
+        """Fork the next spare (after the last one's actor started: a fork
+        must not slow an actor's start)."""
+        self.spare_due = False
+        try:
+            self.spare = spare.Spare(self.ctx, actor_main)
+        except Exception as exc:
+            _log.warning("no spare actor process (%s); actors start by forking on demand", exc)
+            self.use_spare = False
+
+    def discard_spare(self) -> None:
+        if self.spare is not None:
+            self.spare.discard()
+            self.spare = None
+
+    def force_stop(self) -> None:
+        """Actors that did not exit in time: SIGTERM, then SIGKILL (our own PIDs only)."""
+        stubborn = [e for e in self.sentinels.values() if e.pid]
+        for entry in stubborn:
+            try:
+                os.kill(entry.pid, signal.SIGTERM)  # type: ignore[arg-type]
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 2.0
+        for entry in stubborn:
+            if entry.process is not None:
+                entry.process.join(max(0.0, deadline - time.monotonic()))
+        for entry in stubborn:
+            if entry.process is not None and entry.process.is_alive():
+                entry.process.kill()
+                entry.process.join(5.0)
+
+    def kill_all(self) -> None:
+        """The admin crashed: no actor process outlives it."""
+        for entry in list(self.sentinels.values()):
+            if entry.process is not None and entry.process.is_alive():
+                entry.process.kill()
+
+    # -- what actor processes say ----------------------------------------------
+    def on_started(self, msg: protocol.ActorStarted, sender: Any) -> None:
+        entry = self.registry.entries.get(msg.actor)
+        if entry is None or entry.state != PENDING:
+            return
+        entry.state = LIVE
+        entry.pid = msg.pid
+        if self.use_spare and self.spare is None:
+            self.spare_due = True
+        held, entry.held = entry.held, []
+        for env in held:
+            self.transport.send(entry.id, env)
+        if entry.waiter is not None:
+            req_id, reply_to = entry.waiter
+            entry.waiter = None
+            self.send_msg(reply_to, protocol.Created(req_id=req_id, actor=entry.id))
+        if entry.origin is not None:
+            self.convention.send_admin(entry.origin, protocol.Placed(
+                place_key=entry.place_key or "", actor=entry.id, where=self.me))
+
+    def on_init_failed(self, msg: protocol.ActorInitFailed, sender: Any) -> None:
+        entry = self.registry.entries.get(msg.actor)
+        if entry is None:
+            return
+        self.init_failed(entry, msg.kind, msg.error)
+        entry.state = EXITING  # the process is on its way out; reaped by its sentinel
+
+    def init_failed(self, entry: Entry, kind: str, text: str) -> None:
+        _log.error("actor %s (%s) failed to start: %s", entry.id, entry.spec, text.strip())
+        entry.failed_create = True
+        entry.error = (kind, text)
+        held, entry.held = entry.held, []
+        self.bounce_held(entry.parent, held)
+        if entry.waiter is not None:
+            req_id, reply_to = entry.waiter
+            entry.waiter = None
+            self.send_msg(reply_to, protocol.Created(
+                req_id=req_id, actor=entry.id, error_kind=kind, error=text))
+        self.notify_parent(entry)
+
+    def bounce_held(self, parent: Any, held: list[Any]) -> None:
+        """Messages held for a child that never started: the parent's come back
+        to it as PoisonMessage, others are dead letters (docs/api.md §2.4)."""
+        for env in held:
+            if parent is not None and env[1] == parent:
+                try:
+                    self.send_msg(env[1], PoisonMessage(loads(env[2]), "Child Aborted"))
+                except Exception:
+                    pass
+            else:
+                self.router.dead_letter(env)
+
+    def notify_parent(self, entry: Entry) -> None:
+        if entry.notified:
+            return
+        entry.notified = True
+        if entry.origin is not None:  # placed here by another system, which tells the parent
+            kind, text = entry.error
+            self.convention.send_admin(entry.origin, protocol.RemoteChildExited(
+                place_key=entry.place_key, actor=entry.id, failed=entry.failed_create,
+                kind=kind, error=text))
+            return
+        parent = self.registry.entries.get(entry.parent) if entry.parent is not None else None
+        if parent is not None and parent.state in (PENDING, LIVE, EXITING):
+            if entry.failed_create:
+                entry.awaiting_ack = True
+                self.send_msg(parent.id, protocol.ChildFailed(child=entry.id))
+            self.send_msg(parent.id, ChildActorExited(ActorAddress(entry.id)))
+
+    def on_exiting(self, msg: protocol.ActorExiting, sender: Any) -> None:
+        entry = self.registry.entries.get(msg.actor)
+        if entry is None:
+            return
+        entry.clean_exit = True
+        if entry.state == LIVE:
+            # the actor reads on until this comes: what we forwarded before it is not lost
+            self.transport.send(msg.actor, (msg.actor, self.me, dumps(protocol.ExitNoted())))
+        entry.state = EXITING
+        if entry.globalName is not None:
+            self.convention.names.released(entry)  # as in one system: the name is free once its actor exits
+        if msg.orphan_children:
+            for child_id in list(entry.children):
+                child = self.registry.entries.get(child_id)
+                if child is not None:
+                    child.parent = None  # orphans: their exit goes unreported
+            entry.children.clear()
+
+    def process_ended(self, entry: Entry) -> None:
+        proc = entry.process
+        if proc is not None:
+            proc.join(1.0)
+        for env in self.transport.final_from(entry.id):
+            self.router.route(env)  # what it said last (ActorExiting, replies) comes first
+        for env in self.transport.forget_child(entry.id):
+            self.router.dead_letter(env)
+        if entry.state == PENDING:
+            code = proc.exitcode if proc is not None else None
+            self.init_failed(entry, "init", f"the actor process died while starting (exit code {code})")
+        elif not entry.clean_exit and not entry.failed_create:
+            code = proc.exitcode if proc is not None else None
+            _log.warning("actor %s (%s) died abruptly (exit code %s)", entry.id, entry.spec, code)
+            for child_id in list(entry.children):
+                child = self.registry.entries.get(child_id)
+                if child is not None:
+                    child.parent = None
+                    self.send_msg(child_id, ActorExitRequest())
+            entry.children.clear()
+            if entry.parent is None:
+                self.router.orphan_died(entry.id)
+        self.notify_parent(entry)
+        self.router.forget(entry.id)
+        self.sources.forget(ActorAddress(entry.id))
+        self.convention.forget_actor(entry.id)
+        self.registry.bury(entry)
+
+    def on_child_failed_ack(self, msg: protocol.ChildFailedAck, sender: Any) -> None:
+        gone = self.registry.dead.get(msg.child) or self.registry.entries.get(msg.child)
+        if gone is not None:
+            gone.awaiting_ack = False
