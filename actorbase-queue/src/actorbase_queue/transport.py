@@ -263,9 +263,6 @@ class AdminQueueTransport:
         down.close()
         return left + unread
 
-    def routes_to(self, target: Any) -> bool:
-        return True
-
     def is_client(self, target: Any) -> bool:
         return isinstance(target, str) and target.startswith(self.client_prefix)
 

@@ -32,6 +32,7 @@ from actorcore.runtime.netbase import avoiding
 from actorcore.runtime.poller import Poller
 from actorcore.runtime.portinfo import port_holder
 from actorcore.runtime.ratelog import RateLimitedLog
+from actorcore.transport import AttachState
 
 from .addressing import hostport, process_key
 from .conn import AuthError, Conn
@@ -171,9 +172,6 @@ class AdminTcpTransport:
             return []
         self._drop(conn)
         return [e for e in conn.take_pending() if e[0] != CONTROL]
-
-    def routes_to(self, target: Any) -> bool:
-        return True
 
     # -- other systems' admins (PeerTransport) ---------------------------------
     def peer_connect(self, where: str) -> None:
@@ -802,15 +800,15 @@ class ClientTcpTransport(EndpointTcpTransport):
             except ConnectionRefusedError:
                 return
             except OSError as exc:
-                problems.append(f"{where}: {connect_error(exc, limit).partition(': ')[2]}")
+                problems.append(f"{where}: {connect_error(exc, limit)[1]}")
         raise ConnectionError(
             "the convention leader cannot be reached from this host (" + "; ".join(problems)
             + "). Check 'Convention Address.IPv4', the network between the hosts, and "
             "THESPIAN_BASE_IPADDR"
         )
 
-    def try_attach(self, wait: float = 0.0) -> str:
-        """Connect to an admin on the Admin Port: "attached", "absent" (nothing
+    def try_attach(self, wait: float = 0.0) -> AttachState:
+        """Connect to an admin on the Admin Port: ATTACHED, ABSENT (nothing
         listens), or raise ConnectionError naming what answered instead."""
         where = f"{self.admin_host}:{self.admin_port}"
         deadline = time.monotonic() + wait
@@ -820,7 +818,7 @@ class ClientTcpTransport(EndpointTcpTransport):
                 break
             except ConnectionRefusedError:
                 if time.monotonic() >= deadline:
-                    return "absent"
+                    return AttachState.ABSENT
                 time.sleep(0.02)
             except OSError as exc:
                 raise ConnectionError(f"cannot reach {where}: {exc}") from None
@@ -850,7 +848,7 @@ class ClientTcpTransport(EndpointTcpTransport):
         self.address = prefix[:-1]
         self.admin_address = admin_id
         self.admin_pid = pid
-        return "attached"
+        return AttachState.ATTACHED
 
     def _not_an_admin(self, why: str) -> ConnectionError:
         holder = port_holder(self.admin_port)

@@ -32,7 +32,7 @@ from typing import Any, Sequence
 from actorcore.runtime import procs, protocol
 from actorcore.runtime.netbase import AdminLink, avoiding
 from actorcore.runtime.poller import Poller
-from actorcore.transport import system_of
+from actorcore.transport import AttachState, PeerEvent, system_of
 
 from .addressing import process_key
 from .channel import (
@@ -233,9 +233,6 @@ class AdminUdpTransport(_UdpTransport):
             out.extend(self.ep.forget(where))
         return [env for env in out if env[0] != CONTROL]
 
-    def routes_to(self, target: Any) -> bool:
-        return True
-
     def is_client(self, target: Any) -> bool:
         return process_key(target) in self.clients
 
@@ -283,14 +280,14 @@ class AdminUdpTransport(_UdpTransport):
         try:
             addr = resolve(where)
         except (OSError, ValueError) as exc:
-            self._event("peer-failed", f"{where}\ncannot resolve {where!r}: {exc}")
+            self._event(PeerEvent.FAILED, f"{where}\ncannot resolve {where!r}: {exc}")
             return
         if addr == self.ep.local:
-            self._event("peer-failed", f"{where}\nthat is this admin's own address")
+            self._event(PeerEvent.FAILED, f"{where}\nthat is this admin's own address")
             return
         for sysid, known in self.peers.items():
             if known == addr:
-                self._event("peer-up", f"{sysid}\n{fmt(addr)}\n{where}")
+                self._event(PeerEvent.UP, f"{sysid}\n{fmt(addr)}\n{where}")
                 return
         self.connecting[where] = (addr, time.monotonic() + self.connect_limit)
         self.ep.send(addr, _hello("peer", "", self.address, self.listen_address))
@@ -309,7 +306,7 @@ class AdminUdpTransport(_UdpTransport):
             self.ep.send(where, (CONTROL, "bye", b""))  # best effort: state goes now
             self.ep.forget(where)
 
-    def _event(self, kind: str, text: str) -> None:
+    def _event(self, kind: PeerEvent, text: str) -> None:
         self.ready.append((None, (CONTROL, kind, text.encode())))
 
     def _timers(self, now: float) -> float | None:
@@ -323,13 +320,13 @@ class AdminUdpTransport(_UdpTransport):
             if failed is not None:
                 del self.connecting[where]
                 self.ep.forget(addr)
-                self._event("peer-failed", f"{where}\n{failed[0]}")
+                self._event(PeerEvent.FAILED, f"{where}\n{failed[0]}")
                 continue
             if now >= due:
                 del self.connecting[where]
                 if addr not in self.peers.values():
                     self.ep.forget(addr)
-                self._event("peer-failed", f"{where}\nno answer within {self.connect_limit:g} s")
+                self._event(PeerEvent.FAILED, f"{where}\nno answer within {self.connect_limit:g} s")
             elif soonest is None or due - now < soonest:
                 soonest = due - now
         ka_every = self.peer_silence / 4
@@ -350,7 +347,7 @@ class AdminUdpTransport(_UdpTransport):
         self.peers.pop(sysid, None)
         self.peer_ka.pop(sysid, None)
         self.ep.forget(addr)
-        self._event("peer-down", sysid)
+        self._event(PeerEvent.DOWN, sysid)
 
     # -- receiving ---------------------------------------------------------------
     def _probe(self, where: Address) -> None:
@@ -405,7 +402,7 @@ class AdminUdpTransport(_UdpTransport):
             self.ep.send(chan.where, (CONTROL, "peer-welcome",
                                       f"{self.address}\n{self.listen_address}".encode()))
             if is_new:
-                self._event("peer-up", f"{sysid}\n{listen}\n")
+                self._event(PeerEvent.UP, f"{sysid}\n{listen}\n")
             return
         self.ep.complain("hello", f"admin dropped a stream from {fmt(chan.where)}: "
                          f"unexpected hello {role!r}")
@@ -418,7 +415,7 @@ class AdminUdpTransport(_UdpTransport):
         for where, (addr, _due) in list(self.connecting.items()):
             if addr == chan.where:
                 del self.connecting[where]
-                self._event("peer-up", f"{sysid}\n{listen}\n{where}")
+                self._event(PeerEvent.UP, f"{sysid}\n{listen}\n{where}")
 
     def _bye(self, chan: Channel) -> None:
         key = chan.key
@@ -703,8 +700,13 @@ class ClientUdpTransport(EndpointUdpTransport):
         finally:
             probe.close()
 
-    def try_attach(self, wait: float = 0.0) -> str:
-        """Attach to an admin on the Admin Port: "attached", "absent" (nothing
+    def preflight(self) -> None:
+        """Nothing to check before starting an admin: a UDP admin reaches its
+        convention leader whenever that one is up, by datagrams that need no route
+        to be ready in advance (and the leader's address is checked by the plugin)."""
+
+    def try_attach(self, wait: float = 0.0) -> AttachState:
+        """Attach to an admin on the Admin Port: ATTACHED, ABSENT (nothing
         is bound there), or raise ConnectionError naming what answered instead."""
         where = fmt(self.admin)
         deadline = time.monotonic() + wait
@@ -716,7 +718,7 @@ class ClientUdpTransport(EndpointUdpTransport):
                 raise ConnectionError(f"something holds UDP {where} but it is not an actorcore "
                                       "UDP admin (no answer within 2 s)")
             if time.monotonic() >= deadline:
-                return "absent"
+                return AttachState.ABSENT
             time.sleep(0.02)
         self.ep.send(self.admin, _hello("client", "", "", ""))
         limit = time.monotonic() + max(5.0, wait)
@@ -743,7 +745,7 @@ class ClientUdpTransport(EndpointUdpTransport):
         self.address = prefix[:-1]
         self.admin_address = admin_id
         self.admin_pid = int(pid)
-        return "attached"
+        return AttachState.ATTACHED
 
     def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
         got = super().receive(timeout, waitables)

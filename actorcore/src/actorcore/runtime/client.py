@@ -34,6 +34,7 @@ from ..errors import (
 )
 from ..keys import SECRET_CAPABILITY
 from ..messages import PoisonMessage
+from ..transport import AttachState, ClientTransport, SharedClientTransport
 from . import limits, logfwd, mainclasses, procs, protocol
 from .admin import admin_main, detached_admin_main
 from .wire import UnpicklableMessage, dumps, loads, oversize
@@ -126,7 +127,18 @@ class MultiprocSystem:
             raise exc.with_traceback(None) from None
         if transport is None:
             raise ActorSystemStartupError(f"no transport plugin serves {config.name}")
-        self.transport = transport
+        self.transport: ClientTransport = transport
+        #: the same transport, when the admin is shared (found on the Admin Port)
+        self._shared: SharedClientTransport | None = None
+        if config.shared:
+            if not isinstance(transport, SharedClientTransport):
+                transport.close()
+                raise ActorSystemStartupError(
+                    f"{config.name} is declared shared, but its transport "
+                    f"({type(transport).__name__}) cannot attach to an admin on the Admin Port: "
+                    "it must implement actorcore.transport.SharedClientTransport"
+                )
+            self._shared = transport
         self._size_limit: int | None = getattr(transport, "limit", None)  # read once, not per send
         cfg = {
             "base_name": config.name,
@@ -181,19 +193,18 @@ class MultiprocSystem:
     def _start_shared(self, ctx: Any, cfg: dict[str, Any]) -> protocol.AdminReady:
         """UDP/TCP: attach to the admin on the Admin Port, or start one that
         outlives this process (``capabilities``/``logDefs`` apply only then)."""
-        transport = self.transport
+        transport = self._shared
+        assert transport is not None
         where = f"{transport.admin_host}:{transport.admin_port}"
         started = 0  # the admin this call started: a start-up that fails leaves it not behind
         try:
             state = transport.try_attach()
-            if state == "absent":
+            if state is AttachState.ABSENT:
                 log_file = self._admin_log_file(cfg, transport.admin_port)
-                preflight = getattr(transport, "preflight", None)
-                if preflight is not None:
-                    try:
-                        preflight()
-                    except ConnectionError as exc:
-                        raise ActorSystemStartupError(f"{self.baseName} on {where}: {exc}") from None
+                try:
+                    transport.preflight()
+                except ConnectionError as exc:
+                    raise ActorSystemStartupError(f"{self.baseName} on {where}: {exc}") from None
                 try:
                     link = transport.admin_link()
                 except OSError as exc:
@@ -223,7 +234,7 @@ class MultiprocSystem:
                 if problem:
                     raise ActorSystemStartupError(f"{self.baseName} admin on {where} did not start: {problem}")
                 state = transport.try_attach(wait=limits.STARTUP_LIMIT)
-                if state != "attached":
+                if state is not AttachState.ATTACHED:
                     raise ActorSystemStartupError(
                         f"{self.baseName} admin started on {where} but does not answer"
                     )
@@ -268,13 +279,15 @@ class MultiprocSystem:
             self._admin_pid = pid
             self._wait_admin_exit(5.0)
             self._admin_pid = 0
-            self.transport.admin_pid = pid  # closing waits for no acknowledgement from it
+            if self._shared is not None:
+                self._shared.admin_pid = pid  # closing waits for no acknowledgement from it
         self.transport.close()
 
     # -- plumbing --------------------------------------------------------------
     def _admin_gone(self, thorough: bool = True) -> bool:
         if self._admin is None:
-            if self.transport.admin_lost:
+            shared = self._shared
+            if shared is not None and shared.admin_lost:
                 return True
             if not thorough or not self._admin_pid:
                 return False
