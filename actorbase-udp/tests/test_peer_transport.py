@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from actorbase_udp.channel import bind
 from actorbase_udp.transport import AdminUdpTransport
+from actorbase_udp.wire import bind
 
 WAIT = 10.0
 KEY = b"k" * 32  # the handshake key both admins hold

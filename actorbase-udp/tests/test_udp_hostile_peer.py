@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from actorbase_udp.channel import DATA, HDR, LAST, MAGIC, NAK
+from actorbase_udp.wire import DATA, HDR, LAST, MAGIC, NAK
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure, Thespian_StatusReq
 from actorcore.testing import descendants, free_port, log_to_file, until, wait_no_descendants
 
