@@ -17,13 +17,14 @@ from typing import Any, Sequence
 
 from actorcore.runtime import framing
 from actorcore.runtime.hello import Role, hello, parse_hello
+from actorcore.runtime.links import ActorLink
 from actorcore.runtime.poller import Poller
 from actorcore.runtime.ratelog import RateLimitedLog
 
 from .addressing import process_key
 from .conn import Conn
-from .control import CONTROL, MAX_UNAUTHENTICATED, SWITCHED, hello_limit, log, sent_by
-from .endpoint import TcpActorLink
+from .control import CONTROL, SWITCHED, Doorway, hello_limit, log, sent_by
+from .endpoint import EndpointTcpTransport, join
 from .peers import PeerLinks
 from .tls import TlsFiles
 
@@ -31,7 +32,7 @@ _FD_ERRORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 _ACCEPT_PAUSE = 0.1  # seconds a listener rests when the process is out of descriptors
 
 
-class AdminTcpTransport:
+class AdminTcpTransport(Doorway):
     """The admin's side: its listener (the Admin Port), and a connection per
     actor process and per attached client."""
 
@@ -74,9 +75,9 @@ class AdminTcpTransport:
         self.hello_limit = hello_limit()
 
     # -- the admin's interface ------------------------------------------------
-    def child_link(self, child: Any) -> TcpActorLink:
-        return TcpActorLink(f"{self.host}:{self.port}", child, self.address, self.token, self.limit,
-                            self.key, self.tls)
+    def child_link(self, child: Any) -> ActorLink[EndpointTcpTransport]:
+        return ActorLink(join, f"{self.host}:{self.port}", child, self.token, self.limit, self.key,
+                         self.tls)
 
     def child_started(self, child: Any) -> None:
         """The process connects by itself; nothing to hand over."""
@@ -178,31 +179,19 @@ class AdminTcpTransport:
             envs.extend(self.links.take_events())
         return envs, others
 
-    def _accept(self, listening: socket.socket) -> None:
-        while True:
-            try:
-                sock, addr = listening.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:
-                # out of descriptors: the listener stays readable, so rest it
-                # instead of spinning (and logging) until one is free again
-                self.refusals.warning("admin cannot accept connections: %s", exc.strerror or exc)
-                if exc.errno in _FD_ERRORS:
-                    fd = listening.fileno()
-                    self.poller.discard(fd)
-                    self.resting[fd] = time.monotonic() + _ACCEPT_PAUSE
-                return
-            if len(self.hello_due) >= MAX_UNAUTHENTICATED:
-                self.refused += 1
-                self.refusals.warning("admin refused a connection from %s:%s: %d connections have "
-                                      "not authenticated yet", *addr[:2], len(self.hello_due))
-                sock.close()
-                continue
-            conn = Conn(sock, self.key, initiator=False, limit=self.limit, tls=self.tls)
-            self.by_fd[conn.fd] = conn
-            self.hello_due[conn.fd] = time.monotonic() + self.hello_limit
-            self.poller.add(conn.fd)
+    def _name(self) -> str:
+        return "admin"
+
+    def _admit(self, conn: Conn) -> None:
+        self.by_fd[conn.fd] = conn
+
+    def _accept_failed(self, listening: socket.socket, exc: OSError) -> None:
+        # out of descriptors: the listener stays readable, so rest it
+        # instead of spinning (and logging) until one is free again
+        if exc.errno in _FD_ERRORS:
+            fd = listening.fileno()
+            self.poller.discard(fd)
+            self.resting[fd] = time.monotonic() + _ACCEPT_PAUSE
 
     def _wake_listeners(self) -> None:
         now = time.monotonic()
@@ -291,17 +280,13 @@ class AdminTcpTransport:
         self._drop(conn)
         return False
 
-    def _expire_hellos(self) -> None:
-        now = time.monotonic()
-        for fd, due in list(self.hello_due.items()):
-            if now > due:
-                conn = self.by_fd.get(fd)
-                self.hello_due.pop(fd, None)
-                if conn is not None:
-                    self.refusals.warning("admin dropped a connection from %s: no handshake and hello "
-                                          "within %g s", self._who(conn), self.hello_limit)
-                    self.links.failed_welcome(conn, f"no welcome within {self.hello_limit:g} s")
-                    self._drop(conn)
+    def _expire(self, fd: int) -> None:
+        conn = self.by_fd.get(fd)
+        if conn is not None:
+            self.refusals.warning("admin dropped a connection from %s: no handshake and hello "
+                                  "within %g s", self._who(conn), self.hello_limit)
+            self.links.failed_welcome(conn, f"no welcome within {self.hello_limit:g} s")
+            self._drop(conn)
 
     def _who(self, conn: Conn) -> str:
         try:

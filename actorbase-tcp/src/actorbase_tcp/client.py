@@ -9,10 +9,13 @@ import errno
 import os
 import socket
 import time
+from functools import partial
 from typing import Sequence
 
 from actorcore.runtime import framing
 from actorcore.runtime.hello import Role, hello
+from actorcore.runtime.limits import env_seconds
+from actorcore.runtime.links import AdminLink
 from actorcore.runtime.portinfo import port_holder
 from actorcore.transport import AttachState
 
@@ -27,10 +30,7 @@ from .tls import TlsFiles
 
 def probe_limit() -> float:
     """Seconds to wait for each convention leader in :meth:`ClientTcpTransport.preflight`."""
-    try:
-        return max(0.2, float(os.environ.get("ACTORCORE_LEADER_PROBE_SECONDS", "5")))
-    except ValueError:
-        return 5.0
+    return env_seconds("ACTORCORE_LEADER_PROBE_SECONDS", 5.0, 0.2)
 
 
 def bind_problem(host: str, port: int, exc: OSError) -> str:
@@ -45,41 +45,19 @@ def bind_problem(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
 
 
-class TcpAdminLink:
-    """The admin's listener, bound by the creating process so that a held port
-    fails there, at once and clearly; inherited by (or sent to) the admin."""
-
-    def __init__(self, sock: socket.socket, me: str, token: str, limit: int, key: bytes,
-                 outbound_only: bool = False, tls: TlsFiles | None = None,
-                 admin_routing: bool = False) -> None:
-        self.sock = sock
-        self.admin_routing = admin_routing
-        self.me = me
-        self.token = token
-        self.limit = limit
-        self.key = key
-        self.tls = tls
-        self.outbound_only = outbound_only
-        self.local: socket.socket | None = None
-        host, port = sock.getsockname()[:2]
-        if not host.startswith("127.") and host != "0.0.0.0":  # 0.0.0.0 takes loopback too
-            # programs on this host attach with just {"Admin Port": P}: let them find it
-            try:
-                self.local = listener("127.0.0.1", port)
-            except OSError as exc:
-                log.warning("admin on %s:%d cannot also listen on 127.0.0.1:%d (%s); local "
-                             "programs must set THESPIAN_BASE_IPADDR=%s to attach", host, port, port,
-                             exc.strerror or exc, host)
-
-    def open(self) -> AdminTcpTransport:
-        return AdminTcpTransport(self.sock, self.me, self.token, self.limit, self.key,
-                                 self.outbound_only, self.local, self.tls, self.admin_routing)
-
-    def release(self) -> None:
-        """The creating process lets go of its copy of the listener."""
-        self.sock.close()
-        if self.local is not None:
-            self.local.close()
+def _local_listener(sock: socket.socket) -> socket.socket | None:
+    """A listener on 127.0.0.1 at the port of ``sock``, when ``sock`` listens on
+    another address: programs on this host attach with just {"Admin Port": P}."""
+    host, port = sock.getsockname()[:2]
+    if host.startswith("127.") or host == "0.0.0.0":  # 0.0.0.0 takes loopback too
+        return None
+    try:
+        return listener("127.0.0.1", port)
+    except OSError as exc:
+        log.warning("admin on %s:%d cannot also listen on 127.0.0.1:%d (%s); local "
+                    "programs must set THESPIAN_BASE_IPADDR=%s to attach", host, port, port,
+                    exc.strerror or exc, host)
+        return None
 
 
 class ClientTcpTransport(EndpointTcpTransport):
@@ -102,14 +80,16 @@ class ClientTcpTransport(EndpointTcpTransport):
         self.client_prefix = ""
         self.admin_pid = 0
 
-    def admin_link(self) -> TcpAdminLink:
+    def admin_link(self) -> AdminLink[AdminTcpTransport]:
         try:
             sock = listener(self.admin_host, self.admin_port)
         except OSError as exc:
             raise OSError(exc.errno, bind_problem(self.admin_host, self.admin_port, exc)) from None
-        token = os.urandom(4).hex()
-        return TcpAdminLink(sock, f"T{token}", os.urandom(16).hex(), self.limit, self.key,
-                            self.outbound_only, self.tls, self.admin_routing)
+        local = _local_listener(sock)
+        make = partial(AdminTcpTransport, key=self.key, outbound_only=self.outbound_only,
+                       local=local, tls=self.tls, admin_routing=self.admin_routing)
+        return AdminLink(make, sock, f"T{os.urandom(4).hex()}", os.urandom(16).hex(), self.limit,
+                         held=() if local is None else (local,))
 
     def preflight(self) -> None:
         """Before starting an admin that joins a convention: every leader address

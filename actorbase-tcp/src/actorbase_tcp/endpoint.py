@@ -15,37 +15,27 @@ from typing import Any, Sequence
 
 from actorcore.runtime import framing
 from actorcore.runtime.hello import Role, hello, parse_hello
+from actorcore.runtime.links import ActorLink
 from actorcore.runtime.netbase import avoiding
 from actorcore.runtime.poller import Poller
 from actorcore.runtime.ratelog import RateLimitedLog
 
 from .addressing import hostport, process_key
 from .conn import Conn
-from .control import CONTROL, MAX_UNAUTHENTICATED, SWITCHED, hello_limit, listener, log, sent_by
+from .control import CONTROL, SWITCHED, Doorway, hello_limit, listener, log, sent_by
 from .tls import TlsFiles
 
 
-class TcpActorLink:
-    """What an actor process needs to join its system: where the admin listens."""
-
-    def __init__(self, admin: str, me: str, admin_id: str, token: str, limit: int, key: bytes,
-                 tls: TlsFiles | None) -> None:
-        self.admin = admin
-        self.me = me
-        self.admin_id = admin_id
-        self.token = token
-        self.limit = limit
-        self.key = key
-        self.tls = tls
-
-    def open(self) -> EndpointTcpTransport:
-        host, _ = hostport(self.admin)
-        t = EndpointTcpTransport(self.me, host, self.limit, self.key, one_at_a_time=True, tls=self.tls)
-        t.connect_admin(self.admin, hello(Role.ACTOR, self.token, self.me, t.listen_addr))
-        return t
+def join(link: ActorLink[EndpointTcpTransport]) -> EndpointTcpTransport:
+    """An actor process's transport, connected to its admin (``link.options``:
+    the TLS files, if any)."""
+    host, _ = hostport(link.admin)
+    t = EndpointTcpTransport(link.me, host, link.limit, link.key, one_at_a_time=True, tls=link.options)
+    t.connect_admin(link.admin, hello(Role.ACTOR, link.token, link.me, t.listen_addr))
+    return t
 
 
-class EndpointTcpTransport:
+class EndpointTcpTransport(Doorway):
     """An actor's or a client's side: the link to the admin, a listener for
     direct connections in, and direct connections out."""
 
@@ -70,7 +60,8 @@ class EndpointTcpTransport:
         self.out: dict[str, Conn] = {}
         self.opening: dict[str, str] = {}
         self.unknown: dict[int, Conn] = {}  # accepted, hello not read yet
-        self.unknown_due: dict[int, float] = {}
+        self.hello_due: dict[int, float] = {}
+        self.refused = 0
         self.waiting: dict[str, Conn] = {}  # hello read, marker not yet seen
         self.early: set[str] = set()  # marker seen before the hello
         self.inputs: dict[int, Conn] = {}
@@ -208,36 +199,19 @@ class EndpointTcpTransport:
         self.poller.discard(conn.fd)
         conn.close()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                sock, _ = self.listener.accept()
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:
-                self.refusals.warning("%s cannot accept connections: %s", self.address, exc.strerror or exc)
-                return
-            if len(self.unknown) >= MAX_UNAUTHENTICATED:
-                self.refusals.warning("%s refused a connection: %d have not authenticated yet",
-                                      self.address, len(self.unknown))
-                sock.close()
-                continue
-            conn = Conn(sock, self.key, initiator=False, limit=self.limit, tls=self.tls)
-            self.unknown[conn.fd] = conn
-            self.unknown_due[conn.fd] = time.monotonic() + self.hello_limit
-            self.poller.add(conn.fd)
+    def _name(self) -> str:
+        return self.address
 
-    def _expire_unknown(self) -> None:
-        now = time.monotonic()
-        for fd, due in list(self.unknown_due.items()):
-            if now > due:
-                conn = self.unknown.pop(fd, None)
-                del self.unknown_due[fd]
-                self.poller.discard(fd)
-                if conn is not None:
-                    self.refusals.warning("%s dropped a connection: no handshake and hello within %g s",
-                                          self.address, self.hello_limit)
-                    conn.close()
+    def _admit(self, conn: Conn) -> None:
+        self.unknown[conn.fd] = conn
+
+    def _expire(self, fd: int) -> None:
+        conn = self.unknown.pop(fd, None)
+        self.poller.discard(fd)
+        if conn is not None:
+            self.refusals.warning("%s dropped a connection: no handshake and hello within %g s",
+                                  self.address, self.hello_limit)
+            conn.close()
 
     def _hello_from(self, conn: Conn) -> None:
         try:
@@ -249,7 +223,7 @@ class EndpointTcpTransport:
         if got:
             said = parse_hello(got[0])
             self.unknown.pop(conn.fd, None)
-            self.unknown_due.pop(conn.fd, None)
+            self.hello_due.pop(conn.fd, None)
             self.poller.discard(conn.fd)
             if said is None or said.role != Role.PEER:
                 conn.close()
@@ -263,7 +237,7 @@ class EndpointTcpTransport:
                 self.waiting[conn.peer] = conn  # read only after its marker
         elif conn.eof:
             self.unknown.pop(conn.fd, None)
-            self.unknown_due.pop(conn.fd, None)
+            self.hello_due.pop(conn.fd, None)
             self.poller.discard(conn.fd)
             conn.close()
 
@@ -281,17 +255,17 @@ class EndpointTcpTransport:
                 if buffered:
                     return buffered, (poller.wait(0) if waitables else [])
         lfd = self.listener.fileno()
-        if self.unknown_due:
-            self._expire_unknown()
+        if self.hello_due:
+            self._expire_hellos()
         deadline = None if timeout is None else time.monotonic() + timeout
         wait = timeout
         while True:
-            if self.unknown_due:  # wake up for their deadline, within the caller's
+            if self.hello_due:  # wake up for their deadline, within the caller's
                 wait = 0.5 if wait is None else min(wait, 0.5)
             ready = poller.wait(wait)
             if not ready:
-                if self.unknown_due:
-                    self._expire_unknown()
+                if self.hello_due:
+                    self._expire_hellos()
                 if deadline is not None:
                     wait = deadline - time.monotonic()
                     if wait <= 0:
@@ -303,7 +277,7 @@ class EndpointTcpTransport:
             others: list[Any] = []
             for fd in ready:
                 if fd == lfd:
-                    self._accept()
+                    self._accept(self.listener)
                 elif fd in self.unknown:
                     self._hello_from(self.unknown[fd])
                 elif fd in self.inputs:

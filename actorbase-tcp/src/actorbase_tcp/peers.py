@@ -18,6 +18,7 @@ import time
 from collections import deque
 from typing import Any
 
+from actorcore.runtime.limits import env_seconds
 from actorcore.transport import PeerEvent, PeerFailure
 
 from .addressing import hostport
@@ -28,10 +29,7 @@ _log = logging.getLogger("actorcore.tcp")
 
 
 def _connect_timeout() -> float:
-    try:
-        return max(0.2, float(os.environ.get("ACTORCORE_TCP_CONNECT_SECONDS", "5")))
-    except ValueError:
-        return 5.0
+    return env_seconds("ACTORCORE_TCP_CONNECT_SECONDS", 5.0, 0.2)
 
 
 def connect_error(exc: BaseException, timeout: float) -> tuple[PeerFailure, str]:

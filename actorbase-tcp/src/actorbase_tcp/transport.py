@@ -26,23 +26,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .admin import AdminTcpTransport
-from .client import ClientTcpTransport, TcpAdminLink
-from .endpoint import EndpointTcpTransport, TcpActorLink
+from .client import ClientTcpTransport
+from .endpoint import EndpointTcpTransport
 
-__all__ = ["AdminTcpTransport", "ClientTcpTransport", "EndpointTcpTransport", "TcpActorLink",
-           "TcpAdminLink"]
+__all__ = ["AdminTcpTransport", "ClientTcpTransport", "EndpointTcpTransport"]
 
-if TYPE_CHECKING:  # what each class is to the runtime, checked by mypy
-    from actorcore.transport import Link, PeerTransport, SharedClientTransport, Transport
+if TYPE_CHECKING:  # mypy checks that each class is what the runtime takes it for
+    from actorcore.transport import PeerTransport, SharedClientTransport, Transport
 
-    def _client(t: ClientTcpTransport) -> SharedClientTransport:
-        return t
-
-    def _admin(t: AdminTcpTransport) -> PeerTransport:
-        return t
-
-    def _actor(t: EndpointTcpTransport) -> Transport:
-        return t
-
-    def _actor_link(link: TcpActorLink) -> Link:
-        return link
+    _client: type[SharedClientTransport] = ClientTcpTransport
+    _admin: type[PeerTransport] = AdminTcpTransport
+    _actor: type[Transport] = EndpointTcpTransport

@@ -12,22 +12,17 @@ from collections import deque
 from typing import Any
 
 from actorcore.runtime.hello import CONTROL, Hello, Role, hello, parse_hello
+from actorcore.runtime.limits import env_seconds
+from actorcore.runtime.links import ActorLink
 from actorcore.transport import PeerEvent, system_of
 
 from .addressing import process_key
 from .channel import Channel
-from .endpoint import UdpActorLink
+from .endpoint import EndpointUdpTransport, join
 from .transportbase import UdpTransportBase
 from .wire import PROBE_REPLY, Address, Envelope, fmt, reachable, resolve
 
 _GONE_SILENT = 1.0  # seconds: a peer that acknowledges nothing for this long while we close is gone
-
-
-def env_seconds(name: str, default: float) -> float:
-    try:
-        return max(0.05, float(os.environ.get(name, default)))
-    except ValueError:
-        return default
 
 
 class AdminUdpTransport(UdpTransportBase):
@@ -37,7 +32,7 @@ class AdminUdpTransport(UdpTransportBase):
     links_are_addresses = True  # a new actor process says hello by address: spares can serve
 
     def __init__(self, sock: socket.socket, me: str, token: str, limit: int, key: bytes) -> None:
-        hello_limit = env_seconds("ACTORCORE_UDP_HELLO_SECONDS", 10.0)
+        hello_limit = env_seconds("ACTORCORE_UDP_HELLO_SECONDS", 10.0, 0.05)
         super().__init__(sock, me, limit, key, hs_limit=hello_limit)
         self.key = key
         self.host, self.port = self.ep.local
@@ -51,16 +46,17 @@ class AdminUdpTransport(UdpTransportBase):
         self.peers: dict[str, Address] = {}
         self.connecting: dict[str, tuple[Address, float]] = {}
         self.peer_ka: dict[str, float] = {}
-        self.peer_silence = env_seconds("ACTORCORE_UDP_PEER_SILENCE", 15.0)
+        self.peer_silence = env_seconds("ACTORCORE_UDP_PEER_SILENCE", 15.0, 0.05)
         self.hello_limit = hello_limit
         self.directs: set[tuple[str, str]] = set()
         self.next_sweep = 0.0
-        self.connect_limit = env_seconds("ACTORCORE_UDP_CONNECT_SECONDS", 5.0)
+        self.connect_limit = env_seconds("ACTORCORE_UDP_CONNECT_SECONDS", 5.0, 0.05)
 
     # -- the admin's interface ------------------------------------------------
-    def child_link(self, child: Any) -> UdpActorLink:
+    def child_link(self, child: Any) -> ActorLink[EndpointUdpTransport]:
         self.expected.add(child)
-        return UdpActorLink(reachable(self.host), self.port, child, self.token, self.limit, self.key)
+        return ActorLink(join, f"{reachable(self.host)}:{self.port}", child, self.token, self.limit,
+                         self.key)
 
     def child_started(self, child: Any) -> None:
         """The child says hello by itself; nothing to hand over."""

@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any, Sequence
 
 from actorcore.runtime.hello import CONTROL, Role, hello
-from actorcore.runtime.netbase import AdminLink
+from actorcore.runtime.links import AdminLink
 from actorcore.transport import AttachState
 
 from .admin import AdminUdpTransport

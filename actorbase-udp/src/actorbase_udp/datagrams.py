@@ -8,23 +8,12 @@ duplicates dropped. A message larger than one datagram is cut into fragments
 that travel as consecutive sequence numbers and are joined on arrival, so
 reassembly needs no state beyond the in-order stream itself.
 
-Datagram header (``HDR``): magic, kind, flags, the sender's stream id, the
-sequence number, and a cumulative acknowledgement (with the stream id it
-acknowledges) for the opposite direction, carried on every data datagram so
-a reply usually doubles as the ack.
-
-Nothing moves on a channel before its two sockets have run the handshake of
-``actorcore.handshake`` (in ``HS`` datagrams, repeated until answered since
-they are not part of the acknowledged stream). After it, every data, ack
-and NAK datagram ends with a 16-byte MAC under the channel's session key for
-its direction, over the header and the payload; it is checked before the
-datagram can acknowledge, NAK, repeat or restart anything. Replays are the
-stream's duplicates (the MAC covers the sequence numbers), and a stream is
-only ever replaced by a newer one. Only the bare probe and its reply, the
-handshake and "no session" hints travel without a MAC, and none of them
-changes a stream. Datagrams from a socket without a session are dropped
-(and answered with a rate-limited hint so that a peer that lost its session
-runs the handshake again); a handshake message over 4 KiB is dropped unread.
+Three layers, each a class on the one below: :mod:`.sessions` (the socket,
+and the handshake and MACs without which nothing moves on a stream; see
+there), :mod:`.sending` (the streams out) and this module (the streams in:
+in order, duplicates dropped, fragments joined, a stream only ever replaced
+by a newer one, so a recorded datagram played back is a duplicate). The
+header is in :mod:`.wire`.
 
 This module knows datagrams and envelopes, never actors or admins.
 """

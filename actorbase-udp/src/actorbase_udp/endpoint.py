@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from actorcore.runtime import procs, protocol
 from actorcore.runtime.hello import CONTROL, Role, hello
+from actorcore.runtime.links import ActorLink
 from actorcore.runtime.netbase import avoiding
 
 from .addressing import process_key
@@ -227,19 +228,10 @@ class EndpointUdpTransport(UdpTransportBase):
             self.ep.close()
 
 
-class UdpActorLink:
-    """What an actor process needs to join its system: where the admin's socket is."""
-
-    def __init__(self, host: str, port: int, me: str, token: str, limit: int, key: bytes) -> None:
-        self.host = host
-        self.port = port
-        self.me = me
-        self.token = token
-        self.limit = limit
-        self.key = key
-
-    def open(self) -> EndpointUdpTransport:
-        t = EndpointUdpTransport(self.me, self.host, (self.host, self.port), self.limit, self.key)
-        t.admin_pid = os.getppid()  # the admin starts every actor process
-        t.ep.send(t.admin, hello(Role.ACTOR, self.token, self.me))
-        return t
+def join(link: ActorLink[EndpointUdpTransport]) -> EndpointUdpTransport:
+    """An actor process's transport, with its hello on the way to its admin."""
+    admin = resolve(link.admin)
+    t = EndpointUdpTransport(link.me, admin[0], admin, link.limit, link.key)
+    t.admin_pid = os.getppid()  # the admin starts every actor process
+    t.ep.send(t.admin, hello(Role.ACTOR, link.token, link.me))
+    return t

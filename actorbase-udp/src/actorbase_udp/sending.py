@@ -13,6 +13,7 @@ import time
 from typing import Callable
 
 from actorcore.runtime import framing
+from actorcore.runtime.limits import env_seconds
 
 from .channel import Channel, Out, newer
 from .sessions import SessionSocket
@@ -29,7 +30,6 @@ from .wire import (
     WINDOW_BYTES,
     Address,
     Envelope,
-    env_float,
     payload_size,
 )
 
@@ -42,7 +42,7 @@ class StreamSender(SessionSocket):
         self.limit = limit
         #: given (where, envelopes) a channel gave up on; True if it sent them elsewhere
         self.rescue: Callable[[Address, list[Envelope]], bool] | None = None
-        self.give_up = env_float("ACTORCORE_UDP_GIVEUP_SECONDS", 300.0)
+        self.give_up = env_seconds("ACTORCORE_UDP_GIVEUP_SECONDS", 300.0, 0.01)
         # Only the channels that owe an ack, or wait for one, are visited on
         # every wake-up: an admin may hold hundreds of quiet ones.
         self.owed: set[Channel] = set()

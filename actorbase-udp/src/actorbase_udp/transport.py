@@ -26,21 +26,13 @@ from typing import TYPE_CHECKING
 
 from .admin import AdminUdpTransport
 from .client import ClientUdpTransport
-from .endpoint import EndpointUdpTransport, UdpActorLink
+from .endpoint import EndpointUdpTransport
 
-__all__ = ["AdminUdpTransport", "ClientUdpTransport", "EndpointUdpTransport", "UdpActorLink"]
+__all__ = ["AdminUdpTransport", "ClientUdpTransport", "EndpointUdpTransport"]
 
-if TYPE_CHECKING:  # what each class is to the runtime, checked by mypy
-    from actorcore.transport import Link, PeerTransport, SharedClientTransport, Transport
+if TYPE_CHECKING:  # mypy checks that each class is what the runtime takes it for
+    from actorcore.transport import PeerTransport, SharedClientTransport, Transport
 
-    def _client(t: ClientUdpTransport) -> SharedClientTransport:
-        return t
-
-    def _admin(t: AdminUdpTransport) -> PeerTransport:
-        return t
-
-    def _actor(t: EndpointUdpTransport) -> Transport:
-        return t
-
-    def _actor_link(link: UdpActorLink) -> Link:
-        return link
+    _client: type[SharedClientTransport] = ClientUdpTransport
+    _admin: type[PeerTransport] = AdminUdpTransport
+    _actor: type[Transport] = EndpointUdpTransport

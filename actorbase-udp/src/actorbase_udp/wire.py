@@ -52,13 +52,6 @@ Address = tuple[str, int]
 Envelope = tuple[str, str, bytes]
 
 
-def env_float(name: str, default: float) -> float:
-    try:
-        return max(0.01, float(os.environ.get(name, default)))
-    except ValueError:
-        return default
-
-
 def payload_size(where: Address) -> int:
     return LOOPBACK_PAYLOAD if where[0].startswith("127.") else NETWORK_PAYLOAD
 
