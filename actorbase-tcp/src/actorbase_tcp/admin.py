@@ -16,7 +16,7 @@ import time
 from typing import Any, Sequence
 
 from actorcore.runtime import framing
-from actorcore.runtime.hello import Role, hello, parse_hello
+from actorcore.runtime.hello import Role, Welcome, hello, parse_hello
 from actorcore.runtime.links import ActorLink
 from actorcore.runtime.poller import Poller
 from actorcore.runtime.ratelog import RateLimitedLog
@@ -274,7 +274,7 @@ class AdminTcpTransport(Doorway):
             self.clients[conn.peer] = conn
             if listen:
                 self.listen_of[conn.peer] = listen
-            conn.put((CONTROL, "welcome", f"{prefix}\n{self.address}\n{os.getpid()}".encode()))
+            conn.put(Welcome(prefix, self.address, os.getpid()).envelope())
             return True
         self.refusals.warning("admin dropped a connection from %s: unexpected hello %r", self._who(conn), role)
         self._drop(conn)

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Sequence
 
 from actorcore.runtime import framing
-from actorcore.runtime.hello import Role, hello
+from actorcore.runtime.hello import Role, Welcome, hello, read_welcome
 from actorcore.runtime.limits import env_seconds
 from actorcore.runtime.links import AdminLink
 from actorcore.runtime.portinfo import port_holder
@@ -147,14 +147,11 @@ class ClientTcpTransport(EndpointTcpTransport):
         if welcome is None:
             conn.close()
             raise self._not_an_admin(f"no welcome within {limit:g} s")
-        prefix, admin_id, pid = welcome
         self.link = conn
         self.inputs[conn.fd] = conn
         self.poller.add(conn.fd)
-        self.client_prefix = prefix
-        self.address = prefix[:-1]
-        self.admin_address = admin_id
-        self.admin_pid = pid
+        self.client_prefix, self.address = welcome.prefix, welcome.address
+        self.admin_address, self.admin_pid = welcome.admin, welcome.pid
         return AttachState.ATTACHED
 
     def _not_an_admin(self, why: str) -> ConnectionError:
@@ -162,7 +159,7 @@ class ClientTcpTransport(EndpointTcpTransport):
         return ConnectionError(f"something listens on {self.admin_host}:{self.admin_port} but it is "
                                f"not an actorcore TCP admin ({why}){': ' + holder if holder else ''}")
 
-    def _welcome(self, conn: Conn, limit: float) -> tuple[str, str, int] | None:
+    def _welcome(self, conn: Conn, limit: float) -> Welcome | None:
         import select
 
         deadline = time.monotonic() + limit
@@ -178,8 +175,7 @@ class ClientTcpTransport(EndpointTcpTransport):
                 target, op, data = got[0]
                 if target != CONTROL or op != "welcome":
                     return None
-                prefix, admin_id, pid = data.decode().split("\n")
-                return prefix, admin_id, int(pid)
+                return read_welcome(data.decode("utf-8", "replace"))
             if conn.eof:
                 return None
         return None

@@ -11,7 +11,7 @@ import time
 from collections import deque
 from typing import Any
 
-from actorcore.runtime.hello import CONTROL, Hello, Role, hello, parse_hello
+from actorcore.runtime.hello import CONTROL, Hello, Role, Welcome, hello, parse_hello
 from actorcore.runtime.limits import env_seconds
 from actorcore.runtime.links import ActorLink
 from actorcore.transport import PeerEvent, system_of
@@ -235,8 +235,7 @@ class AdminUdpTransport(UdpTransportBase):
                 self.client_seq += 1
                 chan.key = f"{self.address}+{self.client_seq}"
                 self.clients[chan.key] = chan.where
-            welcome = f"{chan.key}:\n{self.address}\n{os.getpid()}"
-            self.ep.send(chan.where, (CONTROL, "welcome", welcome.encode()))
+            self.ep.send(chan.where, Welcome(f"{chan.key}:", self.address, os.getpid()).envelope())
             return
         if said is not None and role == Role.ADMIN and said.key and "/" not in said.key \
                 and "+" not in said.key:

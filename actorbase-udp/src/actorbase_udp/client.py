@@ -117,11 +117,9 @@ class ClientUdpTransport(EndpointUdpTransport):
         if self.welcome is None:
             raise ConnectionError(f"an actorcore UDP admin answers on {where} but sent no "
                                   "welcome within 5 s")
-        prefix, admin_id, pid = self.welcome.split("\n")
-        self.client_prefix = prefix
-        self.address = prefix[:-1]
-        self.admin_address = admin_id
-        self.admin_pid = int(pid)
+        welcome = self.welcome
+        self.client_prefix, self.address = welcome.prefix, welcome.address
+        self.admin_address, self.admin_pid = welcome.admin, welcome.pid
         return AttachState.ATTACHED
 
     def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:

@@ -14,7 +14,7 @@ import time
 from typing import Any, Sequence
 
 from actorcore.runtime import procs, protocol
-from actorcore.runtime.hello import CONTROL, Role, hello
+from actorcore.runtime.hello import CONTROL, Role, Welcome, hello, read_welcome
 from actorcore.runtime.links import ActorLink
 from actorcore.runtime.netbase import avoiding
 
@@ -60,7 +60,7 @@ class EndpointUdpTransport(UdpTransportBase):
                          stranger_bytes=WINDOW_BYTES)
         self.admin = admin
         self.gone = False
-        self.welcome: str | None = None
+        self.welcome: Welcome | None = None
         self.admin_pid = 0  # when known: no point waiting for acks from a dead admin
         self.ep.channel(admin).key = "admin"
         self.direct: dict[str, Address] = {}  # process key -> its socket, as the admin told
@@ -183,7 +183,7 @@ class EndpointUdpTransport(UdpTransportBase):
 
     def _control(self, op: str, data: str) -> None:
         if op == "welcome":
-            self.welcome = data
+            self.welcome = read_welcome(data)
         elif op == "bye":
             self.gone = True
         elif op == "direct-to":

@@ -1,5 +1,6 @@
 """The hello every stream or connection to a process of a socket base (UDP,
-TCP) opens with: who opens it, with what proof, and where it listens.
+TCP) opens with: who opens it, with what proof, and where it listens; and
+the welcome an admin answers a program's hello with.
 
 Sent as an envelope to :data:`CONTROL` once the handshake has run; what
 follows on a stream whose hello is missing or wrong is dropped. Knows text,
@@ -48,3 +49,32 @@ def parse_hello(env: tuple[Any, Any, bytes]) -> Hello | None:
     if len(parts) != 4:
         return None
     return Hello(*parts)
+
+
+class Welcome(NamedTuple):
+    """The admin's answer to the hello of a program attaching to it: the
+    program's address prefix (its endpoints are the prefix and a number),
+    the admin's address and its pid."""
+
+    prefix: str
+    admin: str
+    pid: int
+
+    @property
+    def address(self) -> str:
+        """The program's own address (the prefix without its ``:``)."""
+        return self.prefix[:-1]
+
+    def envelope(self) -> tuple[str, str, bytes]:
+        return (CONTROL, "welcome", f"{self.prefix}\n{self.admin}\n{self.pid}".encode())
+
+
+def read_welcome(text: str) -> Welcome | None:
+    """The text of a welcome envelope read, or None when it is not one."""
+    parts = text.split("\n")
+    if len(parts) != 3 or not parts[0].endswith(":"):
+        return None
+    try:
+        return Welcome(parts[0], parts[1], int(parts[2]))
+    except ValueError:
+        return None
