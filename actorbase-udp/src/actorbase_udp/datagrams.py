@@ -46,6 +46,8 @@ from .wire import (
     STRANGER_WINDOW,
     Address,
     Envelope,
+    pack_header,
+    unpack_header,
 )
 
 
@@ -97,7 +99,7 @@ class Endpoint(StreamSender):
         if not hmac.compare_digest(mac.digest(), data[-MAC_BYTES:]):
             self._bad_mac(where)
             return
-        _, kind, flags, stream, seq, ack, ack_stream = HDR.unpack_from(data)
+        _, kind, flags, stream, seq, ack, ack_stream = unpack_header(data)
         chan.heard = time.monotonic()
         if chan.proof and not chan.confirmed:
             chan.confirmed = True  # the peer completed the handshake we started
@@ -177,7 +179,7 @@ class Endpoint(StreamSender):
         if len(self._nak_next) > 1024:
             self._nak_next.clear()
         self._nak_next[where] = now + 0.2
-        self._sendto(self._sealed(chan, HDR.pack(MAGIC, NAK, 0, 0, 0, 0, stream)), where)
+        self._sendto(self._sealed(chan, pack_header(MAGIC, NAK, 0, 0, 0, 0, stream)), where)
 
     def _take(self, chan: Channel, flags: int, payload: bytes,
               deliver: Callable[[Channel, Envelope], None]) -> None:

@@ -20,7 +20,6 @@ from .sessions import SessionSocket
 from .wire import (
     ACK,
     DATA,
-    HDR,
     LAST,
     MAGIC,
     RTO_FIRST,
@@ -30,6 +29,7 @@ from .wire import (
     WINDOW_BYTES,
     Address,
     Envelope,
+    pack_header,
     payload_size,
 )
 
@@ -91,7 +91,7 @@ class StreamSender(SessionSocket):
             self._transmit(chan, out, now)
 
     def _transmit(self, chan: Channel, out: Out, now: float) -> None:
-        head = HDR.pack(MAGIC, DATA, out.flags, chan.stream, out.seq, chan.expected, chan.in_stream)
+        head = pack_header(MAGIC, DATA, out.flags, chan.stream, out.seq, chan.expected, chan.in_stream)
         if not chan.early:  # with a gap open, the standalone ack (and its map) still goes
             chan.ack_owed = False
         out.tries += 1
@@ -114,7 +114,7 @@ class StreamSender(SessionSocket):
 
     def _ack(self, chan: Channel) -> None:
         if chan.seal is not None:
-            self._sendto(self._sealed(chan, HDR.pack(MAGIC, ACK, 0, 0, 0, chan.expected, chan.in_stream)
+            self._sendto(self._sealed(chan, pack_header(MAGIC, ACK, 0, 0, 0, chan.expected, chan.in_stream)
                                       + self._sack(chan)), chan.where)
 
     @staticmethod

@@ -59,6 +59,7 @@ from .wire import (
     Address,
     Envelope,
     fmt,
+    pack_header,
     test_drop_rate,
 )
 
@@ -176,7 +177,7 @@ class SessionSocket:
     def control(self, kind: int, where: Address, body: bytes = b"") -> None:
         """A datagram outside any stream and without a MAC: a probe, its
         reply, a handshake message or a "no session" hint."""
-        self._sendto(HDR.pack(MAGIC, kind, 0, 0, 0, 0, 0) + body, where)
+        self._sendto(pack_header(MAGIC, kind, 0, 0, 0, 0, 0) + body, where)
 
     # -- what is not sealed ------------------------------------------------------
     def _unsealed(self, data: bytes, where: Address, probe: Callable[[Address], None] | None,

@@ -18,6 +18,11 @@ from actorcore.handshake import MAC_BYTES
 
 MAGIC = b"AcU2"  # 2: authenticated (a version-1 peer's datagrams are garbage here)
 HDR = struct.Struct("!4sBBIIII")  # magic kind flags stream seq ack ack_stream
+#: HDR's two methods, bound once: they run for every datagram, and a method of
+#: a name imported from another module is called without CPython's method-call
+#: shortcut (the compiler takes such a name for a module)
+pack_header = HDR.pack
+unpack_header = HDR.unpack_from
 DATA, ACK, NAK, PROBE, PROBE_REPLY, HS, NOSESSION = 1, 2, 3, 4, 5, 6, 7
 LAST = 1  # flags: this fragment ends its message
 CONTEXT = b"actorcore udp"
