@@ -32,8 +32,7 @@ class AdminUdpTransport(UdpTransportBase):
     links_are_addresses = True  # a new actor process says hello by address: spares can serve
 
     def __init__(self, sock: socket.socket, me: str, token: str, limit: int, key: bytes) -> None:
-        hello_limit = env_seconds("ACTORCORE_UDP_HELLO_SECONDS", 10.0, 0.05)
-        super().__init__(sock, me, limit, key, hs_limit=hello_limit)
+        super().__init__(sock, me, limit, key)
         self.key = key
         self.host, self.port = self.ep.local
         self.listen_address = f"{self.host}:{self.port}"
@@ -47,7 +46,7 @@ class AdminUdpTransport(UdpTransportBase):
         self.connecting: dict[str, tuple[Address, float]] = {}
         self.peer_ka: dict[str, float] = {}
         self.peer_silence = env_seconds("ACTORCORE_UDP_PEER_SILENCE", 15.0, 0.05)
-        self.hello_limit = hello_limit
+        self.hello_limit = self.ep.hs_limit
         self.directs: set[tuple[str, str]] = set()
         self.next_sweep = 0.0
         self.connect_limit = env_seconds("ACTORCORE_UDP_CONNECT_SECONDS", 5.0, 0.05)

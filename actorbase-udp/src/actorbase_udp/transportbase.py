@@ -10,6 +10,7 @@ import time
 from collections import deque
 from typing import Any, Sequence
 
+from actorcore.runtime.limits import env_seconds
 from actorcore.runtime.poller import Poller
 
 from .addressing import process_key
@@ -18,13 +19,19 @@ from .datagrams import Endpoint
 from .wire import Address, Envelope, fmt
 
 
+def hello_limit() -> float:
+    """Seconds a handshake may take, on every socket of a system (and at the
+    admin, a new stream's hello): ``ACTORCORE_UDP_HELLO_SECONDS``, 10 by default."""
+    return env_seconds("ACTORCORE_UDP_HELLO_SECONDS", 10.0, 0.05)
+
+
 class UdpTransportBase:
     """What the admin's and the endpoints' transports share: the socket, its
     channels, and a receive loop that also acknowledges and retransmits."""
 
     def __init__(self, sock: socket.socket, me: str, limit: int, key: bytes,
-                 stranger_bytes: int = 64 * 1024, hs_limit: float = 10.0) -> None:
-        self.ep = Endpoint(sock, key, limit, stranger_bytes, hs_limit)
+                 stranger_bytes: int = 64 * 1024) -> None:
+        self.ep = Endpoint(sock, key, limit, stranger_bytes, hello_limit())
         self.address = me
         self.limit = limit
         self.poller = Poller()
