@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 from .. import keys
 from ..errors import ActorSystemStartupError
 from . import framing
+from .links import AdminLink as AdminLink  # moved to .links; actorcore.plugin imports it from here
 
 
 def process_key(addr: str) -> str:
