@@ -8,8 +8,8 @@ import json
 import sys
 import time
 
-from actorbase_udp.channel import bind
 from actorbase_udp.transport import AdminUdpTransport
+from actorbase_udp.wire import bind
 from actorcore import keys
 from actorcore.transport import system_of
 

@@ -8,9 +8,9 @@ import hashlib
 import socket
 import time
 
-from actorbase_udp.channel import CONTEXT, DATA, HDR, HS, LAST, MAC_BYTES, MAGIC
+from actorbase_udp.wire import CONTEXT, DATA, HDR, HS, LAST, MAGIC
 from actorcore import keys
-from actorcore.handshake import Handshake
+from actorcore.handshake import MAC_BYTES, Handshake
 
 
 class Sealed:

@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from actorbase_udp.channel import bind
-from actorbase_udp.transport import AdminUdpTransport
+from actorbase_udp.transport import AdminUdpTransport, ClientUdpTransport
+from actorbase_udp.wire import bind
+from actorcore.transport import PeerEvent, PeerTransport, SharedClientTransport
 
 WAIT = 10.0
 KEY = b"k" * 32  # the handshake key both admins hold
@@ -44,6 +45,27 @@ def _until(transports, pred, limit: float = WAIT) -> list:
 
 def _events(envs, kind):
     return [e[2].decode() for e in envs if e[0] == "" and e[1] == kind]
+
+
+def test_the_transports_are_what_the_runtime_takes_them_for(pair):
+    """The checks the runtime makes with isinstance: an admin that can join a
+    convention, and a client that can attach to an admin on the Admin Port."""
+    a, _ = pair
+    assert isinstance(a, PeerTransport)
+    client = ClientUdpTransport("127.0.0.1", a.port, 64 * 1024, KEY)
+    try:
+        assert isinstance(client, SharedClientTransport)
+        assert not isinstance(client, PeerTransport)
+    finally:
+        client.ep.close()
+
+
+def test_peer_events_are_told_by_their_kind(pair):
+    a, b = pair
+    a.peer_connect(b.listen_address)
+    got = _until(pair, lambda g: _events(g[0], "peer-up"))
+    (up,) = [e for e in got[0] if e[0] == ""]
+    assert up[1] is PeerEvent.UP
 
 
 def test_connect_gives_peer_up_on_both_sides(pair):

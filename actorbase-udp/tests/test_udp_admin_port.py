@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from actorbase_udp.channel import DATA, HDR, LAST
+from actorbase_udp.wire import DATA, HDR, LAST
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure, Thespian_StatusReq
 from actorcore.runtime import framing
 from actorcore.testing import descendants, free_port, wait_no_descendants

@@ -16,10 +16,11 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
-from actorbase_udp.channel import DATA, HDR, LAST, MAGIC, NAK
+from actorbase_udp.wire import DATA, HDR, LAST, MAGIC, NAK
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure, Thespian_StatusReq
 from actorcore.testing import descendants, free_port, log_to_file, until, wait_no_descendants
 
@@ -310,6 +311,33 @@ def test_a_start_up_that_fails_after_the_admin_started_leaves_no_process(monkeyp
     before = descendants()
     with pytest.raises(ActorSystemStartupFailure, match="made to fail by the test"):
         ActorSystem("multiprocUDPBase", {"Admin Port": free_port(socket.SOCK_DGRAM)},
+                    logDefs=False, transientUnique=True)
+    assert not wait_no_descendants(before)
+
+
+def test_a_start_up_that_fails_before_the_admin_has_its_own_group_leaves_no_process(monkeypatch):
+    """The detached admin makes its own process group (setsid) a moment after
+    this program learns its pid: a start-up that fails in that moment must
+    still stop the admin, and the spare it forks once it has its group."""
+    from actorbase_udp.transport import ClientUdpTransport
+
+    real_setsid, real_attach = os.setsid, ClientUdpTransport.try_attach
+
+    def late_setsid() -> int:  # runs in the forked admin, which inherits the patch
+        time.sleep(0.3)
+        return real_setsid()
+
+    def fails_once_started(self, wait: float = 0.0) -> str:
+        if wait:
+            raise ConnectionError("made to fail by the test")
+        return real_attach(self, wait)
+
+    monkeypatch.setattr(os, "setsid", late_setsid)
+    monkeypatch.setattr(ClientUdpTransport, "try_attach", fails_once_started)
+    before = descendants()
+    with pytest.raises(ActorSystemStartupFailure, match="made to fail by the test"):
+        ActorSystem("multiprocUDPBase", {"Admin Port": free_port(socket.SOCK_DGRAM),
+                                         "Process Startup Method": "fork"},
                     logDefs=False, transientUnique=True)
     assert not wait_no_descendants(before)
 

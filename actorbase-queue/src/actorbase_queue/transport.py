@@ -14,6 +14,8 @@ import shutil
 import tempfile
 from typing import Any, Sequence
 
+import attrs
+
 from actorcore.runtime.poller import Poller
 
 from .channel import Channel
@@ -161,17 +163,17 @@ class ClientQueueTransport(_Endpoint):
         shutil.rmtree(self.fifo_dir, ignore_errors=True)
 
 
+@attrs.frozen
 class AdminLink:
-    def __init__(
-        self, method: str, inbound: Channel, outbound: Channel, me: str, client_prefix: str,
-        fifo_dir: str,
-    ) -> None:
-        self.method = method
-        self.inbound = inbound
-        self.outbound = outbound
-        self.me = me
-        self.client_prefix = client_prefix
-        self.fifo_dir = fifo_dir
+    """The admin's ends of its two pipes to the creating process, and what it
+    needs to set up direct pipes between its actors."""
+
+    method: str  # the start method (fork: a child must close the admin's other pipes)
+    inbound: Channel
+    outbound: Channel
+    me: str
+    client_prefix: str
+    fifo_dir: str
 
     def open(self) -> AdminQueueTransport:
         return AdminQueueTransport(
@@ -262,9 +264,6 @@ class AdminQueueTransport:
         unread = [env for env in down.read_ready() + down.take_pending() if env[0] != CONTROL]
         down.close()
         return left + unread
-
-    def routes_to(self, target: Any) -> bool:
-        return True
 
     def is_client(self, target: Any) -> bool:
         return isinstance(target, str) and target.startswith(self.client_prefix)
@@ -360,11 +359,13 @@ class AdminQueueTransport:
             shutil.rmtree(self.fifo_dir, ignore_errors=True)  # the client removes it too
 
 
+@attrs.frozen
 class ActorLink:
-    def __init__(self, me: Any, down: Channel, up: Channel) -> None:
-        self.me = me
-        self.down = down
-        self.up = up
+    """An actor process's pipes to and from its admin."""
+
+    me: Any
+    down: Channel
+    up: Channel
 
     def open(self) -> ActorQueueTransport:
         admin = _forked_admin

@@ -18,6 +18,9 @@ import time
 from collections import deque
 from typing import Any
 
+from actorcore.runtime.limits import env_seconds
+from actorcore.transport import PeerEvent, PeerFailure
+
 from .addressing import hostport
 from .conn import Conn
 
@@ -26,24 +29,26 @@ _log = logging.getLogger("actorcore.tcp")
 
 
 def _connect_timeout() -> float:
-    try:
-        return max(0.2, float(os.environ.get("ACTORCORE_TCP_CONNECT_SECONDS", "5")))
-    except ValueError:
-        return 5.0
+    return env_seconds("ACTORCORE_TCP_CONNECT_SECONDS", 5.0, 0.2)
 
 
-def connect_error(exc: BaseException, timeout: float) -> str:
-    """Why a connect failed, starting with a word the convention code acts on:
-    ``refused`` (the host answered: nothing listens) or ``unreachable``."""
+def connect_error(exc: BaseException, timeout: float) -> tuple[PeerFailure, str]:
+    """Why a connect failed: the kind the convention code acts on (REFUSED:
+    the host answered, nothing listens), and the words for a person."""
     if isinstance(exc, ConnectionRefusedError):
-        return "refused: nothing listens there"
+        return PeerFailure.REFUSED, "nothing listens there"
     if isinstance(exc, (socket.timeout, TimeoutError)):
-        return f"unreachable: no answer within {timeout:g} s"
+        return PeerFailure.UNREACHABLE, f"no answer within {timeout:g} s"
     if isinstance(exc, socket.gaierror):
-        return f"unreachable: the host name does not resolve ({exc.strerror or exc})"
+        return PeerFailure.UNREACHABLE, f"the host name does not resolve ({exc.strerror or exc})"
     if isinstance(exc, OSError) and exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
-        return f"unreachable: {exc.strerror}"
-    return f"unreachable: {exc}"
+        return PeerFailure.UNREACHABLE, str(exc.strerror)
+    return PeerFailure.UNREACHABLE, str(exc)
+
+
+def failed(where: str, kind: PeerFailure, why: str) -> tuple[str, PeerEvent, bytes]:
+    """The event for a connect to ``where`` that failed (its reason starts with ``kind``)."""
+    return (CONTROL, PeerEvent.FAILED, f"{where}\n{kind.value}: {why}".encode())
 
 
 class PeerLinks:
@@ -53,7 +58,7 @@ class PeerLinks:
         self.t = transport
         self.peers: dict[str, Conn] = {}  # sysid -> the connection in use
         self.connecting: set[str] = set()
-        self.done: deque[tuple[str, socket.socket | None, str]] = deque()
+        self.done: deque[tuple[str, socket.socket | None, tuple[PeerFailure, str]]] = deque()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
@@ -66,7 +71,7 @@ class PeerLinks:
         try:
             hostport(where)
         except ValueError:
-            self.events.append((CONTROL, "peer-failed", f"{where}\nunreachable: not host:port".encode()))
+            self.events.append(failed(where, PeerFailure.UNREACHABLE, "not host:port"))
             return
         self.connecting.add(where)
         threading.Thread(target=self._connect, args=(where,), daemon=True,
@@ -76,7 +81,7 @@ class PeerLinks:
         timeout = _connect_timeout()
         try:
             sock: socket.socket | None = socket.create_connection(hostport(where), timeout=timeout)
-            why = ""
+            why = (PeerFailure.UNREACHABLE, "")
         except OSError as exc:
             sock, why = None, connect_error(exc, timeout)
         self.done.append((where, sock, why))
@@ -96,7 +101,7 @@ class PeerLinks:
             where, sock, why = self.done.popleft()
             self.connecting.discard(where)
             if sock is None:
-                self.events.append((CONTROL, "peer-failed", f"{where}\n{why}".encode()))
+                self.events.append(failed(where, *why))
                 continue
             try:
                 conn = Conn(sock, self.t.key, initiator=True, limit=self.t.limit, tls=self.t.tls)
@@ -104,7 +109,7 @@ class PeerLinks:
                 conn.put(self.t.hello_admin())
             except OSError as exc:
                 sock.close()
-                self.events.append((CONTROL, "peer-failed", f"{where}\nunreachable: {exc}".encode()))
+                self.events.append(failed(where, PeerFailure.UNREACHABLE, str(exc)))
                 continue
             self.t.adopt(conn)
 
@@ -117,17 +122,17 @@ class PeerLinks:
         if answer:
             conn.put((CONTROL, "welcome-admin", f"{self.t.address}\n{self.t.listen_address}".encode()))
         self.peers[sysid] = conn  # the newest connection wins; an older one is read until it ends
-        self.events.append((CONTROL, "peer-up", f"{sysid}\n{listen}\n{conn.where}".encode()))
+        self.events.append((CONTROL, PeerEvent.UP, f"{sysid}\n{listen}\n{conn.where}".encode()))
 
     def failed_welcome(self, conn: Conn, why: str) -> None:
         if conn.where:
-            self.events.append((CONTROL, "peer-failed", f"{conn.where}\nunreachable: {why}".encode()))
+            self.events.append(failed(conn.where, PeerFailure.UNREACHABLE, why))
 
     def ended(self, conn: Conn) -> None:
         """A peer connection reached EOF or broke."""
         if conn.peer is not None and self.peers.get(conn.peer) is conn:
             del self.peers[conn.peer]
-            self.events.append((CONTROL, "peer-down", conn.peer.encode()))
+            self.events.append((CONTROL, PeerEvent.DOWN, conn.peer.encode()))
 
     # -- use -----------------------------------------------------------------
     def send(self, sysid: str, envelope: Any) -> bool:

@@ -3,7 +3,7 @@
 Plugins are modules (or objects) named by an entry point in the ``actorcore``
 group; they implement the hooks below with ``@actorcore.hookspecs.hookimpl``.
 Five families, matching what a plugin may own: system bases, transports,
-address resolution, logging and source authorities. The core never imports
+address printing, logging and source authorities. The core never imports
 a plugin: it only calls these hooks.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pluggy
 if TYPE_CHECKING:
     from .registry import BaseRegistry
     from .sources import UnpackedSource
-    from .transport import Transport
+    from .transport import ClientTransport
 
 PROJECT = "actorcore"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -39,33 +39,25 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
 @hookspec(firstresult=True)
 def actorcore_make_transport(
     base_name: str, capabilities: Mapping[str, Any], role: str
-) -> Transport | None:
-    """Build the transport for one process of a multiprocess system base.
+) -> ClientTransport | None:
+    """Build the transport of the process that creates (or attaches to) a
+    system of the multiprocess base ``base_name``.
 
-    Called by the shared runtime when an admin (``role="admin"``), an actor
-    process (``role="actor"``) or an external client (``role="client"``) of
-    base ``base_name`` starts. Return a :class:`actorcore.transport.Transport`,
-    or None when this plugin does not serve ``base_name`` (the first non-None
-    answer wins).
+    Called by the shared runtime (``MultiprocSystem``) when an ActorSystem of
+    that base starts; ``role`` is always ``"client"`` (the admin and actor
+    processes get their transports from the links this one hands out), kept
+    only until the plugins stop asking for it. ``capabilities`` holds the
+    system's capabilities and, if given, the secret. Return a
+    :class:`actorcore.transport.ClientTransport` (a
+    :class:`~actorcore.transport.SharedClientTransport` for a base whose
+    admin other programs attach to), or None when this plugin does not serve
+    ``base_name`` (the first non-None answer wins). Raise ValueError for a
+    bad capability value, ConnectionError when the transport cannot be set
+    up (its message says what to change).
     """
 
 
-# -- address resolution --------------------------------------------------------
-@hookspec(firstresult=True)
-def actorcore_resolve_address(
-    base_name: str, spec: Any, capabilities: Mapping[str, Any]
-) -> Any | None:
-    """Turn what a user wrote into transport address details.
-
-    Called for ``Convention Address.IPv4`` values, ``Admin Port`` and the
-    strings given to ``preRegisterRemoteSystem``. ``spec`` is the user's
-    value (``"10.0.0.5:1900"``, ``("", 1900)``, a hostname, an int).
-    Return the opaque ``addressDetails`` for an :class:`ActorAddress`, or
-    None if this plugin does not serve ``base_name``. Raise ``ValueError``
-    with a message naming the bad value when it is malformed.
-    """
-
-
+# -- address printing ----------------------------------------------------------
 @hookspec(firstresult=True)
 def actorcore_format_address(addressDetails: Any) -> str | None:
     """Printable text for ``addressDetails`` (shown after ``ActorAddr-``).

@@ -6,12 +6,44 @@ The creating process gets its transport from the ``actorcore_make_transport``
 hook; it hands the admin a :class:`Link` at spawn time, and the admin hands
 each actor process a :class:`Link` of its own. ``Link.open()`` runs in the
 new process and returns that process's transport.
+
+The creating process's own transport is a :class:`ClientTransport`; a base
+whose admin outlives its creator (UDP, TCP) offers a
+:class:`SharedClientTransport`, which attaches to an admin already running.
 """
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+import enum
+from typing import Any, Protocol, Sequence, runtime_checkable
 
 Envelope = tuple[Any, Any, bytes]
+
+
+class AttachState(enum.Enum):
+    """What :meth:`SharedClientTransport.try_attach` found on the Admin Port."""
+
+    #: nothing listens there: the caller may start an admin on it
+    ABSENT = "absent"
+    #: an admin of this base answered and took us in as a client
+    ATTACHED = "attached"
+
+
+class PeerEvent(str, enum.Enum):
+    """The kinds of in-band peer events (:class:`PeerTransport`). A ``str``
+    so that the op of an event envelope compares equal to its text."""
+
+    UP = "peer-up"
+    DOWN = "peer-down"
+    FAILED = "peer-failed"
+
+
+class PeerFailure(str, enum.Enum):
+    """The word a ``peer-failed`` reason starts with, which the convention
+    code acts on: ``refused`` (the host answered, nothing listens: that admin
+    is gone) or ``unreachable`` (no verdict on the admin)."""
+
+    REFUSED = "refused"
+    UNREACHABLE = "unreachable"
 
 
 class Link(Protocol):
@@ -19,6 +51,14 @@ class Link(Protocol):
 
     def open(self) -> Transport:
         """Build this process's transport (called in the new process)."""
+
+
+class BoundLink(Link, Protocol):
+    """A link to a shared admin, holding the Admin Port the creating process
+    bound (so that a port in use fails there, at once and clearly)."""
+
+    def release(self) -> None:
+        """The creating process lets go of its copy of what the admin inherited."""
 
 
 class Transport(Protocol):
@@ -71,10 +111,6 @@ class AdminTransport(Transport, Protocol):
         """The child's process is gone: release its resources and return the
         envelopes that were delivered to it but never read (dead letters)."""
 
-    def routes_to(self, target: Any) -> bool:
-        """Whether this admin must forward envelopes for ``target`` itself
-        (star transports); direct transports return False."""
-
     def is_client(self, target: Any) -> bool:
         """Whether ``target`` is an external endpoint of the creating process."""
 
@@ -92,20 +128,66 @@ def system_of(addr: str) -> str:
     return addr
 
 
+class ClientTransport(Transport, Protocol):
+    """The transport of the process that creates a system (or attaches to one)."""
+
+    #: The admin's address details (for a shared admin: known once attached).
+    admin_address: Any
+    #: Every endpoint of this process is ``client_prefix`` and a number; the
+    #: admin's answers to this process come to ``client_prefix + "0"``.
+    client_prefix: str
+
+    def admin_link(self) -> Link:
+        """Resources for the admin process this one is about to start."""
+
+
+@runtime_checkable
+class SharedClientTransport(ClientTransport, Protocol):
+    """A client of a shared admin (UDP, TCP): one that outlives its creator,
+    found on the Admin Port, which other programs attach to as well."""
+
+    admin_host: str
+    admin_port: int
+    #: The admin's pid once attached (0 before); closing waits for no
+    #: acknowledgement from an admin whose pid is gone.
+    admin_pid: int
+
+    @property
+    def admin_lost(self) -> bool:
+        """Whether the link to the admin is known to be gone (EOF, or given up on)."""
+
+    def try_attach(self, wait: float = 0.0) -> AttachState:
+        """Attach to the admin on the Admin Port, trying for up to ``wait``
+        seconds while nothing listens there. Raises ConnectionError when
+        something else answers there, PermissionError when an admin answers
+        that does not share our secret."""
+
+    def preflight(self) -> None:
+        """Checks before this process starts an admin on the Admin Port (a
+        transport with none does nothing); ConnectionError saying what to change."""
+
+    def admin_link(self) -> BoundLink:
+        """The Admin Port, bound here, for the admin this process starts."""
+
+
+@runtime_checkable
 class PeerTransport(AdminTransport, Protocol):
     """An admin transport that can also reach other systems' admins (conventions).
 
     Peer events come back from :meth:`receive` in-band, as envelopes whose
     target is ``""`` (no address is empty):
 
-    - ``("", "peer-up", b"<sysid>\\n<listen>\\n<where>")``: a connection to the
+    - ``("", PeerEvent.UP, b"<sysid>\\n<listen>\\n<where>")``: a connection to the
       admin ``sysid`` is ready (``where`` is what :meth:`peer_connect` was given,
       empty for a connection the peer opened; ``listen`` is the peer's
       ``host:port``, empty when it is Outbound Only);
-    - ``("", "peer-down", b"<sysid>")``: that connection ended;
-    - ``("", "peer-failed", b"<where>\\n<reason>")``: a connect attempt failed.
+    - ``("", PeerEvent.DOWN, b"<sysid>")``: that connection ended;
+    - ``("", PeerEvent.FAILED, b"<where>\\n<reason>")``: a connect attempt
+      failed; ``reason`` may start with a :class:`PeerFailure` word.
 
     Envelopes that arrive from a peer admin are returned like any other.
+    ``isinstance(transport, PeerTransport)`` tells whether an admin can join
+    a convention.
     """
 
     #: ``host:port`` other admins reach this one at; ``""`` when Outbound Only.

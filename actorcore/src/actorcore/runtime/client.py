@@ -10,7 +10,6 @@ import atexit
 import itertools
 import os
 import signal
-import sys
 import threading
 import time
 import weakref
@@ -19,7 +18,7 @@ from typing import Any, Mapping
 
 import attrs
 
-from .. import logsetup, plugins
+from .. import logsetup
 from ..addresses import ActorAddress
 from ..base import NOTHING
 from ..capabilities import common_capabilities
@@ -32,10 +31,10 @@ from ..errors import (
     InvalidActorSpecification,
     NoCompatibleSystemForActor,
 )
-from ..keys import SECRET_CAPABILITY
 from ..messages import PoisonMessage
-from . import limits, logfwd, mainclasses, procs, protocol
-from .admin import admin_main, detached_admin_main
+from ..transport import ClientTransport
+from . import limits, logfwd, mainclasses, procs, protocol, startup
+from .admin import admin_main
 from .wire import UnpicklableMessage, dumps, loads, oversize
 
 _PID_CHECK = 0.25  # seconds between checks of a shared admin's pid
@@ -109,24 +108,10 @@ class MultiprocSystem:
         self._send_lock = threading.Lock()
         self._shutdown_lock = threading.Lock()
         ctx = procs.context(self.capabilities, config.start_methods)
-        try:
-            # the transport alone sees the secret; the system's capabilities never hold it
-            given = dict(capabilities or {})
-            with_secret = dict(self.capabilities)
-            if SECRET_CAPABILITY in given:
-                with_secret[SECRET_CAPABILITY] = given[SECRET_CAPABILITY]
-            transport = plugins.hook().actorcore_make_transport(
-                base_name=config.name, capabilities=with_secret, role="client"
-            )
-        except ConnectionError as exc:  # the transport says what to change
-            raise ActorSystemStartupError(f"{config.name} cannot start: {exc}") from None
-        except (ValueError, TypeError) as exc:
-            # a bad capability value: the plugin's message says which and what it
-            # must be; the frames of the hook call (pluggy's) would only bury it
-            raise exc.with_traceback(None) from None
-        if transport is None:
-            raise ActorSystemStartupError(f"no transport plugin serves {config.name}")
-        self.transport = transport
+        transport = startup.make_transport(config.name, self.capabilities, capabilities)
+        self.transport: ClientTransport = transport
+        #: the same transport, when the admin is shared (found on the Admin Port)
+        self._shared = startup.shared(transport, config.name) if config.shared else None
         self._size_limit: int | None = getattr(transport, "limit", None)  # read once, not per send
         cfg = {
             "base_name": config.name,
@@ -181,100 +166,26 @@ class MultiprocSystem:
     def _start_shared(self, ctx: Any, cfg: dict[str, Any]) -> protocol.AdminReady:
         """UDP/TCP: attach to the admin on the Admin Port, or start one that
         outlives this process (``capabilities``/``logDefs`` apply only then)."""
-        transport = self.transport
-        where = f"{transport.admin_host}:{transport.admin_port}"
-        started = 0  # the admin this call started: a start-up that fails leaves it not behind
-        try:
-            state = transport.try_attach()
-            if state == "absent":
-                log_file = self._admin_log_file(cfg, transport.admin_port)
-                preflight = getattr(transport, "preflight", None)
-                if preflight is not None:
-                    try:
-                        preflight()
-                    except ConnectionError as exc:
-                        raise ActorSystemStartupError(f"{self.baseName} on {where}: {exc}") from None
-                try:
-                    link = transport.admin_link()
-                except OSError as exc:
-                    raise ActorSystemStartupError(
-                        f"{self.baseName} cannot start an admin: {exc.strerror or exc}"
-                    ) from None
-                reader, writer = ctx.Pipe(duplex=False)
-                starter = ctx.Process(
-                    target=detached_admin_main, args=(link, cfg, writer),
-                    name=f"actorcore-admin-starter {self.baseName}", daemon=False,
-                )
-                starter.start()
-                self._started_admin = True
-                link.release()
-                writer.close()
-                problem = reader.recv() if reader.poll(limits.STARTUP_LIMIT) else "no answer"
-                if isinstance(problem, tuple):
-                    problem, started = problem
-                if problem != "no answer":
-                    # not join(timeout): that waits on a pipe the detached admin inherited
-                    starter.join()
-                else:
-                    starter.kill()
-                    starter.join()
-                if problem.startswith("logDefs"):
-                    raise ValueError(problem)
-                if problem:
-                    raise ActorSystemStartupError(f"{self.baseName} admin on {where} did not start: {problem}")
-                state = transport.try_attach(wait=limits.STARTUP_LIMIT)
-                if state != "attached":
-                    raise ActorSystemStartupError(
-                        f"{self.baseName} admin started on {where} but does not answer"
-                    )
-                if log_file:
-                    print(f"actorcore: {self.baseName} admin on {where} (pid {started}) "
-                          f"logs to {log_file}", file=sys.stderr)
+        transport = self._shared
+        assert transport is not None
+
+        def attach() -> protocol.AdminReady:
             self._control = transport.client_prefix + "0"
             reply = self._request(
                 protocol.Attach(self._req_id(), self._control), limits.STARTUP_LIMIT, "attach"
             )
-        except PermissionError as exc:  # the admin there and we do not share the secret
-            self._abandon_started(started)
-            raise ActorSystemStartupError(f"{self.baseName} cannot attach to {where}: {exc}") from None
-        except ConnectionError as exc:
-            self._abandon_started(started)
-            raise ActorSystemStartupError(
-                f"{self.baseName} cannot use {where}: {exc}. Pick another 'Admin Port' capability."
-            ) from None
-        except BaseException:
-            self._abandon_started(started)
-            raise
-        return reply.value
+            return reply.value
 
-    def _admin_log_file(self, cfg: dict[str, Any], port: Any) -> str:
-        """A detached admin's stdout and stderr are /dev/null: with the default
-        logDefs (or 'BestForBase') it logs to a file instead; its path, or ""."""
-        if not self._default_logs:
-            return ""
-        try:
-            path = logsetup.admin_log_path(self.baseName, port)
-        except OSError:
-            return ""  # no state directory: keep the stderr default
-        cfg["logDefs"] = logsetup.file_config(path)
-        cfg["log_threshold"] = logfwd.threshold(cfg["logDefs"])
-        return path
-
-    def _abandon_started(self, pid: int) -> None:
-        """Start-up failed: close our side, and stop the admin we started (with
-        its spare and actors, which share its process group) if we did."""
-        if pid:
-            procs.kill_group(pid)
-            self._admin_pid = pid
-            self._wait_admin_exit(5.0)
-            self._admin_pid = 0
-            self.transport.admin_pid = pid  # closing waits for no acknowledgement from it
-        self.transport.close()
+        ready, self._started_admin = startup.attach_or_start(
+            self.baseName, transport, ctx, cfg, self._default_logs, attach
+        )
+        return ready
 
     # -- plumbing --------------------------------------------------------------
     def _admin_gone(self, thorough: bool = True) -> bool:
         if self._admin is None:
-            if self.transport.admin_lost:
+            shared = self._shared
+            if shared is not None and shared.admin_lost:
                 return True
             if not thorough or not self._admin_pid:
                 return False
@@ -481,24 +392,11 @@ class MultiprocSystem:
                 if self._admin is not None:
                     self._admin.join(10.0)
                 else:
-                    self._wait_admin_exit(10.0)
+                    procs.wait_exit(self._admin_pid, 10.0)
             finally:
                 self._kill_all()
                 self.is_shutdown = True
                 self.transport.close()
-
-    def _wait_admin_exit(self, limit: float) -> None:
-        """A shared admin is not our child: wait for its pid to go, then reap it
-        if it was handed to us (a subreaper, as in tests)."""
-        deadline = time.monotonic() + limit
-        pid = self._admin_pid
-        while pid and procs.pid_alive(pid) and time.monotonic() < deadline:
-            try:
-                if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                    return
-            except ChildProcessError:
-                pass
-            time.sleep(0.01)
 
     def _kill_all(self) -> None:
         """Make sure nothing of this system outlives it: the admin's group holds every actor."""
@@ -508,7 +406,7 @@ class MultiprocSystem:
                     os.kill(self._admin_pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-                self._wait_admin_exit(5.0)
+                procs.wait_exit(self._admin_pid, 5.0)
             return
         if self._admin.exitcode is None:
             self._admin.kill()

@@ -32,6 +32,15 @@ def env_int(name: str, default: int) -> int:
         return default
 
 
+def env_seconds(name: str, default: float, least: float) -> float:
+    """Seconds from the environment variable ``name``, at least ``least``;
+    ``default`` when it is unset or not a number (transport timings for tests)."""
+    try:
+        return max(least, float(os.environ.get(name, default)))
+    except ValueError:
+        return default
+
+
 def env_minutes_seconds(name: str, default: float) -> float:
     """``"MM:SS"`` (seconds may carry a fraction, ``"00:00.5"``, for tests)."""
     raw = os.environ.get(name)

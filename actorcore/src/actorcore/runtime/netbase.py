@@ -1,6 +1,6 @@
 """What the socket bases (UDP, TCP) share: where they bind, the Admin Port
-and Max Message Size capabilities, address-to-process keys, and the link that
-carries the admin's bound socket from the creating process to the admin.
+and Max Message Size capabilities, address-to-process keys (the links their
+processes hand each other are in :mod:`.links`).
 
 Knows sockets and capability values, never actors or a particular protocol.
 """
@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import logging
 import socket
-from typing import Any, Callable, Generic, Mapping, TypeVar
+from typing import Any, Callable, Mapping
 
 from .. import keys
 from ..errors import ActorSystemStartupError
 from . import framing
 from .hostports import CONVENTION_KEY, base_ipaddr, leader_addresses, local_ip_for
-
-T = TypeVar("T")
+from .links import AdminLink as AdminLink  # moved to .links; actorcore.plugin imports it from here
 
 
 def process_key(addr: str) -> str:
@@ -117,23 +116,3 @@ def max_message_size(capabilities: Mapping[str, Any]) -> int:
         raise ValueError(f"Max Message Size must be a positive int, not {limit!r}")
     return limit
 
-
-class AdminLink(Generic[T]):
-    """The admin's socket, bound by the creating process so that a held port
-    fails there, at once and clearly; inherited by (or sent to) the admin,
-    which builds its transport with ``make(sock, me, secret, limit)``."""
-
-    def __init__(self, make: Callable[[socket.socket, str, str, int], T],
-                 sock: socket.socket, me: str, secret: str, limit: int) -> None:
-        self.make = make
-        self.sock = sock
-        self.me = me
-        self.secret = secret
-        self.limit = limit
-
-    def open(self) -> T:
-        return self.make(self.sock, self.me, self.secret, self.limit)
-
-    def release(self) -> None:
-        """The creating process lets go of its copy of the socket."""
-        self.sock.close()

@@ -1,0 +1,113 @@
+"""What the TCP transports of one system share besides envelopes: the switch
+marker, accepting connections with a deadline for each one's handshake and
+hello (and a cap on how many may wait for it at once), the check every
+envelope's sender passes, and the listener connections are accepted on.
+
+Knows connections and frames, never actors.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import time
+
+from actorcore.runtime.hello import CONTROL
+from actorcore.runtime.limits import env_seconds
+from actorcore.runtime.poller import Poller
+from actorcore.runtime.ratelog import RateLimitedLog
+
+from .addressing import process_key
+from .conn import Conn
+from .tls import TlsFiles
+
+__all__ = ["CONTROL", "MAX_UNAUTHENTICATED", "SWITCHED", "Doorway", "hello_limit", "listener", "log",
+           "sent_by"]
+
+#: Sent through the admin just before a process first sends to another
+#: directly: what it sent through the admin comes first.
+SWITCHED = b"\x00actorcore-tcp:switched"
+MAX_UNAUTHENTICATED = 128  # connections that have not completed their handshake and hello
+log = logging.getLogger("actorcore.tcp")
+
+
+def hello_limit() -> float:
+    """Seconds a new connection has for its handshake and hello."""
+    return env_seconds("ACTORCORE_TCP_HELLO_SECONDS", 10.0, 0.1)
+
+
+def listener(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.setblocking(False)
+    return sock
+
+
+def sent_by(conn: Conn, sender: str) -> bool:
+    """Whether ``sender`` names the process at the other end of ``conn``."""
+    if process_key(sender) != conn.peer:
+        return False
+    conn.sender = (conn.peer, sender)
+    return True
+
+
+class Doorway:
+    """Accepting connections, each with a deadline for its handshake and hello:
+    what the admin's and the other processes' transports share. The transport
+    sets the attributes below and says where a new connection goes
+    (:meth:`_admit`) and what becomes of one past its deadline (:meth:`_expire`)."""
+
+    key: bytes
+    limit: int
+    tls: TlsFiles | None
+    poller: Poller
+    refusals: RateLimitedLog
+    hello_limit: float
+    #: accepted connections (by fd) that have not said hello yet, and when they must have
+    hello_due: dict[int, float]
+    refused: int  # connections refused or dropped for what they did (status counters)
+
+    def _name(self) -> str:
+        """Who accepts, for the log."""
+        raise NotImplementedError
+
+    def _admit(self, conn: Conn) -> None:
+        """Keep ``conn``, just accepted, until its hello or its deadline."""
+        raise NotImplementedError
+
+    def _expire(self, fd: int) -> None:
+        """The connection at ``fd`` said no hello in time (it is out of ``hello_due``)."""
+        raise NotImplementedError
+
+    def _accept_failed(self, listening: socket.socket, exc: OSError) -> None:
+        """Accepting on ``listening`` failed (logged already)."""
+
+    def _accept(self, listening: socket.socket) -> None:
+        while True:
+            try:
+                sock, addr = listening.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                self.refusals.warning("%s cannot accept connections: %s", self._name(),
+                                      exc.strerror or exc)
+                self._accept_failed(listening, exc)
+                return
+            if len(self.hello_due) >= MAX_UNAUTHENTICATED:
+                self.refused += 1
+                self.refusals.warning("%s refused a connection from %s:%s: %d connections have not "
+                                      "authenticated yet", self._name(), *addr[:2], len(self.hello_due))
+                sock.close()
+                continue
+            conn = Conn(sock, self.key, initiator=False, limit=self.limit, tls=self.tls)
+            self._admit(conn)
+            self.hello_due[conn.fd] = time.monotonic() + self.hello_limit
+            self.poller.add(conn.fd)
+
+    def _expire_hellos(self) -> None:
+        now = time.monotonic()
+        for fd, due in list(self.hello_due.items()):
+            if now > due:
+                self.hello_due.pop(fd, None)
+                self._expire(fd)

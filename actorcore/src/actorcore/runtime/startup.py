@@ -1,0 +1,156 @@
+"""How the process that creates a multiprocess system gets its transport and
+reaches a shared admin: attach to the admin on the Admin Port, or start one
+there that outlives this process, and stop what it started if start-up fails.
+
+Kept apart from :mod:`.client` (the running system), which calls it once, in
+its constructor; it knows the transport contract and the admin's entry
+point, never actors or messages.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable, Mapping
+
+from .. import logsetup, plugins
+from ..errors import ActorSystemStartupError
+from ..keys import SECRET_CAPABILITY
+from ..transport import AttachState, ClientTransport, SharedClientTransport
+from . import limits, logfwd, procs
+from .admin import detached_admin_main
+from .protocol import AdminReady
+
+
+def make_transport(
+    base_name: str, capabilities: Mapping[str, Any], given: Mapping[str, Any] | None
+) -> ClientTransport:
+    """This process's transport, from the plugin that serves ``base_name``;
+    ``capabilities`` are the system's, ``given`` the caller's (which alone may
+    hold the secret: the transport sees it, the system's capabilities never)."""
+    try:
+        given = dict(given or {})
+        with_secret = dict(capabilities)
+        if SECRET_CAPABILITY in given:
+            with_secret[SECRET_CAPABILITY] = given[SECRET_CAPABILITY]
+        transport = plugins.hook().actorcore_make_transport(
+            base_name=base_name, capabilities=with_secret, role="client"
+        )
+    except ConnectionError as exc:  # the transport says what to change
+        raise ActorSystemStartupError(f"{base_name} cannot start: {exc}") from None
+    except (ValueError, TypeError) as exc:
+        # a bad capability value: the plugin's message says which and what it
+        # must be; the frames of the hook call (pluggy's) would only bury it
+        raise exc.with_traceback(None) from None
+    if transport is None:
+        raise ActorSystemStartupError(f"no transport plugin serves {base_name}")
+    return transport
+
+
+def shared(transport: ClientTransport, base_name: str) -> SharedClientTransport:
+    """``transport`` as the client of a shared admin, or a clear error (and
+    ``transport`` closed) when its base declared it shared but it cannot attach."""
+    if not isinstance(transport, SharedClientTransport):
+        transport.close()
+        raise ActorSystemStartupError(
+            f"{base_name} is declared shared, but its transport ({type(transport).__name__}) "
+            "cannot attach to an admin on the Admin Port: it must implement "
+            "actorcore.transport.SharedClientTransport"
+        )
+    return transport
+
+
+def attach_or_start(
+    base_name: str, transport: SharedClientTransport, ctx: Any, cfg: dict[str, Any],
+    default_logs: bool, attach: Callable[[], AdminReady],
+) -> tuple[AdminReady, bool]:
+    """Attach to the admin on the Admin Port, or start one there that outlives
+    this process (``cfg``'s capabilities and logDefs apply only then); then
+    ``attach()`` asks it for its answer. Returns that answer and whether this
+    call started the admin. On failure the admin it started is stopped (with
+    its spare and actors) and ``transport`` closed."""
+    where = f"{transport.admin_host}:{transport.admin_port}"
+    started = 0  # the admin this call started: a start-up that fails leaves it not behind
+    try:
+        if transport.try_attach() is AttachState.ABSENT:
+            log_file = _admin_log_file(base_name, cfg, transport.admin_port, default_logs)
+            try:
+                transport.preflight()
+            except ConnectionError as exc:
+                raise ActorSystemStartupError(f"{base_name} on {where}: {exc}") from None
+            problem, started = _start_detached(base_name, transport, ctx, cfg)
+            if problem.startswith("logDefs"):
+                raise ValueError(problem)
+            if problem:
+                raise ActorSystemStartupError(f"{base_name} admin on {where} did not start: {problem}")
+            if transport.try_attach(wait=limits.STARTUP_LIMIT) is not AttachState.ATTACHED:
+                raise ActorSystemStartupError(f"{base_name} admin started on {where} but does not answer")
+            if log_file:
+                print(f"actorcore: {base_name} admin on {where} (pid {started}) "
+                      f"logs to {log_file}", file=sys.stderr)
+        return attach(), bool(started)
+    except PermissionError as exc:  # the admin there and we do not share the secret
+        _abandon(transport, started)
+        raise ActorSystemStartupError(f"{base_name} cannot attach to {where}: {exc}") from None
+    except ConnectionError as exc:
+        _abandon(transport, started)
+        raise ActorSystemStartupError(
+            f"{base_name} cannot use {where}: {exc}. Pick another 'Admin Port' capability."
+        ) from None
+    except BaseException:
+        _abandon(transport, started)
+        raise
+
+
+def _start_detached(
+    base_name: str, transport: SharedClientTransport, ctx: Any, cfg: dict[str, Any]
+) -> tuple[str, int]:
+    """Start a shared admin on the Admin Port (through a short-lived starter
+    process, from which it detaches); what went wrong ("" for nothing) and the
+    admin's pid (0 while not known)."""
+    try:
+        link = transport.admin_link()
+    except OSError as exc:
+        raise ActorSystemStartupError(
+            f"{base_name} cannot start an admin: {exc.strerror or exc}"
+        ) from None
+    reader, writer = ctx.Pipe(duplex=False)
+    starter = ctx.Process(
+        target=detached_admin_main, args=(link, cfg, writer),
+        name=f"actorcore-admin-starter {base_name}", daemon=False,
+    )
+    starter.start()
+    link.release()
+    writer.close()
+    problem = reader.recv() if reader.poll(limits.STARTUP_LIMIT) else "no answer"
+    started = 0
+    if isinstance(problem, tuple):
+        problem, started = problem
+    if problem != "no answer":
+        # not join(timeout): that waits on a pipe the detached admin inherited
+        starter.join()
+    else:
+        starter.kill()
+        starter.join()
+    return problem, started
+
+
+def _admin_log_file(base_name: str, cfg: dict[str, Any], port: int, default_logs: bool) -> str:
+    """A detached admin's stdout and stderr are /dev/null: with the default
+    logDefs (or 'BestForBase') it logs to a file instead; its path, or ""."""
+    if not default_logs:
+        return ""
+    try:
+        path = logsetup.admin_log_path(base_name, port)
+    except OSError:
+        return ""  # no state directory: keep the stderr default
+    cfg["logDefs"] = logsetup.file_config(path)
+    cfg["log_threshold"] = logfwd.threshold(cfg["logDefs"])
+    return path
+
+
+def _abandon(transport: SharedClientTransport, pid: int) -> None:
+    """Start-up failed: stop the admin we started, if we did (with its spare
+    and actors, which share its process group), and close our side."""
+    if pid:
+        procs.stop_group(pid, 5.0)
+        transport.admin_pid = pid  # closing waits for no acknowledgement from it
+    transport.close()
