@@ -57,7 +57,7 @@ class SharedWithoutAttach:
                      multiprocess=True)
 
     @hookimpl
-    def actorcore_make_transport(self, base_name: str, capabilities: Any, role: str) -> Any:
+    def actorcore_make_transport(self, base_name: str, capabilities: Any) -> Any:
         if base_name != NAME:
             return None
         self.made.append(PrivateOnlyTransport())

@@ -35,9 +35,9 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
 
 @hookimpl
 def actorcore_make_transport(
-    base_name: str, capabilities: Mapping[str, Any], role: str
+    base_name: str, capabilities: Mapping[str, Any]
 ) -> ClientQueueTransport | None:
-    if base_name != BASE_NAME or role != "client":
+    if base_name != BASE_NAME:
         return None
     from actorcore.runtime.procs import context
 

@@ -42,9 +42,9 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
 
 @hookimpl
 def actorcore_make_transport(
-    base_name: str, capabilities: Mapping[str, Any], role: str
+    base_name: str, capabilities: Mapping[str, Any]
 ) -> ClientTcpTransport | None:
-    if base_name != BASE_NAME or role != "client":
+    if base_name != BASE_NAME:
         return None
     limit = max_message_size(capabilities)
     outbound_only = flag(capabilities, "Outbound Only")

@@ -38,15 +38,14 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
 # -- transports --------------------------------------------------------------
 @hookspec(firstresult=True)
 def actorcore_make_transport(
-    base_name: str, capabilities: Mapping[str, Any], role: str
+    base_name: str, capabilities: Mapping[str, Any]
 ) -> ClientTransport | None:
     """Build the transport of the process that creates (or attaches to) a
     system of the multiprocess base ``base_name``.
 
     Called by the shared runtime (``MultiprocSystem``) when an ActorSystem of
-    that base starts; ``role`` is always ``"client"`` (the admin and actor
-    processes get their transports from the links this one hands out), kept
-    only until the plugins stop asking for it. ``capabilities`` holds the
+    that base starts (the admin and actor processes get their transports from
+    the links this one hands out). ``capabilities`` holds the
     system's capabilities and, if given, the secret. Return a
     :class:`actorcore.transport.ClientTransport` (a
     :class:`~actorcore.transport.SharedClientTransport` for a base whose

@@ -25,8 +25,9 @@ from .plugins import internal_log
 from .registry import BaseRegistry
 from .runtime import framing
 from .runtime.client import BaseConfig, MultiprocSystem
+from .runtime.limits import env_seconds
+from .runtime.links import ActorLink, AdminLink
 from .runtime.netbase import (
-    AdminLink,
     admin_port,
     avoiding,
     flag,
@@ -43,12 +44,29 @@ from .runtime.procs import context as process_context
 from .runtime.procs import pid_alive
 from .runtime.protocol import RuntimeMessage
 from .runtime.ratelog import RateLimitedLog
-from .transport import AdminTransport, Envelope, Link, PeerTransport, Transport, system_of
+from .transport import (
+    AdminTransport,
+    AttachState,
+    BoundLink,
+    ClientTransport,
+    Envelope,
+    Link,
+    PeerEvent,
+    PeerFailure,
+    PeerTransport,
+    SharedClientTransport,
+    Transport,
+    system_of,
+)
 
 __all__ = [
     "NOTHING",
+    "ActorLink",
     "AdminLink",
     "AdminTransport",
+    "AttachState",
+    "BoundLink",
+    "ClientTransport",
     "BaseConfig",
     "BaseRegistry",
     "Endpoint",
@@ -56,14 +74,18 @@ __all__ = [
     "Link",
     "MultiprocSystem",
     "Outbox",
+    "PeerEvent",
+    "PeerFailure",
     "PeerTransport",
     "Poller",
     "RateLimitedLog",
     "RuntimeMessage",
+    "SharedClientTransport",
     "SystemBase",
     "Transport",
     "admin_port",
     "avoiding",
+    "env_seconds",
     "flag",
     "framing",
     "handshake",

@@ -22,7 +22,7 @@ import attrs
 
 from ..addresses import ActorAddress
 from ..capabilities import actor_accepts
-from ..transport import PeerTransport, system_of
+from ..transport import PeerEvent, PeerFailure, PeerTransport, system_of
 from . import convnames, mainclasses, protocol
 from .convhost import ConventionHost, Handler, Status
 from .convmail import PeerMail
@@ -137,12 +137,12 @@ class Convention:
     def on_event(self, env: Any) -> None:
         _, op, data = env
         text = data.decode("utf-8", "replace")
-        if op == "peer-up":
+        if op == PeerEvent.UP:
             sysid, listen, where = (text.split("\n") + ["", ""])[:3]
             self._peer_up(sysid, listen, where)
-        elif op == "peer-down":
+        elif op == PeerEvent.DOWN:
             self._peer_down(text)
-        elif op == "peer-failed":
+        elif op == PeerEvent.FAILED:
             where, _, why = text.partition("\n")
             self._peer_failed(where, why)
 
@@ -171,7 +171,7 @@ class Convention:
 
     def _peer_failed(self, where: str, why: str) -> None:
         for peer in list(self.peers.values()):
-            if peer.announced and where in (peer.where, peer.listen) and why.startswith("refused"):
+            if peer.announced and where in (peer.where, peer.listen) and why.startswith(PeerFailure.REFUSED):
                 self._gone(peer, f"its admin at {where} no longer listens")
         for sysid, listen in list(self.directory.items()):
             if listen == where:
@@ -457,4 +457,4 @@ class Convention:
 
 def enabled(transport: Any) -> bool:
     """Whether ``transport`` reaches other systems' admins (a ``PeerTransport``)."""
-    return all(hasattr(transport, name) for name in ("peer_connect", "peer_send", "peer_close"))
+    return isinstance(transport, PeerTransport)

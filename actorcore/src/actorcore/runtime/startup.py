@@ -32,7 +32,7 @@ def make_transport(
         if SECRET_CAPABILITY in given:
             with_secret[SECRET_CAPABILITY] = given[SECRET_CAPABILITY]
         transport = plugins.hook().actorcore_make_transport(
-            base_name=base_name, capabilities=with_secret, role="client"
+            base_name=base_name, capabilities=with_secret
         )
     except ConnectionError as exc:  # the transport says what to change
         raise ActorSystemStartupError(f"{base_name} cannot start: {exc}") from None

@@ -45,10 +45,6 @@ class ClientUnixTransport(Endpoint):
     def admin_link(self) -> AdminLink:
         return AdminLink(self.listener, self.admin_address, self.token, self.conn.sock)
 
-    @property
-    def admin_lost(self) -> bool:
-        return self.conn.eof
-
     # -----------------------------------------------------------------------
     def close(self) -> None:
         super().close()

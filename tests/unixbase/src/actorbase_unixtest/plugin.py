@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Mapping
 
-from actorcore.plugin import BaseConfig, BaseRegistry, MultiprocSystem, hookimpl
+from actorcore.plugin import BaseConfig, BaseRegistry, ClientTransport, MultiprocSystem, hookimpl
 
 from .client import ClientUnixTransport
 
@@ -41,10 +41,10 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
 
 @hookimpl
 def actorcore_make_transport(
-    base_name: str, capabilities: Mapping[str, Any], role: str
-) -> ClientUnixTransport | None:
+    base_name: str, capabilities: Mapping[str, Any]
+) -> ClientTransport | None:
     # The core asks only for the creating process's transport: the admin's
     # and the actors' come from the links that transport hands out.
-    if base_name != BASE_NAME or role != "client":
+    if base_name != BASE_NAME:
         return None
     return ClientUnixTransport()
