@@ -9,9 +9,12 @@ a ``SWITCHED`` marker to T through the admin, and from then on writes to T
 directly. The admin removes the pipe's name when it forwards the marker
 (both ends are open by then). T reads the pipe only after the marker, so
 everything S sent through the admin comes first: order per sender is kept.
-If T dies, S's writes fail and what was not written goes back through the
-admin (which dead-letters it); the admin keeps a read end of every pipe so
-it can dead-letter what T never read.
+The admin keeps a read end of every pipe so it can dead-letter what T never
+read. If T dies, the admin reads on from that pipe (dead-lettering what
+comes) and tells S (``direct-gone``), which flushes, closes the pipe and
+sends through the admin again; the admin lets go of the pipe at EOF, so
+nothing S writes in between is lost. If the admin's end is gone too, S's
+writes fail and what was not written goes back through the admin.
 """
 from __future__ import annotations
 

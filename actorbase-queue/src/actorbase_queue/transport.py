@@ -76,6 +76,14 @@ class _Endpoint:
         for env in envs:
             target, sender, data = env
             if target == CONTROL:
+                if sender == "direct-gone":  # stop writing to a dead reader's pipe
+                    peer = data.decode().partition("\n")[0]
+                    gone = self.direct.out.get(process_key(peer))
+                    if gone is not None:
+                        gone.flush(2.0)  # the admin reads it on, and dead-letters it
+                    for env in self.direct.broken(peer):
+                        self.link_out.put(env)  # only if the admin stopped reading
+                    continue
                 answer = self.direct.control(sender, data)
                 if answer is not None:
                     self.link_out.put((CONTROL, "direct-ready", answer))
@@ -213,6 +221,9 @@ class AdminQueueTransport:
         self.fifo_by_path: dict[str, tuple[str, str]] = {}
         self.fifo_dir: str | None = fifo_dir
         self.fifo_seq = 0
+        # read ends of pipes into processes that are gone, kept until their
+        # writers let go: what is written in the meantime is a dead letter
+        self.graves: dict[int, Channel] = {}
         self.poller = Poller()
         self.poller.add(inbound.rfd)
         _forked_admin = self
@@ -252,7 +263,11 @@ class AdminQueueTransport:
         for pair in [p for p in self.fifos if child in p]:
             keeper = self.fifos.pop(pair)
             if pair[1] == child:  # what others wrote straight to it and it never read
+                self._unlink(pair)  # nobody opens it from now on
                 left.extend(env for env in keeper.read_ready() if env[2] != SWITCHED)
+                if not keeper.eof:
+                    self._bury(pair, keeper)
+                    continue
             elif pair in self.fifo_paths:  # never switched: the reader can let go
                 down_t = self._down(pair[1])
                 if down_t is not None:
@@ -264,6 +279,18 @@ class AdminQueueTransport:
         unread = [env for env in down.read_ready() + down.take_pending() if env[0] != CONTROL]
         down.close()
         return left + unread
+
+    def _bury(self, pair: tuple[str, str], keeper: Channel) -> None:
+        """The writer ``pair[0]`` may still be writing to the dead ``pair[1]``:
+        closing now would lose what it writes before its next write fails.
+        Read on (:meth:`receive` returns it, and the admin dead-letters it),
+        tell the writer to switch back to the admin, and close at EOF."""
+        self.graves[keeper.rfd] = keeper
+        self._by_fd[keeper.rfd] = keeper
+        self.poller.add(keeper.rfd)
+        down_s = self._down(pair[0])
+        if down_s is not None:
+            down_s.put((CONTROL, "direct-gone", f"{pair[1]}\n".encode()))
 
     def is_client(self, target: Any) -> bool:
         return isinstance(target, str) and target.startswith(self.client_prefix)
@@ -343,6 +370,11 @@ class AdminQueueTransport:
                     if env[2] == SWITCHED and self._down(process_key(env[0])) is None:
                         continue  # a marker for a process that is gone: nothing to switch
                     envs.append(env)
+                if ch.eof and item in self.graves:  # its writer let go: nothing more can come
+                    del self.graves[item]
+                    self._by_fd.pop(item, None)
+                    self.poller.discard(item)
+                    ch.close()
             else:
                 others.append(item)
         return envs, others
@@ -353,7 +385,7 @@ class AdminQueueTransport:
     def close(self) -> None:
         self.client_out.flush(5.0)  # the client is waiting for the last replies
         for ch in (*self.to_child.values(), *self.from_child.values(), *self.fifos.values(),
-                   self.client_in, self.client_out):
+                   *self.graves.values(), self.client_in, self.client_out):
             ch.close()
         if self.fifo_dir is not None:
             shutil.rmtree(self.fifo_dir, ignore_errors=True)  # the client removes it too
@@ -372,7 +404,7 @@ class ActorLink:
         if admin is not None:  # forked from the admin: let go of everyone else's pipes
             mine = (self.down, self.up)
             for ch in (*admin.to_child.values(), *admin.from_child.values(), *admin.fifos.values(),
-                       admin.client_in, admin.client_out):
+                       *admin.graves.values(), admin.client_in, admin.client_out):
                 if ch not in mine:
                     ch.close()
         return ActorQueueTransport(self.me, self.down.reading(), self.up.writing())
