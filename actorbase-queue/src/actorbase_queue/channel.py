@@ -16,8 +16,7 @@ import struct
 import termios
 from typing import Any
 
-from actorcore.runtime import framing
-from actorcore.runtime.outbox import Outbox
+from actorcore.plugin import Outbox, framing
 
 _F_GETPIPE_SZ = 1032
 _LEN = struct.Struct("!I")

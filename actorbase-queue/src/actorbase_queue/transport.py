@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import attrs
 
-from actorcore.runtime.poller import Poller
+from actorcore.plugin import Poller
 
 from .channel import Channel
 from .direct import CONTROL, SWITCHED, DirectPaths, process_key

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from actorcore.runtime import netbase
-from actorcore.runtime.netbase import flag, local_ip, process_key
+from actorcore.plugin import admin_port as port_capability
+from actorcore.plugin import flag, local_ip, process_key
 
 DEFAULT_ADMIN_PORT = 1900
 
@@ -13,7 +13,7 @@ __all__ = ["DEFAULT_ADMIN_PORT", "admin_port", "flag", "hostport", "local_ip", "
 
 def admin_port(capabilities: Mapping[str, Any]) -> int:
     """The ``Admin Port`` capability as an int; a clear error for anything else."""
-    return netbase.admin_port(capabilities, DEFAULT_ADMIN_PORT, "TCP")
+    return port_capability(capabilities, DEFAULT_ADMIN_PORT, "TCP")
 
 
 def hostport(text: str) -> tuple[str, int]:

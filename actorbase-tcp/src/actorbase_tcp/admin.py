@@ -15,11 +15,16 @@ import socket
 import time
 from typing import Any, Sequence
 
-from actorcore.runtime import framing
-from actorcore.runtime.hello import Role, Welcome, hello, parse_hello
-from actorcore.runtime.links import ActorLink
-from actorcore.runtime.poller import Poller
-from actorcore.runtime.ratelog import RateLimitedLog
+from actorcore.plugin import (
+    ActorLink,
+    HelloRole,
+    Poller,
+    RateLimitedLog,
+    Welcome,
+    framing,
+    hello,
+    parse_hello,
+)
 
 from .addressing import process_key
 from .conn import Conn
@@ -111,7 +116,7 @@ class AdminTcpTransport(Doorway):
         self.links.close(sysid)
 
     def hello_admin(self) -> tuple[str, str, bytes]:
-        return hello(Role.ADMIN, key=self.address, listen=self.listen_address)
+        return hello(HelloRole.ADMIN, key=self.address, listen=self.listen_address)
 
     def adopt(self, conn: Conn) -> None:
         """A connection we opened to a peer admin: read it like an accepted one."""
@@ -258,16 +263,16 @@ class AdminTcpTransport(Doorway):
             self._drop(conn)
             return False
         role, token, key, listen = said
-        if role == Role.ACTOR and token == self.token:
+        if role == HelloRole.ACTOR and token == self.token:
             conn.peer = key
             self.children[key] = conn
             if listen:
                 self.listen_of[key] = listen
             return True
-        if role == Role.ADMIN and key and "/" not in key and "+" not in key and ":" not in key:
+        if role == HelloRole.ADMIN and key and "/" not in key and "+" not in key and ":" not in key:
             self.links.greeted(conn, key, listen, answer=True)
             return True
-        if role == Role.CLIENT:
+        if role == HelloRole.CLIENT:
             self.client_seq += 1
             prefix = f"{self.address}+{self.client_seq}:"
             conn.peer = prefix[:-1]

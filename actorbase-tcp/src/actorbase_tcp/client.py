@@ -12,12 +12,17 @@ import time
 from functools import partial
 from typing import Sequence
 
-from actorcore.runtime import framing
-from actorcore.runtime.hello import Role, Welcome, hello, read_welcome
-from actorcore.runtime.limits import env_seconds
-from actorcore.runtime.links import AdminLink
-from actorcore.runtime.portinfo import port_holder
-from actorcore.transport import AttachState
+from actorcore.plugin import (
+    AdminLink,
+    AttachState,
+    HelloRole,
+    Welcome,
+    env_seconds,
+    framing,
+    hello,
+    port_holder,
+    read_welcome,
+)
 
 from .addressing import hostport
 from .admin import AdminTcpTransport
@@ -142,7 +147,7 @@ class ClientTcpTransport(EndpointTcpTransport):
         except ConnectionError as exc:
             conn.close()
             raise self._not_an_admin(str(exc)) from None
-        conn.put(hello(Role.CLIENT, listen=self.listen_addr))
+        conn.put(hello(HelloRole.CLIENT, listen=self.listen_addr))
         welcome = self._welcome(conn, limit)
         if welcome is None:
             conn.close()

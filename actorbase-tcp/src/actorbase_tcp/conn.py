@@ -25,16 +25,16 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from actorcore.handshake import (
+from actorcore.plugin import (
     MAX_MESSAGE,
     AuthenticationFailed,
     FrameOpener,
     FrameSealer,
     Handshake,
     HandshakeError,
+    Outbox,
+    framing,
 )
-from actorcore.runtime import framing
-from actorcore.runtime.outbox import Outbox
 
 if TYPE_CHECKING:
     from .tls import TlsFiles

@@ -11,10 +11,7 @@ import logging
 import socket
 import time
 
-from actorcore.runtime.hello import CONTROL
-from actorcore.runtime.limits import env_seconds
-from actorcore.runtime.poller import Poller
-from actorcore.runtime.ratelog import RateLimitedLog
+from actorcore.plugin import CONTROL, Poller, RateLimitedLog, env_seconds
 
 from .addressing import process_key
 from .conn import Conn

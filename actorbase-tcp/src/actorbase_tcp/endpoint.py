@@ -13,12 +13,16 @@ import threading
 import time
 from typing import Any, Sequence
 
-from actorcore.runtime import framing
-from actorcore.runtime.hello import Role, hello, parse_hello
-from actorcore.runtime.links import ActorLink
-from actorcore.runtime.netbase import avoiding
-from actorcore.runtime.poller import Poller
-from actorcore.runtime.ratelog import RateLimitedLog
+from actorcore.plugin import (
+    ActorLink,
+    HelloRole,
+    Poller,
+    RateLimitedLog,
+    avoiding,
+    framing,
+    hello,
+    parse_hello,
+)
 
 from .addressing import hostport, process_key
 from .conn import Conn
@@ -31,7 +35,7 @@ def join(link: ActorLink[EndpointTcpTransport]) -> EndpointTcpTransport:
     the TLS files, if any)."""
     host, _ = hostport(link.admin)
     t = EndpointTcpTransport(link.me, host, link.limit, link.key, one_at_a_time=True, tls=link.options)
-    t.connect_admin(link.admin, hello(Role.ACTOR, link.token, link.me, t.listen_addr))
+    t.connect_admin(link.admin, hello(HelloRole.ACTOR, link.token, link.me, t.listen_addr))
     return t
 
 
@@ -109,7 +113,7 @@ class EndpointTcpTransport(Doorway):
             return None  # keep going through the admin
         try:
             conn = Conn(sock, self.key, initiator=True, peer=key, limit=self.limit, tls=self.tls)
-            conn.put(hello(Role.PEER, key=process_key(self.address)))
+            conn.put(hello(HelloRole.PEER, key=process_key(self.address)))
         except OSError:
             sock.close()
             return None
@@ -225,7 +229,7 @@ class EndpointTcpTransport(Doorway):
             self.unknown.pop(conn.fd, None)
             self.hello_due.pop(conn.fd, None)
             self.poller.discard(conn.fd)
-            if said is None or said.role != Role.PEER:
+            if said is None or said.role != HelloRole.PEER:
                 conn.close()
                 return
             conn.peer = said.key

@@ -18,8 +18,7 @@ import time
 from collections import deque
 from typing import Any
 
-from actorcore.runtime.limits import env_seconds
-from actorcore.transport import PeerEvent, PeerFailure
+from actorcore.plugin import PeerEvent, PeerFailure, env_seconds
 
 from .addressing import hostport
 from .conn import Conn

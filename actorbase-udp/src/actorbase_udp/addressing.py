@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from actorcore.runtime import netbase
-from actorcore.runtime.netbase import local_ip, process_key
+from actorcore.plugin import admin_port as port_capability
+from actorcore.plugin import local_ip, process_key
 
 DEFAULT_ADMIN_PORT = 1029
 
@@ -19,4 +19,4 @@ __all__ = ["DEFAULT_ADMIN_PORT", "admin_port", "local_ip", "process_key"]
 
 def admin_port(capabilities: Mapping[str, Any]) -> int:
     """The ``Admin Port`` capability as an int; a clear error for anything else."""
-    return netbase.admin_port(capabilities, DEFAULT_ADMIN_PORT, "UDP")
+    return port_capability(capabilities, DEFAULT_ADMIN_PORT, "UDP")

@@ -11,10 +11,18 @@ import time
 from collections import deque
 from typing import Any
 
-from actorcore.runtime.hello import CONTROL, Hello, Role, Welcome, hello, parse_hello
-from actorcore.runtime.limits import env_seconds
-from actorcore.runtime.links import ActorLink
-from actorcore.transport import PeerEvent, system_of
+from actorcore.plugin import (
+    CONTROL,
+    ActorLink,
+    Hello,
+    HelloRole,
+    PeerEvent,
+    Welcome,
+    env_seconds,
+    hello,
+    parse_hello,
+    system_of,
+)
 
 from .addressing import process_key
 from .channel import Channel
@@ -133,7 +141,7 @@ class AdminUdpTransport(UdpTransportBase):
                 self._event(PeerEvent.UP, f"{sysid}\n{fmt(addr)}\n{where}")
                 return
         self.connecting[where] = (addr, time.monotonic() + self.connect_limit)
-        self.ep.send(addr, hello(Role.ADMIN, key=self.address, listen=self.listen_address))
+        self.ep.send(addr, hello(HelloRole.ADMIN, key=self.address, listen=self.listen_address))
 
     def peer_send(self, sysid: str, envelope: Envelope) -> bool:
         where = self.peers.get(sysid)
@@ -221,7 +229,7 @@ class AdminUdpTransport(UdpTransportBase):
 
     def _hello(self, chan: Channel, said: Hello | None) -> None:
         role = said.role if said is not None else ""
-        if said is not None and role == Role.ACTOR and said.token == self.token \
+        if said is not None and role == HelloRole.ACTOR and said.token == self.token \
                 and said.key in self.expected:
             key = said.key
             chan.key = key
@@ -229,14 +237,14 @@ class AdminUdpTransport(UdpTransportBase):
             for env in self.held.pop(key, []):
                 self.ep.send(chan.where, env)
             return
-        if role == Role.CLIENT:
+        if role == HelloRole.CLIENT:
             if chan.key is None:
                 self.client_seq += 1
                 chan.key = f"{self.address}+{self.client_seq}"
                 self.clients[chan.key] = chan.where
             self.ep.send(chan.where, Welcome(f"{chan.key}:", self.address, os.getpid()).envelope())
             return
-        if said is not None and role == Role.ADMIN and said.key and "/" not in said.key \
+        if said is not None and role == HelloRole.ADMIN and said.key and "/" not in said.key \
                 and "+" not in said.key:
             sysid, listen = said.key, said.listen
             is_new = self.peers.get(sysid) != chan.where

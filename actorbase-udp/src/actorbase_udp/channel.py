@@ -13,7 +13,7 @@ import time
 from collections import deque
 from typing import Any
 
-from actorcore.handshake import Handshake
+from actorcore.plugin import Handshake
 
 from .wire import Address, Envelope
 

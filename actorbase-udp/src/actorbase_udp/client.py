@@ -13,9 +13,7 @@ import time
 from functools import partial
 from typing import Any, Sequence
 
-from actorcore.runtime.hello import CONTROL, Role, hello
-from actorcore.runtime.links import AdminLink
-from actorcore.transport import AttachState
+from actorcore.plugin import CONTROL, AdminLink, AttachState, HelloRole, hello
 
 from .admin import AdminUdpTransport
 from .endpoint import EndpointUdpTransport
@@ -97,7 +95,7 @@ class ClientUdpTransport(EndpointUdpTransport):
             if time.monotonic() >= deadline:
                 return AttachState.ABSENT
             time.sleep(0.02)
-        self.ep.send(self.admin, hello(Role.CLIENT))
+        self.ep.send(self.admin, hello(HelloRole.CLIENT))
         limit = time.monotonic() + max(5.0, wait)
         poll = select.poll()
         poll.register(self.ep.fd, select.POLLIN)

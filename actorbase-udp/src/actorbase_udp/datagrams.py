@@ -25,8 +25,7 @@ import socket
 import time
 from typing import Callable
 
-from actorcore.handshake import MAC_BYTES
-from actorcore.runtime import framing
+from actorcore.plugin import MAC_BYTES, framing
 
 from .channel import Channel, newer
 from .sending import StreamSender

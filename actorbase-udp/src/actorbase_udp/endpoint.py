@@ -13,10 +13,17 @@ import threading
 import time
 from typing import Any, Sequence
 
-from actorcore.runtime import procs, protocol
-from actorcore.runtime.hello import CONTROL, Role, Welcome, hello, read_welcome
-from actorcore.runtime.links import ActorLink
-from actorcore.runtime.netbase import avoiding
+from actorcore.plugin import (
+    CONTROL,
+    ActorLink,
+    HelloRole,
+    RuntimeMessage,
+    Welcome,
+    avoiding,
+    hello,
+    pid_alive,
+    read_welcome,
+)
 
 from .addressing import process_key
 from .channel import Channel
@@ -24,7 +31,7 @@ from .transportbase import UdpTransportBase
 from .wire import WINDOW_BYTES, Address, Envelope, bind, fmt, resolve
 
 
-class Switched(protocol.RuntimeMessage):
+class Switched(RuntimeMessage):
     """Sent through the admin just before a process first sends to another
     directly: what it sent through the admin comes first, and ``where`` is the
     socket its direct datagrams come from. A runtime message, so an admin that
@@ -214,7 +221,7 @@ class EndpointUdpTransport(UdpTransportBase):
         grace = time.monotonic() + 2.0
 
         def done() -> bool:
-            if pid and not procs.pid_alive(pid):
+            if pid and not pid_alive(pid):
                 return True  # nobody left to acknowledge
             if admin is not None and admin.busy():
                 return False  # what the admin must hear (exit, dead letters, logs)
@@ -233,5 +240,5 @@ def join(link: ActorLink[EndpointUdpTransport]) -> EndpointUdpTransport:
     admin = resolve(link.admin)
     t = EndpointUdpTransport(link.me, admin[0], admin, link.limit, link.key)
     t.admin_pid = os.getppid()  # the admin starts every actor process
-    t.ep.send(t.admin, hello(Role.ACTOR, link.token, link.me))
+    t.ep.send(t.admin, hello(HelloRole.ACTOR, link.token, link.me))
     return t

@@ -12,8 +12,7 @@ import socket
 import time
 from typing import Callable
 
-from actorcore.runtime import framing
-from actorcore.runtime.limits import env_seconds
+from actorcore.plugin import env_seconds, framing
 
 from .channel import Channel, Out, newer
 from .sessions import SessionSocket

@@ -25,8 +25,7 @@ import threading
 import time
 from typing import Callable
 
-from actorcore import plugins
-from actorcore.handshake import (
+from actorcore.plugin import (
     CHALLENGE,
     HELLO,
     MAC_BYTES,
@@ -36,8 +35,9 @@ from actorcore.handshake import (
     AuthenticationFailed,
     Handshake,
     HandshakeError,
+    internal_log,
 )
-from actorcore.handshake import MAGIC as HS_MAGIC
+from actorcore.plugin import HANDSHAKE_MAGIC as HS_MAGIC
 
 from .channel import Channel
 from .wire import (
@@ -84,7 +84,7 @@ class RateLimitedLog:
         quiet = self._quiet.pop(kind, 0)
         more = f" ({quiet} more like it not logged)" if quiet else ""
         _log.warning("%s%s", text, more)
-        plugins.internal_log(logging.WARNING, f"udp: {text}{more}")
+        internal_log(logging.WARNING, f"udp: {text}{more}")
 
 
 class _Pending:
@@ -414,7 +414,7 @@ class SessionSocket:
             else logging.INFO
         if changed or any(stats.values()):
             text = ", ".join(f"{k}={v}" for k, v in stats.items())
-            plugins.internal_log(level, f"udp {self.local[0]}:{self.local[1]}"
+            internal_log(level, f"udp {self.local[0]}:{self.local[1]}"
                                  f"{' at close' if final else ''}: {text}")
 
     def close(self) -> None:

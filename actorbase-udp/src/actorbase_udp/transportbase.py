@@ -10,8 +10,7 @@ import time
 from collections import deque
 from typing import Any, Sequence
 
-from actorcore.runtime.limits import env_seconds
-from actorcore.runtime.poller import Poller
+from actorcore.plugin import Poller, env_seconds
 
 from .addressing import process_key
 from .channel import Channel

@@ -14,7 +14,7 @@ import socket
 import struct
 from typing import Any, Iterable
 
-from actorcore.handshake import MAC_BYTES
+from actorcore.plugin import MAC_BYTES
 
 MAGIC = b"AcU2"  # 2: authenticated (a version-1 peer's datagrams are garbage here)
 HDR = struct.Struct("!4sBBIIII")  # magic kind flags stream seq ack ack_stream

@@ -20,11 +20,26 @@ from __future__ import annotations
 
 from . import handshake
 from .base import NOTHING, Endpoint, SystemBase
+from .handshake import (
+    CHALLENGE,
+    HELLO,
+    MAC_BYTES,
+    MAX_MESSAGE,
+    PROOF,
+    REFUSED,
+    AuthenticationFailed,
+    FrameOpener,
+    FrameSealer,
+    Handshake,
+    HandshakeError,
+)
+from .handshake import MAGIC as HANDSHAKE_MAGIC
 from .hookspecs import hookimpl
 from .plugins import internal_log
 from .registry import BaseRegistry
 from .runtime import framing
 from .runtime.client import BaseConfig, MultiprocSystem
+from .runtime.hello import CONTROL, Hello, HelloRole, Welcome, hello, parse_hello, read_welcome
 from .runtime.limits import env_seconds
 from .runtime.links import ActorLink, AdminLink
 from .runtime.netbase import (
@@ -60,17 +75,32 @@ from .transport import (
 )
 
 __all__ = [
+    "CHALLENGE",
+    "CONTROL",
+    "HANDSHAKE_MAGIC",
+    "HELLO",
+    "MAC_BYTES",
+    "MAX_MESSAGE",
     "NOTHING",
+    "PROOF",
+    "REFUSED",
     "ActorLink",
     "AdminLink",
     "AdminTransport",
     "AttachState",
-    "BoundLink",
-    "ClientTransport",
+    "AuthenticationFailed",
     "BaseConfig",
     "BaseRegistry",
+    "BoundLink",
+    "ClientTransport",
     "Endpoint",
     "Envelope",
+    "FrameOpener",
+    "FrameSealer",
+    "Handshake",
+    "HandshakeError",
+    "Hello",
+    "HelloRole",
     "Link",
     "MultiprocSystem",
     "Outbox",
@@ -83,6 +113,7 @@ __all__ = [
     "SharedClientTransport",
     "SystemBase",
     "Transport",
+    "Welcome",
     "admin_port",
     "avoiding",
     "env_seconds",
@@ -90,14 +121,17 @@ __all__ = [
     "framing",
     "handshake",
     "handshake_key",
+    "hello",
     "hookimpl",
     "internal_log",
     "leaders",
     "local_ip",
     "max_message_size",
+    "parse_hello",
     "pid_alive",
     "port_holder",
     "process_context",
     "process_key",
+    "read_welcome",
     "system_of",
 ]

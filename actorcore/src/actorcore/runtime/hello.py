@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 CONTROL = ""
 
 
-class Role(str, enum.Enum):
+class HelloRole(str, enum.Enum):
     """Who opens a stream or connection, as its hello says. A ``str``, so that
     it compares equal to the text on the wire."""
 
@@ -26,7 +26,7 @@ class Role(str, enum.Enum):
 
 
 class Hello(NamedTuple):
-    """A hello as read: ``role`` is the text sent (a :class:`Role` unless a
+    """A hello as read: ``role`` is the text sent (a :class:`HelloRole` unless a
     stranger sent it), ``key`` who the sender is, ``listen`` where it listens."""
 
     role: str
@@ -35,7 +35,7 @@ class Hello(NamedTuple):
     listen: str
 
 
-def hello(role: Role, token: str = "", key: str = "", listen: str = "") -> tuple[str, str, bytes]:
+def hello(role: HelloRole, token: str = "", key: str = "", listen: str = "") -> tuple[str, str, bytes]:
     """The first envelope on a stream or connection, saying who opens it."""
     return (CONTROL, "hello", f"{role.value}\n{token}\n{key}\n{listen}".encode())
 
