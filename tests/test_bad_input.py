@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+from actorcore import testing
 from actorcore.actors import Actor, PoisonMessage
 
 from .actors import Echo
@@ -52,40 +53,40 @@ def test_actor_failing_on_every_message(asys):
 
 
 def test_unpicklable_message_from_actor(asys, asys_info):
+    copies = testing.declared(asys_info, "copies_messages")
     target = asys.createActor(Echo)
     a = asys.createActor(SendsUnpicklable)
     reply = asys.ask(a, ("go", target), WAIT)
-    if asys_info.multiprocess:
+    if copies:
         assert reply is not None and reply[0] == "poison", reply
     else:
-        # the simple base does not copy: the Echo got (and returned) the lock itself
+        # nothing copied: the Echo got (and returned) the lock itself
         assert reply == ("reply", "lock")
     _alive(asys)
 
 
 def test_unpicklable_message_from_outside(asys, asys_info):
+    copies = testing.declared(asys_info, "copies_messages")
     e = asys.createActor(Echo)
     msg = lambda: None  # noqa: E731
-    if asys_info.multiprocess:  # it cannot leave the process: it comes back as poison
+    if copies:  # it cannot be pickled: it comes back as poison
         reply = asys.ask(e, msg, WAIT)
         assert isinstance(reply, PoisonMessage), reply
         assert reply.poisonMessage is msg
-    else:  # the simple base passes the very object
+    else:  # the very object is passed
         assert asys.ask(e, msg, WAIT) is msg
     _alive(asys)
 
 
-def test_simple_base_passes_the_very_object(asys, asys_info):
-    if asys_info.multiprocess:
-        pytest.skip("multiprocess bases pickle every message (§5.3)")
+@pytest.mark.requires(copies_messages=False)
+def test_simple_base_passes_the_very_object(asys):
     m = ["orig"]
     assert asys.ask(asys.createActor(Mutator), m, WAIT) == "done"
     assert m == ["orig", "touched"]
 
 
-def test_multiprocess_bases_copy_messages(asys, asys_info):
-    if not asys_info.multiprocess:
-        pytest.skip("the simple base passes the very object (§5.3)")
+@pytest.mark.requires("copies_messages")
+def test_multiprocess_bases_copy_messages(asys):
     m = ["orig"]
     assert asys.ask(asys.createActor(Mutator), m, WAIT) == "done"
     assert m == ["orig"]

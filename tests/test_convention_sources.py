@@ -34,8 +34,7 @@ class Worker(Actor):
 
 @pytest.fixture
 def convention(asys_base, asys_info, monkeypatch):
-    if "Admin Port" not in asys_info.capabilities:
-        pytest.skip("conventions need a base with an Admin Port (UDP, TCP)")
+    testing.require(asys_info, "conventions")
     monkeypatch.setenv("CONVENTION_REREGISTRATION_PERIOD", "00:00.5")
     before = descendants()
     started = []

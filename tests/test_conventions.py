@@ -1,6 +1,6 @@
 """Conventions on loopback (docs/api.md §6.5): several systems of one base on one
 host, each with its own Admin Port, joined under a leader. Runs on every
-installed base that has conventions (an Admin Port: UDP, TCP)."""
+installed base that declares the ``conventions`` feature."""
 from __future__ import annotations
 
 import logging
@@ -68,8 +68,7 @@ class Systems:
 
 @pytest.fixture
 def systems(asys_base, asys_info, monkeypatch):
-    if "Admin Port" not in asys_info.capabilities:
-        pytest.skip("no conventions on this base (docs/api.md §6.1): only UDP and TCP have them")
+    testing.require(asys_info, "conventions")
     monkeypatch.setenv("CONVENTION_REREGISTRATION_PERIOD", PERIOD)
     monkeypatch.setenv("CONVENTION_REGISTRATION_MISS_MAX", "3")
     before = descendants()
@@ -223,9 +222,8 @@ def test_preregistered_system_joins_and_deregisters(systems):
     assert heard[-1][:2] == (other.systemAddress.addressDetails, False)
 
 
-def test_outbound_only_member_is_reached_over_its_own_connection(systems):
-    if systems.base != "multiprocTCPBase":
-        pytest.skip("Outbound Only is a multiprocTCPBase capability (docs/api.md §6.3.4)")
+def test_outbound_only_member_is_reached_over_its_own_connection(systems, asys_info):
+    testing.require(asys_info, "outbound_only")
     leader = systems.start()
     port = leader.capabilities["Admin Port"]
     w = watcher(leader)
@@ -348,8 +346,7 @@ def test_a_malformed_registration_is_refused_and_the_admin_keeps_serving(systems
 def test_a_member_with_the_wrong_secret_is_refused_and_told_so(systems, asys_info, tmp_path):
     """docs/api.md §9.4: the member's log and the leader's say "authentication
     failed"; the leader's watchers hear only the members holding the secret."""
-    if not asys_info.authenticated:
-        pytest.skip("this base does not declare authenticated peers (docs/security.md)")
+    testing.require(asys_info, "authenticated")
     leader_log, member_log = tmp_path / "leader.log", tmp_path / "member.log"
     leader = systems.start(logDefs=testing.log_to_file(leader_log))
     port = leader.capabilities["Admin Port"]

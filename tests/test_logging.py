@@ -58,9 +58,9 @@ def test_records_carry_actor_address(asys):
     assert records == [("hello there", me)]
 
 
-def test_records_visible_to_caplog_on_in_process_base(asys, asys_info, caplog):
-    if asys_info.multiprocess:
-        pytest.skip("actor records are emitted in the logger process, not the test's")
+@pytest.mark.requires(multiprocess=False, reason="records of actor processes are emitted in "
+                                               "the logger process, not the test's")
+def test_records_visible_to_caplog_on_in_process_base(asys, caplog):
     a = asys.createActor(Logs)
     with caplog.at_level(logging.DEBUG):
         asys.ask(a, ("log", "tests.caplog"), WAIT)
@@ -73,11 +73,11 @@ class FailsLoudly(Actor):
         raise KeyError("logged failure")
 
 
-def test_handler_exceptions_are_logged_on_in_process_base(asys, asys_info, caplog):
+@pytest.mark.requires(multiprocess=False, reason="records of actor processes are emitted in "
+                                               "the logger process, not the test's")
+def test_handler_exceptions_are_logged_on_in_process_base(asys, caplog):
     """§5.4: warning (with traceback) on the first failure, error on the second,
     through the actor's logger (named after the actor class)."""
-    if asys_info.multiprocess:
-        pytest.skip("actor records are emitted in the logger process, not the test's")
     a = asys.createActor(FailsLoudly)
     with caplog.at_level(logging.DEBUG):
         asys.ask(a, "x", WAIT)

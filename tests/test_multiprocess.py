@@ -89,12 +89,9 @@ def test_parent_hears_of_a_child_that_dies(asys, how, capsys):
     assert _wait_dead([pid])
 
 
-def test_sigkill_from_outside_is_noticed_and_queued_messages_become_dead_letters(
-    asys, asys_info, capsys
-):
-    if not asys_info.recovers_unread:
-        pytest.skip("this base does not declare recovers_unread: what a killed process had "
-                    "received dies with it; later sends are dead letters (tested below)")
+@pytest.mark.requires("recovers_unread", reason="what a killed process had received dies with it; "
+                                                 "later sends are dead letters (tested below)")
+def test_sigkill_from_outside_is_noticed_and_queued_messages_become_dead_letters(asys, capsys):
     dlh = asys.createActor(Collector)
     assert asys.ask(dlh, "register", WAIT) == "registered"
     sup = asys.createActor(Supervisor)

@@ -25,9 +25,9 @@ class Looper(Actor):
                 self.send(self.asker, "looped")
 
 
-def test_processing_limit_stops_a_message_loop_in_the_caller(asys, asys_info):
-    if asys_info.multiprocess:
-        pytest.skip("multiprocess bases deliver in actor processes, never in the caller's call")
+@pytest.mark.requires(multiprocess=False, reason="in actor processes nothing is delivered "
+                                               "in the caller's call")
+def test_processing_limit_stops_a_message_loop_in_the_caller(asys):
     asys.systemUpdate("setProcessingLimit", 50)
     looper = asys.createActor(Looper)
     with pytest.raises(RuntimeError, match="setProcessingLimit"):

@@ -39,12 +39,12 @@ def own_system(asys_base: str, asys_info: Any, **extra: Any) -> Iterator[ActorSy
 
 # -- THESPIAN_BASE_IPADDR ------------------------------------------------------
 
+@pytest.mark.requires("admin_port", reason="only bases that listen on an Admin Port read "
+                                             "THESPIAN_BASE_IPADDR")
 def test_thespian_base_ipaddr_may_name_the_host(asys_base, asys_info, monkeypatch):
     """The guide suggests ``localhost`` for a system that needs no convention;
     the UDP base then never heard its own admin (its peers are known by the
     numeric address their datagrams come from) and start-up failed."""
-    if "Admin Port" not in asys_info.capabilities:
-        pytest.skip("only bases that listen on an Admin Port read THESPIAN_BASE_IPADDR")
     monkeypatch.setenv("THESPIAN_BASE_IPADDR", "localhost")
     with own_system(asys_base, asys_info) as asys:
         mirror = asys.createActor("tests.guide_actors.Mirror")

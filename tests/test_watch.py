@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from actorcore import testing
 from actorcore.actors import Actor, ThespianWatch, WatchMessage
 
 from .helpers import WAIT, poll
@@ -33,10 +34,12 @@ class Watcher(Actor):
         return None
 
 
-def test_watch_honoured_or_ignored(asys):
+def test_watch_honoured_or_ignored(asys, asys_info):
+    watches = testing.declared(asys_info, "watches")
+    assert asys.capabilities["Thespian Watch Supported"] is watches
     a = asys.createActor(Watcher)
     assert asys.ask(a, "setup", WAIT) == "watching"
-    if asys.capabilities["Thespian Watch Supported"]:
+    if watches:
         fd, ready = poll(asys, a, "ready?", lambda r: len(r[1]) >= 1)
         assert ready and fd in ready[0]
     else:

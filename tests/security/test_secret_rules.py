@@ -25,9 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 @pytest.fixture
 def net(asys_base, asys_info):
     """The base under test, if its network peers must hold the secret."""
-    if not asys_info.authenticated:
-        pytest.skip(f"{asys_base} does not declare authenticated network peers (no network side, "
-                    "or not yet: see docs/security.md)")
+    testing.require(asys_info, "authenticated")
     before = descendants()
     started = []
 
