@@ -1,4 +1,5 @@
-"""The queue transport's direct pipes: set up while traffic flows, order kept across the switch."""
+"""The queue base on its own: its direct pipes (set up while traffic flows, order
+kept across the switch) and the values it gives the common capabilities."""
 from __future__ import annotations
 
 import os
@@ -70,3 +71,10 @@ def test_a_killed_reader_turns_direct_messages_into_dead_letters(qsys):
             break
         time.sleep(0.05)
     assert echo.addressDetails not in qsys._base.transport.direct.out
+
+
+def test_capabilities_of_the_base(qsys):
+    caps = qsys.capabilities
+    assert caps["Thespian ActorSystem Name"] == "multiprocQueueBase"
+    assert caps["Thespian ActorSystem Version"] == 1
+    assert caps["Thespian Watch Supported"] is False
