@@ -18,7 +18,7 @@ from actorcore.actors import ActorSystem, ActorSystemStartupFailure, Thespian_St
 from actorcore.runtime.procs import pid_alive
 from actorcore.testing import descendants, until, wait_no_descendants
 
-from .actors import Echo
+from .actors.basic import Echo
 from .helpers import WAIT
 
 
@@ -37,7 +37,7 @@ def _program(asys_base, asys_info, port: int, body: str) -> subprocess.Completed
 def test_another_program_attaches_and_talks_to_the_same_actors(asys, asys_base, asys_info):
     named = asys.createActor(Echo, globalName="shared-echo")
     out = _program(asys_base, asys_info, asys.capabilities["Admin Port"], """
-        from tests.actors import Echo
+        from tests.actors.basic import Echo
         addr = asys.createActor(Echo, globalName="shared-echo")
         print(asys.ask(addr, "from the other program", 10))
         mine = asys.createActor(Echo)

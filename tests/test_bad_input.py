@@ -1,41 +1,15 @@
 """docs/api.md §2.5, §5.3, §5.5: bad input never breaks the system."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from actorcore import testing
-from actorcore.actors import Actor, PoisonMessage
+from actorcore.actors import PoisonMessage
 
-from .actors import Echo
+from .actors.basic import Echo
+from .actors.failures import AlwaysFails, Appender, SendsUnpicklable
+from .actors.messaging import Relay
 from .helpers import WAIT
-
-
-class AlwaysFails(Actor):
-    def receiveMessage(self, message, sender):
-        raise ValueError(f"cannot handle {message!r}")
-
-
-class SendsUnpicklable(Actor):
-    """("go", target): sends a threading.Lock to target; reports what came back."""
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("go",):
-            self.asker = sender
-            self.lock = threading.Lock()
-            self.send(message[1], self.lock)
-        elif isinstance(message, PoisonMessage):
-            self.send(self.asker, ("poison", message.poisonMessage is self.lock
-                                   or type(message.poisonMessage).__name__))
-        else:
-            self.send(self.asker, ("reply", type(message).__name__))
-
-
-class Mutator(Actor):
-    def receiveMessage(self, message, sender):
-        message.append("touched")
-        self.send(sender, "done")
 
 
 def _alive(asys):
@@ -81,14 +55,14 @@ def test_unpicklable_message_from_outside(asys, asys_info):
 @pytest.mark.requires(copies_messages=False)
 def test_simple_base_passes_the_very_object(asys):
     m = ["orig"]
-    assert asys.ask(asys.createActor(Mutator), m, WAIT) == "done"
+    assert asys.ask(asys.createActor(Appender), m, WAIT) == "done"
     assert m == ["orig", "touched"]
 
 
 @pytest.mark.requires("copies_messages")
 def test_multiprocess_bases_copy_messages(asys):
     m = ["orig"]
-    assert asys.ask(asys.createActor(Mutator), m, WAIT) == "done"
+    assert asys.ask(asys.createActor(Appender), m, WAIT) == "done"
     assert m == ["orig"]
 
 
@@ -106,7 +80,6 @@ def test_large_message(asys, asys_base):
 
 
 def test_send_to_self(asys):
-    from .test_ask_listen import Relay
 
     r = asys.createActor(Relay)
     assert asys.ask(r, ("relay", r, "loop-free"), WAIT) == "relayed"

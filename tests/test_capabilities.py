@@ -1,100 +1,28 @@
 """docs/api.md §2.10, §2.11, §3.8, §3.12, §6.2: capabilities."""
 from __future__ import annotations
 
-import os
 import sys
 
 import pytest
 
 from actorcore.actors import (
-    Actor,
-    ActorExitRequest,
     ActorSystemFailure,
-    ChildActorExited,
     NoCompatibleSystemForActor,
-    requireCapability,
 )
 
-from .actors import Collector, Echo
+from .actors.basic import Collector, Echo
+from .actors.capabilities import (
+    CheckRaises,
+    NeedsBoth,
+    NeedsGpu,
+    NeedsGpuAndMemory,
+    NeedsZone,
+    RejectsWhenFlagged,
+    Reporting,
+    RequirementsMustBeEmptyDict,
+    SpawnsRejected,
+)
 from .helpers import GET, WAIT, collected, settle
-
-
-class Reporting(Actor):
-    """Reports its exit to a collector; "caps?" answers with what __init__ got."""
-
-    def __init__(self, capabilities=None):
-        super().__init__()
-        self.caps = capabilities
-        self.collector = None
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("report-to",):
-            self.collector = message[1]
-            self.send(sender, "ok")
-        elif isinstance(message, ActorExitRequest):
-            if self.collector is not None:
-                self.send(self.collector, ("exit", type(self).__name__))
-        elif message == "caps?":
-            self.send(sender, self.caps)
-        elif message == "ping":
-            self.send(sender, "pong")
-        elif isinstance(message, tuple) and message[:1] == ("update",):
-            self.updateCapability(message[1], message[2])
-            self.send(sender, "updated")
-
-
-@requireCapability("gpu")
-class NeedsGpu(Reporting):
-    pass
-
-
-@requireCapability("zone", "eu-1")
-class NeedsZone(Reporting):
-    pass
-
-
-@requireCapability("gpu")
-@requireCapability("zone", "eu-1")
-class NeedsBoth(Reporting):
-    pass
-
-
-@requireCapability("gpu")
-class NeedsGpuAndMemory(Reporting):
-    @staticmethod
-    def actorSystemCapabilityCheck(capabilities, requirements):
-        return capabilities.get("free_mem_gb", 0) >= requirements.get("mem_gb", 1)
-
-
-class CheckRaises(Reporting):
-    @staticmethod
-    def actorSystemCapabilityCheck(capabilities, requirements):
-        raise RuntimeError("broken check")
-
-
-class RequirementsMustBeEmptyDict(Reporting):
-    @staticmethod
-    def actorSystemCapabilityCheck(capabilities, requirements):
-        return requirements == {}
-
-
-class RejectsWhenFlagged(Reporting):
-    """Rejects the system once the file named by its requirements exists, so a
-    re-run of the check (with the original requirements) is observable from
-    any process."""
-
-    @staticmethod
-    def actorSystemCapabilityCheck(capabilities, requirements):
-        return not os.path.exists(requirements["reject-if"])
-
-
-class SpawnsRejected(Actor):
-    def receiveMessage(self, message, sender):
-        if message == "go":
-            self.asker = sender
-            self.child = self.createActor(NeedsGpu)
-        elif isinstance(message, ChildActorExited):
-            self.send(self.asker, ("child-exited", message.childAddress == self.child))
 
 
 # -- common capabilities ---------------------------------------------------------

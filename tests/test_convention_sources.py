@@ -16,8 +16,7 @@ pytest.importorskip("sourceauth_zip", reason="sourceauth-zip is not installed")
 from sourceauth_zip import build_archive  # noqa: E402
 
 from .helpers import WAIT  # noqa: E402
-from .sourcezips import md5  # noqa: E402
-from .test_source_loading import trust  # noqa: E402
+from .sourcezips import md5, trust  # noqa: E402
 
 WORKER = '''
 import os

@@ -13,15 +13,15 @@ import pytest
 
 from actorcore import testing
 from actorcore.actors import (
-    ActorSystem,
     ActorSystemStartupFailure,
     NoCompatibleSystemForActor,
     Thespian_StatusReq,
 )
 from actorcore.testing import descendants, until, wait_no_descendants
 
-from .actors import Collector
-from .conv_actors import (
+from . import conventions
+from .actors.basic import Collector
+from .actors.conventions import (
     DbWorker,
     GpuLogger,
     GpuReporter,
@@ -29,73 +29,12 @@ from .conv_actors import (
     NeedsUnicorn,
     ReportingSpawner,
     Spawner,
-    Watcher,
     Where,
 )
+from .conventions import WAIT, admin_pid, knows_leader, members_heard, watcher
 from .helpers import GET
 
-WAIT = 15
-PERIOD = "00:00.5"
-
-
-class Systems:
-    """Starts systems for one test and shuts every one of them down after it."""
-
-    def __init__(self, base, info):
-        self.base = base
-        self.info = info
-        self.started = []
-
-    def free_port(self):
-        return testing.capabilities_for(self.info)["Admin Port"]
-
-    def start(self, caps=None, leader=None, port=None, logDefs=False):
-        # the base's test capabilities (a free Admin Port, and a variant's, such
-        # as {"Outbound Only": true}, from ACTORCORE_TEST_CAPABILITIES) first
-        caps = {**testing.capabilities_for(self.info), **(caps or {})}
-        if port is not None:
-            caps["Admin Port"] = port
-        if leader is not None:
-            caps["Convention Address.IPv4"] = ("127.0.0.1", leader)
-        system = ActorSystem(self.base, caps, logDefs=logDefs, transientUnique=True)
-        self.started.append(system)
-        return system
-
-    def close(self):
-        for system in self.started:
-            system.shutdown()
-
-
-@pytest.fixture
-def systems(asys_base, asys_info, monkeypatch):
-    testing.require(asys_info, "conventions")
-    monkeypatch.setenv("CONVENTION_REREGISTRATION_PERIOD", PERIOD)
-    monkeypatch.setenv("CONVENTION_REGISTRATION_MISS_MAX", "3")
-    before = descendants()
-    made = Systems(asys_base, asys_info)
-    try:
-        yield made
-    finally:
-        made.close()
-    assert not wait_no_descendants(before), "processes left behind"
-
-
-def admin_pid(system) -> int:
-    return system.ask(system.systemAddress, Thespian_StatusReq(), WAIT).miscKeyVals["pid"]
-
-
-def watcher(system):
-    w = system.createActor(Watcher)
-    assert system.ask(w, "watch", WAIT) == "watching"
-    return w
-
-
-def members_heard(system, w, expect):
-    """The (sysid, added) pairs ``w`` heard, once at least ``expect`` of them came."""
-    def got():
-        heard = system.ask(w, "heard", WAIT)
-        return heard if len(heard) >= expect else None
-    return until(got)
+systems = conventions.systems  # the fixture: systems started for a test, all shut down after it
 
 
 def test_members_join_and_watchers_hear_them(systems):
@@ -361,12 +300,6 @@ def test_a_member_with_the_wrong_secret_is_refused_and_told_so(systems, asys_inf
 
 
 # -- conventions under churn (issue 11) ------------------------------------------
-
-
-def knows_leader(member):
-    """Wait until ``member`` has heard its leader answer (it can place through it)."""
-    w = watcher(member)
-    members_heard(member, w, 1)
 
 
 def test_a_named_actor_is_one_actor_across_the_convention(systems):

@@ -9,7 +9,9 @@ from actorcore.actors import (
     DeadEnvelope,
 )
 
-from .actors import DeadLetterCollector, Echo
+from .actors.basic import DeadLetterCollector, Echo
+from .actors.messaging import Relay
+from .actors.names import Requester
 from .helpers import GET, WAIT, collected, settle
 
 
@@ -96,14 +98,12 @@ def test_dead_envelope_is_never_rewrapped(asys):
 
 
 def test_dead_letters_from_actor_sends(asys):
-    from .test_global_names import Requester
 
     dead = _dead(asys)
     h = _handler(asys)
     req = asys.createActor(Requester)
     assert asys.ask(req, ("kill", dead, h), WAIT) == "sent"
     # Requester sent ActorExitRequest to a dead actor; a user message next:
-    from .test_ask_listen import Relay
 
     relay = asys.createActor(Relay)
     assert asys.ask(relay, ("relay", dead, "from-actor"), WAIT) == "relayed"

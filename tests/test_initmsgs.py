@@ -7,8 +7,8 @@ from actorcore.actors import Actor, ActorExitRequest, PoisonMessage
 from actorcore.initmsgs import initializing_messages
 from actorcore.testing import until
 
-from .actors import Collector
-from .helper_actors import Configured, ConfiguredTransient, Eager, Nanny, TransientConfigured
+from .actors.basic import Collector
+from .actors.decorated import Configured, ConfiguredTransient, Eager, Nanny, TransientConfigured
 from .helpers import WAIT, collected
 
 

@@ -6,43 +6,8 @@ import uuid
 
 import pytest
 
-from actorcore.actors import Actor
-
+from .actors.logs import FailsLoudly, Logs
 from .helpers import WAIT
-
-
-class _ListHandler(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
-class Logs(Actor):
-    """Captures its own records on a named logger inside its own process,
-    so the check works whichever process the actor runs in."""
-
-    def receiveMessage(self, message, sender):
-        if message == "adapter?":
-            ad = self.logger()
-            named = self.logger("tests.some.name")
-            self.send(sender, (isinstance(ad, logging.LoggerAdapter),
-                               ad.logger is logging.getLogger(),
-                               named.logger.name))
-        elif isinstance(message, tuple) and message[:1] == ("log",):
-            name = message[1]
-            lg = logging.getLogger(name)
-            h = _ListHandler()
-            lg.addHandler(h)
-            lg.setLevel(logging.DEBUG)
-            try:
-                self.logger(name).warning("hello %s", "there")
-            finally:
-                lg.removeHandler(h)
-            self.send(sender, [(r.getMessage(), getattr(r, "actorAddress", None)) for r in h.records]
-                      + [str(self.myAddress)])
 
 
 def test_logger_returns_adapter(asys):
@@ -66,11 +31,6 @@ def test_records_visible_to_caplog_on_in_process_base(asys, caplog):
         asys.ask(a, ("log", "tests.caplog"), WAIT)
     recs = [r for r in caplog.records if r.name == "tests.caplog"]
     assert recs and recs[0].actorAddress == str(a)
-
-
-class FailsLoudly(Actor):
-    def receiveMessage(self, message, sender):
-        raise KeyError("logged failure")
 
 
 @pytest.mark.requires(multiprocess=False, reason="records of actor processes are emitted in "

@@ -12,7 +12,7 @@ from actorcore.actors import ActorSystem
 from actorcore.testing import capabilities_for as caps_for
 from actorcore.testing import descendants, until
 
-from .mp_actors import Failing, Talker
+from .actors.logs import Failing, Talker
 
 WAIT = 10
 pytestmark = pytest.mark.multiprocess_only("logs of actor processes are forwarded to the admin")

@@ -21,7 +21,7 @@ from actorcore.actors import (
 from actorcore.testing import capabilities_for as caps_for
 from actorcore.testing import descendants, wait_no_descendants
 
-from .mp_actors import Collector, Doomed, Family, Mutator, Sleeper, Supervisor, Unpicklable
+from .actors.processes import Collector, Doomed, Family, Mutator, Sleeper, Supervisor, Unpicklable
 
 WAIT = 10
 pytestmark = pytest.mark.multiprocess_only("needs actors in their own processes")

@@ -17,11 +17,11 @@ from actorcore.actors import (
 )
 from actorcore.registry import KNOWN_DISTRIBUTIONS
 
-from .actors import Echo
+from .actors.basic import Collector, Echo
+from .actors.capabilities import NeedsGpu
+from .actors.exits import Parent
+from .actors.failures import Fails
 from .helpers import WAIT
-from .test_capabilities import NeedsGpu
-from .test_exit import Parent
-from .test_poison import Fails
 from .tinybase import NAME, TinyPlugin
 
 PLUGIN = "tests-tiny-base"
@@ -57,12 +57,11 @@ def test_third_party_base_runs_actors(tiny):
     assert s.capabilities["Thespian ActorSystem Name"] == NAME
     e = s.createActor(Echo)
     assert s.ask(e, "hi", WAIT) == "hi"
-    assert s.ask(s.createActor("tests.actors.Echo", globalName="n"), ("self?",), WAIT) == \
+    assert s.ask(s.createActor("tests.actors.basic.Echo", globalName="n"), ("self?",), WAIT) == \
         s.createActor(Echo, globalName="n")
 
 
 def test_third_party_base_poison_and_exit(tiny):
-    from .actors import Collector
 
     s = tiny()
     reply = s.ask(s.createActor(Fails), "boom", WAIT)

@@ -17,6 +17,7 @@ from actorcore.actors import Actor, InvalidActorSpecification
 from actorcore.testing import capabilities_for as caps_for
 from actorcore.testing import descendants, wait_no_descendants
 
+from .actors.lifecycle import Bound
 from .helpers import WAIT
 
 MAKE_ECHO = '''
@@ -139,21 +140,11 @@ def test_a_script_attached_to_an_admin_it_did_not_start_is_told_why(asys, asys_i
     assert "attached to an admin it did not start" in out["hello"]
 
 
-def _make_bound():
-    class Bound(Actor):
-        def receiveMessage(self, message, sender):
-            self.send(sender, ("bound", message))
-    return Bound
-
-
 def _make_unbound():
     class Unbound(Actor):
         def receiveMessage(self, message, sender):
             self.send(sender, ("unbound", message))
     return Unbound
-
-
-Bound = _make_bound()  # importable as tests.test_script_actors.Bound
 
 
 def test_a_class_made_in_a_function_and_bound_at_module_level_is_created(asys):

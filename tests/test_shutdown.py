@@ -14,9 +14,9 @@ from actorcore.runtime.procs import pid_alive
 from actorcore.testing import capabilities_for as caps_for
 from actorcore.testing import descendants, until, wait_no_descendants
 
-from .actors import Collector, Echo
+from .actors.basic import Collector, Echo
+from .actors.exits import KeepingParent
 from .helpers import WAIT
-from .test_exit import KeepingParent
 
 
 def _gone(pid: int) -> bool:
@@ -64,7 +64,7 @@ SHUTDOWN_BOUND = 3.0
 _STARTER = """
 import sys
 from actorcore.actors import ActorSystem
-from tests.actors import Echo
+from tests.actors.basic import Echo
 caps = {caps!r}
 asys = ActorSystem({base!r}, caps, logDefs=False)
 e = asys.createActor(Echo)

@@ -2,26 +2,14 @@
 from __future__ import annotations
 
 from actorcore.actors import (
-    Actor,
     ActorAddress,
     Thespian_ActorStatus,
     Thespian_StatusReq,
     Thespian_SystemStatus,
 )
 
+from .actors.system import Counting
 from .helpers import WAIT
-
-
-class Counting(Actor):
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def receiveMessage(self, message, sender):
-        if message == "seen?":
-            self.send(sender, [type(m).__name__ for m in self.seen])
-        else:
-            self.seen.append(message)
 
 
 def test_actor_status(asys):

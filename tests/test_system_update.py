@@ -3,26 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from actorcore.actors import Actor
-
-from .actors import Echo
+from .actors.basic import Echo
+from .actors.system import Looper
 from .helpers import WAIT
-
-LOOPS = 2000
-
-
-class Looper(Actor):
-    """"start": sends itself LOOPS messages, one after the other, then answers "looped"."""
-
-    def receiveMessage(self, message, sender):
-        if message == "start":
-            self.asker = sender
-            self.send(self.myAddress, 1)
-        elif isinstance(message, int):
-            if message < LOOPS:
-                self.send(self.myAddress, message + 1)
-            else:
-                self.send(self.asker, "looped")
 
 
 @pytest.mark.requires(multiprocess=False, reason="in actor processes nothing is delivered "

@@ -9,7 +9,7 @@ from actorcore.actors import Actor
 from actorcore.testing import until
 from actorcore.transient import transient, transient_idle
 
-from .helper_actors import Fleeting, Lingering, Nanny
+from .actors.decorated import Fleeting, Lingering, Nanny
 from .helpers import WAIT, settle
 
 

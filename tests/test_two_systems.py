@@ -9,10 +9,10 @@ import pytest
 from actorcore import testing
 from actorcore.actors import ActorSystem, PoisonMessage
 
-from .actors import DeadLetterCollector
+from .actors.basic import DeadLetterCollector
 from .helpers import GET, WAIT
 
-RELAY = "tests.relay_actors.Relay"
+RELAY = "tests.actors.system.PingRelay"
 
 
 @pytest.fixture

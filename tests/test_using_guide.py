@@ -47,7 +47,7 @@ def test_thespian_base_ipaddr_may_name_the_host(asys_base, asys_info, monkeypatc
     numeric address their datagrams come from) and start-up failed."""
     monkeypatch.setenv("THESPIAN_BASE_IPADDR", "localhost")
     with own_system(asys_base, asys_info) as asys:
-        mirror = asys.createActor("tests.guide_actors.Mirror")
+        mirror = asys.createActor("tests.actors.flow.Mirror")
         assert asys.ask(mirror, "hello", WAIT) == "hello"
 
 
@@ -84,7 +84,7 @@ def test_a_bare_class_name_is_an_invalid_specification_with_a_source_hash_too(as
 def test_a_class_the_source_does_not_hold_comes_from_the_installed_modules(asys):
     """The guide: the source is searched first, then the usual import path."""
     h = _trusted_source(asys)
-    mirror = asys.createActor("tests.guide_actors.Mirror", sourceHash=h)
+    mirror = asys.createActor("tests.actors.flow.Mirror", sourceHash=h)
     assert asys.ask(mirror, "installed", WAIT) == "installed"
 
 
@@ -97,7 +97,7 @@ def test_a_message_over_max_message_size_comes_back_to_the_sending_actor(asys_ba
     if LIMIT not in asys_info.capabilities:
         pytest.skip("this base carries messages of any size")
     with own_system(asys_base, asys_info, **{LIMIT: MIB}) as asys:
-        sender = asys.createActor("tests.guide_actors.BigSender")
+        sender = asys.createActor("tests.actors.flow.BigSender")
         first = asys.ask(sender, ("send", 2 * MIB), WAIT)
         assert first is not None and first[:2] == ("poison", 2 * MIB), first
         assert LIMIT in first[2] and str(MIB) in first[2]
@@ -109,7 +109,7 @@ def test_a_tell_over_max_message_size_comes_back_to_the_program(asys_base, asys_
     if LIMIT not in asys_info.capabilities:
         pytest.skip("this base carries messages of any size")
     with own_system(asys_base, asys_info, **{LIMIT: MIB}) as asys:
-        mirror = asys.createActor("tests.guide_actors.Mirror")
+        mirror = asys.createActor("tests.actors.flow.Mirror")
         reply = asys.ask(mirror, b"x" * (2 * MIB), WAIT)
         assert isinstance(reply, PoisonMessage) and reply.poisonMessage == b"x" * (2 * MIB)
         assert LIMIT in reply.details
@@ -121,7 +121,7 @@ def test_a_message_over_64_mib_arrives_on_a_base_without_a_size_limit(asys, asys
     cut such a message off silently (and stopped reading from its sender)."""
     if LIMIT in asys_info.capabilities:
         pytest.skip(f"this base has a {LIMIT} capability")
-    sender = asys.createActor("tests.guide_actors.BigSender")
+    sender = asys.createActor("tests.actors.flow.BigSender")
     size = 65 * MIB
     assert asys.ask(sender, ("send", size), 60) == ("bytes", size)
     assert asys.listen(WAIT) == ("str", "after")

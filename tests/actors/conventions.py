@@ -1,5 +1,5 @@
-"""Actors for the convention tests (importable by actor processes and by the
-driver programs the namespace tests run)."""
+"""Actors for the convention tests (also run by the driver programs of the
+namespace tests): where an actor runs, convention updates, placement."""
 from __future__ import annotations
 
 import os

@@ -1,7 +1,41 @@
-"""Actors for test_using_guide.py (importable by every base's processes)."""
+"""Actors that move many or large messages: bursts, order checks, size limits."""
 from __future__ import annotations
 
 from actorcore.actors import Actor, ActorSystemMessage, PoisonMessage
+
+from ..helpers import GET
+
+
+class Burster(Actor):
+    """("burst", target, n, size): sends target n messages (i, size bytes) from
+    one receiveMessage, then replies "sent": more than any send window holds."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("burst",):
+            _, target, n, size = message
+            payload = b"x" * size
+            for i in range(n):
+                self.send(target, (i, payload))
+            self.send(sender, "sent")
+
+
+class OrderCounter(Actor):
+    """Counts (i, payload) messages and whether each i came next; GET answers
+    (count, all in order, bytes received)."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+        self.in_order = True
+        self.size = 0
+
+    def receiveMessage(self, message, sender):
+        if message == GET:
+            self.send(sender, (self.count, self.in_order, self.size))
+        elif isinstance(message, tuple) and len(message) == 2:
+            self.in_order = self.in_order and message[0] == self.count
+            self.count += 1
+            self.size += len(message[1])
 
 
 class Mirror(Actor):

@@ -1,4 +1,4 @@
-"""Actors for the multiprocess-only tests (importable: child processes load them by name)."""
+"""Actors for the tests of actors in processes of their own: sleeping, dying, children."""
 from __future__ import annotations
 
 import ctypes
@@ -6,13 +6,7 @@ import os
 import signal
 import time
 
-from actorcore.actors import (
-    Actor,
-    ActorExitRequest,
-    ChildActorExited,
-    DeadEnvelope,
-    PoisonMessage,
-)
+from actorcore.actors import Actor, ActorExitRequest, ChildActorExited, DeadEnvelope, PoisonMessage
 
 
 class Sleeper(Actor):
@@ -117,27 +111,3 @@ class Family(Actor):
                 self.send(self.asker, [os.getpid(), *self.pids])
         elif isinstance(message, ActorExitRequest):
             pass
-
-
-class Talker(Actor):
-    """Logs through the root logger and through self.logger(), then replies."""
-
-    def receiveMessage(self, message, sender):
-        import logging
-
-        if message == "log":
-            logging.getLogger().info("root record %s", 42)
-            self.logger("talker").warning("adapter record")
-            logging.getLogger("talker.debug").debug("below the threshold")
-            self.send(sender, "logged")
-        elif message == "pid":
-            self.send(sender, os.getpid())
-
-
-class Failing(Actor):
-    """Raises, with the message's text in the exception (a traceback to find in a log)."""
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, str) and message.startswith("fail "):
-            raise RuntimeError(message)
-        self.send(sender, message)

@@ -1,17 +1,12 @@
-"""Small actors shared by several test modules (importable by child processes)."""
+"""Small actors most test modules use: echo, silence, collectors, an exit reporter."""
 from __future__ import annotations
 
 import os
 import uuid
 
-from actorcore.actors import (
-    Actor,
-    ActorExitRequest,
-    ChildActorExited,
-    DeadEnvelope,
-)
+from actorcore.actors import Actor, ActorExitRequest, ChildActorExited, DeadEnvelope
 
-from .helpers import GET
+from ..helpers import GET
 
 
 class Echo(Actor):
@@ -93,35 +88,3 @@ class ExitReporter(Actor):
                 self.send(self.collector, ("exit", self.myAddress))
         elif message == "ping":
             self.send(sender, "pong")
-
-
-class Burster(Actor):
-    """("burst", target, n, size): sends target n messages (i, size bytes) from
-    one receiveMessage, then replies "sent": more than any send window holds."""
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("burst",):
-            _, target, n, size = message
-            payload = b"x" * size
-            for i in range(n):
-                self.send(target, (i, payload))
-            self.send(sender, "sent")
-
-
-class OrderCounter(Actor):
-    """Counts (i, payload) messages and whether each i came next; GET answers
-    (count, all in order, bytes received)."""
-
-    def __init__(self):
-        super().__init__()
-        self.count = 0
-        self.in_order = True
-        self.size = 0
-
-    def receiveMessage(self, message, sender):
-        if message == GET:
-            self.send(sender, (self.count, self.in_order, self.size))
-        elif isinstance(message, tuple) and len(message) == 2:
-            self.in_order = self.in_order and message[0] == self.count
-            self.count += 1
-            self.size += len(message[1])

@@ -1,21 +1,14 @@
-"""Actors for the helper-module tests (troupe, transient, initmsgs).
+"""Actors made with the helper modules (troupe, transient, initmsgs).
 
-Importable by name, so multiprocess bases can start them in child processes.
 A worker names itself by ``(pid, address)``: the pid tells processes apart,
-the address tells actors apart on the simple base (one process).
+the address tells actors apart on an in-process base (one process).
 """
 from __future__ import annotations
 
 import os
 import time
 
-from actorcore.actors import (
-    Actor,
-    ActorAddress,
-    ActorExitRequest,
-    ChildActorExited,
-    WakeupMessage,
-)
+from actorcore.actors import Actor, ActorAddress, ActorExitRequest, ChildActorExited, WakeupMessage
 from actorcore.initmsgs import initializing_messages
 from actorcore.transient import transient, transient_idle
 from actorcore.troupe import troupe
