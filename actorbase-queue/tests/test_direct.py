@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
 
 import pytest
 
 from actorcore.actors import ActorSystem, Thespian_StatusReq
 from actorcore.testing import descendants
-
-sys.path.insert(0, os.path.dirname(__file__))
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (os.path.dirname(__file__), os.environ.get("PYTHONPATH")) if p
-)
-from direct_actors import Burst, Counter  # noqa: E402
+from tests.actors.flow import NumberBurster, NumberCounter
 
 WAIT = 20
 
@@ -33,8 +27,8 @@ def qsys():
 
 
 def test_order_is_kept_across_the_switch_to_a_direct_pipe(qsys):
-    counter = qsys.createActor(Counter)
-    bursts = [qsys.createActor(Burst) for _ in range(3)]
+    counter = qsys.createActor(NumberCounter)
+    bursts = [qsys.createActor(NumberBurster) for _ in range(3)]
     for b in bursts:
         assert qsys.ask(b, ("burst", counter, 3000), WAIT) == "sent"
     deadline = time.monotonic() + WAIT
@@ -50,7 +44,7 @@ def test_order_is_kept_across_the_switch_to_a_direct_pipe(qsys):
 
 
 def test_the_client_gets_a_direct_pipe_to_a_busy_actor(qsys):
-    echo = qsys.createActor(Burst)
+    echo = qsys.createActor(NumberBurster)
     for i in range(20):
         assert qsys.ask(echo, i, WAIT) == i
     transport = qsys._base.transport
@@ -58,7 +52,7 @@ def test_the_client_gets_a_direct_pipe_to_a_busy_actor(qsys):
 
 
 def test_a_killed_reader_turns_direct_messages_into_dead_letters(qsys):
-    echo = qsys.createActor(Burst)
+    echo = qsys.createActor(NumberBurster)
     for i in range(5):
         assert qsys.ask(echo, i, WAIT) == i
     status = qsys.ask(qsys.systemAddress, Thespian_StatusReq(), WAIT)

@@ -7,16 +7,12 @@ from __future__ import annotations
 import os
 import socket
 import struct
-import sys
 
 import pytest
 
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure
 from actorcore.testing import descendants, free_port, wait_no_descendants
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from tcp_actors import Echo  # noqa: E402
+from tests.actors.basic import Echo
 
 WAIT = 10
 
@@ -29,7 +25,6 @@ def port():
 @pytest.fixture
 def tsys(port, monkeypatch):
     monkeypatch.setenv("ACTORCORE_TCP_HELLO_SECONDS", "1")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p))
     before = descendants()
     system = ActorSystem("multiprocTCPBase", {"Admin Port": port}, logDefs=False, transientUnique=True)
     try:

@@ -7,20 +7,16 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 import time
 
 import pytest
+from sealed import Sealed
 
 from actorbase_udp.wire import DATA, HDR, LAST
 from actorcore.actors import ActorSystem, Thespian_StatusReq
 from actorcore.runtime import framing
 from actorcore.testing import descendants, free_port, wait_no_descendants
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from sealed import Sealed  # noqa: E402
-from udp_actors import Echo  # noqa: E402
+from tests.actors.basic import Echo
 
 WAIT = 10
 
@@ -42,7 +38,6 @@ def thesplog(tmp_path, monkeypatch):
 @pytest.fixture
 def usys(port, thesplog, monkeypatch):
     monkeypatch.setenv("ACTORCORE_UDP_HELLO_SECONDS", "1")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p))
     before = descendants()
     system = ActorSystem("multiprocUDPBase", {"Admin Port": port}, logDefs=False, transientUnique=True)
     try:

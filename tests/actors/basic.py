@@ -53,6 +53,19 @@ class Collector(Actor):
         else:
             self.got.append(message)
 
+class PidCollector(Collector):
+    """A Collector that tells its pid: ``("pid?",)`` answers it, ``("pid to",
+    path)`` writes it to ``path`` and answers nobody."""
+
+    def receiveMessage(self, message, sender):
+        if message == ("pid?",):
+            self.send(sender, os.getpid())
+        elif isinstance(message, tuple) and message[:1] == ("pid to",):
+            with open(message[1], "w") as fh:
+                fh.write(str(os.getpid()))
+        else:
+            super().receiveMessage(message, sender)
+
 
 class DeadLetterCollector(Actor):
     """("register",) / ("unregister",) as dead letter handler; keeps DeadEnvelopes."""

@@ -65,3 +65,65 @@ class BigSender(Actor):
             self.send(self.client, ("bytes", len(message)))
         elif isinstance(message, str):
             self.send(self.client, ("str", message))
+
+
+class NumberBurster(Actor):
+    """("burst", target, n): sends 0..n-1 to target as fast as it can; echoes
+    any other ordinary message."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("burst",):
+            _, target, n = message
+            for i in range(n):
+                self.send(target, i)
+            self.send(sender, "sent")
+        elif not isinstance(message, ActorSystemMessage):
+            self.send(sender, message)
+
+
+class NumberCounter(Actor):
+    """Counts the numbers it is sent and how often one did not follow the one
+    before; "report?" answers (count, out of order)."""
+
+    def __init__(self):
+        super().__init__()
+        self.last = -1
+        self.out_of_order = 0
+        self.count = 0
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, int):
+            if message != self.last + 1:
+                self.out_of_order += 1
+            self.last = message
+            self.count += 1
+        elif message == "report?":
+            self.send(sender, (self.count, self.out_of_order))
+
+
+class Chain(Actor):
+    """``("chain", [addr, ...], payload, None)`` passes the payload down the
+    chain; the last actor answers whoever started it."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and len(message) == 4 and message[0] == "chain":
+            _, rest, payload, asker = message
+            asker = asker or sender
+            if rest:
+                self.send(rest[0], ("chain", rest[1:], payload, asker))
+            else:
+                self.send(asker, payload)
+
+
+class LastWriter(Actor):
+    """``("n", i, last, path)``: counts; when ``i == last`` writes the count to ``path``
+    (so a test can see progress without reading from the system)."""
+
+    seen = 0
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and len(message) == 4 and message[0] == "n":
+            self.seen += 1
+            if message[1] == message[2]:
+                with open(message[3], "w") as fh:
+                    fh.write(str(self.seen))
