@@ -50,17 +50,12 @@ def test_another_program_attaches_and_talks_to_the_same_actors(asys, asys_base, 
 
 @pytest.mark.requires("admin_port", "shared")
 def test_shutdown_from_another_program_stops_the_system(asys_base, asys_info):
-    before = descendants()
     caps = testing.capabilities_for(asys_info)
-    system = ActorSystem(asys_base, caps, logDefs=False, transientUnique=True)
-    try:
+    with testing.running_system(asys_base, caps) as system:
         admin_pid = system.ask(system.systemAddress, Thespian_StatusReq(), WAIT).miscKeyVals["pid"]
         out = _program(asys_base, asys_info, caps["Admin Port"], "asys.shutdown()\n")
         assert out.returncode == 0, out.stderr
         assert until(lambda: not pid_alive(admin_pid), WAIT), "the admin did not stop"
-    finally:
-        system.shutdown()
-    assert not wait_no_descendants(before)
 
 
 @pytest.mark.requires("admin_port")

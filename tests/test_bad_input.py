@@ -6,8 +6,8 @@ import pytest
 from actorcore import testing
 from actorcore.actors import PoisonMessage
 
-from .actors.basic import Echo
-from .actors.failures import AlwaysFails, Appender, SendsUnpicklable
+from .actors.basic import Echo, Mutator
+from .actors.failures import AlwaysFails, SendsUnpicklable
 from .actors.messaging import Relay
 from .helpers import WAIT
 
@@ -55,14 +55,14 @@ def test_unpicklable_message_from_outside(asys, asys_info):
 @pytest.mark.requires(copies_messages=False)
 def test_simple_base_passes_the_very_object(asys):
     m = ["orig"]
-    assert asys.ask(asys.createActor(Appender), m, WAIT) == "done"
-    assert m == ["orig", "touched"]
+    assert asys.ask(asys.createActor(Mutator), m, WAIT) is m
+    assert m == ["orig", "mutated"]
 
 
 @pytest.mark.requires("copies_messages")
 def test_multiprocess_bases_copy_messages(asys):
     m = ["orig"]
-    assert asys.ask(asys.createActor(Appender), m, WAIT) == "done"
+    assert asys.ask(asys.createActor(Mutator), m, WAIT) == ["orig", "mutated"]
     assert m == ["orig"]
 
 

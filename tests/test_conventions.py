@@ -20,7 +20,7 @@ from actorcore.actors import (
 from actorcore.testing import descendants, until, wait_no_descendants
 
 from . import conventions
-from .actors.basic import Collector
+from .actors.basic import Collector, Spawner
 from .actors.conventions import (
     DbWorker,
     GpuLogger,
@@ -28,7 +28,6 @@ from .actors.conventions import (
     GpuWorker,
     NeedsUnicorn,
     ReportingSpawner,
-    Spawner,
     Where,
 )
 from .conventions import WAIT, admin_pid, knows_leader, members_heard, watcher

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from actorcore.actors import ActorSystem, Thespian_StatusReq
-from actorcore.testing import descendants
+from actorcore.actors import Thespian_StatusReq
+from actorcore.testing import running_system
 from tests.actors.flow import NumberBurster, NumberCounter
 
 WAIT = 20
@@ -17,13 +17,8 @@ WAIT = 20
 
 @pytest.fixture
 def qsys():
-    before = descendants()
-    system = ActorSystem("multiprocQueueBase", logDefs=False, transientUnique=True)
-    try:
+    with running_system("multiprocQueueBase", limit=0) as system:
         yield system
-    finally:
-        system.shutdown()
-    assert not (descendants() - before)
 
 
 def test_order_is_kept_across_the_switch_to_a_direct_pipe(qsys):

@@ -148,7 +148,7 @@ def test_leader_and_two_members_on_separate_network_stacks(net):
 
     # placement by capability, and an actor on one member messaging one on the other
     placed = net.run("L", "run", leader_caps, """
-sp = asys.createActor(actors.Spawner, globalName='spawner')
+sp = asys.createActor(basic.Spawner, globalName='spawner')
 gpu = asys.ask(sp, ('spawn', actors.GpuWorker), 10)
 db = asys.ask(sp, ('spawn', actors.DbWorker), 10)
 result = [asys.ask(gpu, 'where', 10), asys.ask(db, 'where', 10),
@@ -165,7 +165,7 @@ result = [asys.ask(gpu, 'where', 10), asys.ask(db, 'where', 10),
     until(lambda: [b["sysid"], False] in [h[:2] for h in heard()], limit=WAIT)
     killed_noticed = time.monotonic() - started
     exited = net.run("L", "run", leader_caps,
-                     "result = asys.ask(asys.createActor(actors.Spawner, globalName='spawner'), 'exited', 10)",
+                     "result = asys.ask(asys.createActor(basic.Spawner, globalName='spawner'), 'exited', 10)",
                      env=lead_env)
     assert db_child in exited
 
@@ -263,7 +263,7 @@ def test_a_convention_with_a_secret_and_tls_across_hosts_refuses_who_lacks_eithe
         until(lambda log=log: log.exists() and "authentication failed" in log.read_text(), limit=WAIT)
     assert {s for s, _, _ in heard()} == set(good)  # the refused never joined
     placed = net.run("L", "run", leader_caps, """
-sp = asys.createActor(actors.Spawner, globalName='spawner')
+sp = asys.createActor(basic.Spawner, globalName='spawner')
 gpu = asys.ask(sp, ('spawn', actors.GpuWorker), 10)
 db = asys.ask(sp, ('spawn', actors.DbWorker), 10)
 result = asys.ask(gpu, ('ping-via', db), 10)

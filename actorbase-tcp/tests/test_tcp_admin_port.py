@@ -11,8 +11,8 @@ import struct
 import pytest
 
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure
-from actorcore.testing import descendants, free_port, wait_no_descendants
-from tests.actors.basic import Echo
+from actorcore.testing import free_port, running_system
+from tests.security.attack import serving
 
 WAIT = 10
 
@@ -25,18 +25,8 @@ def port():
 @pytest.fixture
 def tsys(port, monkeypatch):
     monkeypatch.setenv("ACTORCORE_TCP_HELLO_SECONDS", "1")
-    before = descendants()
-    system = ActorSystem("multiprocTCPBase", {"Admin Port": port}, logDefs=False, transientUnique=True)
-    try:
+    with running_system("multiprocTCPBase", {"Admin Port": port}) as system:
         yield system
-    finally:
-        system.shutdown()
-    assert not wait_no_descendants(before)
-
-
-def _serving(system) -> bool:
-    echo = system.createActor(Echo)
-    return system.ask(echo, "still serving", WAIT) == "still serving"
 
 
 def _raw(port: int, payload: bytes, close: bool = True) -> socket.socket:
@@ -62,24 +52,24 @@ def _closed_by_peer(sock: socket.socket, limit: float = WAIT) -> bool:
 def test_garbage_bytes_are_dropped(tsys, port):
     sock = _raw(port, os.urandom(64) + b"\x00" * 64, close=False)
     assert _closed_by_peer(sock)
-    assert _serving(tsys)
+    assert serving(tsys)
 
 
 def test_a_huge_length_prefix_is_refused_without_waiting_for_it(tsys, port):
     sock = _raw(port, struct.pack("!I", 0xFFFFFFF0) + b"xx", close=False)
     assert _closed_by_peer(sock)
-    assert _serving(tsys)
+    assert serving(tsys)
 
 
 def test_a_truncated_frame_is_dropped(tsys, port):
     _raw(port, struct.pack("!IHH", 100, 0, 5) + b"hello")
-    assert _serving(tsys)
+    assert serving(tsys)
 
 
 def test_a_connection_that_says_nothing_is_closed(tsys, port):
     sock = socket.create_connection(("127.0.0.1", port), timeout=5)
     assert _closed_by_peer(sock)  # after ACTORCORE_TCP_HELLO_SECONDS
-    assert _serving(tsys)
+    assert serving(tsys)
 
 
 def test_capabilities_of_the_base(tsys):

@@ -13,10 +13,10 @@ import pytest
 from sealed import Sealed
 
 from actorbase_udp.wire import DATA, HDR, LAST
-from actorcore.actors import ActorSystem, Thespian_StatusReq
+from actorcore.actors import Thespian_StatusReq
 from actorcore.runtime import framing
-from actorcore.testing import descendants, free_port, wait_no_descendants
-from tests.actors.basic import Echo
+from actorcore.testing import free_port, running_system
+from tests.security.attack import serving
 
 WAIT = 10
 
@@ -38,18 +38,8 @@ def thesplog(tmp_path, monkeypatch):
 @pytest.fixture
 def usys(port, thesplog, monkeypatch):
     monkeypatch.setenv("ACTORCORE_UDP_HELLO_SECONDS", "1")
-    before = descendants()
-    system = ActorSystem("multiprocUDPBase", {"Admin Port": port}, logDefs=False, transientUnique=True)
-    try:
+    with running_system("multiprocUDPBase", {"Admin Port": port}) as system:
         yield system
-    finally:
-        system.shutdown()
-    assert not wait_no_descendants(before)
-
-
-def _serving(system) -> bool:
-    echo = system.createActor(Echo)
-    return system.ask(echo, "still serving", WAIT) == "still serving"
 
 
 def _datagrams(port: int, payloads) -> None:
@@ -77,7 +67,7 @@ def _log_lines(path, needle: str, limit: float = WAIT) -> list[str]:
 
 def test_garbage_datagrams_are_dropped_and_logged(usys, port, thesplog):
     _datagrams(port, [os.urandom(64), b"", b"x" * 30, os.urandom(2000)])
-    assert _serving(usys)
+    assert serving(usys)
     assert _log_lines(thesplog, "not actorcore UDP")
 
 
@@ -85,7 +75,7 @@ def test_a_stream_that_does_not_start_with_a_hello_is_dropped(usys, port, thespl
     frame = framing.encode("whoever", "me", b"not a hello")
     with Sealed(port) as peer:
         peer.data(0, frame)
-    assert _serving(usys)
+    assert serving(usys)
     assert _log_lines(thesplog, "did not start with a hello")
 
 
@@ -95,7 +85,7 @@ def test_truncated_fragments_are_dropped(usys, port, thesplog):
     with Sealed(port) as peer:
         peer.data(0, frame[:50], last=False)
         peer.data(1, frame[50:120], last=True)
-    assert _serving(usys)
+    assert serving(usys)
     assert _log_lines(thesplog, "length does not match")
 
 
@@ -103,14 +93,14 @@ def test_an_incomplete_set_of_fragments_is_discarded_after_the_hello_limit(usys,
     with Sealed(port) as peer:
         peer.data(0, b"\x00\x01\x00\x00" + b"z" * 100, last=False, stream=9)
     assert _log_lines(thesplog, "incomplete message discarded")  # ACTORCORE_UDP_HELLO_SECONDS=1
-    assert _serving(usys)
+    assert serving(usys)
 
 
 def test_a_flood_from_one_source_is_dropped_and_logged_a_few_times_only(usys, port, thesplog):
     garbage = [os.urandom(100) for _ in range(3000)]
     ahead = [_data(5000 + i, b"q" * 1000, stream=11) for i in range(1000)]
     _datagrams(port, garbage + ahead)
-    assert _serving(usys)
+    assert serving(usys)
     lines = _log_lines(thesplog, "not actorcore UDP")
     assert 1 <= len(lines) <= 10, lines  # rate-limited: one line per 5 s, with a count
     status = usys.ask(usys.systemAddress, Thespian_StatusReq(), WAIT)

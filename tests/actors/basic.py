@@ -67,6 +67,15 @@ class PidCollector(Collector):
             super().receiveMessage(message, sender)
 
 
+class Mutator(Actor):
+    """Appends "mutated" to a list it is sent and sends the list back."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, list):
+            message.append("mutated")
+            self.send(sender, message)
+
+
 class DeadLetterCollector(Actor):
     """("register",) / ("unregister",) as dead letter handler; keeps DeadEnvelopes."""
 
@@ -88,9 +97,13 @@ class DeadLetterCollector(Actor):
 
 
 class ExitReporter(Actor):
-    """(“report-to”, addr) stores a collector; reports ("exit", myAddress) on exit."""
+    """(“report-to”, addr) stores a collector; reports ``exit_report()``,
+    ("exit", myAddress), on exit; "ping" answers "pong"."""
 
     collector = None
+
+    def exit_report(self):
+        return ("exit", self.myAddress)
 
     def receiveMessage(self, message, sender):
         if isinstance(message, tuple) and message[:1] == ("report-to",):
@@ -98,6 +111,24 @@ class ExitReporter(Actor):
             self.send(sender, "ok")
         elif isinstance(message, ActorExitRequest):
             if self.collector is not None:
-                self.send(self.collector, ("exit", self.myAddress))
+                self.send(self.collector, self.exit_report())
         elif message == "ping":
             self.send(sender, "pong")
+
+
+class Spawner(Actor):
+    """("spawn", cls): creates a child (where it fits) and answers its address;
+    "exited" answers the address details of the children that exited."""
+
+    def __init__(self):
+        super().__init__()
+        self.exited = []
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[0] == "spawn":
+            child = self.createActor(message[1])
+            self.send(sender, child)
+        elif isinstance(message, ChildActorExited):
+            self.exited.append(message.childAddress.addressDetails)
+        elif message == "exited":
+            self.send(sender, list(self.exited))

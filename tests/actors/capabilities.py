@@ -3,31 +3,30 @@ from __future__ import annotations
 
 import os
 
-from actorcore.actors import Actor, ActorExitRequest, ChildActorExited, requireCapability
+from actorcore.actors import Actor, ChildActorExited, requireCapability
+
+from .basic import ExitReporter
 
 
-class Reporting(Actor):
-    """Reports its exit to a collector; "caps?" answers with what __init__ got."""
+class Reporting(ExitReporter):
+    """An ExitReporter that reports its class's name; "caps?" answers with the
+    capabilities __init__ got, ("update", name, value) updates one."""
 
     def __init__(self, capabilities=None):
         super().__init__()
         self.caps = capabilities
-        self.collector = None
+
+    def exit_report(self):
+        return ("exit", type(self).__name__)
 
     def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("report-to",):
-            self.collector = message[1]
-            self.send(sender, "ok")
-        elif isinstance(message, ActorExitRequest):
-            if self.collector is not None:
-                self.send(self.collector, ("exit", type(self).__name__))
-        elif message == "caps?":
+        if message == "caps?":
             self.send(sender, self.caps)
-        elif message == "ping":
-            self.send(sender, "pong")
         elif isinstance(message, tuple) and message[:1] == ("update",):
             self.updateCapability(message[1], message[2])
             self.send(sender, "updated")
+        else:
+            super().receiveMessage(message, sender)
 
 
 @requireCapability("gpu")

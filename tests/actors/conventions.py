@@ -74,23 +74,6 @@ class NeedsUnicorn(Where):
     pass
 
 
-class Spawner(Actor):
-    """Creates children where they fit, and remembers which of them exited."""
-
-    def __init__(self):
-        super().__init__()
-        self.exited = []
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[0] == "spawn":
-            child = self.createActor(message[1])
-            self.send(sender, child)
-        elif isinstance(message, ChildActorExited):
-            self.exited.append(message.childAddress.addressDetails)
-        elif message == "exited":
-            self.send(sender, list(self.exited))
-
-
 @requireCapability("gpu")
 class GpuLogger(Actor):
     def receiveMessage(self, message, sender):

@@ -56,25 +56,23 @@ class NoterParent(Parent):
     child_class = Noter
 
 
-class ExitRaises(Actor):
+class ExitRaises(ExitReporter):
+    """Reports "exit-attempt" on exit, then raises."""
+
+    def exit_report(self):
+        return "exit-attempt"
+
     def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("report-to",):
-            self.collector = message[1]
-            self.send(sender, "ok")
-        elif isinstance(message, ActorExitRequest):
-            self.send(self.collector, "exit-attempt")
+        super().receiveMessage(message, sender)
+        if isinstance(message, ActorExitRequest):
             raise RuntimeError("cleanup failed")
-        elif message == "ping":
-            self.send(sender, "pong")
 
 
-class CreatesWhileExiting(Actor):
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("report-to",):
-            self.collector = message[1]
-            self.send(sender, "ok")
-        elif isinstance(message, ActorExitRequest):
-            self.send(self.collector, ("late-child", self.createActor(Echo)))
+class CreatesWhileExiting(ExitReporter):
+    """Creates a child while it exits and reports ("late-child", its address)."""
+
+    def exit_report(self):
+        return ("late-child", self.createActor(Echo))
 
 
 class ForwardingParent(Actor):

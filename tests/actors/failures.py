@@ -104,21 +104,16 @@ class AlwaysFails(Actor):
 
 
 class SendsUnpicklable(Actor):
-    """("go", target): sends a threading.Lock to target; reports what came back."""
+    """("go", target): sends a threading.Lock to target (None: to the asker);
+    reports what came back: ("poison", True) for a PoisonMessage of that lock."""
 
     def receiveMessage(self, message, sender):
         if isinstance(message, tuple) and message[:1] == ("go",):
             self.asker = sender
             self.lock = threading.Lock()
-            self.send(message[1], self.lock)
+            self.send(message[1] or sender, self.lock)
         elif isinstance(message, PoisonMessage):
             self.send(self.asker, ("poison", message.poisonMessage is self.lock
                                    or type(message.poisonMessage).__name__))
         else:
             self.send(self.asker, ("reply", type(message).__name__))
-
-
-class Appender(Actor):
-    def receiveMessage(self, message, sender):
-        message.append("touched")
-        self.send(sender, "done")

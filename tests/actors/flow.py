@@ -4,6 +4,7 @@ from __future__ import annotations
 from actorcore.actors import Actor, ActorSystemMessage, PoisonMessage
 
 from ..helpers import GET
+from .basic import Echo
 
 
 class Burster(Actor):
@@ -38,24 +39,16 @@ class OrderCounter(Actor):
             self.size += len(message[1])
 
 
-class Mirror(Actor):
-    """Sends back whatever ordinary message it gets."""
-
-    def receiveMessage(self, message, sender):
-        if not isinstance(message, ActorSystemMessage):
-            self.send(sender, message)
-
-
 class BigSender(Actor):
     """On ``("send", size)``: sends ``size`` bytes and then ``"after"`` to a
-    Mirror child, and reports to the asker what came back, in order:
+    Echo child, and reports to the asker what came back, in order:
     ``("poison", length, details)`` for a message returned as PoisonMessage,
-    ``("bytes", length)`` or ``("str", text)`` for what the child mirrored."""
+    ``("bytes", length)`` or ``("str", text)`` for what the child echoed."""
 
     def receiveMessage(self, message, sender):
         if isinstance(message, tuple) and message[0] == "send":
             self.client = sender
-            child = self.createActor(Mirror)
+            child = self.createActor(Echo)
             self.send(child, b"x" * message[1])
             self.send(child, "after")
         elif isinstance(message, PoisonMessage):

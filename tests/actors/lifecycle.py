@@ -12,32 +12,32 @@ class NotAnActor:
         pass
 
 
-class WantsBoth(Actor):
+class _TellsWhatInitGot(Actor):
+    """Answers any message with what its __init__ was given; the subclasses
+    differ only in the parameters __init__ declares."""
+
+    given: object = None
+
+    def receiveMessage(self, message, sender):
+        self.send(sender, self.given)
+
+
+class WantsBoth(_TellsWhatInitGot):
     def __init__(self, capabilities=None, requirements=None):
         super().__init__()
-        self.caps = capabilities
-        self.reqs = requirements
-
-    def receiveMessage(self, message, sender):
-        self.send(sender, (self.caps, self.reqs))
+        self.given = (capabilities, requirements)
 
 
-class WantsRequirementsOnly(Actor):
+class WantsRequirementsOnly(_TellsWhatInitGot):
     def __init__(self, requirements):
         super().__init__()
-        self.reqs = requirements
-
-    def receiveMessage(self, message, sender):
-        self.send(sender, self.reqs)
+        self.given = requirements
 
 
-class WantsCapabilitiesOnly(Actor):
+class WantsCapabilitiesOnly(_TellsWhatInitGot):
     def __init__(self, capabilities):
         super().__init__()
-        self.caps = capabilities
-
-    def receiveMessage(self, message, sender):
-        self.send(sender, self.caps)
+        self.given = capabilities
 
 
 class SystemCallsInInit(Actor):

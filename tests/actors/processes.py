@@ -6,7 +6,7 @@ import os
 import signal
 import time
 
-from actorcore.actors import Actor, ActorExitRequest, ChildActorExited, DeadEnvelope, PoisonMessage
+from actorcore.actors import Actor, ActorExitRequest, ChildActorExited
 
 
 class Sleeper(Actor):
@@ -19,15 +19,6 @@ class Sleeper(Actor):
         elif message == "pid":
             self.send(sender, os.getpid())
         elif isinstance(message, str):
-            self.send(sender, message)
-
-
-class Mutator(Actor):
-    """Appends to a list it is sent and returns it."""
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, list):
-            message.append("mutated")
             self.send(sender, message)
 
 
@@ -65,34 +56,6 @@ class Supervisor(Actor):
             self.asker = sender
         elif isinstance(message, ChildActorExited):
             self.send(self.asker, ("exited", message.childAddress == self.child, time.time()))
-
-
-class Collector(Actor):
-    """Dead letter handler that reports what it got."""
-
-    def __init__(self):
-        super().__init__()
-        self.got = []
-
-    def receiveMessage(self, message, sender):
-        if message == "register":
-            self.handleDeadLetters()
-            self.send(sender, "registered")
-        elif isinstance(message, DeadEnvelope):
-            self.got.append(message.deadMessage)
-        elif message == "got?":
-            self.send(sender, list(self.got))
-
-
-class Unpicklable(Actor):
-    """Tries to send something unpicklable and reports the PoisonMessage it gets back."""
-
-    def receiveMessage(self, message, sender):
-        if message == "go":
-            self.asker = sender
-            self.send(sender, lambda: None)
-        elif isinstance(message, PoisonMessage):
-            self.send(self.asker, ("poisoned", callable(message.poisonMessage)))
 
 
 class Family(Actor):

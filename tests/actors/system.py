@@ -86,15 +86,3 @@ class PipeWatcher(Actor):
         if self.fd is not None:
             return ThespianWatch([self.fd])
         return None
-
-
-class Counting(Actor):
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def receiveMessage(self, message, sender):
-        if message == "seen?":
-            self.send(sender, [type(m).__name__ for m in self.seen])
-        else:
-            self.seen.append(message)

@@ -10,8 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from actorcore.actors import ActorSystem
-from actorcore.testing import descendants, log_to_file, until, wait_no_descendants
+from actorcore.testing import log_to_file, running_system, until
 
 from ..actors.basic import Echo
 
@@ -57,15 +56,10 @@ def guarded_system(base: str, port: int, logfile: Path, secret: str = SECRET) ->
     """A system of ``base`` on ``port`` with ``secret``, logging to ``logfile``
     (both kept on it as ``port`` and ``logfile``); afterwards nothing of it is
     left, and the secret was never logged."""
-    before = descendants()
-    system = ActorSystem(base, {"Admin Port": port, "Convention Secret": secret},
-                         logDefs=log_to_file(logfile), transientUnique=True)
-    system.port, system.logfile = port, logfile
-    try:
+    caps = {"Admin Port": port, "Convention Secret": secret}
+    with running_system(base, caps, logDefs=log_to_file(logfile)) as system:
+        system.port, system.logfile = port, logfile
         yield system
-    finally:
-        system.shutdown()
-    assert not wait_no_descendants(before)
     assert secret not in logfile.read_text()
 
 

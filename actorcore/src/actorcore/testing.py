@@ -12,7 +12,8 @@ import json
 import os
 import socket
 import time
-from typing import Any, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping
 
 import pytest
 
@@ -304,21 +305,28 @@ def asys_info(asys_base: str) -> SystemBaseInfo:
     return info
 
 
-@pytest.fixture
-def asys(asys_base: str, asys_info: SystemBaseInfo) -> Iterator[Any]:
-    """A fresh actor system of each installed base, shut down afterwards."""
+@contextmanager
+def running_system(base: str, capabilities: Mapping[str, Any] | None = None, *,
+                   logDefs: Any = False, limit: float = 10.0) -> Iterator[Any]:
+    """A fresh ``transientUnique`` system of ``base``, shut down on leaving;
+    then fails the test if a process it started is still alive after
+    ``limit`` seconds."""
     from .system import ActorSystem
 
     before = descendants()
-    system = ActorSystem(
-        asys_base,
-        capabilities=capabilities_for(asys_info),
-        logDefs=False,
-        transientUnique=True,
-    )
+    system = ActorSystem(base, capabilities=dict(capabilities or {}), logDefs=logDefs,
+                         transientUnique=True)
     try:
         yield system
     finally:
         system.shutdown()
-    left = descendants() - before  # shutdown returns only when every process is gone
-    assert not left, f"processes left after shutdown of {asys_base}: {sorted(left)}"
+    left = wait_no_descendants(before, limit)
+    assert not left, f"processes left after shutdown of {base}: {sorted(left)}"
+
+
+@pytest.fixture
+def asys(asys_base: str, asys_info: SystemBaseInfo) -> Iterator[Any]:
+    """A fresh actor system of each installed base, shut down afterwards."""
+    # limit 0: shutdown returns only when every process is gone
+    with running_system(asys_base, capabilities_for(asys_info), limit=0) as system:
+        yield system
