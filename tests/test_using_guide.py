@@ -85,7 +85,7 @@ def test_a_message_over_max_message_size_comes_back_to_the_sending_actor(asys_ba
     dropped the message with only a log line; now it is a PoisonMessage, as
     for a message that cannot be pickled, and what follows is delivered."""
     if LIMIT not in asys_info.capabilities:
-        pytest.skip("this base carries messages of any size")
+        pytest.skip(f"this base declares no {LIMIT} capability: it carries messages of any size")
     with own_system(asys_base, asys_info, **{LIMIT: MIB}) as asys:
         sender = asys.createActor("tests.actors.flow.BigSender")
         first = asys.ask(sender, ("send", 2 * MIB), WAIT)
@@ -97,7 +97,7 @@ def test_a_message_over_max_message_size_comes_back_to_the_sending_actor(asys_ba
 
 def test_a_tell_over_max_message_size_comes_back_to_the_program(asys_base, asys_info):
     if LIMIT not in asys_info.capabilities:
-        pytest.skip("this base carries messages of any size")
+        pytest.skip(f"this base declares no {LIMIT} capability: it carries messages of any size")
     with own_system(asys_base, asys_info, **{LIMIT: MIB}) as asys:
         mirror = asys.createActor("tests.actors.basic.Echo")
         reply = asys.ask(mirror, b"x" * (2 * MIB), WAIT)
@@ -110,7 +110,7 @@ def test_a_message_over_64_mib_arrives_on_a_base_without_a_size_limit(asys, asys
     """The guide's FAQ: Thespian sets no message size limit. The queue base
     cut such a message off silently (and stopped reading from its sender)."""
     if LIMIT in asys_info.capabilities:
-        pytest.skip(f"this base has a {LIMIT} capability")
+        pytest.skip(f"this base declares a {LIMIT} capability")
     sender = asys.createActor("tests.actors.flow.BigSender")
     size = 65 * MIB
     assert asys.ask(sender, ("send", size), 60) == ("bytes", size)
