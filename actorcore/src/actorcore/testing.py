@@ -214,7 +214,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _become_subreaper() -> None:
-    """Orphans of this test process (the detached admins of UDP/TCP systems)
+    """Orphans of this test process (the detached admins of shared systems)
     become its children, so the leftover checks can see them."""
     if not os.path.exists("/proc/self"):
         return
