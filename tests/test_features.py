@@ -43,7 +43,7 @@ def test_an_unknown_feature_is_refused_at_registration():
 
 
 @pytest.mark.parametrize("feature, value", [("conventions", "yes"), ("watches", 1),
-                                            ("admin_port", True)])
+                                            ("admin_port", True), ("admin_port", "TCP")])
 def test_a_feature_of_the_wrong_type_is_refused_at_registration(feature, value):
     with pytest.raises(TypeError, match=f"feature {feature} must be"):
         BaseRegistry().add("someBase", _factory, summary="", **{feature: value})

@@ -58,6 +58,9 @@ FEATURES: dict[str, str] = {
     ),
 }
 
+#: the values the ``admin_port`` feature may take: the protocol of the Admin Port
+ADMIN_PORT_KINDS = ("tcp", "udp")
+
 Factory = Callable[[Mapping[str, Any] | None, Any, bool], "SystemBase[Any]"]
 Feature = bool | str | None
 
@@ -98,10 +101,11 @@ def _check_features(base: str, features: Mapping[str, Any]) -> None:
             f"system base {base!r} declares unknown features {unknown}; known: {sorted(FEATURES)}"
         )
     for name, value in features.items():
-        want = str if name == "admin_port" else bool
-        if value is not None and not isinstance(value, want):
+        allowed = ADMIN_PORT_KINDS if name == "admin_port" else (True, False)
+        # by type too: 1 == True, but a 1 is a slip, not a declaration
+        if value is not None and (value not in allowed or type(value) is not type(allowed[0])):
             raise TypeError(
-                f"system base {base!r}: feature {name} must be {want.__name__} or None, "
+                f"system base {base!r}: feature {name} must be one of {allowed} or None, "
                 f"not {type(value).__name__} {value!r}"
             )
 
