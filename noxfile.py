@@ -35,7 +35,7 @@ VARIANTS = {
     "actorbase-tcp": [{"Admin Routing": True}, {"Outbound Only": True}],
 }
 VARIANT_TESTS = ["tests/test_conventions.py", "tests/test_multiprocess.py", "tests/test_ask_listen.py",
-                 "tests/test_dead_letters.py"]
+                 "tests/test_dead_letters.py", "tests/test_admin_port.py"]
 
 nox.options.sessions = ["tests", "lint", "types"]
 nox.options.reuse_existing_virtualenvs = False

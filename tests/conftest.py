@@ -1,17 +1,8 @@
-"""Make ``tests.*`` importable everywhere, including in actor processes.
-
-Multiprocess bases import actor classes by module name in child processes,
-so the repository root must be on ``sys.path`` here and on ``PYTHONPATH``
-for children started with ``spawn``.
-"""
-from __future__ import annotations
-
+"""Every test under tests/, a test base's own folder among them, sees the
+``tests`` package: importing it puts the repository root on the path, here
+and in every process the tests start (tests/__init__.py)."""
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-_pp = os.environ.get("PYTHONPATH", "")
-if ROOT not in _pp.split(os.pathsep):
-    os.environ["PYTHONPATH"] = ROOT + (os.pathsep + _pp if _pp else "")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import tests  # noqa: E402,F401

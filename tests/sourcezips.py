@@ -1,10 +1,13 @@
-"""Source archives built at test time (no actors here): a small app in versions."""
+"""Source archives built at test time (no actors here): a small app in versions,
+and the Source Authority that lets a test load them."""
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
 
-from sourceauth_zip import build_archive
+from sourceauth_zip import AllowSourceHashes, HashListAuthority, SourceAuthorityReady, build_archive
+
+from .helpers import WAIT
 
 ACTORS = '''
 from actorcore.actors import Actor
@@ -62,6 +65,13 @@ def app_zip(version: str) -> bytes:
 
 def md5(data: bytes) -> str:
     return hashlib.md5(data).hexdigest()
+
+
+def trust(asys, *hashes):
+    """A HashListAuthority accepting ``hashes``, registered."""
+    auth = asys.createActor(HashListAuthority)
+    assert isinstance(asys.ask(auth, AllowSourceHashes(list(hashes)), WAIT), SourceAuthorityReady)
+    return auth
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> str:

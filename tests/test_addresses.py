@@ -5,44 +5,11 @@ import pickle
 
 import pytest
 
-from actorcore.actors import Actor, ActorAddress
+from actorcore.actors import ActorAddress
 
-from .actors import Echo
+from .actors.addresses import Family, Forwarder, Parent, ReplyTo, SenderIs
+from .actors.basic import Echo
 from .helpers import WAIT
-
-
-class Child(Actor):
-    def receiveMessage(self, message, sender):
-        if message == "who":
-            self.send(sender, ("me", self.myAddress))
-
-
-class Parent(Actor):
-    def receiveMessage(self, message, sender):
-        if message == "go":
-            self.asker = sender
-            self.child = self.createActor(Child)
-            self.send(self.child, "who")
-        elif isinstance(message, tuple) and message[:1] == ("me",):
-            real = message[1]
-            self.send(self.asker, (
-                self.child == real, real == self.child, sender == self.child,
-                self.child != real, str(self.child) == str(real),
-            ))
-
-
-class Forwarder(Actor):
-    """(target, msg): sends msg to target on behalf of the asker."""
-
-    def receiveMessage(self, message, sender):
-        target, msg, reply_to = message
-        self.send(target, (msg, reply_to))
-
-
-class ReplyTo(Actor):
-    def receiveMessage(self, message, sender):
-        msg, reply_to = message
-        self.send(reply_to, ("via", msg))
 
 
 def test_equality(asys):
@@ -105,11 +72,6 @@ def _ext_address(asys):
     return asys.ask(class_addr, "?", WAIT)
 
 
-class SenderIs(Actor):
-    def receiveMessage(self, message, sender):
-        self.send(sender, sender)
-
-
 def test_addresses_of_independent_systems_differ(asys, asys_base, asys_info):
     """§2.16: == compares the target; another system's actor is another target."""
     from actorcore.actors import ActorSystem
@@ -128,14 +90,6 @@ def test_addresses_of_independent_systems_differ(asys, asys_base, asys_info):
 
 # Thespian keeps printed addresses to these, so they paste into logs, shells and file names
 PRINTABLE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-~/():., '|>")
-
-
-class Family(Actor):
-    """Answers with the printed addresses it knows: its own, a child's, the asker's."""
-
-    def receiveMessage(self, message, sender):
-        if message == "addresses":
-            self.send(sender, [str(self.myAddress), str(self.createActor(Echo)), str(sender)])
 
 
 def test_printed_addresses_keep_to_thespians_characters(asys):

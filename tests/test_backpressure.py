@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from actorcore import testing
 
-from .actors import Burster, OrderCounter
+from .actors.flow import Burster, OrderCounter
 from .helpers import GET, WAIT
 
 BURST = 3000

@@ -1,40 +1,15 @@
 """docs/api.md §2.5, §5.3, §5.5: bad input never breaks the system."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 
-from actorcore.actors import Actor, PoisonMessage
+from actorcore import testing
+from actorcore.actors import PoisonMessage
 
-from .actors import Echo
+from .actors.basic import Echo, Mutator
+from .actors.failures import AlwaysFails, SendsUnpicklable
+from .actors.messaging import Relay
 from .helpers import WAIT
-
-
-class AlwaysFails(Actor):
-    def receiveMessage(self, message, sender):
-        raise ValueError(f"cannot handle {message!r}")
-
-
-class SendsUnpicklable(Actor):
-    """("go", target): sends a threading.Lock to target; reports what came back."""
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("go",):
-            self.asker = sender
-            self.lock = threading.Lock()
-            self.send(message[1], self.lock)
-        elif isinstance(message, PoisonMessage):
-            self.send(self.asker, ("poison", message.poisonMessage is self.lock
-                                   or type(message.poisonMessage).__name__))
-        else:
-            self.send(self.asker, ("reply", type(message).__name__))
-
-
-class Mutator(Actor):
-    def receiveMessage(self, message, sender):
-        message.append("touched")
-        self.send(sender, "done")
 
 
 def _alive(asys):
@@ -52,42 +27,42 @@ def test_actor_failing_on_every_message(asys):
 
 
 def test_unpicklable_message_from_actor(asys, asys_info):
+    copies = testing.declared(asys_info, "copies_messages")
     target = asys.createActor(Echo)
     a = asys.createActor(SendsUnpicklable)
     reply = asys.ask(a, ("go", target), WAIT)
-    if asys_info.multiprocess:
+    if copies:
         assert reply is not None and reply[0] == "poison", reply
     else:
-        # the simple base does not copy: the Echo got (and returned) the lock itself
+        # nothing copied: the Echo got (and returned) the lock itself
         assert reply == ("reply", "lock")
     _alive(asys)
 
 
 def test_unpicklable_message_from_outside(asys, asys_info):
+    copies = testing.declared(asys_info, "copies_messages")
     e = asys.createActor(Echo)
     msg = lambda: None  # noqa: E731
-    if asys_info.multiprocess:  # it cannot leave the process: it comes back as poison
+    if copies:  # it cannot be pickled: it comes back as poison
         reply = asys.ask(e, msg, WAIT)
         assert isinstance(reply, PoisonMessage), reply
         assert reply.poisonMessage is msg
-    else:  # the simple base passes the very object
+    else:  # the very object is passed
         assert asys.ask(e, msg, WAIT) is msg
     _alive(asys)
 
 
-def test_simple_base_passes_the_very_object(asys, asys_info):
-    if asys_info.multiprocess:
-        pytest.skip("multiprocess bases pickle every message (§5.3)")
+@pytest.mark.requires(copies_messages=False)
+def test_simple_base_passes_the_very_object(asys):
     m = ["orig"]
-    assert asys.ask(asys.createActor(Mutator), m, WAIT) == "done"
-    assert m == ["orig", "touched"]
+    assert asys.ask(asys.createActor(Mutator), m, WAIT) is m
+    assert m == ["orig", "mutated"]
 
 
-def test_multiprocess_bases_copy_messages(asys, asys_info):
-    if not asys_info.multiprocess:
-        pytest.skip("the simple base passes the very object (§5.3)")
+@pytest.mark.requires("copies_messages")
+def test_multiprocess_bases_copy_messages(asys):
     m = ["orig"]
-    assert asys.ask(asys.createActor(Mutator), m, WAIT) == "done"
+    assert asys.ask(asys.createActor(Mutator), m, WAIT) == ["orig", "mutated"]
     assert m == ["orig"]
 
 
@@ -105,7 +80,6 @@ def test_large_message(asys, asys_base):
 
 
 def test_send_to_self(asys):
-    from .test_ask_listen import Relay
 
     r = asys.createActor(Relay)
     assert asys.ask(r, ("relay", r, "loop-free"), WAIT) == "relayed"

@@ -43,11 +43,15 @@ def test_bases_without_any_plugin_fails_with_advice(tmp_path: Path) -> None:
     assert "actorbase-simple" in proc.stderr
 
 
+def _port(info: SystemBaseInfo) -> list[str]:
+    """``--port`` with a free Admin Port where the base has one: it keeps the
+    demo off a system some other test left running."""
+    caps = actorcore_testing.capabilities_for(info)
+    return ["--port", str(caps["Admin Port"])] if "Admin Port" in caps else []
+
+
 def test_demo_runs_on_each_base(asys_base: str, asys_info: SystemBaseInfo, tmp_path: Path) -> None:
-    # A free port keeps the demo off a system some other test left running.
-    caps = actorcore_testing.capabilities_for(asys_info)
-    port = ["--port", str(caps["Admin Port"])] if "Admin Port" in caps else []
-    proc = run_cli("demo", "--base", asys_base, *port, cwd=tmp_path)
+    proc = run_cli("demo", "--base", asys_base, *_port(asys_info), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
     assert f"on {asys_base}" in out
@@ -57,12 +61,11 @@ def test_demo_runs_on_each_base(asys_base: str, asys_info: SystemBaseInfo, tmp_p
     assert out.rstrip().endswith("actorcore demo: done")
 
 
-def test_demo_counts_a_given_file(tmp_path: Path) -> None:
-    if "simpleSystemBase" not in installed_bases():
-        pytest.skip("the demo's default base, simpleSystemBase, is not under test here")
+def test_demo_counts_a_given_file(asys_base: str, asys_info: SystemBaseInfo, tmp_path: Path) -> None:
     text = tmp_path / "words.txt"
     text.write_text("one two two\nthree three three\n", encoding="utf-8")
-    proc = run_cli("demo", "--workers", "2", str(text), cwd=tmp_path)
+    proc = run_cli("demo", "--base", asys_base, *_port(asys_info), "--workers", "2", str(text),
+                   cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "result: 6 words, 3 distinct; most common: three (3), two (2), one (1)" in proc.stdout
 

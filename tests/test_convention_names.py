@@ -7,12 +7,12 @@ from actorcore import testing
 from actorcore.actors import ActorExitRequest
 from actorcore.testing import until
 
-from . import test_conventions
-from .conv_actors import DbWorker, Where
+from . import conventions
+from .actors.conventions import DbWorker, Where
+from .conventions import WAIT, admin_pid, knows_leader, members_heard, watcher
 from .helpers import at_once
-from .test_conventions import WAIT, admin_pid, knows_leader, members_heard, watcher
 
-systems = test_conventions.systems  # the fixture: systems started for a test, all shut down after it
+systems = conventions.systems  # the fixture: systems started for a test, all shut down after it
 
 
 def convention(systems, *member_caps):

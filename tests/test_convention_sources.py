@@ -16,8 +16,7 @@ pytest.importorskip("sourceauth_zip", reason="sourceauth-zip is not installed")
 from sourceauth_zip import build_archive  # noqa: E402
 
 from .helpers import WAIT  # noqa: E402
-from .sourcezips import md5  # noqa: E402
-from .test_source_loading import trust  # noqa: E402
+from .sourcezips import md5, trust  # noqa: E402
 
 WORKER = '''
 import os
@@ -34,8 +33,7 @@ class Worker(Actor):
 
 @pytest.fixture
 def convention(asys_base, asys_info, monkeypatch):
-    if "Admin Port" not in asys_info.capabilities:
-        pytest.skip("conventions need a base with an Admin Port (UDP, TCP)")
+    testing.require(asys_info, "conventions")
     monkeypatch.setenv("CONVENTION_REREGISTRATION_PERIOD", "00:00.5")
     before = descendants()
     started = []

@@ -1,6 +1,6 @@
 """Conventions on loopback (docs/api.md §6.5): several systems of one base on one
 host, each with its own Admin Port, joined under a leader. Runs on every
-installed base that has conventions (an Admin Port: UDP, TCP)."""
+installed base that declares the ``conventions`` feature."""
 from __future__ import annotations
 
 import logging
@@ -13,90 +13,27 @@ import pytest
 
 from actorcore import testing
 from actorcore.actors import (
-    ActorSystem,
     ActorSystemStartupFailure,
     NoCompatibleSystemForActor,
     Thespian_StatusReq,
 )
 from actorcore.testing import descendants, until, wait_no_descendants
 
-from .actors import Collector
-from .conv_actors import (
+from . import conventions
+from .actors.basic import Collector, Spawner
+from .actors.conventions import (
     DbWorker,
     GpuLogger,
     GpuReporter,
     GpuWorker,
     NeedsUnicorn,
     ReportingSpawner,
-    Spawner,
-    Watcher,
     Where,
 )
+from .conventions import WAIT, admin_pid, knows_leader, members_heard, watcher
 from .helpers import GET
 
-WAIT = 15
-PERIOD = "00:00.5"
-
-
-class Systems:
-    """Starts systems for one test and shuts every one of them down after it."""
-
-    def __init__(self, base, info):
-        self.base = base
-        self.info = info
-        self.started = []
-
-    def free_port(self):
-        return testing.capabilities_for(self.info)["Admin Port"]
-
-    def start(self, caps=None, leader=None, port=None, logDefs=False):
-        # the base's test capabilities (a free Admin Port, and a variant's, such
-        # as {"Outbound Only": true}, from ACTORCORE_TEST_CAPABILITIES) first
-        caps = {**testing.capabilities_for(self.info), **(caps or {})}
-        if port is not None:
-            caps["Admin Port"] = port
-        if leader is not None:
-            caps["Convention Address.IPv4"] = ("127.0.0.1", leader)
-        system = ActorSystem(self.base, caps, logDefs=logDefs, transientUnique=True)
-        self.started.append(system)
-        return system
-
-    def close(self):
-        for system in self.started:
-            system.shutdown()
-
-
-@pytest.fixture
-def systems(asys_base, asys_info, monkeypatch):
-    if "Admin Port" not in asys_info.capabilities:
-        pytest.skip("no conventions on this base (docs/api.md §6.1): only UDP and TCP have them")
-    monkeypatch.setenv("CONVENTION_REREGISTRATION_PERIOD", PERIOD)
-    monkeypatch.setenv("CONVENTION_REGISTRATION_MISS_MAX", "3")
-    before = descendants()
-    made = Systems(asys_base, asys_info)
-    try:
-        yield made
-    finally:
-        made.close()
-    assert not wait_no_descendants(before), "processes left behind"
-
-
-def admin_pid(system) -> int:
-    return system.ask(system.systemAddress, Thespian_StatusReq(), WAIT).miscKeyVals["pid"]
-
-
-def watcher(system):
-    w = system.createActor(Watcher)
-    assert system.ask(w, "watch", WAIT) == "watching"
-    return w
-
-
-def members_heard(system, w, expect):
-    """The (sysid, added) pairs ``w`` heard, once at least ``expect`` of them came."""
-    def got():
-        heard = system.ask(w, "heard", WAIT)
-        return heard if len(heard) >= expect else None
-    return until(got)
+systems = conventions.systems  # the fixture: systems started for a test, all shut down after it
 
 
 def test_members_join_and_watchers_hear_them(systems):
@@ -223,9 +160,8 @@ def test_preregistered_system_joins_and_deregisters(systems):
     assert heard[-1][:2] == (other.systemAddress.addressDetails, False)
 
 
-def test_outbound_only_member_is_reached_over_its_own_connection(systems):
-    if systems.base != "multiprocTCPBase":
-        pytest.skip("Outbound Only is a multiprocTCPBase capability (docs/api.md §6.3.4)")
+def test_outbound_only_member_is_reached_over_its_own_connection(systems, asys_info):
+    testing.require(asys_info, "outbound_only")
     leader = systems.start()
     port = leader.capabilities["Admin Port"]
     w = watcher(leader)
@@ -348,8 +284,7 @@ def test_a_malformed_registration_is_refused_and_the_admin_keeps_serving(systems
 def test_a_member_with_the_wrong_secret_is_refused_and_told_so(systems, asys_info, tmp_path):
     """docs/api.md §9.4: the member's log and the leader's say "authentication
     failed"; the leader's watchers hear only the members holding the secret."""
-    if not asys_info.authenticated:
-        pytest.skip("this base does not declare authenticated peers (docs/security.md)")
+    testing.require(asys_info, "authenticated")
     leader_log, member_log = tmp_path / "leader.log", tmp_path / "member.log"
     leader = systems.start(logDefs=testing.log_to_file(leader_log))
     port = leader.capabilities["Admin Port"]
@@ -364,12 +299,6 @@ def test_a_member_with_the_wrong_secret_is_refused_and_told_so(systems, asys_inf
 
 
 # -- conventions under churn (issue 11) ------------------------------------------
-
-
-def knows_leader(member):
-    """Wait until ``member`` has heard its leader answer (it can place through it)."""
-    w = watcher(member)
-    members_heard(member, w, 1)
 
 
 def test_a_named_actor_is_one_actor_across_the_convention(systems):

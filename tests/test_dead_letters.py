@@ -1,8 +1,7 @@
 """docs/api.md §2.7, §5.7: dead letter handling."""
 from __future__ import annotations
 
-import pytest
-
+from actorcore import testing
 from actorcore.actors import (
     ActorAddress,
     ActorExitRequest,
@@ -10,7 +9,9 @@ from actorcore.actors import (
     DeadEnvelope,
 )
 
-from .actors import DeadLetterCollector, Echo
+from .actors.basic import DeadLetterCollector, Echo
+from .actors.messaging import Relay
+from .actors.names import Requester
 from .helpers import GET, WAIT, collected, settle
 
 
@@ -97,14 +98,12 @@ def test_dead_envelope_is_never_rewrapped(asys):
 
 
 def test_dead_letters_from_actor_sends(asys):
-    from .test_global_names import Requester
 
     dead = _dead(asys)
     h = _handler(asys)
     req = asys.createActor(Requester)
     assert asys.ask(req, ("kill", dead, h), WAIT) == "sent"
     # Requester sent ActorExitRequest to a dead actor; a user message next:
-    from .test_ask_listen import Relay
 
     relay = asys.createActor(Relay)
     assert asys.ask(relay, ("relay", dead, "from-actor"), WAIT) == "relayed"
@@ -128,9 +127,8 @@ def test_messages_waiting_when_the_actor_exits_reach_the_handler(asys, asys_info
     """Sent right behind the ActorExitRequest, so they reach the actor (or
     the admin) before it is gone: none is handled, each becomes a dead letter."""
     routed = asys.capabilities.get("Admin Routing") or asys.capabilities.get("Outbound Only")
-    if "Admin Port" in asys_info.capabilities and not routed:
-        pytest.skip("direct connections between processes without Admin Routing: a message in "
-                    "flight when its target exits may be lost (docs/tcp.md, docs/udp.md)")
+    if not routed:  # with either, everything goes through the admin, which keeps them
+        testing.require(asys_info, keeps_in_flight=True)
     h = _handler(asys)
     a = asys.createActor(Echo)
     assert asys.ask(a, "up?", WAIT) == "up?"

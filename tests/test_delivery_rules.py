@@ -23,7 +23,7 @@ from actorcore.actors import (
 )
 from actorcore.delivery import ActorCell, drain
 
-from .actors import Collector, DeadLetterCollector, ExitReporter
+from .actors.basic import Collector, DeadLetterCollector, ExitReporter
 from .helpers import WAIT, collected
 from .tinybase import NAME, TinyPlugin
 

@@ -7,72 +7,22 @@ import time
 
 import pytest
 
-from actorcore.actors import Actor, ActorExitRequest, ChildActorExited
+from actorcore.actors import ActorExitRequest, ChildActorExited
 from actorcore.runtime.procs import pid_alive
 from actorcore.testing import until
 
-from .actors import Collector, DeadLetterCollector, Echo, ExitReporter
+from .actors.basic import Collector, DeadLetterCollector, Echo, ExitReporter
+from .actors.exits import (
+    CreatesWhileExiting,
+    ExitRaises,
+    ForwardingParent,
+    Grandparent,
+    KeepingParent,
+    NoterParent,
+    Parent,
+)
+from .actors.names import Requester
 from .helpers import GET, WAIT, collected, settle
-
-
-class Parent(Actor):
-    """("spawn", n, collector): n ExitReporter children reporting to collector.
-    On exit it forwards every ChildActorExited to the collector. Answers
-    ("pid?",)."""
-
-    keep_children = False
-    child_class: type = ExitReporter
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("spawn",):
-            _, n, self.collector = message
-            self.kids = [self.createActor(self.child_class) for _ in range(n)]
-            for k in self.kids:
-                self.send(k, ("report-to", self.collector))
-            self.send(sender, list(self.kids))
-        elif isinstance(message, ActorExitRequest):
-            self.send(self.collector, ("parent-exit", message.isRecursive))
-            if self.keep_children:
-                message.notRecursive()
-        elif isinstance(message, ChildActorExited):
-            self.send(self.collector, ("parent-saw-child-exit", message.childAddress))
-        elif message == ("pid?",):
-            self.send(sender, os.getpid())
-        elif message == "ok":
-            pass
-
-
-class KeepingParent(Parent):
-    keep_children = True
-
-
-class Noter(ExitReporter):
-    """ExitReporter that also tells its collector each ("note", n) it handles,
-    and answers ("pid?",)."""
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("note",):
-            self.send(self.collector, ("noted", message[1]))
-        elif message == ("pid?",):
-            self.send(sender, os.getpid())
-        else:
-            super().receiveMessage(message, sender)
-
-
-class NoterParent(Parent):
-    child_class = Noter
-
-
-class ExitRaises(Actor):
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("report-to",):
-            self.collector = message[1]
-            self.send(sender, "ok")
-        elif isinstance(message, ActorExitRequest):
-            self.send(self.collector, "exit-attempt")
-            raise RuntimeError("cleanup failed")
-        elif message == "ping":
-            self.send(sender, "pong")
 
 
 def _exited_addresses(got, tag):
@@ -166,7 +116,6 @@ def test_top_level_exit_notifies_no_actor(asys):
     watcher = asys.createActor(Collector)
     target = asys.createActor(Echo)
     asys.tell(watcher, "before")
-    from .test_global_names import Requester  # an actor that forwards what it gets
 
     req = asys.createActor(Requester)
     assert asys.ask(req, ("kill", target, watcher), WAIT) == "sent"
@@ -174,15 +123,6 @@ def test_top_level_exit_notifies_no_actor(asys):
     got = asys.ask(watcher, GET, WAIT)
     assert not any(isinstance(m, ChildActorExited) for m in got)
     assert asys.ask(target, "x", 1) is None
-
-
-class CreatesWhileExiting(Actor):
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("report-to",):
-            self.collector = message[1]
-            self.send(sender, "ok")
-        elif isinstance(message, ActorExitRequest):
-            self.send(self.collector, ("late-child", self.createActor(Echo)))
 
 
 def test_create_during_exit_never_starts(asys):
@@ -221,24 +161,6 @@ def test_second_exit_request_is_harmless(asys):
     assert asys.ask(col, GET, WAIT) == [("exit", a)]
 
 
-class ForwardingParent(Actor):
-    """Its children report their exit to it; it forwards all it sees to a collector."""
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("spawn",):
-            _, n, self.collector = message
-            self.kids = [self.createActor(ExitReporter) for _ in range(n)]
-            for k in self.kids:
-                self.send(k, ("report-to", self.myAddress))
-            self.send(sender, list(self.kids))
-        elif isinstance(message, ActorExitRequest):
-            self.send(self.collector, "parent-exit")
-        elif isinstance(message, ChildActorExited):
-            self.send(self.collector, ("child-exited", message.childAddress))
-        else:
-            self.send(self.collector, ("other", message))
-
-
 def test_exiting_actor_gets_only_exit_related_messages(asys):
     col = asys.createActor(Collector)
     p = asys.createActor(ForwardingParent)
@@ -269,10 +191,6 @@ def test_sigterm_exits_at_once_without_handling_waiting_messages(asys):
     got = asys.ask(col, GET, WAIT)
     assert [m for m in got if m[0] == "noted"] == [], got
     assert ("exit", kid) in got  # it left as an actor does: its ActorExitRequest ran
-
-
-class Grandparent(Parent):
-    child_class = NoterParent
 
 
 @pytest.mark.multiprocess_only("SIGTERM to an actor needs the actor in a process of its own")

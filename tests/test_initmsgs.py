@@ -7,8 +7,8 @@ from actorcore.actors import Actor, ActorExitRequest, PoisonMessage
 from actorcore.initmsgs import initializing_messages
 from actorcore.testing import until
 
-from .actors import Collector
-from .helper_actors import Configured, ConfiguredTransient, Eager, Nanny, TransientConfigured
+from .actors.basic import Collector, Spawner
+from .actors.decorated import Configured, ConfiguredTransient, Eager, TransientConfigured
 from .helpers import WAIT, collected
 
 
@@ -62,13 +62,13 @@ def test_initializing_messages_passthru_delivers_at_once(asys):
 
 @pytest.mark.parametrize("cls", [ConfiguredTransient, TransientConfigured])
 def test_initializing_messages_with_transient_in_either_order(asys, cls):
-    nanny = asys.createActor(Nanny)
-    _, act = asys.ask(nanny, ("spawn", cls), WAIT)
+    nanny = asys.createActor(Spawner)
+    act = asys.ask(nanny, ("spawn", cls), WAIT)
     peer = asys.createActor(Collector)
     asys.tell(act, "early")
     asys.tell(act, peer)
     assert collected(asys, peer, lambda g: len(g) >= 1) == [("handled", "early")]
-    until(lambda: asys.ask(nanny, "exited?", WAIT) is True, limit=WAIT)
+    until(lambda: asys.ask(nanny, "exited", WAIT) == [act.addressDetails], limit=WAIT)
 
 
 def test_initializing_messages_refuses_bad_initset():

@@ -4,126 +4,27 @@ from __future__ import annotations
 import pytest
 
 from actorcore.actors import (
-    Actor,
     ActorAddress,
     ActorSystemFailure,
-    ChildActorExited,
     InvalidActorSpecification,
     PoisonMessage,
 )
 
-from .actors import DeadLetterCollector, Echo
+from .actors.basic import DeadLetterCollector, Echo
+from .actors.lifecycle import (
+    EarlySender,
+    InitRaises,
+    NoOverride,
+    NotAnActor,
+    ParentOfFailure,
+    SpawnsBadSpec,
+    StrSelf,
+    SystemCallsInInit,
+    WantsBoth,
+    WantsCapabilitiesOnly,
+    WantsRequirementsOnly,
+)
 from .helpers import GET, WAIT, collected, poll
-
-
-class NotAnActor:
-    def receiveMessage(self, message, sender):
-        pass
-
-
-class WantsBoth(Actor):
-    def __init__(self, capabilities=None, requirements=None):
-        super().__init__()
-        self.caps = capabilities
-        self.reqs = requirements
-
-    def receiveMessage(self, message, sender):
-        self.send(sender, (self.caps, self.reqs))
-
-
-class WantsRequirementsOnly(Actor):
-    def __init__(self, requirements):
-        super().__init__()
-        self.reqs = requirements
-
-    def receiveMessage(self, message, sender):
-        self.send(sender, self.reqs)
-
-
-class WantsCapabilitiesOnly(Actor):
-    def __init__(self, capabilities):
-        super().__init__()
-        self.caps = capabilities
-
-    def receiveMessage(self, message, sender):
-        self.send(sender, self.caps)
-
-
-class SystemCallsInInit(Actor):
-    """Records what each system call did inside __init__; reports it later."""
-
-    def __init__(self):
-        super().__init__()
-        self.results = {}
-        calls = {
-            "myAddress": lambda: self.myAddress,
-            "send": lambda: self.send(None, "x"),
-            "createActor": lambda: self.createActor(Echo),
-            "wakeupAfter": lambda: self.wakeupAfter(1),
-            "handleDeadLetters": lambda: self.handleDeadLetters(),
-            "updateCapability": lambda: self.updateCapability("x", 1),
-        }
-        for name, call in calls.items():
-            try:
-                call()
-                self.results[name] = None
-            except Exception as exc:  # record for the test
-                self.results[name] = (type(exc).__name__, str(exc))
-
-    def receiveMessage(self, message, sender):
-        self.send(sender, self.results)
-
-
-class InitRaises(Actor):
-    def __init__(self):
-        super().__init__()
-        raise RuntimeError("init refused")
-
-    def receiveMessage(self, message, sender):
-        pass
-
-
-class NoOverride(Actor):
-    pass
-
-
-class StrSelf(Actor):
-    def receiveMessage(self, message, sender):
-        self.send(sender, (str(self), self.myAddress, self.myAddress))
-
-
-class ParentOfFailure(Actor):
-    """On ("go", dlh): creates an InitRaises child and waits for its exit,
-    then sends to the dead child and reports to the asker."""
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("go",):
-            self.asker = sender
-            self.child = self.createActor(InitRaises)
-        elif isinstance(message, ChildActorExited):
-            same = message.childAddress == self.child
-            self.send(self.child, "to-the-dead")
-            self.send(self.asker, ("exited", same))
-
-
-class EarlySender(Actor):
-    """Sends to a failing child right after createActor; reports what came back."""
-
-    def __init__(self):
-        super().__init__()
-        self.seen = []
-
-    def receiveMessage(self, message, sender):
-        if message == "go":
-            self.child = self.createActor(InitRaises)
-            self.send(self.child, "early")
-            self.send(sender, "started")
-        elif isinstance(message, PoisonMessage):
-            self.seen.append(("poison", message.poisonMessage, message.details))
-        elif isinstance(message, ChildActorExited):
-            self.seen.append(("exited", message.childAddress == self.child))
-        elif message == ("seen?",):
-            self.send(sender, list(self.seen))
 
 
 def test_create_with_class(asys):
@@ -133,7 +34,7 @@ def test_create_with_class(asys):
 
 
 def test_create_with_qualified_string(asys):
-    addr = asys.createActor("tests.actors.Echo")
+    addr = asys.createActor("tests.actors.basic.Echo")
     assert isinstance(addr, ActorAddress)
     assert asys.ask(addr, "hello", WAIT) == "hello"
 
@@ -147,7 +48,7 @@ def test_non_actor_class_is_invalid(asys):
     with pytest.raises(InvalidActorSpecification):
         asys.createActor(NotAnActor)
     with pytest.raises(InvalidActorSpecification):
-        asys.createActor("tests.test_lifecycle.NotAnActor")
+        asys.createActor("tests.actors.lifecycle.NotAnActor")
 
 
 def test_non_class_non_string_is_invalid(asys):
@@ -238,27 +139,12 @@ def test_str_of_actor_and_stable_address(asys):
     assert "ActorAddr-" in text
 
 
-class SpawnsBadSpec(Actor):
-    """("go", spec, sourceHash): createActor must not raise in the actor; the
-    failure arrives as ChildActorExited."""
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("go",):
-            self.asker = sender
-            try:
-                self.child = self.createActor(message[1], sourceHash=message[2])
-            except Exception as exc:
-                self.send(sender, ("raised", type(exc).__name__))
-        elif isinstance(message, ChildActorExited):
-            self.send(self.asker, ("exited", message.childAddress == self.child))
-
-
 @pytest.mark.parametrize("spec,source", [
     ("Echo", None),
     ("tests.no_such_module_here.Thing", None),
-    ("tests.test_lifecycle.NotAnActor", None),
-    ("tests.test_lifecycle.InitRaises", None),
-    ("tests.actors.Echo", "0" * 32),
+    ("tests.actors.lifecycle.NotAnActor", None),
+    ("tests.actors.lifecycle.InitRaises", None),
+    ("tests.actors.basic.Echo", "0" * 32),
 ])
 def test_actor_create_failures_arrive_as_child_actor_exited(asys, spec, source):
     p = asys.createActor(SpawnsBadSpec)

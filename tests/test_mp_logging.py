@@ -12,7 +12,7 @@ from actorcore.actors import ActorSystem
 from actorcore.testing import capabilities_for as caps_for
 from actorcore.testing import descendants, until
 
-from .mp_actors import Failing, Talker
+from .actors.logs import Failing, Talker
 
 WAIT = 10
 pytestmark = pytest.mark.multiprocess_only("logs of actor processes are forwarded to the admin")
@@ -78,13 +78,12 @@ def test_sigusr1_status_dump(asys_base, asys_info, tmp_path, monkeypatch):
     assert not (descendants() - before)
 
 
+@pytest.mark.requires("shared", "admin_port")
 def test_a_detached_admin_with_default_logdefs_logs_to_the_file_it_names(
         asys_base, asys_info, tmp_path, monkeypatch, capfd):
-    """A UDP/TCP admin outlives its program with /dev/null for stderr: with
+    """A shared admin outlives its program with /dev/null for stderr: with
     logDefs left at its default, an actor's traceback goes to the file that
     start-up printed (docs/logging.md), not nowhere."""
-    if "Admin Port" not in asys_info.capabilities:
-        pytest.skip("no detached admin: this base's system lives in the program's own process tree")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
     before = descendants()
     caps = caps_for(asys_info)

@@ -21,7 +21,10 @@ from actorcore.actors import (
 from actorcore.testing import capabilities_for as caps_for
 from actorcore.testing import descendants, wait_no_descendants
 
-from .mp_actors import Collector, Doomed, Family, Mutator, Sleeper, Supervisor, Unpicklable
+from .actors.basic import DeadLetterCollector, Mutator
+from .actors.failures import SendsUnpicklable
+from .actors.processes import Doomed, Family, Sleeper, Supervisor
+from .helpers import GET
 
 WAIT = 10
 pytestmark = pytest.mark.multiprocess_only("needs actors in their own processes")
@@ -34,6 +37,10 @@ def _alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat", "rb") as fh:
         return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+
+
+def _dead_messages(asys, dlh) -> list:
+    return [envelope.deadMessage for envelope in asys.ask(dlh, GET, WAIT)]
 
 
 def _wait_dead(pids, limit=WAIT):
@@ -69,8 +76,8 @@ def test_unpicklable_message_from_outside_comes_back_as_poison(asys):
 
 
 def test_unpicklable_message_from_an_actor_comes_back_to_it(asys):
-    a = asys.createActor(Unpicklable)
-    assert asys.ask(a, "go", WAIT) == ("poisoned", True)
+    a = asys.createActor(SendsUnpicklable)
+    assert asys.ask(a, ("go", None), WAIT) == ("poison", True)  # the lock it sent, back to it
 
 
 @pytest.mark.parametrize("how", ["exit", "kill", "segfault"])
@@ -89,14 +96,11 @@ def test_parent_hears_of_a_child_that_dies(asys, how, capsys):
     assert _wait_dead([pid])
 
 
-def test_sigkill_from_outside_is_noticed_and_queued_messages_become_dead_letters(
-    asys, asys_info, capsys
-):
-    if not asys_info.recovers_unread:
-        pytest.skip("this base does not declare recovers_unread: what a killed process had "
-                    "received dies with it; later sends are dead letters (tested below)")
-    dlh = asys.createActor(Collector)
-    assert asys.ask(dlh, "register", WAIT) == "registered"
+@pytest.mark.requires("recovers_unread", reason="what a killed process had received dies with it; "
+                                                 "later sends are dead letters (tested below)")
+def test_sigkill_from_outside_is_noticed_and_queued_messages_become_dead_letters(asys, capsys):
+    dlh = asys.createActor(DeadLetterCollector)
+    assert asys.ask(dlh, ("register",), WAIT) == "registered"
     sup = asys.createActor(Supervisor)
     child, pid = asys.ask(sup, ("spawn",), WAIT)
     asys.tell(child, "block")  # the child is busy: what follows stays queued
@@ -112,7 +116,7 @@ def test_sigkill_from_outside_is_noticed_and_queued_messages_become_dead_letters
     deadline = time.monotonic() + WAIT
     got = []
     while time.monotonic() < deadline:
-        got = asys.ask(dlh, "got?", WAIT)
+        got = _dead_messages(asys, dlh)
         if len([g for g in got if str(g).startswith("queued-")]) == 3:
             break
         time.sleep(0.05)
@@ -120,7 +124,7 @@ def test_sigkill_from_outside_is_noticed_and_queued_messages_become_dead_letters
     asys.tell(child, "after-death")
     deadline = time.monotonic() + WAIT
     while "after-death" not in got and time.monotonic() < deadline:
-        got = asys.ask(dlh, "got?", WAIT)
+        got = _dead_messages(asys, dlh)
     assert "after-death" in got
 
 
@@ -244,8 +248,8 @@ def test_unknown_start_method_is_refused(asys_base, asys_info):
 
 
 def test_killed_top_level_actor_is_gone_and_messages_to_it_are_dead_letters(asys):
-    dlh = asys.createActor(Collector)
-    assert asys.ask(dlh, "register", WAIT) == "registered"
+    dlh = asys.createActor(DeadLetterCollector)
+    assert asys.ask(dlh, ("register",), WAIT) == "registered"
     d = asys.createActor(Doomed)
     pid = asys.ask(d, "pid", WAIT)
     os.kill(pid, signal.SIGKILL)
@@ -254,7 +258,7 @@ def test_killed_top_level_actor_is_gone_and_messages_to_it_are_dead_letters(asys
     got = []
     while time.monotonic() < deadline:
         asys.tell(d, "hello?")
-        got = asys.ask(dlh, "got?", WAIT)
+        got = _dead_messages(asys, dlh)
         if "hello?" in got:
             break
         time.sleep(0.05)

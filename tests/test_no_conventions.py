@@ -3,30 +3,11 @@ from __future__ import annotations
 
 import time
 
-from actorcore.actors import Actor, ActorSystemFailure
+from actorcore.actors import ActorSystemFailure
 
-from .actors import Echo
+from .actors.basic import Echo
+from .actors.system import Convener
 from .helpers import WAIT
-
-
-class Convener(Actor):
-    def receiveMessage(self, message, sender):
-        try:
-            if message == "notify":
-                self.notifyOnSystemRegistrationChanges(True)
-                self.notifyOnSystemRegistrationChanges(False)
-            elif message == "deregister-unknown":
-                self.deRegisterRemoteSystem("no-such-host-xyz:1")
-            elif message == "preregister-garbage":
-                self.preRegisterRemoteSystem("not an address at all", {})
-                self.deRegisterRemoteSystem("not an address at all")
-            elif message == "shutdown":
-                self.actorSystemShutdown()
-                return
-        except Exception as exc:
-            self.send(sender, ("raised", type(exc).__name__, str(exc)))
-            return
-        self.send(sender, "done")
 
 
 def test_registration_notifications_do_not_fail(asys):

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from importlib import metadata
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SURFACE = "actorcore.plugin"
@@ -80,18 +77,3 @@ def test_the_check_finds_every_way_of_reaching_past_the_surface(tmp_path):
     ]
     (pkg / "more.py").write_text("import attrs\nfrom pluggy import HookimplMarker\n")
     assert beyond_stdlib(pkg) == ["somebase/more.py:1: attrs", "somebase/more.py:2: pluggy.HookimplMarker"]
-
-
-def test_the_unix_test_base_registers_through_its_entry_point():
-    """As a third party would: an entry point of the ``actorcore`` group."""
-    try:
-        dist = metadata.distribution("actorbase-unixtest")
-    except metadata.PackageNotFoundError:
-        pytest.skip("actorbase-unixtest is not installed (pip install -e tests/unixbase)")
-    points = [ep for ep in dist.entry_points if ep.group == "actorcore"]
-    assert [(ep.name, ep.value) for ep in points] == [("unixtest", "actorbase_unixtest.plugin")]
-    from actorcore import plugins
-
-    info = plugins.registry().get("multiprocUnixTestBase")
-    assert info is not None and info.distribution == "actorbase-unixtest"
-    assert info.multiprocess and info.recovers_unread and not info.authenticated

@@ -5,7 +5,7 @@ import threading
 
 from actorcore.actors import ActorAddress, ExternalContext
 
-from .actors import Echo
+from .actors.basic import Echo
 from .helpers import WAIT
 
 

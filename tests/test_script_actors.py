@@ -12,10 +12,12 @@ import textwrap
 
 import pytest
 
+from actorcore import testing
 from actorcore.actors import Actor, InvalidActorSpecification
 from actorcore.testing import capabilities_for as caps_for
 from actorcore.testing import descendants, wait_no_descendants
 
+from .actors.lifecycle import Bound
 from .helpers import WAIT
 
 MAKE_ECHO = '''
@@ -112,7 +114,7 @@ def test_a_script_defining_its_actors_in_main_runs_under_fork(asys_base, asys_in
     assert out["hello"] == "Hello, World! (from a child)"
     assert out["main-echo"] == "echo main"  # made in a function, bound in __main__
     assert out["mod-echo"] == "echo mod"  # made in a function, bound as mymod.Echo
-    if asys_info.multiprocess:
+    if testing.declared(asys_info, "multiprocess"):
         # the admin's processes copied __main__ at ActorSystem(): Late is not there
         assert out["late"].startswith("refused: ")
         assert "before the ActorSystem() call" in out["late"]
@@ -130,20 +132,12 @@ def test_a_script_defining_its_actors_in_main_is_told_which_start_method_works(
     assert out["mod-echo"] == "echo mod"  # an importable module works under every start method
 
 
+@pytest.mark.requires("shared", reason="only then does another program attach to an admin")
 def test_a_script_attached_to_an_admin_it_did_not_start_is_told_why(asys, asys_info, tmp_path):
-    if "Admin Port" not in asys_info.capabilities:
-        pytest.skip("only bases with an Admin Port let another program attach to their admin")
     out = run_script(tmp_path, asys_info.name,
                      asys_info, "fork", {"Admin Port": asys.capabilities["Admin Port"]}, "attach")
     assert out["hello"].startswith("refused: ")
     assert "attached to an admin it did not start" in out["hello"]
-
-
-def _make_bound():
-    class Bound(Actor):
-        def receiveMessage(self, message, sender):
-            self.send(sender, ("bound", message))
-    return Bound
 
 
 def _make_unbound():
@@ -151,9 +145,6 @@ def _make_unbound():
         def receiveMessage(self, message, sender):
             self.send(sender, ("unbound", message))
     return Unbound
-
-
-Bound = _make_bound()  # importable as tests.test_script_actors.Bound
 
 
 def test_a_class_made_in_a_function_and_bound_at_module_level_is_created(asys):

@@ -8,23 +8,23 @@ import time
 
 import pytest
 
+from actorcore import testing
 from actorcore.actors import ActorSystem, Thespian_StatusReq
 from actorcore.runtime.procs import pid_alive
 from actorcore.testing import capabilities_for as caps_for
 from actorcore.testing import descendants, until, wait_no_descendants
 
-from .actors import Collector, Echo
+from .actors.basic import Collector, Echo
+from .actors.exits import KeepingParent
 from .helpers import WAIT
-from .test_exit import KeepingParent
 
 
 def _gone(pid: int) -> bool:
     return not pid_alive(pid)
 
 
+@pytest.mark.requires("multiprocess", reason="in-process bases start no processes")
 def test_no_actor_process_outlives_shutdown(asys_base, asys_info):
-    if not asys_info.multiprocess:
-        pytest.skip("in-process bases start no processes")
     if not hasattr(os, "kill") or not os.path.isdir("/proc"):
         pytest.skip("needs POSIX /proc to inspect processes")
     s = ActorSystem(asys_base, capabilities=caps_for(asys_info), logDefs=False,
@@ -50,7 +50,7 @@ def test_no_actor_process_outlives_shutdown(asys_base, asys_info):
 def test_actors_run_where_the_base_says(asys, asys_info):
     # the asys fixture itself: a system per installed base, alive during the test
     assert asys.ask(asys.createActor(Echo), "up", WAIT) == "up"
-    if asys_info.multiprocess:
+    if testing.declared(asys_info, "multiprocess"):
         pid = asys.ask(asys.createActor(Echo), ("pid?",), WAIT)
         assert pid != os.getpid()
     else:
@@ -64,7 +64,7 @@ SHUTDOWN_BOUND = 3.0
 _STARTER = """
 import sys
 from actorcore.actors import ActorSystem
-from tests.actors import Echo
+from tests.actors.basic import Echo
 caps = {caps!r}
 asys = ActorSystem({base!r}, caps, logDefs=False)
 e = asys.createActor(Echo)
@@ -80,15 +80,10 @@ def _timed_shutdown(system) -> float:
     return time.monotonic() - start
 
 
-def _needs_admin_port(info):
-    if "Admin Port" not in info.capabilities:
-        pytest.skip("no Admin Port: no other program can attach to this base's systems")
-
-
+@pytest.mark.requires("shared", "admin_port")
 def test_shutdown_of_a_system_another_program_started_and_left(asys_base, asys_info):
-    """A program starts a UDP/TCP system, uses it and exits; another attaches
+    """A program starts a shared system, uses it and exits; another attaches
     and shuts it down: promptly, and nothing of it is left."""
-    _needs_admin_port(asys_info)
     before = descendants()
     caps = caps_for(asys_info)
     done = subprocess.run([sys.executable, "-c", _STARTER.format(caps=caps, base=asys_base)],
@@ -105,10 +100,10 @@ def test_shutdown_of_a_system_another_program_started_and_left(asys_base, asys_i
     assert not wait_no_descendants(before), "processes left after shutdown"
 
 
+@pytest.mark.requires("conventions")
 def test_shutdown_of_a_convention_member(asys_base, asys_info):
     """A member leaves its convention promptly, whether or not it hosts
     actors, and nothing of it is left."""
-    _needs_admin_port(asys_info)
     before = descendants()
     leader = ActorSystem(asys_base, caps_for(asys_info), logDefs=False, transientUnique=True)
     try:

@@ -8,7 +8,7 @@ import pytest
 from actorcore.actors import ActorSystem, ActorSystemFailure
 from actorcore.testing import capabilities_for as caps_for
 
-from .actors import Echo
+from .actors.basic import Echo
 from .helpers import WAIT
 
 

@@ -11,8 +11,6 @@ from actorcore.actors import InvalidActorSourceHash, Thespian_StatusReq
 pytest.importorskip("sourceauth_zip", reason="sourceauth-zip is not installed")
 
 from sourceauth_zip import (  # noqa: E402
-    AllowSourceHashes,
-    HashListAuthority,
     SignedSourceAuthority,
     SourceAuthorityReady,
     UseSigningKey,
@@ -21,16 +19,9 @@ from sourceauth_zip import (  # noqa: E402
 )
 
 from .helpers import WAIT, poll  # noqa: E402
-from .sourcezips import app_files, app_zip, barn_files, md5, write  # noqa: E402
+from .sourcezips import app_files, app_zip, barn_files, md5, trust, write  # noqa: E402
 
 GREETER = "app.actors.Greeter"
-
-
-def trust(asys, *hashes):
-    """A HashListAuthority accepting ``hashes``, registered."""
-    auth = asys.createActor(HashListAuthority)
-    assert isinstance(asys.ask(auth, AllowSourceHashes(list(hashes)), WAIT), SourceAuthorityReady)
-    return auth
 
 
 def loaded(asys):
@@ -95,14 +86,14 @@ def test_loading_the_same_bytes_twice_is_one_source(asys):
 def test_actor_loads_and_creates_before_the_verdict(asys, tmp_path):
     data = app_zip("3")
     trust(asys, md5(data))
-    deployer = asys.createActor("tests.source_actors.Deployer")
+    deployer = asys.createActor("tests.actors.sources.Deployer")
     path = write(tmp_path, "app-3.zip", data)
     assert asys.ask(deployer, ("deploy", path, GREETER, "version"), WAIT) == "3"
 
 
 def test_actor_create_from_a_rejected_source_fails_as_a_child(asys, tmp_path):
     trust(asys)  # trusts nothing
-    deployer = asys.createActor("tests.source_actors.Deployer")
+    deployer = asys.createActor("tests.actors.sources.Deployer")
     path = write(tmp_path, "app.zip", app_zip("1"))
     reply = asys.ask(deployer, ("deploy", path, GREETER, "version"), WAIT)
     assert reply in ("child exited", "poisoned")
@@ -113,7 +104,7 @@ def test_notifications_on_load_and_unload(asys):
     trust(asys, md5(v1), md5(v2))
     h1 = asys.loadActorSource(io.BytesIO(v1))
     asys.createActor(GREETER, sourceHash=h1)  # h1 is valid before the watcher registers
-    watcher = asys.createActor("tests.source_actors.SourceWatcher")
+    watcher = asys.createActor("tests.actors.sources.SourceWatcher")
     assert asys.ask(watcher, "watch", WAIT) == "watching"
     h2 = asys.loadActorSource(io.BytesIO(v2))
     asys.createActor(GREETER, sourceHash=h2)
@@ -212,7 +203,7 @@ def test_validated_source_from_a_non_authority_is_ignored(asys):
     h = asys.loadActorSource(io.BytesIO(data))
     with pytest.raises(InvalidActorSourceHash):
         asys.createActor(GREETER, sourceHash=h)  # rejected
-    forger = asys.createActor("tests.source_actors.Forger")
+    forger = asys.createActor("tests.actors.sources.Forger")
     assert asys.ask(forger, ("forge", asys.systemAddress, h, data), WAIT) == []
     from actorcore.actors import ValidatedSource
 

@@ -8,7 +8,7 @@ import pytest
 
 from actorcore.actors import InvalidActorSourceHash
 
-from .actors import Echo
+from .actors.basic import Echo
 from .helpers import WAIT
 
 DATA = b"PK\x05\x06" + b"\x00" * 18  # an empty zip archive
@@ -33,12 +33,12 @@ def test_unreadable_path_is_os_error(asys, tmp_path):
 def test_source_without_authority_is_never_usable(asys):
     h = asys.loadActorSource(io.BytesIO(DATA))
     with pytest.raises(InvalidActorSourceHash):
-        asys.createActor("tests.actors.Echo", sourceHash=h)
+        asys.createActor("tests.actors.basic.Echo", sourceHash=h)
 
 
 def test_unknown_hash_is_invalid(asys):
     with pytest.raises(InvalidActorSourceHash):
-        asys.createActor("tests.actors.Echo", sourceHash="0" * 32)
+        asys.createActor("tests.actors.basic.Echo", sourceHash="0" * 32)
 
 
 def test_unload_unknown_hash_is_ignored(asys):

@@ -3,31 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from actorcore.actors import Actor
-
-from .actors import Echo
+from .actors.basic import Echo
+from .actors.system import Looper
 from .helpers import WAIT
 
-LOOPS = 2000
 
-
-class Looper(Actor):
-    """"start": sends itself LOOPS messages, one after the other, then answers "looped"."""
-
-    def receiveMessage(self, message, sender):
-        if message == "start":
-            self.asker = sender
-            self.send(self.myAddress, 1)
-        elif isinstance(message, int):
-            if message < LOOPS:
-                self.send(self.myAddress, message + 1)
-            else:
-                self.send(self.asker, "looped")
-
-
-def test_processing_limit_stops_a_message_loop_in_the_caller(asys, asys_info):
-    if asys_info.multiprocess:
-        pytest.skip("multiprocess bases deliver in actor processes, never in the caller's call")
+@pytest.mark.requires(multiprocess=False, reason="in actor processes nothing is delivered "
+                                               "in the caller's call")
+def test_processing_limit_stops_a_message_loop_in_the_caller(asys):
     asys.systemUpdate("setProcessingLimit", 50)
     looper = asys.createActor(Looper)
     with pytest.raises(RuntimeError, match="setProcessingLimit"):

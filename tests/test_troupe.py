@@ -12,8 +12,8 @@ from actorcore.initmsgs import initializing_messages
 from actorcore.testing import until
 from actorcore.troupe import UpdateTroupeSettings, troupe
 
-from .actors import Collector
-from .helper_actors import (
+from .actors.basic import Collector
+from .actors.decorated import (
     Feeder,
     FragileWorker,
     JobWorker,

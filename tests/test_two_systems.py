@@ -9,10 +9,10 @@ import pytest
 from actorcore import testing
 from actorcore.actors import ActorSystem, PoisonMessage
 
-from .actors import DeadLetterCollector
+from .actors.basic import DeadLetterCollector
 from .helpers import GET, WAIT
 
-RELAY = "tests.relay_actors.Relay"
+RELAY = "tests.actors.system.PingRelay"
 
 
 @pytest.fixture
@@ -30,9 +30,9 @@ def second(asys, asys_base, asys_info, tmp_path):
         system.shutdown()
 
 
-def test_actors_of_two_in_process_systems_message_each_other(asys, asys_info, second):
-    if asys_info.multiprocess:
-        pytest.skip("systems with separate admins reach each other only through a convention")
+@pytest.mark.requires(multiprocess=False, reason="systems with separate admins reach each other "
+                                               "only through a convention")
+def test_actors_of_two_in_process_systems_message_each_other(asys, second):
     first_relay = asys.createActor(RELAY)
     second_relay = second.createActor(RELAY)
     assert second.ask(second_relay, ("relay", first_relay), WAIT) == "relayed pong"
@@ -40,9 +40,9 @@ def test_actors_of_two_in_process_systems_message_each_other(asys, asys_info, se
     assert asys.ask(second_relay, "hello", WAIT) == ("echo", "hello")  # the program's handle too
 
 
-def test_an_actor_of_a_shut_down_system_is_a_dead_letter_of_the_sender(asys, asys_info, second):
-    if asys_info.multiprocess:
-        pytest.skip("systems with separate admins reach each other only through a convention")
+@pytest.mark.requires(multiprocess=False, reason="systems with separate admins reach each other "
+                                               "only through a convention")
+def test_an_actor_of_a_shut_down_system_is_a_dead_letter_of_the_sender(asys, second):
     handler = asys.createActor(DeadLetterCollector)
     assert asys.ask(handler, ("register",), WAIT) == "registered"
     first_relay = asys.createActor(RELAY)

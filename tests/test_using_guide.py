@@ -4,14 +4,12 @@ behaved otherwise (docs/porting.md, "Other differences from Thespian
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, ContextManager
 
 import pytest
 
 from actorcore import testing
 from actorcore.actors import (
-    ActorSystem,
     InvalidActorSourceHash,
     InvalidActorSpecification,
     PoisonMessage,
@@ -23,31 +21,23 @@ LIMIT = "Max Message Size"
 MIB = 1 << 20
 
 
-@contextmanager
-def own_system(asys_base: str, asys_info: Any, **extra: Any) -> Iterator[ActorSystem]:
+def own_system(asys_base: str, asys_info: Any, **extra: Any) -> ContextManager[Any]:
     """A system of the base under test with ``extra`` capabilities, shut down
     afterwards, leaving no process behind (as the ``asys`` fixture does)."""
-    before = testing.descendants()
-    caps = {**testing.capabilities_for(asys_info), **extra}
-    system = ActorSystem(asys_base, caps, logDefs=False, transientUnique=True)
-    try:
-        yield system
-    finally:
-        system.shutdown()
-        assert not testing.wait_no_descendants(before), f"processes left after shutdown of {asys_base}"
+    return testing.running_system(asys_base, {**testing.capabilities_for(asys_info), **extra})
 
 
 # -- THESPIAN_BASE_IPADDR ------------------------------------------------------
 
+@pytest.mark.requires("admin_port", reason="only bases that listen on an Admin Port read "
+                                             "THESPIAN_BASE_IPADDR")
 def test_thespian_base_ipaddr_may_name_the_host(asys_base, asys_info, monkeypatch):
     """The guide suggests ``localhost`` for a system that needs no convention;
     the UDP base then never heard its own admin (its peers are known by the
     numeric address their datagrams come from) and start-up failed."""
-    if "Admin Port" not in asys_info.capabilities:
-        pytest.skip("only bases that listen on an Admin Port read THESPIAN_BASE_IPADDR")
     monkeypatch.setenv("THESPIAN_BASE_IPADDR", "localhost")
     with own_system(asys_base, asys_info) as asys:
-        mirror = asys.createActor("tests.guide_actors.Mirror")
+        mirror = asys.createActor("tests.actors.basic.Echo")
         assert asys.ask(mirror, "hello", WAIT) == "hello"
 
 
@@ -84,7 +74,7 @@ def test_a_bare_class_name_is_an_invalid_specification_with_a_source_hash_too(as
 def test_a_class_the_source_does_not_hold_comes_from_the_installed_modules(asys):
     """The guide: the source is searched first, then the usual import path."""
     h = _trusted_source(asys)
-    mirror = asys.createActor("tests.guide_actors.Mirror", sourceHash=h)
+    mirror = asys.createActor("tests.actors.basic.Echo", sourceHash=h)
     assert asys.ask(mirror, "installed", WAIT) == "installed"
 
 
@@ -95,9 +85,9 @@ def test_a_message_over_max_message_size_comes_back_to_the_sending_actor(asys_ba
     dropped the message with only a log line; now it is a PoisonMessage, as
     for a message that cannot be pickled, and what follows is delivered."""
     if LIMIT not in asys_info.capabilities:
-        pytest.skip("this base carries messages of any size")
+        pytest.skip(f"this base declares no {LIMIT} capability: it carries messages of any size")
     with own_system(asys_base, asys_info, **{LIMIT: MIB}) as asys:
-        sender = asys.createActor("tests.guide_actors.BigSender")
+        sender = asys.createActor("tests.actors.flow.BigSender")
         first = asys.ask(sender, ("send", 2 * MIB), WAIT)
         assert first is not None and first[:2] == ("poison", 2 * MIB), first
         assert LIMIT in first[2] and str(MIB) in first[2]
@@ -107,9 +97,9 @@ def test_a_message_over_max_message_size_comes_back_to_the_sending_actor(asys_ba
 
 def test_a_tell_over_max_message_size_comes_back_to_the_program(asys_base, asys_info):
     if LIMIT not in asys_info.capabilities:
-        pytest.skip("this base carries messages of any size")
+        pytest.skip(f"this base declares no {LIMIT} capability: it carries messages of any size")
     with own_system(asys_base, asys_info, **{LIMIT: MIB}) as asys:
-        mirror = asys.createActor("tests.guide_actors.Mirror")
+        mirror = asys.createActor("tests.actors.basic.Echo")
         reply = asys.ask(mirror, b"x" * (2 * MIB), WAIT)
         assert isinstance(reply, PoisonMessage) and reply.poisonMessage == b"x" * (2 * MIB)
         assert LIMIT in reply.details
@@ -120,8 +110,8 @@ def test_a_message_over_64_mib_arrives_on_a_base_without_a_size_limit(asys, asys
     """The guide's FAQ: Thespian sets no message size limit. The queue base
     cut such a message off silently (and stopped reading from its sender)."""
     if LIMIT in asys_info.capabilities:
-        pytest.skip(f"this base has a {LIMIT} capability")
-    sender = asys.createActor("tests.guide_actors.BigSender")
+        pytest.skip(f"this base declares a {LIMIT} capability")
+    sender = asys.createActor("tests.actors.flow.BigSender")
     size = 65 * MIB
     assert asys.ask(sender, ("send", size), 60) == ("bytes", size)
     assert asys.listen(WAIT) == ("str", "after")

@@ -1,39 +1,29 @@
-"""The queue transport's direct pipes: set up while traffic flows, order kept across the switch."""
+"""The queue base on its own: its direct pipes (set up while traffic flows, order
+kept across the switch) and the values it gives the common capabilities."""
 from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
 
 import pytest
 
-from actorcore.actors import ActorSystem, Thespian_StatusReq
-from actorcore.testing import descendants
-
-sys.path.insert(0, os.path.dirname(__file__))
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (os.path.dirname(__file__), os.environ.get("PYTHONPATH")) if p
-)
-from direct_actors import Burst, Counter  # noqa: E402
+from actorcore.actors import Thespian_StatusReq
+from actorcore.testing import running_system
+from tests.actors.flow import NumberBurster, NumberCounter
 
 WAIT = 20
 
 
 @pytest.fixture
 def qsys():
-    before = descendants()
-    system = ActorSystem("multiprocQueueBase", logDefs=False, transientUnique=True)
-    try:
+    with running_system("multiprocQueueBase", limit=0) as system:
         yield system
-    finally:
-        system.shutdown()
-    assert not (descendants() - before)
 
 
 def test_order_is_kept_across_the_switch_to_a_direct_pipe(qsys):
-    counter = qsys.createActor(Counter)
-    bursts = [qsys.createActor(Burst) for _ in range(3)]
+    counter = qsys.createActor(NumberCounter)
+    bursts = [qsys.createActor(NumberBurster) for _ in range(3)]
     for b in bursts:
         assert qsys.ask(b, ("burst", counter, 3000), WAIT) == "sent"
     deadline = time.monotonic() + WAIT
@@ -49,7 +39,7 @@ def test_order_is_kept_across_the_switch_to_a_direct_pipe(qsys):
 
 
 def test_the_client_gets_a_direct_pipe_to_a_busy_actor(qsys):
-    echo = qsys.createActor(Burst)
+    echo = qsys.createActor(NumberBurster)
     for i in range(20):
         assert qsys.ask(echo, i, WAIT) == i
     transport = qsys._base.transport
@@ -57,7 +47,7 @@ def test_the_client_gets_a_direct_pipe_to_a_busy_actor(qsys):
 
 
 def test_a_killed_reader_turns_direct_messages_into_dead_letters(qsys):
-    echo = qsys.createActor(Burst)
+    echo = qsys.createActor(NumberBurster)
     for i in range(5):
         assert qsys.ask(echo, i, WAIT) == i
     status = qsys.ask(qsys.systemAddress, Thespian_StatusReq(), WAIT)
@@ -70,3 +60,10 @@ def test_a_killed_reader_turns_direct_messages_into_dead_letters(qsys):
             break
         qsys.listen(0.05)  # reading its link, the client learns the pipe's reader is gone
     assert echo.addressDetails not in qsys._base.transport.direct.out
+
+
+def test_capabilities_of_the_base(qsys):
+    caps = qsys.capabilities
+    assert caps["Thespian ActorSystem Name"] == "multiprocQueueBase"
+    assert caps["Thespian ActorSystem Version"] == 1
+    assert caps["Thespian Watch Supported"] is False

@@ -5,7 +5,7 @@ or attach to one and run a snippet against it, printing a JSON answer.
     python netns_driver.py run    '<capabilities json>' '<python snippet>'
 
 A snippet sees ``asys`` (the attached ActorSystem), ``addr`` (address details
--> ActorAddress), ``conv_actors`` and ``result`` (set it to answer).
+-> ActorAddress), ``actors`` (tests.actors.conventions), ``basic`` (tests.actors.basic) and ``result`` (set it to answer).
 With ``NETNS_LOG_FILE`` set, a system started here logs to that file.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ sys.path.insert(0, ROOT)  # the behaviour suite's package, for its convention ac
 
 from actorcore.actors import ActorAddress, ActorSystem, Thespian_StatusReq  # noqa: E402
 from actorcore.testing import log_to_file  # noqa: E402
-from tests import conv_actors  # noqa: E402
+from tests.actors import basic, conventions  # noqa: E402
 
 
 def _caps(text: str) -> dict:
@@ -42,7 +42,7 @@ def main(argv: list[str]) -> int:
         status = asys.ask(asys.systemAddress, Thespian_StatusReq(), 10)
         print(json.dumps({"sysid": asys.systemAddress.addressDetails, "pid": status.miscKeyVals["pid"]}))
         return 0
-    scope = {"asys": asys, "addr": ActorAddress, "conv_actors": conv_actors, "result": None}
+    scope = {"asys": asys, "addr": ActorAddress, "actors": conventions, "basic": basic, "result": None}
     exec(argv[2], scope)
     print(json.dumps(scope["result"]))
     return 0

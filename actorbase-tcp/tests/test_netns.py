@@ -121,8 +121,8 @@ def net():
     assert not left, f"processes left behind: {left}"
 
 
-HEARD = "result = asys.ask(asys.createActor(conv_actors.Watcher, globalName='watcher'), 'heard', 10)"
-WATCH = "result = asys.ask(asys.createActor(conv_actors.Watcher, globalName='watcher'), 'watch', 10)"
+HEARD = "result = asys.ask(asys.createActor(actors.Watcher, globalName='watcher'), 'heard', 10)"
+WATCH = "result = asys.ask(asys.createActor(actors.Watcher, globalName='watcher'), 'watch', 10)"
 STOP = "asys.shutdown(); result = 'stopped'"
 
 
@@ -148,9 +148,9 @@ def test_leader_and_two_members_on_separate_network_stacks(net):
 
     # placement by capability, and an actor on one member messaging one on the other
     placed = net.run("L", "run", leader_caps, """
-sp = asys.createActor(conv_actors.Spawner, globalName='spawner')
-gpu = asys.ask(sp, ('spawn', conv_actors.GpuWorker), 10)
-db = asys.ask(sp, ('spawn', conv_actors.DbWorker), 10)
+sp = asys.createActor(basic.Spawner, globalName='spawner')
+gpu = asys.ask(sp, ('spawn', actors.GpuWorker), 10)
+db = asys.ask(sp, ('spawn', actors.DbWorker), 10)
 result = [asys.ask(gpu, 'where', 10), asys.ask(db, 'where', 10),
           asys.ask(gpu, ('ping-via', db), 10), db.addressDetails]
 """, env=lead_env)
@@ -165,7 +165,7 @@ result = [asys.ask(gpu, 'where', 10), asys.ask(db, 'where', 10),
     until(lambda: [b["sysid"], False] in [h[:2] for h in heard()], limit=WAIT)
     killed_noticed = time.monotonic() - started
     exited = net.run("L", "run", leader_caps,
-                     "result = asys.ask(asys.createActor(conv_actors.Spawner, globalName='spawner'), 'exited', 10)",
+                     "result = asys.ask(asys.createActor(basic.Spawner, globalName='spawner'), 'exited', 10)",
                      env=lead_env)
     assert db_child in exited
 
@@ -179,7 +179,7 @@ result = [asys.ask(gpu, 'where', 10), asys.ask(db, 'where', 10),
     until(lambda: [h[:2] for h in heard()].count([a["sysid"], True]) >= 2, limit=30)
     rejoined = time.monotonic() - started
     again = net.run("L", "run", leader_caps,
-                    "result = asys.ask(asys.createActor(conv_actors.GpuWorker), 'where', 10)", env=lead_env)
+                    "result = asys.ask(asys.createActor(actors.GpuWorker), 'where', 10)", env=lead_env)
     assert again == a["pid"]
     print(f"\n[netns] killed member noticed after {killed_noticed * 1000:.0f} ms; "
           f"cut link noticed after {cut_noticed:.1f} s; rejoined {rejoined:.1f} s after the link came back")
@@ -263,9 +263,9 @@ def test_a_convention_with_a_secret_and_tls_across_hosts_refuses_who_lacks_eithe
         until(lambda log=log: log.exists() and "authentication failed" in log.read_text(), limit=WAIT)
     assert {s for s, _, _ in heard()} == set(good)  # the refused never joined
     placed = net.run("L", "run", leader_caps, """
-sp = asys.createActor(conv_actors.Spawner, globalName='spawner')
-gpu = asys.ask(sp, ('spawn', conv_actors.GpuWorker), 10)
-db = asys.ask(sp, ('spawn', conv_actors.DbWorker), 10)
+sp = asys.createActor(basic.Spawner, globalName='spawner')
+gpu = asys.ask(sp, ('spawn', actors.GpuWorker), 10)
+db = asys.ask(sp, ('spawn', actors.DbWorker), 10)
 result = asys.ask(gpu, ('ping-via', db), 10)
 """, env=lead_env)
     assert placed[0] == "pong"

@@ -16,10 +16,8 @@ trustme = pytest.importorskip("trustme", reason="trustme makes the test certific
 
 from actorcore.actors import ActorSystem  # noqa: E402
 from actorcore.testing import descendants, free_port, wait_no_descendants  # noqa: E402
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from tcp_actors import Echo  # noqa: E402
+from tests.actors.basic import Echo  # noqa: E402
+from tests.actors.conventions import Watcher  # noqa: E402
 
 WAIT = 10
 
@@ -43,7 +41,6 @@ def ca(tmp_path):
 
 @pytest.fixture
 def tls_system(tmp_path, ca, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p))
     before = descendants()
     port = free_port()
     caps = {"Admin Port": port, **_files(tmp_path, ca, "admin"), "TLS CA": ca.path}
@@ -59,7 +56,7 @@ def tls_system(tmp_path, ca, monkeypatch):
 def _program(port: int, caps: dict) -> subprocess.CompletedProcess:
     code = textwrap.dedent(f"""
         from actorcore.actors import ActorSystem
-        from tcp_actors import Echo
+        from tests.actors.basic import Echo
         asys = ActorSystem("multiprocTCPBase", {{"Admin Port": {port}, **{caps!r}}}, logDefs=False,
                            transientUnique=True)
         print(asys.ask(asys.createActor(Echo), "over TLS", 10))
@@ -137,8 +134,6 @@ def test_tls_needs_all_three_files(tmp_path, ca):
 def test_a_convention_member_without_a_valid_certificate_cannot_join(tls_system, tmp_path, ca):
     """A member whose certificate is of another CA is refused (its log says
     so); a member with a good one joins, and the leader hears only that one."""
-    from tcp_actors import Watcher
-
     from actorcore.testing import log_to_file, until
 
     assert tls_system.ask(watcher := tls_system.createActor(Watcher), "watch", WAIT) == "watching"
@@ -157,7 +152,7 @@ def test_a_convention_member_without_a_valid_certificate_cannot_join(tls_system,
             "Admin Port": free_port(), **leader, **_files(tmp_path, ca, "good"), "TLS CA": ca.path,
         }, logDefs=False, transientUnique=True)
         heard = until(lambda: tls_system.ask(watcher, "heard", WAIT), WAIT)
-        assert heard == [good.systemAddress.addressDetails]
+        assert [h[:2] for h in heard] == [(good.systemAddress.addressDetails, True)]
     finally:
         bad.shutdown()
         if good is not None:

@@ -10,12 +10,12 @@ import re
 import socket
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from udp_actors import Echo, Relay  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from actorcore.actors import ActorSystem, Thespian_StatusReq  # noqa: E402
 from actorcore.testing import descendants, wait_no_descendants  # noqa: E402
+from tests.actors.basic import Echo  # noqa: E402
+from tests.actors.flow import Chain  # noqa: E402
 
 
 def main() -> None:
@@ -29,7 +29,7 @@ def main() -> None:
     answered = in_order = big_ok = 0
     admin_counts: dict = {}
     try:
-        chain = [asys.createActor(Relay) for _ in range(3)]
+        chain = [asys.createActor(Chain) for _ in range(3)]
         replies = []
         for i in range(count):
             replies.append(asys.ask(chain[0], ("chain", chain[1:], i, None), 30))

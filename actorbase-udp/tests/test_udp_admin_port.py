@@ -1,27 +1,22 @@
-"""The UDP admin port: other programs attach to it; garbage datagrams,
-truncated fragments, streams without a hello and floods from one source are
-dropped and logged (rate-limited) while the admin keeps serving. The cases
-past the handshake are sent by a socket that holds the secret (``Sealed``)."""
+"""The UDP admin port: garbage datagrams, truncated fragments, streams without
+a hello and floods from one source are dropped and logged (rate-limited)
+while the admin keeps serving. The cases past the handshake are sent by a
+socket that holds the secret (``Sealed``). (What every base with an Admin
+Port does, other programs attaching among it, is tests/test_admin_port.py.)"""
 from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
-import textwrap
 import time
 
 import pytest
+from sealed import Sealed
 
 from actorbase_udp.wire import DATA, HDR, LAST
-from actorcore.actors import ActorSystem, ActorSystemStartupFailure, Thespian_StatusReq
+from actorcore.actors import Thespian_StatusReq
 from actorcore.runtime import framing
-from actorcore.testing import descendants, free_port, wait_no_descendants
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from sealed import Sealed  # noqa: E402
-from udp_actors import Echo  # noqa: E402
+from actorcore.testing import free_port, running_system
+from tests.security.attack import serving
 
 WAIT = 10
 
@@ -43,19 +38,8 @@ def thesplog(tmp_path, monkeypatch):
 @pytest.fixture
 def usys(port, thesplog, monkeypatch):
     monkeypatch.setenv("ACTORCORE_UDP_HELLO_SECONDS", "1")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p))
-    before = descendants()
-    system = ActorSystem("multiprocUDPBase", {"Admin Port": port}, logDefs=False, transientUnique=True)
-    try:
+    with running_system("multiprocUDPBase", {"Admin Port": port}) as system:
         yield system
-    finally:
-        system.shutdown()
-    assert not wait_no_descendants(before)
-
-
-def _serving(system) -> bool:
-    echo = system.createActor(Echo)
-    return system.ask(echo, "still serving", WAIT) == "still serving"
 
 
 def _datagrams(port: int, payloads) -> None:
@@ -83,7 +67,7 @@ def _log_lines(path, needle: str, limit: float = WAIT) -> list[str]:
 
 def test_garbage_datagrams_are_dropped_and_logged(usys, port, thesplog):
     _datagrams(port, [os.urandom(64), b"", b"x" * 30, os.urandom(2000)])
-    assert _serving(usys)
+    assert serving(usys)
     assert _log_lines(thesplog, "not actorcore UDP")
 
 
@@ -91,7 +75,7 @@ def test_a_stream_that_does_not_start_with_a_hello_is_dropped(usys, port, thespl
     frame = framing.encode("whoever", "me", b"not a hello")
     with Sealed(port) as peer:
         peer.data(0, frame)
-    assert _serving(usys)
+    assert serving(usys)
     assert _log_lines(thesplog, "did not start with a hello")
 
 
@@ -101,7 +85,7 @@ def test_truncated_fragments_are_dropped(usys, port, thesplog):
     with Sealed(port) as peer:
         peer.data(0, frame[:50], last=False)
         peer.data(1, frame[50:120], last=True)
-    assert _serving(usys)
+    assert serving(usys)
     assert _log_lines(thesplog, "length does not match")
 
 
@@ -109,14 +93,14 @@ def test_an_incomplete_set_of_fragments_is_discarded_after_the_hello_limit(usys,
     with Sealed(port) as peer:
         peer.data(0, b"\x00\x01\x00\x00" + b"z" * 100, last=False, stream=9)
     assert _log_lines(thesplog, "incomplete message discarded")  # ACTORCORE_UDP_HELLO_SECONDS=1
-    assert _serving(usys)
+    assert serving(usys)
 
 
 def test_a_flood_from_one_source_is_dropped_and_logged_a_few_times_only(usys, port, thesplog):
     garbage = [os.urandom(100) for _ in range(3000)]
     ahead = [_data(5000 + i, b"q" * 1000, stream=11) for i in range(1000)]
     _datagrams(port, garbage + ahead)
-    assert _serving(usys)
+    assert serving(usys)
     lines = _log_lines(thesplog, "not actorcore UDP")
     assert 1 <= len(lines) <= 10, lines  # rate-limited: one line per 5 s, with a count
     status = usys.ask(usys.systemAddress, Thespian_StatusReq(), WAIT)
@@ -126,77 +110,11 @@ def test_a_flood_from_one_source_is_dropped_and_logged_a_few_times_only(usys, po
     assert rss_kb < 200_000  # the flood was not kept
 
 
-def _program(port: int, body: str) -> subprocess.CompletedProcess:
-    code = textwrap.dedent(f"""
-        from actorcore.actors import ActorSystem
-        asys = ActorSystem("multiprocUDPBase", {{"Admin Port": {port}}}, logDefs=False,
-                           transientUnique=True)
-    """) + textwrap.dedent(body)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, env=os.environ.copy())
-
-
-def test_another_program_attaches_and_talks_to_the_same_actors(usys, port):
-    named = usys.createActor(Echo, globalName="shared-echo")
-    out = _program(port, """
-        from udp_actors import Echo
-        addr = asys.createActor(Echo, globalName="shared-echo")
-        print(asys.ask(addr, "from the other program", 10))
-        mine = asys.createActor(Echo)
-        print(asys.ask(mine, b"x" * 300000, 10) == b"x" * 300000)
-    """)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == ["from the other program", "True"]
-    assert usys.ask(named, "still mine", WAIT) == "still mine"  # the other program left; we go on
-
-
-def test_shutdown_from_another_program_stops_the_system(port, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p))
-    before = descendants()
-    system = ActorSystem("multiprocUDPBase", {"Admin Port": port}, logDefs=False, transientUnique=True)
-    try:
-        admin_pid = system.ask(system.systemAddress, Thespian_StatusReq(), WAIT).miscKeyVals["pid"]
-        out = _program(port, "asys.shutdown()\n")
-        assert out.returncode == 0, out.stderr
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            try:
-                os.kill(admin_pid, 0)
-                with open(f"/proc/{admin_pid}/stat", "rb") as fh:
-                    if fh.read().rsplit(b")", 1)[1].split()[0] == b"Z":
-                        break
-            except (ProcessLookupError, FileNotFoundError):
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("the admin did not stop")
-    finally:
-        system.shutdown()
-    assert not wait_no_descendants(before)
-
-
 def test_default_admin_port_is_1029():
     from actorcore import plugins
 
     info = plugins.registry().get("multiprocUDPBase")
     assert info is not None and info.capabilities["Admin Port"] == 1029
-
-
-def test_admin_port_given_as_a_string_is_a_clear_error():
-    with pytest.raises(ValueError, match="Admin Port must be an int"):
-        ActorSystem("multiprocUDPBase", {"Admin Port": "1029"}, logDefs=False, transientUnique=True)
-
-
-def test_a_port_held_by_something_that_does_not_answer_says_so():
-    holder = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    holder.bind(("127.0.0.1", 0))
-    port = holder.getsockname()[1]
-    try:
-        with pytest.raises(ActorSystemStartupFailure, match=str(port)):
-            ActorSystem("multiprocUDPBase", {"Admin Port": port}, logDefs=False,
-                        transientUnique=True)
-    finally:
-        holder.close()
 
 
 def test_capabilities_of_the_base(usys):

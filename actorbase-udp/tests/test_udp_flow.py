@@ -3,21 +3,15 @@ reading still gets everything delivered (a helper thread reads the acks and
 sends the rest), in order, to an actor that counts them."""
 from __future__ import annotations
 
-import os
 import socket
-import sys
 import time
 
 from actorcore.actors import ActorSystem
 from actorcore.testing import descendants, free_port, wait_no_descendants
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from udp_actors import LastWriter  # noqa: E402
+from tests.actors.flow import LastWriter
 
 
 def test_tells_beyond_the_window_arrive_while_the_program_does_not_read(tmp_path, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p))
     before = descendants()
     asys = ActorSystem("multiprocUDPBase", {"Admin Port": free_port(socket.SOCK_DGRAM)},
                        logDefs=False, transientUnique=True)

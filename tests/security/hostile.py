@@ -8,13 +8,11 @@ nothing was unpickled by checking that the file does not exist.
 
 It speaks the TCP base's framing (``!I`` length, then ``!HH`` address
 lengths, addresses and data; before authentication a length and a
-handshake message) and the handshake's first messages, written here again
-from the protocol description so that it depends on nothing of ours.
+handshake message) and the handshake's first messages; what it shares with
+the UDP peer is ``hostile_wire.py``.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import pickle
@@ -23,21 +21,10 @@ import struct
 import sys
 import time
 
-MAGIC = b"ACH1"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves this folder off the path
+from hostile_wire import HS_MAGIC, Evil, envelope, guessed_proof, hs_hello, run  # noqa: E402
+
 CONTEXT = b"actorcore tcp"
-
-
-class Evil:
-    def __init__(self, marker: str) -> None:
-        self.marker = marker
-
-    def __reduce__(self):  # unpickling this creates the marker file
-        return (open, (self.marker, "w"))
-
-
-def envelope_frame(target: str, sender: str, data: bytes) -> bytes:
-    t, s = target.encode(), sender.encode()
-    return struct.pack("!IHH", len(t) + len(s) + len(data) + 4, len(t), len(s)) + t + s + data
 
 
 def raw_frame(message: bytes) -> bytes:
@@ -45,7 +32,7 @@ def raw_frame(message: bytes) -> bytes:
 
 
 def hello(nonce: bytes) -> bytes:
-    return raw_frame(MAGIC + bytes((1, len(CONTEXT))) + CONTEXT + nonce)
+    return raw_frame(hs_hello(CONTEXT, nonce))
 
 
 def read_frame(sock: socket.socket, limit: float) -> bytes | None:
@@ -106,8 +93,8 @@ def attack(cmd: dict) -> dict:
                     conn.recv(4096)
                 except OSError:
                     pass
-                welcome = envelope_frame("", "welcome", b"x+1:\nx\n1")
-                conn.sendall(welcome + envelope_frame("x+1:0", "x", evil) + raw_frame(evil))
+                welcome = envelope("", "welcome", b"x+1:\nx\n1")
+                conn.sendall(welcome + envelope("x+1:0", "x", evil) + raw_frame(evil))
                 closed_by_peer(conn, 3)
                 conn.close()
         except TimeoutError:
@@ -116,26 +103,23 @@ def attack(cmd: dict) -> dict:
         return out
     sock = socket.create_connection(("127.0.0.1", port), timeout=5)
     if mode == "pickle-first":
-        sock.sendall(envelope_frame(target, "x", evil))
+        sock.sendall(envelope(target, "x", evil))
     elif mode == "old-client-hello":
-        sock.sendall(envelope_frame("", "hello", b"client\n\n\n"))
-        sock.sendall(envelope_frame(target, "x+1:0", evil))
+        sock.sendall(envelope("", "hello", b"client\n\n\n"))
+        sock.sendall(envelope(target, "x+1:0", evil))
     elif mode == "old-actor-hello":
-        sock.sendall(envelope_frame("", "hello", b"actor\nguess\nx/9\n"))
-        sock.sendall(envelope_frame(target, "x/9", evil))
+        sock.sendall(envelope("", "hello", b"actor\nguess\nx/9\n"))
+        sock.sendall(envelope(target, "x/9", evil))
     elif mode == "pickle-after-hello":
-        sock.sendall(hello(os.urandom(32)) + envelope_frame(target, "x", evil))
+        sock.sendall(hello(os.urandom(32)) + envelope(target, "x", evil))
     elif mode in ("wrong-secret", "reflect"):
         sock.sendall(hello(os.urandom(32)))
         challenge = read_frame(sock, 5)
-        out["challenged"] = bool(challenge and challenge[:5] == MAGIC + b"\x02")
+        out["challenged"] = bool(challenge and challenge[:5] == HS_MAGIC + b"\x02")
         if out["challenged"]:
             tag_r = challenge[5 + 32 :]
-            if mode == "reflect":
-                proof = tag_r
-            else:
-                proof = hmac.digest(os.urandom(32), b"initiator\0" + challenge, hashlib.sha256)
-            sock.sendall(raw_frame(MAGIC + b"\x03" + proof))
+            proof = HS_MAGIC + b"\x03" + tag_r if mode == "reflect" else guessed_proof(challenge)
+            sock.sendall(raw_frame(proof))
             sock.sendall(raw_frame(os.urandom(16) + struct.pack("!HH", len(target), 1)
                                    + target.encode() + b"x" + evil))
             answer = read_frame(sock, 5)
@@ -159,4 +143,4 @@ def attack(cmd: dict) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(attack(json.loads(sys.stdin.read()))), flush=True)
+    run(attack)

@@ -8,13 +8,11 @@ checking that the file does not exist.
 
 It speaks the UDP base's datagrams (``!4sBBIIII`` header: magic, kind, flags,
 stream, seq, ack, ack stream) in both versions (``AcU1``: no handshake, no
-MAC; ``AcU2``: the current one) and the handshake's first messages, written
-here again from the protocol description so that it depends on nothing of ours.
+MAC; ``AcU2``: the current one) and the handshake's first messages; what it
+shares with the TCP peer is ``hostile_wire.py``.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import pickle
@@ -23,24 +21,13 @@ import struct
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves this folder off the path
+from hostile_wire import HS_MAGIC, Evil, envelope, guessed_proof, hs_hello, run  # noqa: E402
+
 HDR = struct.Struct("!4sBBIIII")
 DATA, ACK, NAK, PROBE, PROBE_REPLY, HS = 1, 2, 3, 4, 5, 6
 LAST = 1
-HS_MAGIC = b"ACH1"
 CONTEXT = b"actorcore udp"
-
-
-class Evil:
-    def __init__(self, marker: str) -> None:
-        self.marker = marker
-
-    def __reduce__(self):  # unpickling this creates the marker file
-        return (open, (self.marker, "w"))
-
-
-def envelope(target: str, sender: str, data: bytes) -> bytes:
-    t, s = target.encode(), sender.encode()
-    return struct.pack("!IHH", len(t) + len(s) + len(data) + 4, len(t), len(s)) + t + s + data
 
 
 def data(magic: bytes, seq: int, payload: bytes, stream: int = 77) -> bytes:
@@ -49,10 +36,6 @@ def data(magic: bytes, seq: int, payload: bytes, stream: int = 77) -> bytes:
 
 def handshake(message: bytes, magic: bytes = b"AcU2") -> bytes:
     return HDR.pack(magic, HS, 0, 0, 0, 0, 0) + message
-
-
-def hs_hello() -> bytes:
-    return HS_MAGIC + bytes((1, len(CONTEXT))) + CONTEXT + os.urandom(32)
 
 
 def answers(sock: socket.socket, limit: float, kind: int = 0) -> list[bytes]:
@@ -117,18 +100,17 @@ def attack(cmd: dict) -> dict:
             sock.sendto(data(magic, 0, envelope("", "hello", role)), admin)
             sock.sendto(data(magic, 1, envelope(target, sender, evil)), admin)
     elif mode == "pickle-after-hello":  # a handshake hello, then data with a made-up MAC
-        sock.sendto(handshake(hs_hello()), admin)
+        sock.sendto(handshake(hs_hello(CONTEXT)), admin)
         body = envelope("", "hello", b"client\n\n\n")
         sock.sendto(HDR.pack(b"AcU2", DATA, LAST, 77, 0, 0, 0) + body + os.urandom(16), admin)
         body = envelope(target, "x+1:0", evil)
         sock.sendto(HDR.pack(b"AcU2", DATA, LAST, 77, 1, 0, 0) + body + os.urandom(16), admin)
     elif mode == "wrong-secret":
-        sock.sendto(handshake(hs_hello()), admin)
+        sock.sendto(handshake(hs_hello(CONTEXT)), admin)
         got = [d for d in answers(sock, 1.0, HS) if len(d) > 22 and d[4] == HS]
         out["challenged"] = bool(got) and got[0][22:27] == HS_MAGIC + b"\x02"
         if out["challenged"]:
-            proof = hmac.digest(os.urandom(32), b"initiator\0" + got[0][22:], hashlib.sha256)
-            sock.sendto(handshake(HS_MAGIC + b"\x03" + proof), admin)
+            sock.sendto(handshake(guessed_proof(got[0][22:])), admin)
             sock.sendto(HDR.pack(b"AcU2", DATA, LAST, 77, 0, 0, 0) + envelope(target, "x+1:0", evil)
                         + os.urandom(16), admin)
             refused = [d[22:] for d in answers(sock, 1.0, HS) if len(d) > 27 and d[4] == HS
@@ -139,7 +121,7 @@ def attack(cmd: dict) -> dict:
         for _ in range(cmd.get("count", 200)):
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.bind(("127.0.0.1", 0))
-            s.sendto(handshake(hs_hello()), admin)
+            s.sendto(handshake(hs_hello(CONTEXT)), admin)
             socks.append(s)
         time.sleep(0.5)
         out["challenged"] = 0
@@ -159,4 +141,4 @@ def attack(cmd: dict) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(attack(json.loads(sys.stdin.read()))), flush=True)
+    run(attack)

@@ -16,7 +16,7 @@ from actorcore.actors import ActorSystem, ActorSystemStartupFailure
 from actorcore.keys import INSECURE_ENV, SECRET_CAPABILITY, SECRET_ENV
 from actorcore.testing import descendants, wait_no_descendants
 
-from ..mp_actors import Doomed
+from ..actors.processes import Doomed
 
 WAIT = 15
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -25,9 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 @pytest.fixture
 def net(asys_base, asys_info):
     """The base under test, if its network peers must hold the secret."""
-    if not asys_info.authenticated:
-        pytest.skip(f"{asys_base} does not declare authenticated network peers (no network side, "
-                    "or not yet: see docs/security.md)")
+    testing.require(asys_info, "authenticated")
     before = descendants()
     started = []
 
@@ -51,7 +49,7 @@ def _proc(pid: int, what: str) -> bytes:
 _SHOWS = textwrap.dedent("""
     import json, sys
     from actorcore.actors import ActorSystem, Thespian_StatusReq
-    from tests.mp_actors import Doomed
+    from tests.actors.processes import Doomed
     base, caps, log_defs = json.loads(sys.stdin.readline())
     asys = ActorSystem(base, caps, logDefs=log_defs, transientUnique=True)
     actors = [asys.createActor(Doomed) for _ in range(2)]
@@ -134,7 +132,7 @@ def test_with_a_secret_it_serves_on_every_interface(net, monkeypatch):
 def _attach(base: str, port: int, config_home: str) -> subprocess.CompletedProcess:
     code = textwrap.dedent(f"""
         from actorcore.actors import ActorSystem
-        from tests.mp_actors import Doomed
+        from tests.actors.processes import Doomed
         asys = ActorSystem({base!r}, {{"Admin Port": {port}}}, logDefs=False, transientUnique=True)
         print(type(asys.ask(asys.createActor(Doomed), "pid", 15)).__name__)
     """)

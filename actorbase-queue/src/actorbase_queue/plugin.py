@@ -29,6 +29,12 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         partial(MultiprocSystem, CONFIG),
         summary="one process per actor over multiprocessing pipes; private to the creating process",
         multiprocess=True,
+        copies_messages=True,
+        shared=CONFIG.shared,
+        conventions=False,
+        outbound_only=False,
+        keeps_in_flight=True,  # what the direct pipes held is drained by the admin
+        watches=CONFIG.watch_supported,
         recovers_unread=True,
     )
 

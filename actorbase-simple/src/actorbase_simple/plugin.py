@@ -16,6 +16,13 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         "simpleSystemBase",
         SimpleSystem,
         summary="all actors in the caller's thread; synchronous, deterministic (the default)",
+        multiprocess=False,
+        copies_messages=False,  # the receiver gets the very object
+        shared=False,
+        conventions=False,
+        outbound_only=False,
+        keeps_in_flight=True,
+        watches=False,
     )
 
 

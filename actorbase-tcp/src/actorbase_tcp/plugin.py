@@ -36,6 +36,14 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         # a bigger message comes back to its sender as PoisonMessage
         capabilities={"Admin Port": DEFAULT_ADMIN_PORT, "Max Message Size": framing.DEFAULT_MAX},
         multiprocess=True,
+        copies_messages=True,
+        admin_port="tcp",
+        shared=CONFIG.shared,
+        conventions=True,
+        outbound_only=True,
+        keeps_in_flight=False,  # on a direct connection; kept with Admin Routing
+        watches=CONFIG.watch_supported,
+        recovers_unread=False,  # unread bytes in a killed process's socket die with it
         authenticated=True,
     )
 

@@ -35,6 +35,13 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         # a bigger message comes back to its sender as PoisonMessage
         capabilities={"Admin Port": DEFAULT_ADMIN_PORT, "Max Message Size": framing.DEFAULT_MAX},
         multiprocess=True,
+        copies_messages=True,
+        admin_port="udp",
+        shared=CONFIG.shared,
+        conventions=True,
+        outbound_only=False,
+        keeps_in_flight=False,  # a datagram on a direct link to an exiting actor
+        watches=CONFIG.watch_supported,
         recovers_unread=True,
         authenticated=True,
     )

@@ -37,10 +37,11 @@ def cmd_bases(args: argparse.Namespace) -> int:
             print(line.rstrip())
         if args.verbose:
             for info in infos:
-                kind = "multiprocess" if info.multiprocess else "in-process"
                 caps = ", ".join(f"{k}={v!r}" for k, v in info.capabilities.items()) or "-"
+                features = ", ".join(f"{k}={v!r}" for k, v in info.features().items()) or "-"
                 print(
-                    f"\n{info.name}: {kind}; plugin {info.plugin!r}; default capabilities: {caps}"
+                    f"\n{info.name}: plugin {info.plugin!r}; default capabilities: {caps}"
+                    f"\n  features: {features}"
                 )
     for name, reason in sorted(errors.items()):
         print(f"actorcore bases: plugin {name!r} failed to load: {reason}", file=sys.stderr)

@@ -7,7 +7,8 @@ the core is named here; the built-in bases import nothing else (a test checks
 it), so a third party can write anything they can. The names below are kept
 stable within a minor version; the modules they come from may move.
 
-- Registration: :data:`hookimpl`, :class:`BaseRegistry`.
+- Registration: :data:`hookimpl`, :class:`BaseRegistry`, and :data:`FEATURES`,
+  what a base may declare about itself when it registers.
 - The contract a base implements: :class:`SystemBase` and :class:`Endpoint`
   (in-process bases); the transport Protocols (multiprocess bases).
 - The multiprocess runtime a transport plugs into: :class:`MultiprocSystem`
@@ -36,7 +37,7 @@ from .handshake import (
 from .handshake import MAGIC as HANDSHAKE_MAGIC
 from .hookspecs import hookimpl
 from .plugins import internal_log
-from .registry import BaseRegistry
+from .registry import FEATURES, BaseRegistry
 from .runtime import framing
 from .runtime.client import BaseConfig, MultiprocSystem
 from .runtime.hello import CONTROL, Hello, HelloRole, Welcome, hello, parse_hello, read_welcome
@@ -81,6 +82,7 @@ __all__ = [
     "HELLO",
     "MAC_BYTES",
     "MAX_MESSAGE",
+    "FEATURES",
     "NOTHING",
     "PROOF",
     "REFUSED",

@@ -12,12 +12,13 @@ import json
 import os
 import socket
 import time
-from typing import Any, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping
 
 import pytest
 
 from . import plugins
-from .registry import SystemBaseInfo
+from .registry import FEATURES, SystemBaseInfo
 
 
 def installed_bases() -> list[str]:
@@ -43,12 +44,37 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return int(s.getsockname()[1])
 
 
+#: the socket kind of each ``admin_port`` a base may declare
+_PORT_KINDS = {"tcp": socket.SOCK_STREAM, "udp": socket.SOCK_DGRAM}
+
+
+def _port_free_for_both() -> int:
+    """A port free for TCP and UDP alike: for a base that listens on an Admin
+    Port without declaring over which protocol."""
+    while True:
+        port = free_port(socket.SOCK_STREAM)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
+def admin_port_for(info: SystemBaseInfo) -> int:
+    """A free port on 127.0.0.1 of the protocol base ``info`` declares for its
+    Admin Port (free for both TCP and UDP if it declares none)."""
+    if info.admin_port in _PORT_KINDS:
+        return free_port(_PORT_KINDS[info.admin_port])
+    return _port_free_for_both()
+
+
 def capabilities_for(info: SystemBaseInfo) -> dict[str, Any]:
-    """Capabilities for a test system of base ``info``: a free Admin Port where it has one."""
+    """Capabilities for a test system of base ``info``: a free Admin Port where
+    it has one, and those of ``ACTORCORE_TEST_CAPABILITIES``."""
     caps: dict[str, Any] = {}
-    if "Admin Port" in info.capabilities:
-        kind = socket.SOCK_DGRAM if "UDP" in info.name else socket.SOCK_STREAM
-        caps["Admin Port"] = free_port(kind)
+    if info.admin_port is not None or "Admin Port" in info.capabilities:
+        caps["Admin Port"] = admin_port_for(info)
     extra = os.environ.get("ACTORCORE_TEST_CAPABILITIES", "").strip()
     if extra:  # a variant of a base, e.g. {"Admin Routing": true}
         try:
@@ -59,6 +85,46 @@ def capabilities_for(info: SystemBaseInfo) -> dict[str, Any]:
             raise pytest.UsageError("ACTORCORE_TEST_CAPABILITIES must be a JSON object")
         caps.update(more)
     return caps
+
+
+def missing_features(info: SystemBaseInfo, *needed: str, **values: Any) -> str | None:
+    """Why a test that needs these features cannot run on base ``info``, or
+    ``None`` if it can: each of ``needed`` declared true, each of ``values``
+    declared with that value. An undeclared feature satisfies neither, so a
+    base that declares nothing is skipped rather than failed."""
+    unknown = sorted((set(needed) | set(values)) - set(FEATURES))
+    if unknown:
+        raise pytest.UsageError(f"unknown features {unknown}; known: {sorted(FEATURES)}")
+    wants = [(name, name, bool(getattr(info, name))) for name in needed]
+    wants += [(name, f"{name}={want!r}", getattr(info, name) == want) for name, want in values.items()]
+    for name, need, met in wants:
+        if not met:
+            got = getattr(info, name)
+            said = "does not declare it" if got is None else f"declares {name}={got!r}"
+            return f"needs a base with {need}; {info.name} {said} (features: docs/plugins.md)"
+    return None
+
+
+def require(info: SystemBaseInfo, *needed: str, **values: Any) -> None:
+    """Skip the running test, saying why, unless base ``info`` declares these
+    features: ``@pytest.mark.requires(*needed, **values)`` for a fixture, or
+    for a test whose need depends on what it finds."""
+    why = missing_features(info, *needed, **values)
+    if why is not None:
+        pytest.skip(why)
+
+
+def declared(info: SystemBaseInfo, name: str) -> Any:
+    """The value base ``info`` declares for feature ``name``; skips the running
+    test, saying so, if the base does not declare it (for a test that checks
+    one behaviour or the other, by the feature)."""
+    if name not in FEATURES:
+        raise pytest.UsageError(f"unknown feature {name!r}; known: {sorted(FEATURES)}")
+    value = getattr(info, name)
+    if value is None:
+        pytest.skip(f"needs a base that declares {name}; {info.name} does not "
+                    "(features: docs/plugins.md)")
+    return value
 
 
 def log_to_file(path: str | os.PathLike[str], level: str = "INFO") -> dict[str, Any]:
@@ -148,7 +214,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def _become_subreaper() -> None:
-    """Orphans of this test process (the detached admins of UDP/TCP systems)
+    """Orphans of this test process (the detached admins of shared systems)
     become its children, so the leftover checks can see them."""
     if not os.path.exists("/proc/self"):
         return
@@ -181,36 +247,86 @@ def pytest_configure(config: pytest.Config) -> None:
     _become_subreaper()
     _own_secret()
     config.addinivalue_line(
-        "markers", "multiprocess_only(reason): skip on bases that run actors in-process"
+        "markers",
+        "requires(*features, reason=None, **values): run only on bases that declare these "
+        "features (actorcore.registry.FEATURES: each named one true, each keyword one with "
+        "that value); elsewhere skip, saying which feature is missing",
+    )
+    config.addinivalue_line(
+        "markers", "multiprocess_only(reason): requires('multiprocess'), with that reason"
     )
 
 
+def _skip_reason(item: pytest.Item, info: SystemBaseInfo) -> str | None:
+    """Why ``item`` skips on base ``info`` by its ``requires`` and
+    ``multiprocess_only`` markers (``None``: it runs)."""
+    for mark in item.iter_markers():
+        if mark.name == "requires":
+            values = dict(mark.kwargs)
+            reason = values.pop("reason", None)
+            why = missing_features(info, *mark.args, **values)
+        elif mark.name == "multiprocess_only":
+            reason = mark.args[0] if mark.args else None
+            why = missing_features(info, "multiprocess")
+        else:
+            continue
+        if why is not None:
+            return f"{reason}: {why}" if reason else why
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip, at collection, each test whose markers ask for features its base
+    lacks. A marker on a test that does not run per base would never be
+    looked at, so it is an error."""
+    registry = plugins.registry()
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        base = callspec.params.get("asys_base") if callspec is not None else None
+        if base is None:
+            own = [m.name for m in item.own_markers if m.name in ("requires", "multiprocess_only")]
+            if own:
+                raise pytest.UsageError(
+                    f"{item.nodeid}: @pytest.mark.{own[0]} needs a test that runs per base "
+                    "(one that takes asys, asys_base or asys_info)"
+                )
+            continue
+        info = registry.get(base)
+        why = _skip_reason(item, info) if info is not None else None
+        if why is not None:
+            item.add_marker(pytest.mark.skip(reason=why))
+
+
 @pytest.fixture
-def asys_info(asys_base: str, request: pytest.FixtureRequest) -> SystemBaseInfo:
+def asys_info(asys_base: str) -> SystemBaseInfo:
     """The registry entry of the base under test."""
     info = plugins.registry().get(asys_base)
     assert info is not None
-    marker = request.node.get_closest_marker("multiprocess_only")
-    if marker is not None and not info.multiprocess:
-        pytest.skip(marker.args[0] if marker.args else "needs a multiprocess base")
     return info
+
+
+@contextmanager
+def running_system(base: str, capabilities: Mapping[str, Any] | None = None, *,
+                   logDefs: Any = False, limit: float = 10.0) -> Iterator[Any]:
+    """A fresh ``transientUnique`` system of ``base``, shut down on leaving;
+    then fails the test if a process it started is still alive after
+    ``limit`` seconds."""
+    from .system import ActorSystem
+
+    before = descendants()
+    system = ActorSystem(base, capabilities=dict(capabilities or {}), logDefs=logDefs,
+                         transientUnique=True)
+    try:
+        yield system
+    finally:
+        system.shutdown()
+    left = wait_no_descendants(before, limit)
+    assert not left, f"processes left after shutdown of {base}: {sorted(left)}"
 
 
 @pytest.fixture
 def asys(asys_base: str, asys_info: SystemBaseInfo) -> Iterator[Any]:
     """A fresh actor system of each installed base, shut down afterwards."""
-    from .system import ActorSystem
-
-    before = descendants()
-    system = ActorSystem(
-        asys_base,
-        capabilities=capabilities_for(asys_info),
-        logDefs=False,
-        transientUnique=True,
-    )
-    try:
+    # limit 0: shutdown returns only when every process is gone
+    with running_system(asys_base, capabilities_for(asys_info), limit=0) as system:
         yield system
-    finally:
-        system.shutdown()
-    left = descendants() - before  # shutdown returns only when every process is gone
-    assert not left, f"processes left after shutdown of {asys_base}: {sorted(left)}"

@@ -16,7 +16,9 @@ import pytest
 from actorcore import plugins
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure
 from actorcore.testing import descendants, log_to_file, until, wait_no_descendants
-from tests.mp_actors import Collector, Sleeper
+from tests.actors.basic import DeadLetterCollector
+from tests.actors.processes import Sleeper
+from tests.helpers import GET
 
 BASE = "multiprocUnixTestBase"
 WAIT = 10
@@ -101,15 +103,15 @@ def test_a_connection_that_does_not_prove_itself_is_refused_unread(usys, tmp_pat
 def test_a_proven_connection_speaks_only_for_its_own_process(usys):
     """The creating process's connection sends as an actor that does not
     exist: had the admin passed it on, the Sleeper's reply to that actor
-    would reach the dead-letter Collector."""
-    dlh = usys.createActor(Collector)
-    assert usys.ask(dlh, "register", WAIT) == "registered"
+    would reach the DeadLetterCollector."""
+    dlh = usys.createActor(DeadLetterCollector)
+    assert usys.ask(dlh, ("register",), WAIT) == "registered"
     sleeper = usys.createActor(Sleeper)
     target = sleeper.addressDetails
     forged = f"{usys.transport.admin_address}/999"
     usys.transport.send(target, (target, forged, pickle.dumps("forged")))
     assert usys.ask(sleeper, "in order after it", WAIT) == "in order after it"
-    assert "forged" not in usys.ask(dlh, "got?", WAIT)
+    assert "forged" not in [e.deadMessage for e in usys.ask(dlh, GET, WAIT)]
     assert logged(usys, "named another sender")
     me = usys._endpoint.address.addressDetails  # the same, sent as itself, is passed on
     usys.transport.send(target, (target, me, pickle.dumps("own")))

@@ -34,6 +34,12 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         # no Admin Port (so no conventions, nothing shared with other programs),
         # no Max Message Size: nothing but the defaults to show
         multiprocess=True,
+        copies_messages=True,  # the core pickles every envelope
+        shared=False,
+        conventions=False,
+        outbound_only=False,
+        keeps_in_flight=True,  # everything goes through the admin, which dead-letters it
+        watches=CONFIG.watch_supported,
         # what a killed actor never read is still in its socket, whose end the admin holds
         recovers_unread=True,
     )

@@ -1,4 +1,4 @@
-"""Actors for the source-loading tests (importable: child processes load them by name)."""
+"""Actors for the source-loading tests: watching, forging and deploying sources."""
 from __future__ import annotations
 
 from actorcore.actors import (

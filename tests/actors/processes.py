@@ -1,4 +1,4 @@
-"""Actors for the multiprocess-only tests (importable: child processes load them by name)."""
+"""Actors for the tests of actors in processes of their own: sleeping, dying, children."""
 from __future__ import annotations
 
 import ctypes
@@ -6,13 +6,7 @@ import os
 import signal
 import time
 
-from actorcore.actors import (
-    Actor,
-    ActorExitRequest,
-    ChildActorExited,
-    DeadEnvelope,
-    PoisonMessage,
-)
+from actorcore.actors import Actor, ActorExitRequest, ChildActorExited
 
 
 class Sleeper(Actor):
@@ -25,15 +19,6 @@ class Sleeper(Actor):
         elif message == "pid":
             self.send(sender, os.getpid())
         elif isinstance(message, str):
-            self.send(sender, message)
-
-
-class Mutator(Actor):
-    """Appends to a list it is sent and returns it."""
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, list):
-            message.append("mutated")
             self.send(sender, message)
 
 
@@ -73,34 +58,6 @@ class Supervisor(Actor):
             self.send(self.asker, ("exited", message.childAddress == self.child, time.time()))
 
 
-class Collector(Actor):
-    """Dead letter handler that reports what it got."""
-
-    def __init__(self):
-        super().__init__()
-        self.got = []
-
-    def receiveMessage(self, message, sender):
-        if message == "register":
-            self.handleDeadLetters()
-            self.send(sender, "registered")
-        elif isinstance(message, DeadEnvelope):
-            self.got.append(message.deadMessage)
-        elif message == "got?":
-            self.send(sender, list(self.got))
-
-
-class Unpicklable(Actor):
-    """Tries to send something unpicklable and reports the PoisonMessage it gets back."""
-
-    def receiveMessage(self, message, sender):
-        if message == "go":
-            self.asker = sender
-            self.send(sender, lambda: None)
-        elif isinstance(message, PoisonMessage):
-            self.send(self.asker, ("poisoned", callable(message.poisonMessage)))
-
-
 class Family(Actor):
     """Creates n children and reports their pids."""
 
@@ -117,27 +74,3 @@ class Family(Actor):
                 self.send(self.asker, [os.getpid(), *self.pids])
         elif isinstance(message, ActorExitRequest):
             pass
-
-
-class Talker(Actor):
-    """Logs through the root logger and through self.logger(), then replies."""
-
-    def receiveMessage(self, message, sender):
-        import logging
-
-        if message == "log":
-            logging.getLogger().info("root record %s", 42)
-            self.logger("talker").warning("adapter record")
-            logging.getLogger("talker.debug").debug("below the threshold")
-            self.send(sender, "logged")
-        elif message == "pid":
-            self.send(sender, os.getpid())
-
-
-class Failing(Actor):
-    """Raises, with the message's text in the exception (a traceback to find in a log)."""
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, str) and message.startswith("fail "):
-            raise RuntimeError(message)
-        self.send(sender, message)

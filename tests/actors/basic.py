@@ -1,17 +1,12 @@
-"""Small actors shared by several test modules (importable by child processes)."""
+"""Small actors most test modules use: echo, silence, collectors, an exit reporter."""
 from __future__ import annotations
 
 import os
 import uuid
 
-from actorcore.actors import (
-    Actor,
-    ActorExitRequest,
-    ChildActorExited,
-    DeadEnvelope,
-)
+from actorcore.actors import Actor, ActorExitRequest, ChildActorExited, DeadEnvelope
 
-from .helpers import GET
+from ..helpers import GET
 
 
 class Echo(Actor):
@@ -58,6 +53,28 @@ class Collector(Actor):
         else:
             self.got.append(message)
 
+class PidCollector(Collector):
+    """A Collector that tells its pid: ``("pid?",)`` answers it, ``("pid to",
+    path)`` writes it to ``path`` and answers nobody."""
+
+    def receiveMessage(self, message, sender):
+        if message == ("pid?",):
+            self.send(sender, os.getpid())
+        elif isinstance(message, tuple) and message[:1] == ("pid to",):
+            with open(message[1], "w") as fh:
+                fh.write(str(os.getpid()))
+        else:
+            super().receiveMessage(message, sender)
+
+
+class Mutator(Actor):
+    """Appends "mutated" to a list it is sent and sends the list back."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, list):
+            message.append("mutated")
+            self.send(sender, message)
+
 
 class DeadLetterCollector(Actor):
     """("register",) / ("unregister",) as dead letter handler; keeps DeadEnvelopes."""
@@ -80,9 +97,13 @@ class DeadLetterCollector(Actor):
 
 
 class ExitReporter(Actor):
-    """(“report-to”, addr) stores a collector; reports ("exit", myAddress) on exit."""
+    """(“report-to”, addr) stores a collector; reports ``exit_report()``,
+    ("exit", myAddress), on exit; "ping" answers "pong"."""
 
     collector = None
+
+    def exit_report(self):
+        return ("exit", self.myAddress)
 
     def receiveMessage(self, message, sender):
         if isinstance(message, tuple) and message[:1] == ("report-to",):
@@ -90,38 +111,24 @@ class ExitReporter(Actor):
             self.send(sender, "ok")
         elif isinstance(message, ActorExitRequest):
             if self.collector is not None:
-                self.send(self.collector, ("exit", self.myAddress))
+                self.send(self.collector, self.exit_report())
         elif message == "ping":
             self.send(sender, "pong")
 
 
-class Burster(Actor):
-    """("burst", target, n, size): sends target n messages (i, size bytes) from
-    one receiveMessage, then replies "sent": more than any send window holds."""
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("burst",):
-            _, target, n, size = message
-            payload = b"x" * size
-            for i in range(n):
-                self.send(target, (i, payload))
-            self.send(sender, "sent")
-
-
-class OrderCounter(Actor):
-    """Counts (i, payload) messages and whether each i came next; GET answers
-    (count, all in order, bytes received)."""
+class Spawner(Actor):
+    """("spawn", cls): creates a child (where it fits) and answers its address;
+    "exited" answers the address details of the children that exited."""
 
     def __init__(self):
         super().__init__()
-        self.count = 0
-        self.in_order = True
-        self.size = 0
+        self.exited = []
 
     def receiveMessage(self, message, sender):
-        if message == GET:
-            self.send(sender, (self.count, self.in_order, self.size))
-        elif isinstance(message, tuple) and len(message) == 2:
-            self.in_order = self.in_order and message[0] == self.count
-            self.count += 1
-            self.size += len(message[1])
+        if isinstance(message, tuple) and message[0] == "spawn":
+            child = self.createActor(message[1])
+            self.send(sender, child)
+        elif isinstance(message, ChildActorExited):
+            self.exited.append(message.childAddress.addressDetails)
+        elif message == "exited":
+            self.send(sender, list(self.exited))

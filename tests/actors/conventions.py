@@ -1,5 +1,5 @@
-"""Actors for the convention tests (importable by actor processes and by the
-driver programs the namespace tests run)."""
+"""Actors for the convention tests (also run by the driver programs of the
+namespace tests): where an actor runs, convention updates, placement."""
 from __future__ import annotations
 
 import os
@@ -72,23 +72,6 @@ class DbWorker(Where):
 @requireCapability("unicorn")
 class NeedsUnicorn(Where):
     pass
-
-
-class Spawner(Actor):
-    """Creates children where they fit, and remembers which of them exited."""
-
-    def __init__(self):
-        super().__init__()
-        self.exited = []
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[0] == "spawn":
-            child = self.createActor(message[1])
-            self.send(sender, child)
-        elif isinstance(message, ChildActorExited):
-            self.exited.append(message.childAddress.addressDetails)
-        elif message == "exited":
-            self.send(sender, list(self.exited))
 
 
 @requireCapability("gpu")

@@ -1,28 +1,19 @@
-"""Actors for the helper-module tests (troupe, transient, initmsgs).
+"""Actors made with the helper modules (troupe, transient, initmsgs).
 
-Importable by name, so multiprocess bases can start them in child processes.
 A worker names itself by ``(pid, address)``: the pid tells processes apart,
-the address tells actors apart on the simple base (one process).
+the address tells actors apart on an in-process base (one process).
 """
 from __future__ import annotations
 
 import os
 import time
 
-from actorcore.actors import (
-    Actor,
-    ActorAddress,
-    ActorExitRequest,
-    ChildActorExited,
-    WakeupMessage,
-)
+from actorcore.actors import Actor, ActorAddress, ActorExitRequest, WakeupMessage
 from actorcore.initmsgs import initializing_messages
 from actorcore.transient import transient, transient_idle
 from actorcore.troupe import troupe
 
-
-class KaboomError(Exception):
-    pass
+from .failures import KaboomError
 
 
 def me(actor: Actor) -> tuple[int, str]:
@@ -124,24 +115,6 @@ class SteppingWorker(Actor):
             n, collector = message.payload
             self.send(collector, ("end", n))
             self.troupe_work_in_progress = False
-
-
-class Nanny(Actor):
-    """("spawn", cls): creates the child, answers ("spawned", child);
-    "exited?" answers whether ChildActorExited has come for it."""
-
-    def __init__(self):
-        super().__init__()
-        self.exited = False
-
-    def receiveMessage(self, message, sender):
-        if isinstance(message, tuple) and message[:1] == ("spawn",):
-            self.child = self.createActor(message[1])
-            self.send(sender, ("spawned", self.child))
-        elif isinstance(message, ChildActorExited):
-            self.exited = True
-        elif message == "exited?":
-            self.send(sender, self.exited)
 
 
 @transient(0.3)
