@@ -19,7 +19,14 @@ from actorcore.addresses import ActorAddress
 from actorcore.base import NOTHING
 from actorcore.capabilities import actor_accepts, common_capabilities
 from actorcore.creation import class_spec
-from actorcore.delivery import DONE, LIVE, dead_letter, drain, update_capability
+from actorcore.delivery import (
+    DONE,
+    LIVE,
+    dead_letter,
+    drain,
+    next_dead_letter_handler,
+    update_capability,
+)
 from actorcore.errors import (
     ActorSystemFailure,
     NoCompatibleSystemForActor,
@@ -326,8 +333,7 @@ class SimpleSystem:
         self._actors.pop(rec.id, None)
         if rec.globalName is not None and self._names.get(rec.globalName) is rec:
             del self._names[rec.globalName]
-        if self._dead_letter_handler is rec:
-            self._dead_letter_handler = None
+        self._dead_letter_handler = next_dead_letter_handler(self._dead_letter_handler, rec, False)
         self.sources.forget(rec.address)
         for child in rec.children.values():
             child.parent = None
@@ -358,10 +364,7 @@ class SimpleSystem:
         dead_letter(target, msg, live, self._send_from_system)
 
     def set_dead_letter_handler(self, rec: ActorRecord, start: bool) -> None:
-        if start:
-            self._dead_letter_handler = rec
-        elif self._dead_letter_handler is rec:
-            self._dead_letter_handler = None
+        self._dead_letter_handler = next_dead_letter_handler(self._dead_letter_handler, rec, start)
 
     def add_wakeup(self, address: ActorAddress, seconds: float, wakeup: WakeupMessage) -> None:
         heapq.heappush(self._timers, (time.monotonic() + seconds, next(_seq), address, wakeup))

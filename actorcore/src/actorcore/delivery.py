@@ -317,6 +317,18 @@ def dead_letter(
         send(handler, DeadEnvelope(target, msg))
 
 
+H = TypeVar("H")
+
+
+def next_dead_letter_handler(handler: H | None, actor: H, start: bool) -> H | None:
+    """The dead letter handler once ``actor`` calls ``handleDeadLetters(start)``
+    (or, with ``start`` False, once it has ended): the last to start is the
+    handler; stopping (or ending) clears only the actor's own registration."""
+    if start:
+        return actor
+    return None if handler == actor else handler
+
+
 def bounce_held(
     held: Iterable[tuple[Any, ActorAddress]],
     parent: ActorAddress | None,

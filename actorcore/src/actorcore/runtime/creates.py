@@ -37,6 +37,7 @@ class Creator:
         self.capabilities = capabilities
         self.transport = transport
         self.registry = registry
+        self.router = router
         self.send_msg = router.send_msg
         self.supervisor = supervisor
         self.placement = placement
@@ -122,7 +123,7 @@ class Creator:
             if entry is not None:
                 entry.held[:0] = held  # before anything sent since, in order
             else:
-                self.supervisor.bounce_held(req.parent, held)
+                self.router.bounce_held(req.parent, held)
 
         self.sources.when_settled(digest, settled)
 

@@ -15,14 +15,14 @@ import time
 from typing import Any
 
 from ..addresses import ActorAddress
-from ..messages import ActorExitRequest, ChildActorExited, PoisonMessage
+from ..messages import ActorExitRequest, ChildActorExited
 from ..sourceregistry import SourceRegistry
 from . import protocol, spare
 from .convhost import AdminConvention
 from .manager import actor_main
 from .registry import EXITING, LIVE, PENDING, ActorRegistry, Entry
 from .routing import Router
-from .wire import dumps, loads
+from .wire import dumps
 
 _log = logging.getLogger("actorcore.admin")
 
@@ -172,25 +172,13 @@ class Supervisor:
         entry.failed_create = True
         entry.error = (kind, text)
         held, entry.held = entry.held, []
-        self.bounce_held(entry.parent, held)
+        self.router.bounce_held(entry.parent, held)
         if entry.waiter is not None:
             req_id, reply_to = entry.waiter
             entry.waiter = None
             self.send_msg(reply_to, protocol.Created(
                 req_id=req_id, actor=entry.id, error_kind=kind, error=text))
         self.notify_parent(entry)
-
-    def bounce_held(self, parent: Any, held: list[Any]) -> None:
-        """Messages held for a child that never started: the parent's come back
-        to it as PoisonMessage, others are dead letters (docs/api.md §2.4)."""
-        for env in held:
-            if parent is not None and env[1] == parent:
-                try:
-                    self.send_msg(env[1], PoisonMessage(loads(env[2]), "Child Aborted"))
-                except Exception:
-                    pass
-            else:
-                self.router.dead_letter(env)
 
     def notify_parent(self, entry: Entry) -> None:
         if entry.notified:
