@@ -152,7 +152,7 @@ class TinySystem:
 
     def updateCapability(self, endpoint: Any, name: str, value: Any) -> None:
         live = [c for c in self._actors.values() if c.state == LIVE]
-        for ctx in update_capability(self.capabilities, name, value, live):
+        for ctx in update_capability(self.capabilities, name, value, live) or ():
             self._queue.append((ctx.address, ActorExitRequest(), self.systemAddress))
         self._run()
 

@@ -379,7 +379,7 @@ class SimpleSystem:
                 raise
             _log.warning("%s", exc)
             return
-        for rec in unfit:
+        for rec in unfit or ():
             self.queue.append((rec.address, ActorExitRequest(), self.systemAddress))
 
     def request_shutdown(self) -> None:

@@ -357,24 +357,26 @@ class Placed(Protocol):
 A = TypeVar("A", bound=Placed)
 
 
-def update_capability(caps: dict[str, Any], name: Any, value: Any, running: Iterable[A]) -> list[A]:
+def update_capability(
+    caps: dict[str, Any], name: Any, value: Any, running: Iterable[A]
+) -> list[A] | None:
     """Apply ``updateCapability(name, value)`` to ``caps`` (None deletes) and
-    return the ``running`` actors whose ``actorSystemCapabilityCheck`` no longer accepts the system: the
-    caller sends each an ActorExitRequest. ``running`` is read only if
-    something changed. Raises TypeError for a name that is not a string and
-    ActorSystemFailure for a read-only one."""
+    return the ``running`` actors whose ``actorSystemCapabilityCheck`` no
+    longer accepts the system: the caller sends each an ActorExitRequest.
+    None if nothing changed (``running`` is then not read). Raises TypeError
+    for a name that is not a string and ActorSystemFailure for a read-only one."""
     if not isinstance(name, str):
         raise TypeError(f"capability name must be a string, not {type(name).__name__}")
     if name in READ_ONLY:
         raise ActorSystemFailure(f"capability {name!r} is read-only; updateCapability refused")
     if value is None:
         if name not in caps:
-            return []
+            return None
         del caps[name]
     else:
         try:
             if name in caps and caps[name] == value:
-                return []
+                return None
         except Exception:  # a value that cannot be compared counts as a change
             pass
         caps[name] = value

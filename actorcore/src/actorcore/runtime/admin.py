@@ -19,7 +19,8 @@ from typing import Any
 
 from .. import keys, plugins
 from ..addresses import ActorAddress
-from ..capabilities import READ_ONLY, actor_accepts
+from ..delivery import update_capability
+from ..errors import ActorSystemFailure
 from ..messages import (
     ActorExitRequest,
     ActorSystemMessage,
@@ -197,26 +198,16 @@ class Admin:
             _log.warning(error)
 
     def _update_capability(self, name: Any, value: Any) -> str:
-        if not isinstance(name, str):
-            return f"capability name must be a string, not {type(name).__name__}"
-        if name in READ_ONLY:
-            return f"capability {name!r} is read-only; updateCapability refused"
-        caps = self.capabilities
-        if value is None:
-            if name not in caps:
-                return ""
-            del caps[name]
-        else:
-            try:
-                if name in caps and caps[name] == value:
-                    return ""
-            except Exception:
-                pass
-            caps[name] = value
-        for entry in self.registry.live():
-            if entry.cls is not None and not actor_accepts(entry.cls, caps, entry.requirements):
+        """The change, as on every base; what was wrong with it, or ""."""
+        running = (e for e in self.registry.live() if e.cls is not None)  # not a create awaiting a verdict
+        try:
+            unfit = update_capability(self.capabilities, name, value, running)
+        except (TypeError, ActorSystemFailure) as exc:
+            return str(exc)
+        if unfit is not None:
+            for entry in unfit:
                 self.send_msg(entry.id, ActorExitRequest())
-        self.convention.capabilities_changed()
+            self.convention.capabilities_changed()
         return ""
 
     def _on_source(self, msg: protocol.SourceRequest, sender: Any) -> None:
