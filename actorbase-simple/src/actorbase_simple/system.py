@@ -25,6 +25,7 @@ from actorcore.delivery import (
     dead_letter,
     drain,
     next_dead_letter_handler,
+    orphan,
     update_capability,
 )
 from actorcore.errors import (
@@ -335,8 +336,7 @@ class SimpleSystem:
             del self._names[rec.globalName]
         self._dead_letter_handler = next_dead_letter_handler(self._dead_letter_handler, rec, False)
         self.sources.forget(rec.address)
-        for child in rec.children.values():
-            child.parent = None
+        orphan(rec.children.values())
         rec.children.clear()
         parent = rec.parent
         if parent is not None:

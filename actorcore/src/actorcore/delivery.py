@@ -344,6 +344,25 @@ def bounce_held(
             dead_letter(msg)
 
 
+class Kin(Protocol):
+    """An actor as the bookkeeping of parents and children sees it."""
+
+    parent: Any
+
+
+K = TypeVar("K", bound=Kin)
+
+
+def orphan(children: Iterable[K | None]) -> list[K]:
+    """An actor ended while ``children`` (None: one already gone) were still
+    its children: they become orphans, whose own end nobody hears of. Returns
+    them; the caller empties its list of children."""
+    orphans = [child for child in children if child is not None]
+    for child in orphans:
+        child.parent = None
+    return orphans
+
+
 class Placed(Protocol):
     """A running actor as a capability re-check sees it."""
 

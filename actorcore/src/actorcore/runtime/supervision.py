@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from ..addresses import ActorAddress
+from ..delivery import orphan
 from ..messages import ActorExitRequest, ChildActorExited
 from ..sourceregistry import SourceRegistry
 from . import protocol, spare
@@ -209,10 +210,7 @@ class Supervisor:
         if entry.globalName is not None:
             self.convention.names.released(entry)  # as in one system: the name is free once its actor exits
         if msg.orphan_children:
-            for child_id in list(entry.children):
-                child = self.registry.entries.get(child_id)
-                if child is not None:
-                    child.parent = None  # orphans: their exit goes unreported
+            orphan(map(self.registry.entries.get, entry.children))
             entry.children.clear()
 
     def process_ended(self, entry: Entry) -> None:
@@ -229,11 +227,8 @@ class Supervisor:
         elif not entry.clean_exit and not entry.failed_create:
             code = proc.exitcode if proc is not None else None
             _log.warning("actor %s (%s) died abruptly (exit code %s)", entry.id, entry.spec, code)
-            for child_id in list(entry.children):
-                child = self.registry.entries.get(child_id)
-                if child is not None:
-                    child.parent = None
-                    self.send_msg(child_id, ActorExitRequest())
+            for child in orphan(map(self.registry.entries.get, entry.children)):
+                self.send_msg(child.id, ActorExitRequest())
             entry.children.clear()
             if entry.parent is None:
                 self.router.orphan_died(entry.id)
