@@ -23,9 +23,16 @@ from actorcore.actors import (
     NoCompatibleSystemForActor,
 )
 from actorcore.base import NOTHING
-from actorcore.capabilities import actor_accepts, common_capabilities
+from actorcore.capabilities import common_capabilities
 from actorcore.creation import instantiate, resolve_actor_class
-from actorcore.delivery import DONE, LIVE, ActorCell, drain, update_capability
+from actorcore.delivery import (
+    DONE,
+    LIVE,
+    ActorCell,
+    capability_refusal,
+    drain,
+    update_capability,
+)
 from actorcore.hookspecs import hookimpl
 
 NAME = "tinyBase"
@@ -103,8 +110,9 @@ class TinySystem:
         if name is not None and name in self._names:
             return self._names[name]
         cls = resolve_actor_class(cls)
-        if not actor_accepts(cls, self.capabilities, reqs):
-            raise NoCompatibleSystemForActor(cls, f"{cls.__name__} rejects {NAME}")
+        refusal = capability_refusal(cls, self.capabilities, reqs)
+        if refusal is not None:
+            raise NoCompatibleSystemForActor(cls, refusal)
         actor = instantiate(cls, self.capabilities, reqs)
         addr = _addr()
         ctx = _Ctx(self, addr, parent, name, reqs)

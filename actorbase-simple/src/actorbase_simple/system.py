@@ -17,11 +17,12 @@ from typing import Any
 from actorcore import plugins
 from actorcore.addresses import ActorAddress
 from actorcore.base import NOTHING
-from actorcore.capabilities import actor_accepts, common_capabilities
+from actorcore.capabilities import common_capabilities
 from actorcore.creation import class_spec
 from actorcore.delivery import (
     DONE,
     LIVE,
+    capability_refusal,
     dead_letter,
     drain,
     next_dead_letter_handler,
@@ -165,10 +166,9 @@ class SimpleSystem:
             if sourceHash is not None and self.sources.is_pending(sourceHash):
                 self._await_verdict(sourceHash)
             cls = self._spawn.resolve(actorClass, sourceHash)
-            if not actor_accepts(cls, self.capabilities, requirements):
-                raise NoCompatibleSystemForActor(
-                    cls, f"{class_spec(cls)} does not accept this system's capabilities"
-                )
+            refusal = capability_refusal(cls, self.capabilities, requirements)
+            if refusal is not None:
+                raise NoCompatibleSystemForActor(cls, refusal)
             rec, error = self._spawn.construct(cls, None, globalName, requirements, sourceHash)
             if rec is None:
                 raise ActorSystemFailure(

@@ -363,6 +363,14 @@ def orphan(children: Iterable[K | None]) -> list[K]:
     return orphans
 
 
+def capability_refusal(cls: type, capabilities: Mapping[str, Any], requirements: Any) -> str | None:
+    """Why this system may not run ``cls`` (its ``actorSystemCapabilityCheck``
+    refuses these capabilities), or None when it may."""
+    if actor_accepts(cls, capabilities, requirements):
+        return None
+    return f"{class_spec(cls)} does not accept this system's capabilities"
+
+
 class Placed(Protocol):
     """A running actor as a capability re-check sees it."""
 
