@@ -64,6 +64,8 @@ class _Ctx(ActorCell):
         self.system._queue.append((target, msg, self.address))
 
     def createActor(self, cls: Any, reqs: Any, name: Any, sourceHash: Any) -> ActorAddress:
+        if self._never_starts(name):
+            return _addr()
         addr = self.system._create(cls, reqs, name, parent=None if name else self)
         if name is None:
             self.children[addr.addressDetails] = None

@@ -81,14 +81,12 @@ class Spawner:
     ) -> ActorAddress:
         """An actor's createActor: an address at once; failures reach the parent
         as ChildActorExited."""
+        if parent._never_starts(globalName):
+            return ActorAddress(new_id())
         if globalName is not None:
-            if not isinstance(globalName, str):
-                raise TypeError(f"globalName must be a string, not {type(globalName).__name__}")
             existing = self.host.named(globalName)
             if existing is not None:
                 return existing.address
-        if parent.state != LIVE:
-            return ActorAddress(new_id())  # created during exit: never starts
         if sourceHash is None:
             sourceHash = parent.sourceHash
         if sourceHash is not None and self.host.sources.is_pending(sourceHash):

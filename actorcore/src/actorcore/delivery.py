@@ -186,6 +186,13 @@ class ActorCell:
             if self.state == LIVE:
                 self.deliver(wakeup, self.address)
 
+    def _never_starts(self, globalName: Any) -> bool:
+        """The checks an actor's ``createActor`` makes first: TypeError for a
+        ``globalName`` that is not a string; True while the actor is exiting,
+        when the create returns an address that never starts (docs/api.md §2.4)."""
+        check_global_name(globalName)
+        return self.state != LIVE
+
     def _failed_child(self, child: ActorAddress, system: ActorAddress) -> ActorAddress:
         """A create that failed at once still returns an address, and the
         parent hears ChildActorExited for it from ``system``, as for a child
@@ -361,6 +368,12 @@ def orphan(children: Iterable[K | None]) -> list[K]:
     for child in orphans:
         child.parent = None
     return orphans
+
+
+def check_global_name(globalName: Any) -> None:
+    """A create's ``globalName`` is None or a string; anything else is a TypeError."""
+    if globalName is not None and not isinstance(globalName, str):
+        raise TypeError(f"globalName must be a string, not {type(globalName).__name__}")
 
 
 def capability_refusal(cls: type, capabilities: Mapping[str, Any], requirements: Any) -> str | None:

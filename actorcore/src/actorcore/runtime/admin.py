@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import keys, plugins
 from ..addresses import ActorAddress
-from ..delivery import update_capability
+from ..delivery import check_global_name, update_capability
 from ..errors import ActorSystemFailure
 from ..messages import (
     ActorExitRequest,
@@ -177,6 +177,11 @@ class Admin:
             self.creator.failed(req, GONE if forwarded else "shutdown", "the actor system is shutting down")
             return
         if req.globalName is not None and req.origin is None:  # placed here: the origin has the name
+            try:
+                check_global_name(req.globalName)  # clients and actors check before sending; a peer may not
+            except TypeError as exc:
+                self.creator.failed(req, "spec", str(exc))
+                return
             self.convention.names.create(req, sender)  # comes back to create_here
             return
         self.creator.create_here(req, sender)
