@@ -27,6 +27,7 @@ from actorcore.delivery import (
     drain,
     next_dead_letter_handler,
     orphan,
+    system_requests,
     update_capability,
 )
 from actorcore.errors import (
@@ -36,9 +37,7 @@ from actorcore.errors import (
 from actorcore.messages import (
     ActorExitRequest,
     ChildActorExited,
-    Thespian_StatusReq,
     Thespian_SystemStatus,
-    ValidatedSource,
     WakeupMessage,
 )
 from actorcore.sourceregistry import SourceRegistry
@@ -115,6 +114,9 @@ class SimpleSystem:
         self._spawn = Spawner(self)
         self._held = self._spawn.held  # messages for children not made yet, by their id
         self._otherwise = self._elsewhere  # bound once: drain() is given it for every ask
+        self._requests = system_requests(
+            self._system_status, self._send_from_system, self.sources.on_validated
+        )
         with _LOCK:
             _running.append(self)
 
@@ -351,12 +353,11 @@ class SimpleSystem:
         self.queue.append((target, msg, self.systemAddress))
 
     def _admin_receive(self, msg: Any, sender: ActorAddress) -> None:
-        if isinstance(msg, Thespian_StatusReq):
-            self.queue.append((sender, self._system_status(), self.systemAddress))
-        elif isinstance(msg, ValidatedSource):
-            self.sources.on_validated(msg, sender)
-        else:  # exit requests to the system address are ignored, as are stray replies
+        handler = self._requests.get(type(msg))
+        if handler is None:  # exit requests to the system address are ignored, as are stray replies
             _log.debug("system address ignored %r from %s", msg, sender)
+        else:
+            handler(msg, sender)
 
     def dead_letter(self, target: ActorAddress, msg: Any) -> None:
         handler = self._dead_letter_handler

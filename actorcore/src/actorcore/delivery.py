@@ -7,9 +7,10 @@ returned ``ThespianWatch``, wakeups. A base subclasses it and supplies only
 the runtime part (how a reply leaves, how an ended actor is released, its
 status, where wakeups wait); :func:`drain` is the whole loop of a base that
 runs its actors in one thread. The functions at the end are the system-side
-rules a base applies to its actors: dead letters, messages held for a child
-that never started, capability changes. Nothing here knows threads,
-processes or transports.
+rules a base applies to its actors: dead letters and their handler, messages
+held for a child that never started, orphans, the checks of a create, what
+the system's own address answers, capability changes. Nothing here knows
+threads, processes or transports.
 """
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ from .messages import (
     PoisonMessage,
     Thespian_ActorStatus,
     Thespian_StatusReq,
+    Thespian_SystemStatus,
     ThespianWatch,
+    ValidatedSource,
     WakeupMessage,
 )
 from .timeouts import to_seconds
@@ -382,6 +385,21 @@ def capability_refusal(cls: type, capabilities: Mapping[str, Any], requirements:
     if actor_accepts(cls, capabilities, requirements):
         return None
     return f"{class_spec(cls)} does not accept this system's capabilities"
+
+
+def system_requests(
+    status: Callable[[], Thespian_SystemStatus],
+    reply: Callable[[Any, Thespian_SystemStatus], None],
+    verdict: Callable[[ValidatedSource, Any], None],
+) -> dict[type, Callable[[Any, Any], None]]:
+    """What a system's own address answers, as handlers ``(msg, sender)`` by
+    message type (docs/api.md §3.12, §8.3): a status request gets ``status()``
+    through ``reply``; a Source Authority's verdict goes to ``verdict``.
+    Whatever else is sent there (an exit request, a stray reply) is ignored."""
+    return {
+        Thespian_StatusReq: lambda msg, sender: reply(sender, status()),
+        ValidatedSource: verdict,
+    }
 
 
 class Placed(Protocol):

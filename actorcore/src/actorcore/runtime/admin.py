@@ -19,12 +19,11 @@ from typing import Any
 
 from .. import keys, plugins
 from ..addresses import ActorAddress
-from ..delivery import check_global_name, update_capability
+from ..delivery import check_global_name, system_requests, update_capability
 from ..errors import ActorSystemFailure
 from ..messages import (
     ActorExitRequest,
     ActorSystemMessage,
-    Thespian_StatusReq,
     Thespian_SystemStatus,
     ValidatedSource,
 )
@@ -95,8 +94,7 @@ class Admin:
             protocol.SetDeadLetterHandler: self.router.on_dead_letter_handler,
             protocol.UpdateCapability: self._on_capability,
             protocol.SourceRequest: self._on_source,
-            ValidatedSource: self._on_validated,
-            Thespian_StatusReq: self._on_status,
+            **system_requests(self._status, self.send_msg, self._on_validated),
             protocol.Shutdown: self._on_shutdown,
             protocol.Attach: self._on_attach,
             protocol.SystemShutdownRequest: self._on_system_shutdown,
@@ -267,9 +265,6 @@ class Admin:
         self.running = False
 
     # -- status --------------------------------------------------------------
-    def _on_status(self, msg: Thespian_StatusReq, sender: Any) -> None:
-        self.send_msg(sender, self._status())
-
     def _status(self) -> Thespian_SystemStatus:
         entries = self.registry.entries
         leader, attendees, joined = self.convention.status()
