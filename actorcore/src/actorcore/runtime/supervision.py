@@ -153,10 +153,7 @@ class Supervisor:
         held, entry.held = entry.held, []
         for env in held:
             self.transport.send(entry.id, env)
-        if entry.waiter is not None:
-            req_id, reply_to = entry.waiter
-            entry.waiter = None
-            self.send_msg(reply_to, protocol.Created(req_id=req_id, actor=entry.id))
+        self._answer_waiter(entry)
         if entry.origin is not None:
             self.convention.send_admin(entry.origin, protocol.Placed(
                 place_key=entry.place_key or "", actor=entry.id, where=self.me))
@@ -174,12 +171,17 @@ class Supervisor:
         entry.error = (kind, text)
         held, entry.held = entry.held, []
         self.router.bounce_held(entry.parent, held)
+        self._answer_waiter(entry, kind, text)
+        self.notify_parent(entry)
+
+    def _answer_waiter(self, entry: Entry, kind: str | None = None, text: str = "") -> None:
+        """Tell the program waiting for ``entry``'s create, if one is, that it
+        runs, or (``kind``) why it never will."""
         if entry.waiter is not None:
             req_id, reply_to = entry.waiter
             entry.waiter = None
             self.send_msg(reply_to, protocol.Created(
                 req_id=req_id, actor=entry.id, error_kind=kind, error=text))
-        self.notify_parent(entry)
 
     def notify_parent(self, entry: Entry) -> None:
         if entry.notified:
