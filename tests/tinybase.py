@@ -23,9 +23,16 @@ from actorcore.actors import (
     NoCompatibleSystemForActor,
 )
 from actorcore.base import NOTHING
-from actorcore.capabilities import actor_accepts, common_capabilities
+from actorcore.capabilities import common_capabilities
 from actorcore.creation import instantiate, resolve_actor_class
-from actorcore.delivery import DONE, LIVE, ActorCell, drain, update_capability
+from actorcore.delivery import (
+    DONE,
+    LIVE,
+    ActorCell,
+    capability_refusal,
+    drain,
+    update_capability,
+)
 from actorcore.hookspecs import hookimpl
 
 NAME = "tinyBase"
@@ -57,6 +64,8 @@ class _Ctx(ActorCell):
         self.system._queue.append((target, msg, self.address))
 
     def createActor(self, cls: Any, reqs: Any, name: Any, sourceHash: Any) -> ActorAddress:
+        if self._never_starts(name):
+            return _addr()
         addr = self.system._create(cls, reqs, name, parent=None if name else self)
         if name is None:
             self.children[addr.addressDetails] = None
@@ -103,8 +112,9 @@ class TinySystem:
         if name is not None and name in self._names:
             return self._names[name]
         cls = resolve_actor_class(cls)
-        if not actor_accepts(cls, self.capabilities, reqs):
-            raise NoCompatibleSystemForActor(cls, f"{cls.__name__} rejects {NAME}")
+        refusal = capability_refusal(cls, self.capabilities, reqs)
+        if refusal is not None:
+            raise NoCompatibleSystemForActor(cls, refusal)
         actor = instantiate(cls, self.capabilities, reqs)
         addr = _addr()
         ctx = _Ctx(self, addr, parent, name, reqs)
@@ -152,7 +162,7 @@ class TinySystem:
 
     def updateCapability(self, endpoint: Any, name: str, value: Any) -> None:
         live = [c for c in self._actors.values() if c.state == LIVE]
-        for ctx in update_capability(self.capabilities, name, value, live):
+        for ctx in update_capability(self.capabilities, name, value, live) or ():
             self._queue.append((ctx.address, ActorExitRequest(), self.systemAddress))
         self._run()
 

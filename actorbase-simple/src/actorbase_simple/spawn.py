@@ -9,9 +9,8 @@ from typing import Any, Protocol
 
 from actorcore.actor import Actor
 from actorcore.addresses import ActorAddress
-from actorcore.capabilities import actor_accepts
 from actorcore.creation import check_class_name, class_spec, instantiate, resolve_actor_class
-from actorcore.delivery import LIVE, bounce_held
+from actorcore.delivery import LIVE, bounce_held, capability_refusal
 from actorcore.errors import InvalidActorSourceHash, InvalidActorSpecification
 
 from .record import ActorRecord, Host, SimpleId, new_id
@@ -82,14 +81,12 @@ class Spawner:
     ) -> ActorAddress:
         """An actor's createActor: an address at once; failures reach the parent
         as ChildActorExited."""
+        if parent._never_starts(globalName):
+            return ActorAddress(new_id())
         if globalName is not None:
-            if not isinstance(globalName, str):
-                raise TypeError(f"globalName must be a string, not {type(globalName).__name__}")
             existing = self.host.named(globalName)
             if existing is not None:
                 return existing.address
-        if parent.state != LIVE:
-            return ActorAddress(new_id())  # created during exit: never starts
         if sourceHash is None:
             sourceHash = parent.sourceHash
         if sourceHash is not None and self.host.sources.is_pending(sourceHash):
@@ -106,8 +103,9 @@ class Spawner:
         except _CREATE_ERRORS as exc:
             log.error("createActor(%r) failed: %s", actorClass, exc)
             return self._failed(parent, ActorAddress(new_id()))
-        if not actor_accepts(cls, self.host.capabilities, requirements):
-            log.warning("createActor(%s): no compatible system", class_spec(cls))
+        refusal = capability_refusal(cls, self.host.capabilities, requirements)
+        if refusal is not None:
+            log.warning("createActor(%r) failed: %s", actorClass, refusal)
             return self._failed(parent, ActorAddress(new_id()))
         rec, _ = self.construct(
             cls, None if globalName is not None else parent, globalName, requirements, sourceHash
@@ -134,11 +132,14 @@ class Spawner:
             except _CREATE_ERRORS as exc:
                 parent._actor_log().error("createActor(%r) failed: %s", actorClass, exc)
             else:
-                if actor_accepts(cls, self.host.capabilities, requirements):
+                refusal = capability_refusal(cls, self.host.capabilities, requirements)
+                if refusal is None:
                     rec, _ = self.construct(
                         cls, None if globalName is not None else parent, globalName,
                         requirements, sourceHash, ident,
                     )
+                else:
+                    parent._actor_log().warning("createActor(%r) failed: %s", actorClass, refusal)
         queue = self.host.queue
         if rec is not None:
             queue.extend((addr, msg, sender) for msg, sender in held)

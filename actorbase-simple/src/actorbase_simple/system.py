@@ -17,9 +17,19 @@ from typing import Any
 from actorcore import plugins
 from actorcore.addresses import ActorAddress
 from actorcore.base import NOTHING
-from actorcore.capabilities import actor_accepts, common_capabilities
+from actorcore.capabilities import common_capabilities
 from actorcore.creation import class_spec
-from actorcore.delivery import DONE, LIVE, dead_letter, drain, update_capability
+from actorcore.delivery import (
+    DONE,
+    LIVE,
+    capability_refusal,
+    dead_letter,
+    drain,
+    next_dead_letter_handler,
+    orphan,
+    system_requests,
+    update_capability,
+)
 from actorcore.errors import (
     ActorSystemFailure,
     NoCompatibleSystemForActor,
@@ -27,9 +37,7 @@ from actorcore.errors import (
 from actorcore.messages import (
     ActorExitRequest,
     ChildActorExited,
-    Thespian_StatusReq,
     Thespian_SystemStatus,
-    ValidatedSource,
     WakeupMessage,
 )
 from actorcore.sourceregistry import SourceRegistry
@@ -106,6 +114,9 @@ class SimpleSystem:
         self._spawn = Spawner(self)
         self._held = self._spawn.held  # messages for children not made yet, by their id
         self._otherwise = self._elsewhere  # bound once: drain() is given it for every ask
+        self._requests = system_requests(
+            self._system_status, self._send_from_system, self.sources.on_validated
+        )
         with _LOCK:
             _running.append(self)
 
@@ -157,10 +168,9 @@ class SimpleSystem:
             if sourceHash is not None and self.sources.is_pending(sourceHash):
                 self._await_verdict(sourceHash)
             cls = self._spawn.resolve(actorClass, sourceHash)
-            if not actor_accepts(cls, self.capabilities, requirements):
-                raise NoCompatibleSystemForActor(
-                    cls, f"{class_spec(cls)} does not accept this system's capabilities"
-                )
+            refusal = capability_refusal(cls, self.capabilities, requirements)
+            if refusal is not None:
+                raise NoCompatibleSystemForActor(cls, refusal)
             rec, error = self._spawn.construct(cls, None, globalName, requirements, sourceHash)
             if rec is None:
                 raise ActorSystemFailure(
@@ -326,11 +336,9 @@ class SimpleSystem:
         self._actors.pop(rec.id, None)
         if rec.globalName is not None and self._names.get(rec.globalName) is rec:
             del self._names[rec.globalName]
-        if self._dead_letter_handler is rec:
-            self._dead_letter_handler = None
+        self._dead_letter_handler = next_dead_letter_handler(self._dead_letter_handler, rec, False)
         self.sources.forget(rec.address)
-        for child in rec.children.values():
-            child.parent = None
+        orphan(rec.children.values())
         rec.children.clear()
         parent = rec.parent
         if parent is not None:
@@ -345,12 +353,11 @@ class SimpleSystem:
         self.queue.append((target, msg, self.systemAddress))
 
     def _admin_receive(self, msg: Any, sender: ActorAddress) -> None:
-        if isinstance(msg, Thespian_StatusReq):
-            self.queue.append((sender, self._system_status(), self.systemAddress))
-        elif isinstance(msg, ValidatedSource):
-            self.sources.on_validated(msg, sender)
-        else:  # exit requests to the system address are ignored, as are stray replies
+        handler = self._requests.get(type(msg))
+        if handler is None:  # exit requests to the system address are ignored, as are stray replies
             _log.debug("system address ignored %r from %s", msg, sender)
+        else:
+            handler(msg, sender)
 
     def dead_letter(self, target: ActorAddress, msg: Any) -> None:
         handler = self._dead_letter_handler
@@ -358,10 +365,7 @@ class SimpleSystem:
         dead_letter(target, msg, live, self._send_from_system)
 
     def set_dead_letter_handler(self, rec: ActorRecord, start: bool) -> None:
-        if start:
-            self._dead_letter_handler = rec
-        elif self._dead_letter_handler is rec:
-            self._dead_letter_handler = None
+        self._dead_letter_handler = next_dead_letter_handler(self._dead_letter_handler, rec, start)
 
     def add_wakeup(self, address: ActorAddress, seconds: float, wakeup: WakeupMessage) -> None:
         heapq.heappush(self._timers, (time.monotonic() + seconds, next(_seq), address, wakeup))
@@ -376,7 +380,7 @@ class SimpleSystem:
                 raise
             _log.warning("%s", exc)
             return
-        for rec in unfit:
+        for rec in unfit or ():
             self.queue.append((rec.address, ActorExitRequest(), self.systemAddress))
 
     def request_shutdown(self) -> None:

@@ -7,9 +7,10 @@ returned ``ThespianWatch``, wakeups. A base subclasses it and supplies only
 the runtime part (how a reply leaves, how an ended actor is released, its
 status, where wakeups wait); :func:`drain` is the whole loop of a base that
 runs its actors in one thread. The functions at the end are the system-side
-rules a base applies to its actors: dead letters, messages held for a child
-that never started, capability changes. Nothing here knows threads,
-processes or transports.
+rules a base applies to its actors: dead letters and their handler, messages
+held for a child that never started, orphans, the checks of a create, what
+the system's own address answers, capability changes. Nothing here knows
+threads, processes or transports.
 """
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ from .messages import (
     PoisonMessage,
     Thespian_ActorStatus,
     Thespian_StatusReq,
+    Thespian_SystemStatus,
     ThespianWatch,
+    ValidatedSource,
     WakeupMessage,
 )
 from .timeouts import to_seconds
@@ -186,6 +189,13 @@ class ActorCell:
             if self.state == LIVE:
                 self.deliver(wakeup, self.address)
 
+    def _never_starts(self, globalName: Any) -> bool:
+        """The checks an actor's ``createActor`` makes first: TypeError for a
+        ``globalName`` that is not a string; True while the actor is exiting,
+        when the create returns an address that never starts (docs/api.md §2.4)."""
+        check_global_name(globalName)
+        return self.state != LIVE
+
     def _failed_child(self, child: ActorAddress, system: ActorAddress) -> ActorAddress:
         """A create that failed at once still returns an address, and the
         parent hears ChildActorExited for it from ``system``, as for a child
@@ -317,6 +327,18 @@ def dead_letter(
         send(handler, DeadEnvelope(target, msg))
 
 
+H = TypeVar("H")
+
+
+def next_dead_letter_handler(handler: H | None, actor: H, start: bool) -> H | None:
+    """The dead letter handler once ``actor`` calls ``handleDeadLetters(start)``
+    (or, with ``start`` False, once it has ended): the last to start is the
+    handler; stopping (or ending) clears only the actor's own registration."""
+    if start:
+        return actor
+    return None if handler == actor else handler
+
+
 def bounce_held(
     held: Iterable[tuple[Any, ActorAddress]],
     parent: ActorAddress | None,
@@ -332,6 +354,54 @@ def bounce_held(
             dead_letter(msg)
 
 
+class Kin(Protocol):
+    """An actor as the bookkeeping of parents and children sees it."""
+
+    parent: Any
+
+
+K = TypeVar("K", bound=Kin)
+
+
+def orphan(children: Iterable[K | None]) -> list[K]:
+    """An actor ended while ``children`` (None: one already gone) were still
+    its children: they become orphans, whose own end nobody hears of. Returns
+    them; the caller empties its list of children."""
+    orphans = [child for child in children if child is not None]
+    for child in orphans:
+        child.parent = None
+    return orphans
+
+
+def check_global_name(globalName: Any) -> None:
+    """A create's ``globalName`` is None or a string; anything else is a TypeError."""
+    if globalName is not None and not isinstance(globalName, str):
+        raise TypeError(f"globalName must be a string, not {type(globalName).__name__}")
+
+
+def capability_refusal(cls: type, capabilities: Mapping[str, Any], requirements: Any) -> str | None:
+    """Why this system may not run ``cls`` (its ``actorSystemCapabilityCheck``
+    refuses these capabilities), or None when it may."""
+    if actor_accepts(cls, capabilities, requirements):
+        return None
+    return f"{class_spec(cls)} does not accept this system's capabilities"
+
+
+def system_requests(
+    status: Callable[[], Thespian_SystemStatus],
+    reply: Callable[[Any, Thespian_SystemStatus], None],
+    verdict: Callable[[ValidatedSource, Any], None],
+) -> dict[type, Callable[[Any, Any], None]]:
+    """What a system's own address answers, as handlers ``(msg, sender)`` by
+    message type (docs/api.md §3.12, §8.3): a status request gets ``status()``
+    through ``reply``; a Source Authority's verdict goes to ``verdict``.
+    Whatever else is sent there (an exit request, a stray reply) is ignored."""
+    return {
+        Thespian_StatusReq: lambda msg, sender: reply(sender, status()),
+        ValidatedSource: verdict,
+    }
+
+
 class Placed(Protocol):
     """A running actor as a capability re-check sees it."""
 
@@ -345,24 +415,26 @@ class Placed(Protocol):
 A = TypeVar("A", bound=Placed)
 
 
-def update_capability(caps: dict[str, Any], name: Any, value: Any, running: Iterable[A]) -> list[A]:
+def update_capability(
+    caps: dict[str, Any], name: Any, value: Any, running: Iterable[A]
+) -> list[A] | None:
     """Apply ``updateCapability(name, value)`` to ``caps`` (None deletes) and
-    return the ``running`` actors whose ``actorSystemCapabilityCheck`` no longer accepts the system: the
-    caller sends each an ActorExitRequest. ``running`` is read only if
-    something changed. Raises TypeError for a name that is not a string and
-    ActorSystemFailure for a read-only one."""
+    return the ``running`` actors whose ``actorSystemCapabilityCheck`` no
+    longer accepts the system: the caller sends each an ActorExitRequest.
+    None if nothing changed (``running`` is then not read). Raises TypeError
+    for a name that is not a string and ActorSystemFailure for a read-only one."""
     if not isinstance(name, str):
         raise TypeError(f"capability name must be a string, not {type(name).__name__}")
     if name in READ_ONLY:
         raise ActorSystemFailure(f"capability {name!r} is read-only; updateCapability refused")
     if value is None:
         if name not in caps:
-            return []
+            return None
         del caps[name]
     else:
         try:
             if name in caps and caps[name] == value:
-                return []
+                return None
         except Exception:  # a value that cannot be compared counts as a change
             pass
         caps[name] = value

@@ -9,6 +9,7 @@ from typing import IO, Any, Iterator
 from . import logsetup, plugins
 from .addresses import ActorAddress
 from .base import NOTHING, Endpoint, SystemBase
+from .delivery import check_global_name
 from .errors import ActorSystemFailure, SystemBaseNotInstalled
 from .messages import (
     ActorSystemMessage,
@@ -93,8 +94,7 @@ class _Client:
         Raises InvalidActorSpecification, ImportError, NoCompatibleSystemForActor,
         InvalidActorSourceHash, ActorSystemRequestTimeout or ActorSystemFailure.
         """
-        if globalName is not None and not isinstance(globalName, str):
-            raise TypeError(f"globalName must be a string, not {type(globalName).__name__}")
+        check_global_name(globalName)
         return self._live().createActor(
             self._endpoint, actorClass, targetActorRequirements, globalName, sourceHash
         )

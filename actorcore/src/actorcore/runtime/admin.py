@@ -19,11 +19,11 @@ from typing import Any
 
 from .. import keys, plugins
 from ..addresses import ActorAddress
-from ..capabilities import READ_ONLY, actor_accepts
+from ..delivery import check_global_name, system_requests, update_capability
+from ..errors import ActorSystemFailure
 from ..messages import (
     ActorExitRequest,
     ActorSystemMessage,
-    Thespian_StatusReq,
     Thespian_SystemStatus,
     ValidatedSource,
 )
@@ -94,8 +94,7 @@ class Admin:
             protocol.SetDeadLetterHandler: self.router.on_dead_letter_handler,
             protocol.UpdateCapability: self._on_capability,
             protocol.SourceRequest: self._on_source,
-            ValidatedSource: self._on_validated,
-            Thespian_StatusReq: self._on_status,
+            **system_requests(self._status, self.send_msg, self._on_validated),
             protocol.Shutdown: self._on_shutdown,
             protocol.Attach: self._on_attach,
             protocol.SystemShutdownRequest: self._on_system_shutdown,
@@ -176,6 +175,11 @@ class Admin:
             self.creator.failed(req, GONE if forwarded else "shutdown", "the actor system is shutting down")
             return
         if req.globalName is not None and req.origin is None:  # placed here: the origin has the name
+            try:
+                check_global_name(req.globalName)  # clients and actors check before sending; a peer may not
+            except TypeError as exc:
+                self.creator.failed(req, "spec", str(exc))
+                return
             self.convention.names.create(req, sender)  # comes back to create_here
             return
         self.creator.create_here(req, sender)
@@ -197,26 +201,16 @@ class Admin:
             _log.warning(error)
 
     def _update_capability(self, name: Any, value: Any) -> str:
-        if not isinstance(name, str):
-            return f"capability name must be a string, not {type(name).__name__}"
-        if name in READ_ONLY:
-            return f"capability {name!r} is read-only; updateCapability refused"
-        caps = self.capabilities
-        if value is None:
-            if name not in caps:
-                return ""
-            del caps[name]
-        else:
-            try:
-                if name in caps and caps[name] == value:
-                    return ""
-            except Exception:
-                pass
-            caps[name] = value
-        for entry in self.registry.live():
-            if entry.cls is not None and not actor_accepts(entry.cls, caps, entry.requirements):
+        """The change, as on every base; what was wrong with it, or ""."""
+        running = (e for e in self.registry.live() if e.cls is not None)  # not a create awaiting a verdict
+        try:
+            unfit = update_capability(self.capabilities, name, value, running)
+        except (TypeError, ActorSystemFailure) as exc:
+            return str(exc)
+        if unfit is not None:
+            for entry in unfit:
                 self.send_msg(entry.id, ActorExitRequest())
-        self.convention.capabilities_changed()
+            self.convention.capabilities_changed()
         return ""
 
     def _on_source(self, msg: protocol.SourceRequest, sender: Any) -> None:
@@ -271,9 +265,6 @@ class Admin:
         self.running = False
 
     # -- status --------------------------------------------------------------
-    def _on_status(self, msg: Thespian_StatusReq, sender: Any) -> None:
-        self.send_msg(sender, self._status())
-
     def _status(self) -> Thespian_SystemStatus:
         entries = self.registry.entries
         leader, attendees, joined = self.convention.status()

@@ -12,8 +12,8 @@ import itertools
 import logging
 from typing import Any, Callable
 
-from ..capabilities import actor_accepts
-from ..creation import class_spec, resolve_actor_class
+from ..creation import resolve_actor_class
+from ..delivery import capability_refusal
 from ..errors import InvalidActorSpecification
 from ..sourceregistry import SourceRegistry
 from . import protocol
@@ -37,6 +37,7 @@ class Creator:
         self.capabilities = capabilities
         self.transport = transport
         self.registry = registry
+        self.router = router
         self.send_msg = router.send_msg
         self.supervisor = supervisor
         self.placement = placement
@@ -72,11 +73,11 @@ class Creator:
         except Exception as exc:
             self.failed(req, "spec", f"{type(exc).__name__}: {exc}")
             return
-        if not actor_accepts(cls, self.capabilities, req.requirements):
+        refusal = capability_refusal(cls, self.capabilities, req.requirements)
+        if refusal is not None:
             if self.placement.forward(req, cls):
                 return
-            why = f"{class_spec(cls)} does not accept this system's capabilities"
-            self.failed(req, "capability", why + self.convention.unplaced_note(req))
+            self.failed(req, "capability", refusal + self.convention.unplaced_note(req))
             return
         new_id = req.new_id if req.new_id is not None else f"{self.me}/{next(self.seq)}"
         entry = Entry(
@@ -122,7 +123,7 @@ class Creator:
             if entry is not None:
                 entry.held[:0] = held  # before anything sent since, in order
             else:
-                self.supervisor.bounce_held(req.parent, held)
+                self.router.bounce_held(req.parent, held)
 
         self.sources.when_settled(digest, settled)
 

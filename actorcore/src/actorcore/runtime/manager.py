@@ -269,8 +269,8 @@ class ActorManager(ActorCell):
     def createActor(
         self, actorClass: Any, requirements: Any, globalName: str | None, sourceHash: str | None
     ) -> ActorAddress:
-        if self.state != LIVE:
-            return self._unstarted()  # created during exit: never starts
+        if self._never_starts(globalName):
+            return self._unstarted()
         try:
             spec = self._spec(actorClass)
         except (InvalidActorSpecification, ImportError) as exc:
@@ -304,8 +304,6 @@ class ActorManager(ActorCell):
         self, spec: str, requirements: Any, globalName: str, sourceHash: str | None
     ) -> ActorAddress:
         """Named creates ask the admin and wait: the name may already be taken."""
-        if not isinstance(globalName, str):
-            raise TypeError(f"globalName must be a string, not {type(globalName).__name__}")
         req = next(self._req_seq)
         child = f"{self.me}.{next(self._child_seq)}"
         self._admin(

@@ -4,8 +4,8 @@ is starting, to another system, to a client, or to dead letters.
 Apart from the admin's requests because it runs for every envelope that
 passes through the admin (star transports forward all actor traffic here):
 it stays one dictionary look-up and one state test on the way to a live
-actor. Knows the registry's states and the dead-letter rules; never how an
-actor is started or placed.
+actor. Knows the registry's states; applies the dead-letter rules of
+:mod:`actorcore.delivery`; never knows how an actor is started or placed.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import logging
 from typing import Any, Callable
 
 from ..addresses import ActorAddress
+from ..delivery import bounce_held, dead_letter, next_dead_letter_handler
 from ..messages import ChildActorExited, DeadEnvelope, PoisonMessage
 from ..transport import system_of
 from . import protocol
@@ -126,7 +127,11 @@ class Router:
         )
 
     # -- dead letters ----------------------------------------------------------
-    def dead_letter(self, env: Any) -> None:
+    def dead_letter(self, env: Any, unstarted_parent: Any = None) -> None:
+        """``env`` cannot be delivered: the rules of :func:`actorcore.delivery.dead_letter`,
+        and of :func:`~actorcore.delivery.bounce_held` for a target that never
+        started, child of ``unstarted_parent`` (found here for one whose parent
+        has not yet acknowledged its failure)."""
         target, sender, data = env
         try:
             msg = loads(data)
@@ -135,18 +140,21 @@ class Router:
             return
         if isinstance(msg, protocol.RuntimeMessage):
             return
-        gone = self.registry.dead.get(target) or self.registry.entries.get(target)
-        if gone is not None and gone.awaiting_ack and sender == gone.parent:
-            self.send_msg(sender, PoisonMessage(msg, "Child Aborted"))
-            return
-        if isinstance(msg, (DeadEnvelope, ChildActorExited)):
-            _log.debug("undeliverable %r to %s dropped", msg, target)
-            return
+        if unstarted_parent is None:
+            gone = self.registry.dead.get(target) or self.registry.entries.get(target)
+            if gone is not None and gone.awaiting_ack:
+                unstarted_parent = gone.parent
         handler = self.dead_letter_handler
-        if handler is None or handler not in self.registry.entries:
-            _log.debug("dead letter to %s discarded (no handler): %r", target, msg)
-            return
-        self.send_msg(handler, DeadEnvelope(ActorAddress(target), msg))
+        if handler not in self.registry.entries:
+            handler = None
+        address = ActorAddress(target)
+        bounce_held(((msg, sender),), unstarted_parent, self.send_msg,
+                    lambda undelivered: dead_letter(address, undelivered, handler, self.send_msg))
+
+    def bounce_held(self, parent: Any, held: list[Any]) -> None:
+        """Envelopes held for a child of ``parent`` that never started."""
+        for env in held:
+            self.dead_letter(env, parent)
 
     def orphan_died(self, actor: Any) -> None:
         """A top-level actor died abruptly: nobody else hears of it, so the
@@ -157,14 +165,10 @@ class Router:
 
     def forget(self, actor: Any) -> None:
         """``actor`` is gone: it no longer handles dead letters."""
-        if self.dead_letter_handler == actor:
-            self.dead_letter_handler = None
+        self.dead_letter_handler = next_dead_letter_handler(self.dead_letter_handler, actor, False)
 
     def on_dead_letter(self, msg: protocol.DeadLetter, sender: Any) -> None:
         self.dead_letter((msg.target, sender, msg.data))
 
     def on_dead_letter_handler(self, msg: protocol.SetDeadLetterHandler, sender: Any) -> None:
-        if msg.start:
-            self.dead_letter_handler = msg.actor
-        elif self.dead_letter_handler == msg.actor:
-            self.dead_letter_handler = None
+        self.dead_letter_handler = next_dead_letter_handler(self.dead_letter_handler, msg.actor, msg.start)

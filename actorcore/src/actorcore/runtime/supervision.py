@@ -15,14 +15,15 @@ import time
 from typing import Any
 
 from ..addresses import ActorAddress
-from ..messages import ActorExitRequest, ChildActorExited, PoisonMessage
+from ..delivery import orphan
+from ..messages import ActorExitRequest, ChildActorExited
 from ..sourceregistry import SourceRegistry
 from . import protocol, spare
 from .convhost import AdminConvention
 from .manager import actor_main
 from .registry import EXITING, LIVE, PENDING, ActorRegistry, Entry
 from .routing import Router
-from .wire import dumps, loads
+from .wire import dumps
 
 _log = logging.getLogger("actorcore.admin")
 
@@ -152,10 +153,7 @@ class Supervisor:
         held, entry.held = entry.held, []
         for env in held:
             self.transport.send(entry.id, env)
-        if entry.waiter is not None:
-            req_id, reply_to = entry.waiter
-            entry.waiter = None
-            self.send_msg(reply_to, protocol.Created(req_id=req_id, actor=entry.id))
+        self._answer_waiter(entry)
         if entry.origin is not None:
             self.convention.send_admin(entry.origin, protocol.Placed(
                 place_key=entry.place_key or "", actor=entry.id, where=self.me))
@@ -172,25 +170,18 @@ class Supervisor:
         entry.failed_create = True
         entry.error = (kind, text)
         held, entry.held = entry.held, []
-        self.bounce_held(entry.parent, held)
+        self.router.bounce_held(entry.parent, held)
+        self._answer_waiter(entry, kind, text)
+        self.notify_parent(entry)
+
+    def _answer_waiter(self, entry: Entry, kind: str | None = None, text: str = "") -> None:
+        """Tell the program waiting for ``entry``'s create, if one is, that it
+        runs, or (``kind``) why it never will."""
         if entry.waiter is not None:
             req_id, reply_to = entry.waiter
             entry.waiter = None
             self.send_msg(reply_to, protocol.Created(
                 req_id=req_id, actor=entry.id, error_kind=kind, error=text))
-        self.notify_parent(entry)
-
-    def bounce_held(self, parent: Any, held: list[Any]) -> None:
-        """Messages held for a child that never started: the parent's come back
-        to it as PoisonMessage, others are dead letters (docs/api.md §2.4)."""
-        for env in held:
-            if parent is not None and env[1] == parent:
-                try:
-                    self.send_msg(env[1], PoisonMessage(loads(env[2]), "Child Aborted"))
-                except Exception:
-                    pass
-            else:
-                self.router.dead_letter(env)
 
     def notify_parent(self, entry: Entry) -> None:
         if entry.notified:
@@ -221,10 +212,7 @@ class Supervisor:
         if entry.globalName is not None:
             self.convention.names.released(entry)  # as in one system: the name is free once its actor exits
         if msg.orphan_children:
-            for child_id in list(entry.children):
-                child = self.registry.entries.get(child_id)
-                if child is not None:
-                    child.parent = None  # orphans: their exit goes unreported
+            orphan(map(self.registry.entries.get, entry.children))
             entry.children.clear()
 
     def process_ended(self, entry: Entry) -> None:
@@ -241,11 +229,8 @@ class Supervisor:
         elif not entry.clean_exit and not entry.failed_create:
             code = proc.exitcode if proc is not None else None
             _log.warning("actor %s (%s) died abruptly (exit code %s)", entry.id, entry.spec, code)
-            for child_id in list(entry.children):
-                child = self.registry.entries.get(child_id)
-                if child is not None:
-                    child.parent = None
-                    self.send_msg(child_id, ActorExitRequest())
+            for child in orphan(map(self.registry.entries.get, entry.children)):
+                self.send_msg(child.id, ActorExitRequest())
             entry.children.clear()
             if entry.parent is None:
                 self.router.orphan_died(entry.id)
