@@ -87,6 +87,6 @@ def test_what_is_written_to_an_exiting_actors_direct_pipe_all_becomes_dead_lette
         qsys.tell(echo, ActorExitRequest())
         for n in range(20):
             qsys.tell(echo, ("late", rnd, n))
-        got = collected(qsys, handler, lambda g: sum(e.deadMessage[1] == rnd for e in g) >= 20)
+        got = collected(qsys, handler, lambda g, rnd=rnd: sum(e.deadMessage[1] == rnd for e in g) >= 20)
         mine = sorted(e.deadMessage[2] for e in got if e.deadMessage[1] == rnd)
         assert mine == list(range(20)), f"round {rnd}: dead letters {mine}"
