@@ -1,14 +1,22 @@
-"""A base author needs nothing but ``actorcore.plugin`` (issue 12, step 5): the
-Unix-socket base written in the tests (tests/unixbase) imports nothing else
-of actorcore, and nothing beyond the standard library."""
+"""A base author needs nothing but ``actorcore.plugin`` (issue 12, steps 4 and
+5): the Unix-socket base written in the tests (tests/unixbase) imports nothing
+else of actorcore, and nothing beyond the standard library; the built-in
+distributions import only the declared surfaces (``actorcore.plugin``, and
+``actorcore.actors`` for the messages and errors users see too), so a third
+party can write anything they can."""
 from __future__ import annotations
 
 import ast
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SURFACE = "actorcore.plugin"
+USER_SURFACE = "actorcore.actors"
+BUILT_IN = sorted(p.parent for p in ROOT.glob("*/src/*/__init__.py")
+                  if p.parts[-4] != "actorcore")
 UNIX_BASE = ROOT / "tests" / "unixbase" / "src" / "actorbase_unixtest"
 
 
@@ -26,13 +34,14 @@ def _imports(package: Path) -> list[tuple[str, int, str]]:
     return found
 
 
-def beyond_surface(package: Path) -> list[str]:
-    """Imports of actorcore in ``package`` that do not come from actorcore.plugin,
-    as ``file:line: module``."""
+def beyond_surface(package: Path, surfaces: tuple[str, ...] = (SURFACE,)) -> list[str]:
+    """Imports of actorcore in ``package`` that do not come from one of
+    ``surfaces`` (by default actorcore.plugin alone), as ``file:line: module``."""
     return [
         f"{where}:{line}: {name}"
         for where, line, name in _imports(package)
-        if name.split(".")[0] == "actorcore" and not (name + ".").startswith(SURFACE + ".")
+        if name.split(".")[0] == "actorcore"
+        and not any((name + ".").startswith(s + ".") for s in surfaces)
     ]
 
 
@@ -46,6 +55,18 @@ def beyond_stdlib(package: Path) -> list[str]:
 def test_the_unix_test_base_imports_only_the_plugin_surface():
     assert list(UNIX_BASE.glob("*.py")), f"no modules under {UNIX_BASE}"
     assert beyond_surface(UNIX_BASE) == []
+
+
+@pytest.mark.parametrize("package", BUILT_IN, ids=[p.name for p in BUILT_IN])
+def test_a_built_in_distribution_imports_only_the_declared_surfaces(package):
+    assert list(package.glob("*.py")), f"no modules under {package}"
+    assert beyond_surface(package, (SURFACE, USER_SURFACE)) == []
+
+
+def test_the_built_in_distributions_are_all_checked():
+    names = {p.name for p in BUILT_IN}
+    assert {"actorbase_simple", "actorbase_queue", "actorbase_udp", "actorbase_tcp",
+            "sourceauth_zip"} <= names
 
 
 def test_the_unix_test_base_needs_nothing_but_the_standard_library():

@@ -44,7 +44,7 @@ from actorcore.runtime.registry import LIVE, ActorRegistry, Entry
 from actorcore.runtime.routing import Router
 from actorcore.runtime.wire import dumps, loads
 
-from .actors import Collector, Echo
+from .actors.basic import Collector, Echo
 from .helpers import WAIT, collected
 
 

@@ -22,18 +22,19 @@ from actorcore.actors import (
     InvalidActorAddress,
     NoCompatibleSystemForActor,
 )
-from actorcore.base import NOTHING
-from actorcore.capabilities import common_capabilities
-from actorcore.creation import instantiate, resolve_actor_class
-from actorcore.delivery import (
+from actorcore.plugin import (
     DONE,
     LIVE,
+    NOTHING,
     ActorCell,
     capability_refusal,
+    common_capabilities,
     drain,
+    hookimpl,
+    instantiate,
+    resolve_actor_class,
     update_capability,
 )
-from actorcore.hookspecs import hookimpl
 
 NAME = "tinyBase"
 _ids = itertools.count(1)

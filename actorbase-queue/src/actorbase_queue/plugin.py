@@ -4,9 +4,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Mapping
 
-from actorcore.hookspecs import hookimpl
-from actorcore.registry import BaseRegistry
-from actorcore.runtime.client import BaseConfig, MultiprocSystem
+from actorcore.plugin import BaseConfig, BaseRegistry, MultiprocSystem, hookimpl, process_context
 
 from .transport import ClientQueueTransport
 
@@ -45,6 +43,4 @@ def actorcore_make_transport(
 ) -> ClientQueueTransport | None:
     if base_name != BASE_NAME:
         return None
-    from actorcore.runtime.procs import context
-
-    return ClientQueueTransport(context(dict(capabilities), CONFIG.start_methods))
+    return ClientQueueTransport(process_context(dict(capabilities), CONFIG.start_methods))

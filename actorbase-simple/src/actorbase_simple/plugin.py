@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actorcore.hookspecs import hookimpl
-from actorcore.registry import BaseRegistry
+from actorcore.plugin import BaseRegistry, hookimpl
 
 from .record import SimpleId
 from .system import SimpleSystem

@@ -10,13 +10,8 @@ import logging
 from collections import deque
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from actorcore.addresses import ActorAddress
-from actorcore.context import ActorContext
-from actorcore.delivery import ActorCell
-from actorcore.errors import InvalidActorAddress
-from actorcore.messages import Thespian_ActorStatus, WakeupMessage
-from actorcore.sourceregistry import SourceRegistry
-from actorcore.sources import read_source
+from actorcore.actors import ActorAddress, InvalidActorAddress, Thespian_ActorStatus, WakeupMessage
+from actorcore.plugin import ActorCell, ActorContext, SourceRegistry, read_source
 
 _log = logging.getLogger("actorcore.simple")
 

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from actorcore.actor import Actor
-from actorcore.addresses import ActorAddress
-from actorcore.creation import check_class_name, class_spec, instantiate, resolve_actor_class
-from actorcore.delivery import LIVE, bounce_held, capability_refusal
-from actorcore.errors import InvalidActorSourceHash, InvalidActorSpecification
+from actorcore.actors import Actor, ActorAddress, InvalidActorSourceHash, InvalidActorSpecification
+from actorcore.plugin import (
+    LIVE,
+    bounce_held,
+    capability_refusal,
+    check_class_name,
+    class_spec,
+    instantiate,
+    resolve_actor_class,
+)
 
 from .record import ActorRecord, Host, SimpleId, new_id
 

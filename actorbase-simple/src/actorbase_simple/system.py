@@ -14,33 +14,31 @@ import time
 from collections import deque
 from typing import Any
 
-from actorcore import plugins
-from actorcore.addresses import ActorAddress
-from actorcore.base import NOTHING
-from actorcore.capabilities import common_capabilities
-from actorcore.creation import class_spec
-from actorcore.delivery import (
+from actorcore.actors import (
+    ActorAddress,
+    ActorExitRequest,
+    ActorSystemFailure,
+    ChildActorExited,
+    NoCompatibleSystemForActor,
+    Thespian_SystemStatus,
+    WakeupMessage,
+)
+from actorcore.plugin import (
     DONE,
     LIVE,
+    NOTHING,
+    SourceRegistry,
     capability_refusal,
+    class_spec,
+    common_capabilities,
     dead_letter,
     drain,
     next_dead_letter_handler,
     orphan,
+    plugin_hooks,
     system_requests,
     update_capability,
 )
-from actorcore.errors import (
-    ActorSystemFailure,
-    NoCompatibleSystemForActor,
-)
-from actorcore.messages import (
-    ActorExitRequest,
-    ChildActorExited,
-    Thespian_SystemStatus,
-    WakeupMessage,
-)
-from actorcore.sourceregistry import SourceRegistry
 
 from .record import ActorRecord, SimpleId, new_id
 from .spawn import Spawner
@@ -96,7 +94,7 @@ class SimpleSystem:
         )
         if logDefs == "BestForBase":
             logDefs = False
-        plugins.hook().actorcore_configure_logging(
+        plugin_hooks().actorcore_configure_logging(
             base_name=BASE_NAME, logDefs=logDefs, where="caller"
         )
         self.queue: deque[tuple[ActorAddress, Any, ActorAddress]] = deque()

@@ -32,7 +32,7 @@ from .endpoint import EndpointTcpTransport
 __all__ = ["AdminTcpTransport", "ClientTcpTransport", "EndpointTcpTransport"]
 
 if TYPE_CHECKING:  # mypy checks that each class is what the runtime takes it for
-    from actorcore.transport import PeerTransport, SharedClientTransport, Transport
+    from actorcore.plugin import PeerTransport, SharedClientTransport, Transport
 
     _client: type[SharedClientTransport] = ClientTcpTransport
     _admin: type[PeerTransport] = AdminTcpTransport

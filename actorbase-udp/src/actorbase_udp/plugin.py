@@ -4,11 +4,16 @@ from __future__ import annotations
 from functools import partial
 from typing import Any, Mapping
 
-from actorcore.hookspecs import hookimpl
-from actorcore.registry import BaseRegistry
-from actorcore.runtime import framing
-from actorcore.runtime.client import BaseConfig, MultiprocSystem
-from actorcore.runtime.netbase import handshake_key, leaders, max_message_size
+from actorcore.plugin import (
+    BaseConfig,
+    BaseRegistry,
+    MultiprocSystem,
+    framing,
+    handshake_key,
+    hookimpl,
+    leaders,
+    max_message_size,
+)
 
 from .addressing import DEFAULT_ADMIN_PORT, admin_port, local_ip
 from .transport import ClientUdpTransport

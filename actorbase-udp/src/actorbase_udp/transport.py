@@ -31,7 +31,7 @@ from .endpoint import EndpointUdpTransport
 __all__ = ["AdminUdpTransport", "ClientUdpTransport", "EndpointUdpTransport"]
 
 if TYPE_CHECKING:  # mypy checks that each class is what the runtime takes it for
-    from actorcore.transport import PeerTransport, SharedClientTransport, Transport
+    from actorcore.plugin import PeerTransport, SharedClientTransport, Transport
 
     _client: type[SharedClientTransport] = ClientUdpTransport
     _admin: type[PeerTransport] = AdminUdpTransport

@@ -13,6 +13,10 @@ stable within a minor version; the modules they come from may move.
   (in-process bases); the transport Protocols (multiprocess bases).
 - The multiprocess runtime a transport plugs into: :class:`MultiprocSystem`
   with its :class:`BaseConfig`.
+- In-process bases: the actor rules of :mod:`actorcore.delivery`
+  (:class:`ActorCell`, :func:`drain` and the system-side rules), the
+  :class:`ActorContext` an actor calls, class resolution and construction,
+  the source registry.
 - Socket and pipe helpers: :class:`Poller`, :class:`Outbox`, :mod:`framing`
   (length-prefixed frames), :mod:`handshake` (the shared-secret handshake and
   frame sealing), the address/capability helpers of network bases.
@@ -21,6 +25,22 @@ from __future__ import annotations
 
 from . import handshake
 from .base import NOTHING, Endpoint, SystemBase
+from .capabilities import common_capabilities
+from .context import ActorContext
+from .creation import check_class_name, class_spec, instantiate, resolve_actor_class
+from .delivery import (
+    DONE,
+    LIVE,
+    ActorCell,
+    bounce_held,
+    capability_refusal,
+    dead_letter,
+    drain,
+    next_dead_letter_handler,
+    orphan,
+    system_requests,
+    update_capability,
+)
 from .handshake import (
     CHALLENGE,
     HELLO,
@@ -36,6 +56,7 @@ from .handshake import (
 )
 from .handshake import MAGIC as HANDSHAKE_MAGIC
 from .hookspecs import hookimpl
+from .plugins import hook as plugin_hooks
 from .plugins import internal_log
 from .registry import FEATURES, BaseRegistry
 from .runtime import framing
@@ -60,6 +81,8 @@ from .runtime.procs import context as process_context
 from .runtime.procs import pid_alive
 from .runtime.protocol import RuntimeMessage
 from .runtime.ratelog import RateLimitedLog
+from .sourceregistry import SourceRegistry
+from .sources import read_source
 from .transport import (
     AdminTransport,
     AttachState,
@@ -76,16 +99,8 @@ from .transport import (
 )
 
 __all__ = [
-    "CHALLENGE",
-    "CONTROL",
-    "HANDSHAKE_MAGIC",
-    "HELLO",
-    "MAC_BYTES",
-    "MAX_MESSAGE",
-    "FEATURES",
-    "NOTHING",
-    "PROOF",
-    "REFUSED",
+    "ActorCell",
+    "ActorContext",
     "ActorLink",
     "AdminLink",
     "AdminTransport",
@@ -94,30 +109,50 @@ __all__ = [
     "BaseConfig",
     "BaseRegistry",
     "BoundLink",
+    "CHALLENGE",
+    "CONTROL",
     "ClientTransport",
+    "DONE",
     "Endpoint",
     "Envelope",
+    "FEATURES",
     "FrameOpener",
     "FrameSealer",
+    "HANDSHAKE_MAGIC",
+    "HELLO",
     "Handshake",
     "HandshakeError",
     "Hello",
     "HelloRole",
+    "LIVE",
     "Link",
+    "MAC_BYTES",
+    "MAX_MESSAGE",
     "MultiprocSystem",
+    "NOTHING",
     "Outbox",
+    "PROOF",
     "PeerEvent",
     "PeerFailure",
     "PeerTransport",
     "Poller",
+    "REFUSED",
     "RateLimitedLog",
     "RuntimeMessage",
     "SharedClientTransport",
+    "SourceRegistry",
     "SystemBase",
     "Transport",
     "Welcome",
     "admin_port",
     "avoiding",
+    "bounce_held",
+    "capability_refusal",
+    "check_class_name",
+    "class_spec",
+    "common_capabilities",
+    "dead_letter",
+    "drain",
     "env_seconds",
     "flag",
     "framing",
@@ -125,15 +160,23 @@ __all__ = [
     "handshake_key",
     "hello",
     "hookimpl",
+    "instantiate",
     "internal_log",
     "leaders",
     "local_ip",
     "max_message_size",
+    "next_dead_letter_handler",
+    "orphan",
     "parse_hello",
     "pid_alive",
+    "plugin_hooks",
     "port_holder",
     "process_context",
     "process_key",
+    "read_source",
     "read_welcome",
+    "resolve_actor_class",
     "system_of",
+    "system_requests",
+    "update_capability",
 ]

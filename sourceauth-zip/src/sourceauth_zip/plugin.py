@@ -1,7 +1,7 @@
 """The actorcore plugin for zip sources (entry point ``zip``)."""
 from __future__ import annotations
 
-from actorcore.hookspecs import hookimpl
+from actorcore.plugin import hookimpl
 
 from .importer import ZipSource, install
 
