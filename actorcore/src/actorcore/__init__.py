@@ -1,6 +1,10 @@
 """actorcore: Thespian-compatible actors on a plugin architecture.
 
-The public surface is :mod:`actorcore.actors`; everything else may change.
+Three modules are the declared surfaces: :mod:`actorcore.actors` for
+users (with the Thespian-compatible :mod:`actorcore.troupe`,
+:mod:`actorcore.initmsgs` and :mod:`actorcore.transient`), :mod:`actorcore.plugin`
+for the authors of system bases, :mod:`actorcore.testing` for tests.
+Everything else is internal and may change.
 """
 from __future__ import annotations
 
