@@ -32,7 +32,7 @@ from ..errors import (
     NoCompatibleSystemForActor,
 )
 from ..messages import PoisonMessage
-from ..transport import ClientTransport
+from ..transport import ClientTransport, optional
 from . import limits, logfwd, mainclasses, procs, protocol, startup
 from .admin import admin_main
 from .wire import UnpicklableMessage, dumps, loads, oversize
@@ -112,7 +112,7 @@ class MultiprocSystem:
         self.transport: ClientTransport = transport
         #: the same transport, when the admin is shared (found on the Admin Port)
         self._shared = startup.shared(transport, config.name) if config.shared else None
-        self._size_limit: int | None = getattr(transport, "limit", None)  # read once, not per send
+        self._size_limit = optional(transport, "limit")
         cfg = {
             "base_name": config.name,
             "capabilities": dict(self.capabilities),

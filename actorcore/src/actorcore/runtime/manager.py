@@ -30,6 +30,7 @@ from ..messages import (
     WatchMessage,
 )
 from ..sources import read_source
+from ..transport import optional
 from . import limits, logfwd, mainclasses, procs, protocol
 from .timers import Timers
 from .wire import UnpicklableMessage, dumps, loads, oversize
@@ -43,7 +44,9 @@ class ActorManager(ActorCell):
     def __init__(self, transport: Any, boot: dict[str, Any]) -> None:
         super().__init__(ActorAddress(boot["id"]), boot.get("globalName"), boot.get("sourceHash"))
         self.transport = transport
-        self._size_limit: int | None = getattr(transport, "limit", None)  # read once, not per send
+        self._size_limit = optional(transport, "limit")
+        self._wake_on = optional(transport, "wake_on")
+        self._drain_on_exit = optional(transport, "drain_on_exit")
         self.me = boot["id"]
         self.admin = boot["admin"]
         self.parent = boot["parent"]
@@ -106,7 +109,7 @@ class ActorManager(ActorCell):
         signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
         # Passed as a waitable it would cost a poll per batch of messages:
         # transports that can watch it for good (wake_on) do so.
-        wake_on = getattr(self.transport, "wake_on", None)
+        wake_on = self._wake_on
         if wake_on is not None:
             wake_on(wake_r)
         woken = [] if wake_on is not None else [wake_r]
@@ -167,7 +170,7 @@ class ActorManager(ActorCell):
         os.close(wake_r)
         os.close(wake_w)
         self._return_unread(list(self.stash))
-        if getattr(self.transport, "drain_on_exit", False):
+        if self._drain_on_exit:
             self._drain()
 
     def _drain(self) -> None:
@@ -180,7 +183,7 @@ class ActorManager(ActorCell):
         receive = self.transport.receive
         while True:
             left = deadline - time.monotonic()
-            if left <= 0 or getattr(self.transport, "admin_lost", False) \
+            if left <= 0 or optional(self.transport, "admin_lost") \
                     or os.getppid() != self.admin_pid:
                 return
             envs, _ = receive(min(left, 0.2), ())

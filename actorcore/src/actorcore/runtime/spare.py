@@ -16,6 +16,7 @@ import signal
 import struct
 from typing import Any
 
+from ..transport import optional
 from . import procs
 
 _LEN = struct.Struct("!I")
@@ -24,7 +25,7 @@ _LEN = struct.Struct("!I")
 def wanted(start_method: str, transport: Any) -> bool:
     if os.environ.get("ACTORCORE_SPARE_PROCESSES", "1").strip() == "0":
         return False
-    return start_method == "fork" and bool(getattr(transport, "links_are_addresses", False))
+    return start_method == "fork" and bool(optional(transport, "links_are_addresses"))
 
 
 class Spare:
