@@ -31,7 +31,8 @@ from ..sourceregistry import SourceRegistry
 from . import conventions, logfwd, procs, protocol
 from .convhost import AdminConvention, Handler, NoConvention
 from .creates import Creator
-from .placement import GONE, Placement
+from .placement import Placement
+from .protocol import AdminFailure, CreateFailure, SourceOp
 from .registry import LIVE, PENDING, ActorRegistry
 from .routing import Router
 from .supervision import Supervisor
@@ -173,7 +174,8 @@ class Admin:
         """A create, as received or back from the convention's name keeper."""
         if self.shutting_down:  # to a system that forwarded it here, this one has left
             forwarded = req.origin is not None and req.origin != self.me
-            self.creator.failed(req, GONE if forwarded else "shutdown", "the actor system is shutting down")
+            self.creator.failed(req, CreateFailure.GONE if forwarded else CreateFailure.SHUTDOWN,
+                                "the actor system is shutting down")
             return
         if req.globalName is not None and req.origin is None:  # placed here: the origin has the name
             self.convention.names.create(req, sender)  # comes back to create_here
@@ -222,16 +224,16 @@ class Admin:
     def _on_source(self, msg: protocol.SourceRequest, sender: Any) -> None:
         addr = ActorAddress(msg.sender)
         error, value = "", None
-        if msg.op == "authority":
+        if msg.op == SourceOp.AUTHORITY:
             self.sources.set_authority(addr)
-        elif msg.op == "load" and msg.data is not None:
+        elif msg.op == SourceOp.LOAD and msg.data is not None:
             value = self.sources.load(msg.data, msg.info)
-        elif msg.op == "unload" and msg.sourceHash is not None:
+        elif msg.op == SourceOp.UNLOAD and msg.sourceHash is not None:
             self.sources.unload(msg.sourceHash)
-        elif msg.op in ("watch", "unwatch"):
-            self.sources.watch(addr, msg.op == "watch")
+        elif msg.op in (SourceOp.WATCH, SourceOp.UNWATCH):
+            self.sources.watch(addr, msg.op == SourceOp.WATCH)
         else:
-            error = f"bad source request {msg.op!r}"
+            error = f"bad source request {str(msg.op)!r}"
         if msg.reply_to is not None:
             self.send_msg(msg.reply_to, protocol.Reply(req_id=msg.req_id, error=error, value=value))
 
@@ -302,6 +304,21 @@ class Admin:
         )
 
 
+def _configure_logging(cfg: dict[str, Any]) -> protocol.AdminFailed | None:
+    """Set up this process's logger from ``cfg["logDefs"]``; what to tell the
+    creating process when they are refused (None: done)."""
+    try:
+        plugins.hook().actorcore_configure_logging(
+            base_name=cfg["base_name"], logDefs=cfg["logDefs"], where="logger"
+        )
+    except Exception as exc:
+        return protocol.AdminFailed(
+            error=f"logDefs rejected by logging.config.dictConfig: {type(exc).__name__}: {exc}",
+            kind=AdminFailure.LOGDEFS,
+        )
+    return None
+
+
 def admin_main(link: Any, cfg: dict[str, Any]) -> None:
     """Entry point of the admin process."""
     keys.scrub_environment()
@@ -313,16 +330,10 @@ def admin_main(link: Any, cfg: dict[str, Any]) -> None:
         procs.die_with_parent()
     transport = link.open()
     client = cfg["client"]
-    try:
-        plugins.hook().actorcore_configure_logging(
-            base_name=cfg["base_name"], logDefs=cfg["logDefs"], where="logger"
-        )
-    except Exception as exc:
+    failed = _configure_logging(cfg)
+    if failed is not None:
         if client is not None:
-            transport.send(client, (client, transport.address, dumps(protocol.AdminFailed(
-                error=f"logDefs rejected by logging.config.dictConfig: {type(exc).__name__}: {exc}",
-                kind="logDefs",
-            ))))
+            transport.send(client, (client, transport.address, dumps(failed)))
         transport.close()
         return
     admin = Admin(transport, cfg)
@@ -345,16 +356,13 @@ def detached_admin_main(link: Any, cfg: dict[str, Any], report: Any) -> None:
     check logDefs here (where a failure can still be reported), then fork the
     admin into its own session and return at once."""
     keys.scrub_environment()
-    try:
-        plugins.hook().actorcore_configure_logging(
-            base_name=cfg["base_name"], logDefs=cfg["logDefs"], where="logger"
-        )
-    except Exception as exc:
-        report.send(f"logDefs rejected by logging.config.dictConfig: {type(exc).__name__}: {exc}")
+    failed = _configure_logging(cfg)
+    if failed is not None:
+        report.send(failed)
         return
     pid = os.fork()
     if pid:
-        report.send(("", pid))  # the creator kills its group if attaching to it fails
+        report.send(pid)  # the creator kills its group if attaching to it fails
         return
     try:
         os.setsid()

@@ -35,6 +35,7 @@ from ..messages import PoisonMessage
 from ..transport import ClientTransport, optional
 from . import limits, logfwd, mainclasses, procs, protocol, startup
 from .admin import admin_main
+from .protocol import AdminFailure, CreateFailure, SourceOp
 from .wire import UnpicklableMessage, dumps, loads, oversize
 
 _PID_CHECK = 0.25  # seconds between checks of a shared admin's pid
@@ -157,7 +158,7 @@ class MultiprocSystem:
         if not isinstance(ready, protocol.AdminReady):
             self._kill_all()
             transport.close()
-            if isinstance(ready, protocol.AdminFailed) and ready.kind == "logDefs":
+            if isinstance(ready, protocol.AdminFailed) and ready.kind == AdminFailure.LOGDEFS:
                 raise ValueError(ready.error)
             why = ready.error if ready is not None else "no answer within the startup limit"
             raise ActorSystemStartupError(f"{self.baseName} admin did not start: {why}")
@@ -172,7 +173,8 @@ class MultiprocSystem:
         def attach() -> protocol.AdminReady:
             self._control = transport.client_prefix + "0"
             reply = self._request(
-                protocol.Attach(self._req_id(), self._control), limits.STARTUP_LIMIT, "attach"
+                protocol.Attach(req_id=self._req_id(), reply_to=self._control), limits.STARTUP_LIMIT,
+                "attach",
             )
             return reply.value
 
@@ -346,36 +348,39 @@ class MultiprocSystem:
                     raise InvalidActorSpecification(actorClass, f"{self.baseName}: {why}")
             spec = importable_spec(cls)
         req = protocol.CreateActor(
-            self._req_id(), None, None, spec, requirements, globalName, sourceHash, self._control
+            req_id=self._req_id(), new_id=None, parent=None, spec=spec, requirements=requirements,
+            globalName=globalName, sourceHash=sourceHash, reply_to=self._control,
         )
         reply = self._request(req, limits.CREATE_LIMIT, f"createActor({spec})")
         kind = reply.error_kind
         if kind is None:
             return ActorAddress(reply.actor)
-        if kind == "spec":
+        if kind == CreateFailure.SPEC:
             raise InvalidActorSpecification(actorClass, reply.error)
-        if kind == "import":
+        if kind == CreateFailure.IMPORT:
             raise ImportError(f"cannot import actor class {spec}: {reply.error}")
-        if kind == "capability":
+        if kind == CreateFailure.CAPABILITY:
             raise NoCompatibleSystemForActor(actorClass, reply.error)
-        if kind == "source":
+        if kind == CreateFailure.SOURCE:
             raise InvalidActorSourceHash(sourceHash)
         raise ActorSystemFailure(f"{spec} could not be created: {reply.error.strip()}")
 
     def updateCapability(self, endpoint: ClientEndpoint, name: str, value: Any) -> None:
         reply = self._request(
-            protocol.UpdateCapability(self._req_id(), name, value, self._control),
+            protocol.UpdateCapability(req_id=self._req_id(), name=name, value=value, reply_to=self._control),
             limits.CAPABILITY_LIMIT, "updateCapability",
         )
         if reply.error:
             raise ActorSystemFailure(reply.error)
 
     def loadActorSource(self, endpoint: ClientEndpoint, data: bytes, info: str | None) -> str:
-        req = protocol.SourceRequest(self._req_id(), "load", None, data, info, self._control, self._control)
+        req = protocol.SourceRequest(req_id=self._req_id(), op=SourceOp.LOAD, sender=self._control,
+                                     reply_to=self._control, data=data, info=info)
         return self._request(req, limits.SOURCE_LIMIT, "loadActorSource").value
 
     def unloadActorSource(self, endpoint: ClientEndpoint, sourceHash: str) -> None:
-        req = protocol.SourceRequest(self._req_id(), "unload", sourceHash, None, None, self._control, self._control)
+        req = protocol.SourceRequest(req_id=self._req_id(), op=SourceOp.UNLOAD, sender=self._control,
+                                     reply_to=self._control, sourceHash=sourceHash)
         self._request(req, limits.SOURCE_LIMIT, "unloadActorSource")
 
     def shutdown(self) -> None:
@@ -386,7 +391,8 @@ class MultiprocSystem:
                 if not self._admin_gone():
                     limit = 30.0
                     try:
-                        self._request(protocol.Shutdown(self._req_id(), self._control), limit, "shutdown")
+                        self._request(protocol.Shutdown(req_id=self._req_id(), reply_to=self._control),
+                                      limit, "shutdown")
                     except ActorSystemFailure:
                         pass
                 if self._admin is not None:

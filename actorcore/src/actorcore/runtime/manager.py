@@ -32,6 +32,7 @@ from ..messages import (
 from ..sources import read_source
 from ..transport import optional
 from . import limits, logfwd, mainclasses, procs, protocol
+from .protocol import CreateFailure, SourceOp
 from .timers import Timers
 from .wire import UnpicklableMessage, dumps, loads, oversize
 
@@ -69,10 +70,12 @@ class ActorManager(ActorCell):
         try:
             cls = self._load_class(boot["spec"], boot.get("sourceZip"))
         except ImportError:
-            self._admin(protocol.ActorInitFailed(self.me, "import", traceback.format_exc()))
+            self._admin(protocol.ActorInitFailed(
+                actor=self.me, kind=CreateFailure.IMPORT, error=traceback.format_exc()))
             return False
         except Exception:
-            self._admin(protocol.ActorInitFailed(self.me, "spec", traceback.format_exc()))
+            self._admin(protocol.ActorInitFailed(
+                actor=self.me, kind=CreateFailure.SPEC, error=traceback.format_exc()))
             return False
         self.cls = cls
         try:
@@ -80,10 +83,10 @@ class ActorManager(ActorCell):
         except Exception:
             text = traceback.format_exc()
             logging.getLogger(cls.__name__).error("%s failed in __init__\n%s", class_spec(cls), text)
-            self._admin(protocol.ActorInitFailed(self.me, "init", text))
+            self._admin(protocol.ActorInitFailed(actor=self.me, kind=CreateFailure.INIT, error=text))
             return False
         self.attach(actor)
-        self._admin(protocol.ActorStarted(self.me, os.getpid()))
+        self._admin(protocol.ActorStarted(actor=self.me, pid=os.getpid()))
         return True
 
     def _load_class(self, spec: str, sourceZip: bytes | None) -> type:
@@ -195,7 +198,7 @@ class ActorManager(ActorCell):
 
     def _return_unread(self, envs: list[Any]) -> None:
         for target, _sender, data in envs:
-            self._admin(protocol.DeadLetter(target, data))
+            self._admin(protocol.DeadLetter(target=target, data=data))
 
     def _on_term(self, signum: int, frame: Any) -> None:
         self._terminate = True
@@ -212,7 +215,7 @@ class ActorManager(ActorCell):
             return
         if isinstance(msg, protocol.RuntimeMessage):
             if isinstance(msg, protocol.ChildFailed):
-                self._admin(protocol.ChildFailedAck(msg.child))
+                self._admin(protocol.ChildFailedAck(child=msg.child))
             else:
                 self._log.debug("stray runtime message %r", msg)
             return
@@ -229,7 +232,7 @@ class ActorManager(ActorCell):
         self.local.append((msg, sender))
 
     def _finish(self) -> None:
-        self._admin(protocol.ActorExiting(self.me, orphan_children=bool(self.children)))
+        self._admin(protocol.ActorExiting(actor=self.me, orphan_children=bool(self.children)))
         self.state = DONE
 
     def _add_wakeup(self, seconds: float, wakeup: WakeupMessage) -> None:
@@ -283,11 +286,10 @@ class ActorManager(ActorCell):
             return self._create_named(spec, requirements, globalName, sourceHash)
         child = f"{self.me}.{next(self._child_seq)}"
         self.children[child] = None
-        self._admin(
-            protocol.CreateActor(
-                0, child, self.me, spec, requirements, None, sourceHash or self.sourceHash, None
-            )
-        )
+        self._admin(protocol.CreateActor(
+            req_id=0, new_id=child, parent=self.me, spec=spec, requirements=requirements,
+            globalName=None, sourceHash=sourceHash or self.sourceHash, reply_to=None,
+        ))
         return ActorAddress(child)
 
     def _spec(self, actorClass: Any) -> str:
@@ -311,12 +313,10 @@ class ActorManager(ActorCell):
             raise TypeError(f"globalName must be a string, not {type(globalName).__name__}")
         req = next(self._req_seq)
         child = f"{self.me}.{next(self._child_seq)}"
-        self._admin(
-            protocol.CreateActor(
-                req, child, self.me, spec, requirements, globalName,
-                sourceHash or self.sourceHash, self.me,
-            )
-        )
+        self._admin(protocol.CreateActor(
+            req_id=req, new_id=child, parent=self.me, spec=spec, requirements=requirements,
+            globalName=globalName, sourceHash=sourceHash or self.sourceHash, reply_to=self.me,
+        ))
         reply = self._await_reply(req, limits.CREATE_LIMIT)
         if reply is None or reply.error_kind is not None:
             self._actor_log().error(
@@ -346,16 +346,17 @@ class ActorManager(ActorCell):
                 return None
 
     def handleDeadLetters(self, start: bool) -> None:
-        self._admin(protocol.SetDeadLetterHandler(self.me, start))
+        self._admin(protocol.SetDeadLetterHandler(actor=self.me, start=start))
 
     def notifyOnSystemRegistrationChanges(self, start: bool) -> None:
-        self._admin(protocol.RegistrationWatch(self.me, start))
+        self._admin(protocol.RegistrationWatch(actor=self.me, start=start))
 
     def registerSourceAuthority(self) -> None:
         # Wait for the admin's answer: once this returns, loads (from anyone) reach
         # this authority, so an actor can register and then reply "ready" safely.
         req = next(self._req_seq)
-        self._admin(protocol.SourceRequest(req, "authority", None, None, None, self.me, self.me))
+        self._admin(protocol.SourceRequest(
+            req_id=req, op=SourceOp.AUTHORITY, sender=self.me, reply_to=self.me))
         if self._await_reply(req, limits.SOURCE_LIMIT) is None:
             self._log.error("%s: registerSourceAuthority got no answer from the admin", self.address)
 
@@ -363,30 +364,32 @@ class ActorManager(ActorCell):
         from ..sources import source_hash
 
         data, info = read_source(fname)
-        self._admin(protocol.SourceRequest(0, "load", None, data, info, self.me, None))
+        self._admin(protocol.SourceRequest(
+            req_id=0, op=SourceOp.LOAD, sender=self.me, data=data, info=info))
         return source_hash(data)
 
     def unloadActorSource(self, sourceHash: str) -> None:
-        self._admin(protocol.SourceRequest(0, "unload", sourceHash, None, None, self.me, None))
+        self._admin(protocol.SourceRequest(
+            req_id=0, op=SourceOp.UNLOAD, sender=self.me, sourceHash=sourceHash))
 
     def notifyOnSourceAvailability(self, enable: bool) -> None:
-        op = "watch" if enable else "unwatch"
-        self._admin(protocol.SourceRequest(0, op, None, None, None, self.me, None))
+        op = SourceOp.WATCH if enable else SourceOp.UNWATCH
+        self._admin(protocol.SourceRequest(req_id=0, op=op, sender=self.me))
 
     def updateCapability(self, name: str, value: Any = None) -> None:
-        self._admin(protocol.UpdateCapability(0, name, value, None))
+        self._admin(protocol.UpdateCapability(req_id=0, name=name, value=value, reply_to=None))
 
     def preRegisterRemoteSystem(self, remoteAddress: Any, remoteCapabilities: Any) -> None:
         caps = dict(remoteCapabilities) if isinstance(remoteCapabilities, dict) else {}
-        self._admin(protocol.PreRegister(remoteAddress, caps))
+        self._admin(protocol.PreRegister(where=remoteAddress, capabilities=caps))
 
     def deRegisterRemoteSystem(self, remoteAddress: Any) -> None:
         if isinstance(remoteAddress, ActorAddress):
             remoteAddress = remoteAddress.addressDetails
-        self._admin(protocol.DeRegister(remoteAddress))
+        self._admin(protocol.DeRegister(remote=remoteAddress))
 
     def actorSystemShutdown(self) -> None:
-        self._admin(protocol.SystemShutdownRequest(self.me))
+        self._admin(protocol.SystemShutdownRequest(sender=self.me))
 
 
 
@@ -420,7 +423,7 @@ def actor_main(link: Any, boot: dict[str, Any]) -> None:
     me = boot["id"]
 
     def forward(record: dict[str, Any]) -> None:
-        transport.send(admin, (admin, me, dumps(protocol.LogRecordMsg(record))))
+        transport.send(admin, (admin, me, dumps(protocol.LogRecordMsg(record=record))))
 
     logfwd.install(forward, boot.get("log_threshold", 0), str(manager.address))
     try:

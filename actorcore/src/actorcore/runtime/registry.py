@@ -6,6 +6,8 @@ from typing import Any, Callable
 
 import attrs
 
+from .protocol import CreateFailure
+
 PENDING, LIVE, EXITING, DEAD = "pending", "live", "exiting", "dead"
 REMOTE = "remote"  # runs on another system of the convention; the admin forwards to it
 _KEEP_DEAD = 10000  # recently dead actors, to answer late messages precisely
@@ -35,7 +37,7 @@ class Entry:
     remote: str | None = None  # REMOTE: the system hosting it
     origin: str | None = None  # placed here by another system, which hears of its end
     place_key: str | None = None
-    error: tuple[str, str] = ("", "")  # why it failed to start
+    error: tuple[CreateFailure | None, str] = (None, "")  # why it failed to start
 
 
 class ActorRegistry:

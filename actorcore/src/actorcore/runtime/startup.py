@@ -17,7 +17,7 @@ from ..keys import SECRET_CAPABILITY
 from ..transport import AttachState, ClientTransport, SharedClientTransport
 from . import limits, logfwd, procs
 from .admin import detached_admin_main
-from .protocol import AdminReady
+from .protocol import AdminFailed, AdminFailure, AdminReady
 
 
 def make_transport(
@@ -76,11 +76,11 @@ def attach_or_start(
                 transport.preflight()
             except ConnectionError as exc:
                 raise ActorSystemStartupError(f"{base_name} on {where}: {exc}") from None
-            problem, started = _start_detached(base_name, transport, ctx, cfg)
-            if problem.startswith("logDefs"):
-                raise ValueError(problem)
-            if problem:
-                raise ActorSystemStartupError(f"{base_name} admin on {where} did not start: {problem}")
+            failed, started = _start_detached(base_name, transport, ctx, cfg)
+            if failed is not None and failed.kind == AdminFailure.LOGDEFS:
+                raise ValueError(failed.error)
+            if failed is not None:
+                raise ActorSystemStartupError(f"{base_name} admin on {where} did not start: {failed.error}")
             if transport.try_attach(wait=limits.STARTUP_LIMIT) is not AttachState.ATTACHED:
                 raise ActorSystemStartupError(f"{base_name} admin started on {where} but does not answer")
             if log_file:
@@ -102,10 +102,10 @@ def attach_or_start(
 
 def _start_detached(
     base_name: str, transport: SharedClientTransport, ctx: Any, cfg: dict[str, Any]
-) -> tuple[str, int]:
+) -> tuple[AdminFailed | None, int]:
     """Start a shared admin on the Admin Port (through a short-lived starter
-    process, from which it detaches); what went wrong ("" for nothing) and the
-    admin's pid (0 while not known)."""
+    process, from which it detaches); what went wrong (None for nothing) and
+    the admin's pid (0 while not known)."""
     try:
         link = transport.admin_link()
     except OSError as exc:
@@ -120,17 +120,16 @@ def _start_detached(
     starter.start()
     link.release()
     writer.close()
-    problem = reader.recv() if reader.poll(limits.STARTUP_LIMIT) else "no answer"
-    started = 0
-    if isinstance(problem, tuple):
-        problem, started = problem
-    if problem != "no answer":
-        # not join(timeout): that waits on a pipe the detached admin inherited
-        starter.join()
-    else:
+    if not reader.poll(limits.STARTUP_LIMIT):
         starter.kill()
         starter.join()
-    return problem, started
+        return AdminFailed(error="no answer"), 0
+    answer = reader.recv()  # the admin's pid, or AdminFailed
+    # not join(timeout): that waits on a pipe the detached admin inherited
+    starter.join()
+    if isinstance(answer, AdminFailed):
+        return answer, 0
+    return None, answer
 
 
 def _admin_log_file(base_name: str, cfg: dict[str, Any], port: int, default_logs: bool) -> str:

@@ -20,6 +20,7 @@ from ..sourceregistry import SourceRegistry
 from . import protocol, spare
 from .convhost import AdminConvention
 from .manager import actor_main
+from .protocol import CreateFailure
 from .registry import EXITING, LIVE, PENDING, ActorRegistry, Entry
 from .routing import Router
 from .wire import dumps, loads
@@ -76,7 +77,7 @@ class Supervisor:
                 proc.start()
         except Exception as exc:
             self.transport.forget_child(entry.id)
-            self.init_failed(entry, "spawn", f"could not start a process: {exc}")
+            self.init_failed(entry, CreateFailure.SPAWN, f"could not start a process: {exc}")
             self.registry.bury(entry)
             return
         entry.process = proc
@@ -167,7 +168,7 @@ class Supervisor:
         self.init_failed(entry, msg.kind, msg.error)
         entry.state = EXITING  # the process is on its way out; reaped by its sentinel
 
-    def init_failed(self, entry: Entry, kind: str, text: str) -> None:
+    def init_failed(self, entry: Entry, kind: CreateFailure, text: str) -> None:
         _log.error("actor %s (%s) failed to start: %s", entry.id, entry.spec, text.strip())
         entry.failed_create = True
         entry.error = (kind, text)
@@ -237,7 +238,7 @@ class Supervisor:
             self.router.dead_letter(env)
         if entry.state == PENDING:
             code = proc.exitcode if proc is not None else None
-            self.init_failed(entry, "init", f"the actor process died while starting (exit code {code})")
+            self.init_failed(entry, CreateFailure.INIT, f"the actor process died while starting (exit code {code})")
         elif not entry.clean_exit and not entry.failed_create:
             code = proc.exitcode if proc is not None else None
             _log.warning("actor %s (%s) died abruptly (exit code %s)", entry.id, entry.spec, code)
