@@ -29,6 +29,7 @@ from ..messages import (
 )
 from ..sourceregistry import SourceRegistry
 from . import conventions, logfwd, procs, protocol
+from .bootdata import AdminConfig
 from .convhost import AdminConvention, Handler, NoConvention
 from .creates import Creator
 from .placement import Placement
@@ -47,13 +48,13 @@ class Admin:
     """The admin loop and its request handlers; the host of its convention
     (:class:`.convhost.ConventionHost`)."""
 
-    def __init__(self, transport: Any, cfg: dict[str, Any]) -> None:
+    def __init__(self, transport: Any, cfg: AdminConfig) -> None:
         self.transport = transport
         self.me: str = transport.address
         self.address = ActorAddress(self.me)
         self.cfg = cfg
-        self.capabilities: dict[str, Any] = cfg["capabilities"]
-        self.client_pid: int = cfg["client_pid"]
+        self.capabilities = cfg.capabilities
+        self.client_pid = cfg.client_pid
         self.registry = ActorRegistry()
         self.shutting_down = False
         self.shutdown_waiters: list[tuple[int, Any]] = []
@@ -67,7 +68,7 @@ class Admin:
             else NoConvention(self))
         self.registry.unnamed = self.convention.names.released
         self.router = Router(self.me, transport, self.registry, self.convention, self._own,
-                             cfg["base_name"])
+                             cfg.base_name)
         self.sources = SourceRegistry(self.router.send_msg, self.capabilities)
         self.supervisor = Supervisor(cfg, transport, self.registry, self.router, self.convention,
                                      self.sources)
@@ -132,7 +133,7 @@ class Admin:
                 self.convention.tick(now)
 
     def _housekeeping(self, now: float) -> None:
-        creator_gone = not self.cfg.get("shared") and os.getppid() != self.client_pid
+        creator_gone = not self.cfg.shared and os.getppid() != self.client_pid
         if not self.shutting_down and (creator_gone or self.termed):
             _log.warning("the process that created this system is gone; shutting down")
             self._begin_shutdown()
@@ -304,12 +305,12 @@ class Admin:
         )
 
 
-def _configure_logging(cfg: dict[str, Any]) -> protocol.AdminFailed | None:
-    """Set up this process's logger from ``cfg["logDefs"]``; what to tell the
+def _configure_logging(cfg: AdminConfig) -> protocol.AdminFailed | None:
+    """Set up this process's logger from ``cfg.logDefs``; what to tell the
     creating process when they are refused (None: done)."""
     try:
         plugins.hook().actorcore_configure_logging(
-            base_name=cfg["base_name"], logDefs=cfg["logDefs"], where="logger"
+            base_name=cfg.base_name, logDefs=cfg.logDefs, where="logger"
         )
     except Exception as exc:
         return protocol.AdminFailed(
@@ -319,17 +320,17 @@ def _configure_logging(cfg: dict[str, Any]) -> protocol.AdminFailed | None:
     return None
 
 
-def admin_main(link: Any, cfg: dict[str, Any]) -> None:
+def admin_main(link: Any, cfg: AdminConfig) -> None:
     """Entry point of the admin process."""
     keys.scrub_environment()
-    if not cfg.get("shared"):
+    if not cfg.shared:
         try:
             os.setpgid(0, 0)  # our own group: the creator can stop every process of the system
         except OSError:
             pass
         procs.die_with_parent()
     transport = link.open()
-    client = cfg["client"]
+    client = cfg.client
     failed = _configure_logging(cfg)
     if failed is not None:
         if client is not None:
@@ -351,7 +352,7 @@ def admin_main(link: Any, cfg: dict[str, Any]) -> None:
         transport.close()
 
 
-def detached_admin_main(link: Any, cfg: dict[str, Any], report: Any) -> None:
+def detached_admin_main(link: Any, cfg: AdminConfig, report: Any) -> None:
     """Start the admin of a shared (UDP/TCP) system so that it outlives its creator:
     check logDefs here (where a failure can still be reported), then fork the
     admin into its own session and return at once."""

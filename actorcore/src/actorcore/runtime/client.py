@@ -35,6 +35,7 @@ from ..messages import PoisonMessage
 from ..transport import ClientTransport, optional
 from . import limits, logfwd, mainclasses, procs, protocol, startup
 from .admin import admin_main
+from .bootdata import AdminConfig
 from .protocol import AdminFailure, CreateFailure, SourceOp
 from .wire import UnpicklableMessage, dumps, loads, oversize
 
@@ -114,21 +115,20 @@ class MultiprocSystem:
         #: the same transport, when the admin is shared (found on the Admin Port)
         self._shared = startup.shared(transport, config.name) if config.shared else None
         self._size_limit = optional(transport, "limit")
-        cfg = {
-            "base_name": config.name,
-            "capabilities": dict(self.capabilities),
-            "logDefs": logDefs,
-            "log_threshold": logfwd.threshold(logDefs),
-            "client": None,
-            "client_pid": os.getpid(),
-            "start_method": ctx.get_start_method(),
-            "shared": config.shared,
-        }
+        cfg = AdminConfig(
+            base_name=config.name,
+            capabilities=dict(self.capabilities),
+            logDefs=logDefs,
+            log_threshold=logfwd.threshold(logDefs),
+            client_pid=os.getpid(),
+            start_method=ctx.get_start_method(),
+            shared=config.shared,
+        )
         self._admin: Any = None
         self._admin_pid = 0
         self._next_pid_check = 0.0
         self._admin_dead = False
-        self._start_method = cfg["start_method"]
+        self._start_method = cfg.start_method
         self._started_admin = False
         main_classes = mainclasses.snapshot() if self._start_method == "fork" else None
         if config.shared:
@@ -142,13 +142,12 @@ class MultiprocSystem:
         self.systemAddress = ActorAddress(transport.admin_address)
         _live.add(self)
 
-    def _start_local(self, ctx: Any, cfg: dict[str, Any]) -> protocol.AdminReady:
+    def _start_local(self, ctx: Any, cfg: AdminConfig) -> protocol.AdminReady:
         """Queue base: the admin is our child and dies with us."""
         transport = self.transport
         self._control = transport.client_prefix + "0"  # where the admin's answers come
-        cfg["client"] = self._control
         self._admin = ctx.Process(
-            target=admin_main, args=(transport.admin_link(), cfg),
+            target=admin_main, args=(transport.admin_link(), attrs.evolve(cfg, client=self._control)),
             name=f"actorcore-admin {self.baseName}", daemon=False,
         )
         self._admin.start()
@@ -164,7 +163,7 @@ class MultiprocSystem:
             raise ActorSystemStartupError(f"{self.baseName} admin did not start: {why}")
         return ready
 
-    def _start_shared(self, ctx: Any, cfg: dict[str, Any]) -> protocol.AdminReady:
+    def _start_shared(self, ctx: Any, cfg: AdminConfig) -> protocol.AdminReady:
         """UDP/TCP: attach to the admin on the Admin Port, or start one that
         outlives this process (``capabilities``/``logDefs`` apply only then)."""
         transport = self._shared

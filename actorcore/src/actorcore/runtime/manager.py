@@ -32,6 +32,7 @@ from ..messages import (
 from ..sources import read_source
 from ..transport import optional
 from . import limits, logfwd, mainclasses, procs, protocol
+from .bootdata import ActorBoot
 from .protocol import CreateFailure, SourceOp
 from .timers import Timers
 from .wire import UnpicklableMessage, dumps, loads, oversize
@@ -42,18 +43,18 @@ _PARENT_CHECK = 1.0
 class ActorManager(ActorCell):
     """Runs one Actor; also the ``_ctx`` its Actor calls into."""
 
-    def __init__(self, transport: Any, boot: dict[str, Any]) -> None:
-        super().__init__(ActorAddress(boot["id"]), boot.get("globalName"), boot.get("sourceHash"))
+    def __init__(self, transport: Any, boot: ActorBoot) -> None:
+        super().__init__(ActorAddress(boot.id), boot.globalName, boot.sourceHash)
         self.transport = transport
         self._size_limit = optional(transport, "limit")
         self._wake_on = optional(transport, "wake_on")
         self._drain_on_exit = optional(transport, "drain_on_exit")
-        self.me = boot["id"]
-        self.admin = boot["admin"]
-        self.parent = boot["parent"]
-        self.capabilities = boot["capabilities"]
-        self.admin_pid = boot["admin_pid"]
-        self.start_method: str = boot["start_method"]
+        self.me = boot.id
+        self.admin = boot.admin
+        self.parent = boot.parent
+        self.capabilities = boot.capabilities
+        self.admin_pid = boot.admin_pid
+        self.start_method = boot.start_method
         self.watch_ok = bool(self.capabilities.get(WATCH_SUPPORTED))
         self.local: deque[tuple[Any, Any]] = deque()  # (msg, sender) delivered before the wire
         self.stash: deque[Any] = deque()  # envelopes read while waiting for a reply
@@ -65,10 +66,10 @@ class ActorManager(ActorCell):
         self._log = logging.getLogger("actorcore.actor")
 
     # -- start ---------------------------------------------------------------
-    def start(self, boot: dict[str, Any]) -> bool:
+    def start(self, boot: ActorBoot) -> bool:
         """Construct the actor; report to the admin. False if it failed."""
         try:
-            cls = self._load_class(boot["spec"], boot.get("sourceZip"))
+            cls = self._load_class(boot.spec, boot.sourceZip)
         except ImportError:
             self._admin(protocol.ActorInitFailed(
                 actor=self.me, kind=CreateFailure.IMPORT, error=traceback.format_exc()))
@@ -79,7 +80,7 @@ class ActorManager(ActorCell):
             return False
         self.cls = cls
         try:
-            actor = instantiate(cls, self.capabilities, boot.get("requirements"))
+            actor = instantiate(cls, self.capabilities, boot.requirements)
         except Exception:
             text = traceback.format_exc()
             logging.getLogger(cls.__name__).error("%s failed in __init__\n%s", class_spec(cls), text)
@@ -412,20 +413,20 @@ def _is_exit_noted(data: bytes) -> bool:
         return False
 
 
-def actor_main(link: Any, boot: dict[str, Any]) -> None:
+def actor_main(link: Any, boot: ActorBoot) -> None:
     """Entry point of an actor process."""
     keys.scrub_environment()
     procs.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the user's process
     transport = link.open()
     manager = ActorManager(transport, boot)
-    admin = boot["admin"]
-    me = boot["id"]
+    admin = boot.admin
+    me = boot.id
 
     def forward(record: dict[str, Any]) -> None:
         transport.send(admin, (admin, me, dumps(protocol.LogRecordMsg(record=record))))
 
-    logfwd.install(forward, boot.get("log_threshold", 0), str(manager.address))
+    logfwd.install(forward, boot.log_threshold, str(manager.address))
     try:
         if manager.start(boot):
             manager.run()

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..transport import optional
 from . import procs
+from .bootdata import ActorBoot
 
 _LEN = struct.Struct("!I")
 
@@ -44,7 +45,7 @@ class Spare:
     def sentinel(self) -> int:
         return int(self.proc.sentinel)
 
-    def hand_over(self, link: Any, boot: dict[str, Any]) -> bool:
+    def hand_over(self, link: Any, boot: ActorBoot) -> bool:
         """Give the spare its actor; False if it is gone (the caller forks as usual)."""
         data = pickle.dumps((link, boot), protocol=pickle.HIGHEST_PROTOCOL)
         try:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Mapping
 
+import attrs
+
 from .. import logsetup, plugins
 from ..errors import ActorSystemStartupError
 from ..keys import SECRET_CAPABILITY
 from ..transport import AttachState, ClientTransport, SharedClientTransport
 from . import limits, logfwd, procs
 from .admin import detached_admin_main
+from .bootdata import AdminConfig
 from .protocol import AdminFailed, AdminFailure, AdminReady
 
 
@@ -59,7 +62,7 @@ def shared(transport: ClientTransport, base_name: str) -> SharedClientTransport:
 
 
 def attach_or_start(
-    base_name: str, transport: SharedClientTransport, ctx: Any, cfg: dict[str, Any],
+    base_name: str, transport: SharedClientTransport, ctx: Any, cfg: AdminConfig,
     default_logs: bool, attach: Callable[[], AdminReady],
 ) -> tuple[AdminReady, bool]:
     """Attach to the admin on the Admin Port, or start one there that outlives
@@ -71,7 +74,7 @@ def attach_or_start(
     started = 0  # the admin this call started: a start-up that fails leaves it not behind
     try:
         if transport.try_attach() is AttachState.ABSENT:
-            log_file = _admin_log_file(base_name, cfg, transport.admin_port, default_logs)
+            cfg, log_file = _admin_log_file(base_name, cfg, transport.admin_port, default_logs)
             try:
                 transport.preflight()
             except ConnectionError as exc:
@@ -101,7 +104,7 @@ def attach_or_start(
 
 
 def _start_detached(
-    base_name: str, transport: SharedClientTransport, ctx: Any, cfg: dict[str, Any]
+    base_name: str, transport: SharedClientTransport, ctx: Any, cfg: AdminConfig
 ) -> tuple[AdminFailed | None, int]:
     """Start a shared admin on the Admin Port (through a short-lived starter
     process, from which it detaches); what went wrong (None for nothing) and
@@ -132,18 +135,20 @@ def _start_detached(
     return None, answer
 
 
-def _admin_log_file(base_name: str, cfg: dict[str, Any], port: int, default_logs: bool) -> str:
+def _admin_log_file(
+    base_name: str, cfg: AdminConfig, port: int, default_logs: bool
+) -> tuple[AdminConfig, str]:
     """A detached admin's stdout and stderr are /dev/null: with the default
-    logDefs (or 'BestForBase') it logs to a file instead; its path, or ""."""
+    logDefs (or 'BestForBase') it logs to a file instead. ``cfg`` with the
+    logDefs that say so, and the file's path ("": ``cfg`` as it was)."""
     if not default_logs:
-        return ""
+        return cfg, ""
     try:
         path = logsetup.admin_log_path(base_name, port)
     except OSError:
-        return ""  # no state directory: keep the stderr default
-    cfg["logDefs"] = logsetup.file_config(path)
-    cfg["log_threshold"] = logfwd.threshold(cfg["logDefs"])
-    return path
+        return cfg, ""  # no state directory: keep the stderr default
+    logDefs = logsetup.file_config(path)
+    return attrs.evolve(cfg, logDefs=logDefs, log_threshold=logfwd.threshold(logDefs)), path
 
 
 def _abandon(transport: SharedClientTransport, pid: int) -> None:

@@ -18,6 +18,7 @@ from ..addresses import ActorAddress
 from ..messages import ActorExitRequest, ChildActorExited, PoisonMessage
 from ..sourceregistry import SourceRegistry
 from . import protocol, spare
+from .bootdata import ActorBoot, AdminConfig
 from .convhost import AdminConvention
 from .manager import actor_main
 from .protocol import CreateFailure
@@ -31,11 +32,11 @@ _log = logging.getLogger("actorcore.admin")
 class Supervisor:
     """Every actor process of one admin, and its spare."""
 
-    def __init__(self, cfg: dict[str, Any], transport: Any, registry: ActorRegistry,
+    def __init__(self, cfg: AdminConfig, transport: Any, registry: ActorRegistry,
                  router: Router, convention: AdminConvention, sources: SourceRegistry) -> None:
         self.cfg = cfg
-        self.capabilities: dict[str, Any] = cfg["capabilities"]  # the admin's, as they change
-        self.ctx = multiprocessing.get_context(cfg["start_method"])
+        self.capabilities = cfg.capabilities  # the admin's, as they change
+        self.ctx: Any = multiprocessing.get_context(cfg.start_method)  # typeshed: BaseContext has no Process
         self.transport = transport
         self.me: str = transport.address
         self.registry = registry
@@ -44,26 +45,26 @@ class Supervisor:
         self.convention = convention
         self.sources = sources
         self.sentinels: dict[Any, Entry] = {}
-        self.use_spare = spare.wanted(cfg["start_method"], transport)
+        self.use_spare = spare.wanted(cfg.start_method, transport)
         self.spare: spare.Spare | None = None
         self.spare_due = self.use_spare
 
     # -- processes -------------------------------------------------------------
     def spawn(self, entry: Entry, zip_bytes: bytes | None) -> None:
-        boot = {
-            "id": entry.id,
-            "admin": self.me,
-            "admin_pid": os.getpid(),
-            "start_method": self.cfg["start_method"],
-            "parent": entry.parent,
-            "spec": entry.spec,
-            "requirements": entry.requirements,
-            "globalName": entry.globalName,
-            "sourceHash": entry.sourceHash,
-            "sourceZip": zip_bytes,
-            "capabilities": dict(self.capabilities),
-            "log_threshold": self.cfg.get("log_threshold", 0),
-        }
+        boot = ActorBoot(
+            id=entry.id,
+            admin=self.me,
+            admin_pid=os.getpid(),
+            start_method=self.cfg.start_method,
+            parent=entry.parent,
+            spec=entry.spec,
+            requirements=entry.requirements,
+            globalName=entry.globalName,
+            sourceHash=entry.sourceHash,
+            sourceZip=zip_bytes,
+            capabilities=dict(self.capabilities),
+            log_threshold=self.cfg.log_threshold,
+        )
         link = self.transport.child_link(entry.id)
         ready, self.spare = self.spare, None
         if ready is not None and ready.hand_over(link, boot):
