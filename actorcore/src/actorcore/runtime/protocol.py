@@ -25,11 +25,11 @@ class CreateFailure(_Text):
     """Why a create failed: ``Created.error_kind``, ``ActorInitFailed.kind``,
     ``RemoteChildExited.kind``; the creating process raises by it."""
 
-    #: the class spec names no Actor class (or is not a string)
+    #: the spec names no Actor class, or the request is malformed (a globalName not a string)
     SPEC = "spec"
     #: the actor's module could not be imported
     IMPORT = "import"
-    #: no system of the convention accepts the class's capability check
+    #: the class's capability check refuses this system (and no other system of its convention took it)
     CAPABILITY = "capability"
     #: the sourceHash names no loaded source
     SOURCE = "source"
