@@ -14,7 +14,8 @@ whose admin outlives its creator (UDP, TCP) offers a
 from __future__ import annotations
 
 import enum
-from typing import Any, Protocol, Sequence, runtime_checkable
+from types import MappingProxyType
+from typing import Any, Callable, Literal, Mapping, Protocol, Sequence, overload, runtime_checkable
 
 Envelope = tuple[Any, Any, bytes]
 
@@ -62,7 +63,28 @@ class BoundLink(Link, Protocol):
 
 
 class Transport(Protocol):
-    """What a base's transport offers the runtime."""
+    """What a base's transport offers the runtime.
+
+    Optional members, which a transport may leave out (the runtime takes the
+    default named here, through :func:`optional`):
+
+    - ``limit`` (default None: no limit): the largest frame, in bytes, this
+      transport carries (its ``Max Message Size``); the runtime returns a
+      bigger message to its sender as PoisonMessage instead of sending it.
+    - ``wake_on(fd)`` (default None): end every later wait in :meth:`receive`
+      when ``fd`` (a pipe the runtime's signal handlers write to) is readable,
+      and report it among the ready waitables. A transport without it gets
+      ``fd`` among the waitables of every call instead.
+    - ``drain_on_exit`` (an actor's transport; default False): what was sent
+      to a process is lost once it closes, so an exiting actor reads on until
+      its admin's ``ExitNoted`` and hands back what came as dead letters.
+      Without it the admin gets what was never read from
+      :meth:`AdminTransport.forget_child`.
+    - ``admin_lost`` (an actor's transport; default False): the link to the
+      admin is known to be gone (an exiting actor then stops draining). It
+      changes, so it is read where it is needed; the others are read once,
+      when the runtime takes the transport on.
+    """
 
     #: This process's own address details.
     address: Any
@@ -82,21 +104,18 @@ class Transport(Protocol):
     def backlog(self) -> int:
         """Envelopes handed to :meth:`send` that are not yet on the wire."""
 
-    # Optional: ``limit``: the largest frame (bytes) this transport carries
-    # (its ``Max Message Size``); the runtime returns a bigger message to its
-    # sender as PoisonMessage instead of sending it. Absent: no limit.
-
-    # Optional: ``wake_on(fd)``: end every later wait in :meth:`receive` when
-    # ``fd`` (a pipe the runtime's signal handlers write to) is readable, and
-    # report it among the ready waitables. A transport without it gets ``fd``
-    # among the waitables of every call instead.
-
     def close(self) -> None:
         """Flush what can be flushed and release queues or sockets."""
 
 
 class AdminTransport(Transport, Protocol):
-    """The admin's transport, which also links and routes to actor processes."""
+    """The admin's transport, which also links and routes to actor processes.
+
+    Optional, besides those of :class:`Transport`: ``links_are_addresses``
+    (default False): what :meth:`child_link` returns is plain values, no
+    resource made for the child, so the admin may hand it to a process forked
+    in advance (a spare; fork start method only).
+    """
 
     def child_link(self, child: Any) -> Link:
         """Resources for a new actor process whose details are ``child``."""
@@ -203,3 +222,30 @@ class PeerTransport(AdminTransport, Protocol):
 
     def peer_close(self, sysid: str) -> None:
         """Drop the connection to ``sysid`` (no event follows)."""
+
+
+#: The optional members of the Protocols here, and what the runtime takes
+#: for a transport that leaves one out.
+OPTIONAL: Mapping[str, Any] = MappingProxyType({
+    "limit": None,
+    "wake_on": None,
+    "drain_on_exit": False,
+    "admin_lost": False,
+    "links_are_addresses": False,
+})
+
+
+@overload
+def optional(transport: object, name: Literal["limit"]) -> int | None: ...
+@overload
+def optional(transport: object, name: Literal["wake_on"]) -> Callable[[int], None] | None: ...
+@overload
+def optional(
+    transport: object, name: Literal["drain_on_exit", "admin_lost", "links_are_addresses"]
+) -> bool: ...
+def optional(transport: object, name: str) -> Any:
+    """``transport``'s optional member ``name`` (one of :data:`OPTIONAL`), or
+    its default. The one place the runtime probes for them: once, when it
+    takes a transport on (``admin_lost``, which changes, when it is needed),
+    never per message."""
+    return getattr(transport, name, OPTIONAL[name])

@@ -29,9 +29,11 @@ from ..messages import (
 )
 from ..sourceregistry import SourceRegistry
 from . import conventions, logfwd, procs, protocol
+from .bootdata import AdminConfig
 from .convhost import AdminConvention, Handler, NoConvention
 from .creates import Creator
-from .placement import GONE, Placement
+from .placement import Placement
+from .protocol import AdminFailure, CreateFailure, SourceOp
 from .registry import LIVE, PENDING, ActorRegistry
 from .routing import Router
 from .supervision import Supervisor
@@ -46,13 +48,13 @@ class Admin:
     """The admin loop and its request handlers; the host of its convention
     (:class:`.convhost.ConventionHost`)."""
 
-    def __init__(self, transport: Any, cfg: dict[str, Any]) -> None:
+    def __init__(self, transport: Any, cfg: AdminConfig) -> None:
         self.transport = transport
         self.me: str = transport.address
         self.address = ActorAddress(self.me)
         self.cfg = cfg
-        self.capabilities: dict[str, Any] = cfg["capabilities"]
-        self.client_pid: int = cfg["client_pid"]
+        self.capabilities = cfg.capabilities
+        self.client_pid = cfg.client_pid
         self.registry = ActorRegistry()
         self.shutting_down = False
         self.shutdown_waiters: list[tuple[int, Any]] = []
@@ -66,7 +68,7 @@ class Admin:
             else NoConvention(self))
         self.registry.unnamed = self.convention.names.released
         self.router = Router(self.me, transport, self.registry, self.convention, self._own,
-                             cfg["base_name"])
+                             cfg.base_name)
         self.sources = SourceRegistry(self.router.send_msg, self.capabilities)
         self.supervisor = Supervisor(cfg, transport, self.registry, self.router, self.convention,
                                      self.sources)
@@ -130,7 +132,7 @@ class Admin:
                 self.convention.tick(now)
 
     def _housekeeping(self, now: float) -> None:
-        creator_gone = not self.cfg.get("shared") and os.getppid() != self.client_pid
+        creator_gone = not self.cfg.shared and os.getppid() != self.client_pid
         if not self.shutting_down and (creator_gone or self.termed):
             _log.warning("the process that created this system is gone; shutting down")
             self._begin_shutdown()
@@ -172,13 +174,14 @@ class Admin:
         """A create, as received or back from the convention's name keeper."""
         if self.shutting_down:  # to a system that forwarded it here, this one has left
             forwarded = req.origin is not None and req.origin != self.me
-            self.creator.failed(req, GONE if forwarded else "shutdown", "the actor system is shutting down")
+            self.creator.failed(req, CreateFailure.GONE if forwarded else CreateFailure.SHUTDOWN,
+                                "the actor system is shutting down")
             return
         if req.globalName is not None and req.origin is None:  # placed here: the origin has the name
             try:
                 check_global_name(req.globalName)  # clients and actors check before sending; a peer may not
             except TypeError as exc:
-                self.creator.failed(req, "spec", str(exc))
+                self.creator.failed(req, CreateFailure.SPEC, str(exc))
                 return
             self.convention.names.create(req, sender)  # comes back to create_here
             return
@@ -216,16 +219,16 @@ class Admin:
     def _on_source(self, msg: protocol.SourceRequest, sender: Any) -> None:
         addr = ActorAddress(msg.sender)
         error, value = "", None
-        if msg.op == "authority":
+        if msg.op == SourceOp.AUTHORITY:
             self.sources.set_authority(addr)
-        elif msg.op == "load" and msg.data is not None:
+        elif msg.op == SourceOp.LOAD and msg.data is not None:
             value = self.sources.load(msg.data, msg.info)
-        elif msg.op == "unload" and msg.sourceHash is not None:
+        elif msg.op == SourceOp.UNLOAD and msg.sourceHash is not None:
             self.sources.unload(msg.sourceHash)
-        elif msg.op in ("watch", "unwatch"):
-            self.sources.watch(addr, msg.op == "watch")
+        elif msg.op in (SourceOp.WATCH, SourceOp.UNWATCH):
+            self.sources.watch(addr, msg.op == SourceOp.WATCH)
         else:
-            error = f"bad source request {msg.op!r}"
+            error = f"bad source request {str(msg.op)!r}"
         if msg.reply_to is not None:
             self.send_msg(msg.reply_to, protocol.Reply(req_id=msg.req_id, error=error, value=value))
 
@@ -293,27 +296,36 @@ class Admin:
         )
 
 
-def admin_main(link: Any, cfg: dict[str, Any]) -> None:
+def _configure_logging(cfg: AdminConfig) -> protocol.AdminFailed | None:
+    """Set up this process's logger from ``cfg.logDefs``; what to tell the
+    creating process when they are refused (None: done)."""
+    try:
+        plugins.hook().actorcore_configure_logging(
+            base_name=cfg.base_name, logDefs=cfg.logDefs, where="logger"
+        )
+    except Exception as exc:
+        return protocol.AdminFailed(
+            error=f"logDefs rejected by logging.config.dictConfig: {type(exc).__name__}: {exc}",
+            kind=AdminFailure.LOGDEFS,
+        )
+    return None
+
+
+def admin_main(link: Any, cfg: AdminConfig) -> None:
     """Entry point of the admin process."""
     keys.scrub_environment()
-    if not cfg.get("shared"):
+    if not cfg.shared:
         try:
             os.setpgid(0, 0)  # our own group: the creator can stop every process of the system
         except OSError:
             pass
         procs.die_with_parent()
     transport = link.open()
-    client = cfg["client"]
-    try:
-        plugins.hook().actorcore_configure_logging(
-            base_name=cfg["base_name"], logDefs=cfg["logDefs"], where="logger"
-        )
-    except Exception as exc:
+    client = cfg.client
+    failed = _configure_logging(cfg)
+    if failed is not None:
         if client is not None:
-            transport.send(client, (client, transport.address, dumps(protocol.AdminFailed(
-                error=f"logDefs rejected by logging.config.dictConfig: {type(exc).__name__}: {exc}",
-                kind="logDefs",
-            ))))
+            transport.send(client, (client, transport.address, dumps(failed)))
         transport.close()
         return
     admin = Admin(transport, cfg)
@@ -331,21 +343,18 @@ def admin_main(link: Any, cfg: dict[str, Any]) -> None:
         transport.close()
 
 
-def detached_admin_main(link: Any, cfg: dict[str, Any], report: Any) -> None:
+def detached_admin_main(link: Any, cfg: AdminConfig, report: Any) -> None:
     """Start the admin of a shared (UDP/TCP) system so that it outlives its creator:
     check logDefs here (where a failure can still be reported), then fork the
     admin into its own session and return at once."""
     keys.scrub_environment()
-    try:
-        plugins.hook().actorcore_configure_logging(
-            base_name=cfg["base_name"], logDefs=cfg["logDefs"], where="logger"
-        )
-    except Exception as exc:
-        report.send(f"logDefs rejected by logging.config.dictConfig: {type(exc).__name__}: {exc}")
+    failed = _configure_logging(cfg)
+    if failed is not None:
+        report.send(failed)
         return
     pid = os.fork()
     if pid:
-        report.send(("", pid))  # the creator kills its group if attaching to it fails
+        report.send(pid)  # the creator kills its group if attaching to it fails
         return
     try:
         os.setsid()

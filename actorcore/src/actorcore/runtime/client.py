@@ -32,9 +32,11 @@ from ..errors import (
     NoCompatibleSystemForActor,
 )
 from ..messages import PoisonMessage
-from ..transport import ClientTransport
+from ..transport import ClientTransport, optional
 from . import limits, logfwd, mainclasses, procs, protocol, startup
 from .admin import admin_main
+from .bootdata import AdminConfig
+from .protocol import AdminFailure, CreateFailure, SourceOp
 from .wire import UnpicklableMessage, dumps, loads, oversize
 
 _PID_CHECK = 0.25  # seconds between checks of a shared admin's pid
@@ -112,22 +114,21 @@ class MultiprocSystem:
         self.transport: ClientTransport = transport
         #: the same transport, when the admin is shared (found on the Admin Port)
         self._shared = startup.shared(transport, config.name) if config.shared else None
-        self._size_limit: int | None = getattr(transport, "limit", None)  # read once, not per send
-        cfg = {
-            "base_name": config.name,
-            "capabilities": dict(self.capabilities),
-            "logDefs": logDefs,
-            "log_threshold": logfwd.threshold(logDefs),
-            "client": None,
-            "client_pid": os.getpid(),
-            "start_method": ctx.get_start_method(),
-            "shared": config.shared,
-        }
+        self._size_limit = optional(transport, "limit")
+        cfg = AdminConfig(
+            base_name=config.name,
+            capabilities=dict(self.capabilities),
+            logDefs=logDefs,
+            log_threshold=logfwd.threshold(logDefs),
+            client_pid=os.getpid(),
+            start_method=ctx.get_start_method(),
+            shared=config.shared,
+        )
         self._admin: Any = None
         self._admin_pid = 0
         self._next_pid_check = 0.0
         self._admin_dead = False
-        self._start_method = cfg["start_method"]
+        self._start_method = cfg.start_method
         self._started_admin = False
         main_classes = mainclasses.snapshot() if self._start_method == "fork" else None
         if config.shared:
@@ -141,13 +142,12 @@ class MultiprocSystem:
         self.systemAddress = ActorAddress(transport.admin_address)
         _live.add(self)
 
-    def _start_local(self, ctx: Any, cfg: dict[str, Any]) -> protocol.AdminReady:
+    def _start_local(self, ctx: Any, cfg: AdminConfig) -> protocol.AdminReady:
         """Queue base: the admin is our child and dies with us."""
         transport = self.transport
         self._control = transport.client_prefix + "0"  # where the admin's answers come
-        cfg["client"] = self._control
         self._admin = ctx.Process(
-            target=admin_main, args=(transport.admin_link(), cfg),
+            target=admin_main, args=(transport.admin_link(), attrs.evolve(cfg, client=self._control)),
             name=f"actorcore-admin {self.baseName}", daemon=False,
         )
         self._admin.start()
@@ -157,13 +157,13 @@ class MultiprocSystem:
         if not isinstance(ready, protocol.AdminReady):
             self._kill_all()
             transport.close()
-            if isinstance(ready, protocol.AdminFailed) and ready.kind == "logDefs":
+            if isinstance(ready, protocol.AdminFailed) and ready.kind == AdminFailure.LOGDEFS:
                 raise ValueError(ready.error)
             why = ready.error if ready is not None else "no answer within the startup limit"
             raise ActorSystemStartupError(f"{self.baseName} admin did not start: {why}")
         return ready
 
-    def _start_shared(self, ctx: Any, cfg: dict[str, Any]) -> protocol.AdminReady:
+    def _start_shared(self, ctx: Any, cfg: AdminConfig) -> protocol.AdminReady:
         """UDP/TCP: attach to the admin on the Admin Port, or start one that
         outlives this process (``capabilities``/``logDefs`` apply only then)."""
         transport = self._shared
@@ -172,7 +172,8 @@ class MultiprocSystem:
         def attach() -> protocol.AdminReady:
             self._control = transport.client_prefix + "0"
             reply = self._request(
-                protocol.Attach(self._req_id(), self._control), limits.STARTUP_LIMIT, "attach"
+                protocol.Attach(req_id=self._req_id(), reply_to=self._control), limits.STARTUP_LIMIT,
+                "attach",
             )
             return reply.value
 
@@ -346,36 +347,39 @@ class MultiprocSystem:
                     raise InvalidActorSpecification(actorClass, f"{self.baseName}: {why}")
             spec = importable_spec(cls)
         req = protocol.CreateActor(
-            self._req_id(), None, None, spec, requirements, globalName, sourceHash, self._control
+            req_id=self._req_id(), new_id=None, parent=None, spec=spec, requirements=requirements,
+            globalName=globalName, sourceHash=sourceHash, reply_to=self._control,
         )
         reply = self._request(req, limits.CREATE_LIMIT, f"createActor({spec})")
         kind = reply.error_kind
         if kind is None:
             return ActorAddress(reply.actor)
-        if kind == "spec":
+        if kind == CreateFailure.SPEC:
             raise InvalidActorSpecification(actorClass, reply.error)
-        if kind == "import":
+        if kind == CreateFailure.IMPORT:
             raise ImportError(f"cannot import actor class {spec}: {reply.error}")
-        if kind == "capability":
+        if kind == CreateFailure.CAPABILITY:
             raise NoCompatibleSystemForActor(actorClass, reply.error)
-        if kind == "source":
+        if kind == CreateFailure.SOURCE:
             raise InvalidActorSourceHash(sourceHash)
         raise ActorSystemFailure(f"{spec} could not be created: {reply.error.strip()}")
 
     def updateCapability(self, endpoint: ClientEndpoint, name: str, value: Any) -> None:
         reply = self._request(
-            protocol.UpdateCapability(self._req_id(), name, value, self._control),
+            protocol.UpdateCapability(req_id=self._req_id(), name=name, value=value, reply_to=self._control),
             limits.CAPABILITY_LIMIT, "updateCapability",
         )
         if reply.error:
             raise ActorSystemFailure(reply.error)
 
     def loadActorSource(self, endpoint: ClientEndpoint, data: bytes, info: str | None) -> str:
-        req = protocol.SourceRequest(self._req_id(), "load", None, data, info, self._control, self._control)
+        req = protocol.SourceRequest(req_id=self._req_id(), op=SourceOp.LOAD, sender=self._control,
+                                     reply_to=self._control, data=data, info=info)
         return self._request(req, limits.SOURCE_LIMIT, "loadActorSource").value
 
     def unloadActorSource(self, endpoint: ClientEndpoint, sourceHash: str) -> None:
-        req = protocol.SourceRequest(self._req_id(), "unload", sourceHash, None, None, self._control, self._control)
+        req = protocol.SourceRequest(req_id=self._req_id(), op=SourceOp.UNLOAD, sender=self._control,
+                                     reply_to=self._control, sourceHash=sourceHash)
         self._request(req, limits.SOURCE_LIMIT, "unloadActorSource")
 
     def shutdown(self) -> None:
@@ -386,7 +390,8 @@ class MultiprocSystem:
                 if not self._admin_gone():
                     limit = 30.0
                     try:
-                        self._request(protocol.Shutdown(self._req_id(), self._control), limit, "shutdown")
+                        self._request(protocol.Shutdown(req_id=self._req_id(), reply_to=self._control),
+                                      limit, "shutdown")
                     except ActorSystemFailure:
                         pass
                 if self._admin is not None:

@@ -56,7 +56,7 @@ class ConventionHost(Protocol):
     def create_here(self, req: protocol.CreateActor, sender: Any) -> None:
         """A create whose global name is settled: host it here, or place it."""
 
-    def create_failed(self, req: protocol.CreateActor, kind: str, text: str) -> None:
+    def create_failed(self, req: protocol.CreateActor, kind: protocol.CreateFailure, text: str) -> None:
         """Tell whoever waits for ``req`` that it failed, and why."""
 
     def source_pending(self, digest: str) -> bool:

@@ -30,6 +30,7 @@ from ..transport import system_of
 from . import limits, protocol
 from .convhost import ConventionHost
 from .convpeers import Peer
+from .protocol import CreateFailure
 from .registry import LIVE, PENDING, REMOTE, Entry
 
 _log = logging.getLogger("actorcore.convention")
@@ -327,7 +328,7 @@ class ConventionNames:
                 why = (f"the convention leader {busy.keeper} did not answer for globalName {name!r} "
                        "(unreachable, or another system's create of that name did not finish)")
             for req, _, _ in late:
-                self.host.create_failed(req, "name", f"{why} within {ASK_LIMIT:.0f} s")
+                self.host.create_failed(req, CreateFailure.NAME, f"{why} within {ASK_LIMIT:.0f} s")
 
     def leave(self) -> None:
         """This system shuts down: creates waiting for a name fail now."""
@@ -337,4 +338,4 @@ class ConventionNames:
             if not busy.queue:
                 del self.busy[name]
             for req, _, _ in waiting:
-                self.host.create_failed(req, "shutdown", "the actor system is shutting down")
+                self.host.create_failed(req, CreateFailure.SHUTDOWN, "the actor system is shutting down")

@@ -19,6 +19,7 @@ from ..sourceregistry import SourceRegistry
 from . import protocol
 from .convhost import AdminConvention
 from .placement import Placement
+from .protocol import CreateFailure
 from .registry import ActorRegistry, Entry
 from .routing import Router
 from .supervision import Supervisor
@@ -58,26 +59,26 @@ class Creator:
             if req.sourceHash is not None:
                 source = self.sources.loaded.get(req.sourceHash)
                 if source is None:
-                    self.failed(req, "source", f"no loaded source {req.sourceHash!r}")
+                    self.failed(req, CreateFailure.SOURCE, f"no loaded source {req.sourceHash!r}")
                     return
                 zip_bytes = self.sources.zips.get(req.sourceHash)
                 cls = resolve_actor_class(source.load_class(req.spec))
             else:
                 cls = resolve_actor_class(req.spec)
         except InvalidActorSpecification as exc:
-            self.failed(req, "spec", str(exc))
+            self.failed(req, CreateFailure.SPEC, str(exc))
             return
         except ImportError as exc:
-            self.failed(req, "import", f"{type(exc).__name__}: {exc}")
+            self.failed(req, CreateFailure.IMPORT, f"{type(exc).__name__}: {exc}")
             return
         except Exception as exc:
-            self.failed(req, "spec", f"{type(exc).__name__}: {exc}")
+            self.failed(req, CreateFailure.SPEC, f"{type(exc).__name__}: {exc}")
             return
         refusal = capability_refusal(cls, self.capabilities, req.requirements)
         if refusal is not None:
             if self.placement.forward(req, cls):
                 return
-            self.failed(req, "capability", refusal + self.convention.unplaced_note(req))
+            self.failed(req, CreateFailure.CAPABILITY, refusal + self.convention.unplaced_note(req))
             return
         new_id = req.new_id if req.new_id is not None else f"{self.me}/{next(self.seq)}"
         entry = Entry(
@@ -127,7 +128,7 @@ class Creator:
 
         self.sources.when_settled(digest, settled)
 
-    def failed(self, req: protocol.CreateActor, kind: str, text: str) -> None:
+    def failed(self, req: protocol.CreateActor, kind: CreateFailure, text: str) -> None:
         """Tell whoever waits for ``req`` that it failed: the system that
         forwarded it, the requester, or the parent that created the child."""
         _log.error("createActor(%s) failed: %s", req.spec, text)

@@ -30,7 +30,10 @@ from ..messages import (
     WatchMessage,
 )
 from ..sources import read_source
+from ..transport import optional
 from . import limits, logfwd, mainclasses, procs, protocol
+from .bootdata import ActorBoot
+from .protocol import CreateFailure, SourceOp
 from .timers import Timers
 from .wire import UnpicklableMessage, dumps, loads, oversize
 
@@ -40,16 +43,18 @@ _PARENT_CHECK = 1.0
 class ActorManager(ActorCell):
     """Runs one Actor; also the ``_ctx`` its Actor calls into."""
 
-    def __init__(self, transport: Any, boot: dict[str, Any]) -> None:
-        super().__init__(ActorAddress(boot["id"]), boot.get("globalName"), boot.get("sourceHash"))
+    def __init__(self, transport: Any, boot: ActorBoot) -> None:
+        super().__init__(ActorAddress(boot.id), boot.globalName, boot.sourceHash)
         self.transport = transport
-        self._size_limit: int | None = getattr(transport, "limit", None)  # read once, not per send
-        self.me = boot["id"]
-        self.admin = boot["admin"]
-        self.parent = boot["parent"]
-        self.capabilities = boot["capabilities"]
-        self.admin_pid = boot["admin_pid"]
-        self.start_method: str = boot["start_method"]
+        self._size_limit = optional(transport, "limit")
+        self._wake_on = optional(transport, "wake_on")
+        self._drain_on_exit = optional(transport, "drain_on_exit")
+        self.me = boot.id
+        self.admin = boot.admin
+        self.parent = boot.parent
+        self.capabilities = boot.capabilities
+        self.admin_pid = boot.admin_pid
+        self.start_method = boot.start_method
         self.watch_ok = bool(self.capabilities.get(WATCH_SUPPORTED))
         self.local: deque[tuple[Any, Any]] = deque()  # (msg, sender) delivered before the wire
         self.stash: deque[Any] = deque()  # envelopes read while waiting for a reply
@@ -61,26 +66,28 @@ class ActorManager(ActorCell):
         self._log = logging.getLogger("actorcore.actor")
 
     # -- start ---------------------------------------------------------------
-    def start(self, boot: dict[str, Any]) -> bool:
+    def start(self, boot: ActorBoot) -> bool:
         """Construct the actor; report to the admin. False if it failed."""
         try:
-            cls = self._load_class(boot["spec"], boot.get("sourceZip"))
+            cls = self._load_class(boot.spec, boot.sourceZip)
         except ImportError:
-            self._admin(protocol.ActorInitFailed(self.me, "import", traceback.format_exc()))
+            self._admin(protocol.ActorInitFailed(
+                actor=self.me, kind=CreateFailure.IMPORT, error=traceback.format_exc()))
             return False
         except Exception:
-            self._admin(protocol.ActorInitFailed(self.me, "spec", traceback.format_exc()))
+            self._admin(protocol.ActorInitFailed(
+                actor=self.me, kind=CreateFailure.SPEC, error=traceback.format_exc()))
             return False
         self.cls = cls
         try:
-            actor = instantiate(cls, self.capabilities, boot.get("requirements"))
+            actor = instantiate(cls, self.capabilities, boot.requirements)
         except Exception:
             text = traceback.format_exc()
             logging.getLogger(cls.__name__).error("%s failed in __init__\n%s", class_spec(cls), text)
-            self._admin(protocol.ActorInitFailed(self.me, "init", text))
+            self._admin(protocol.ActorInitFailed(actor=self.me, kind=CreateFailure.INIT, error=text))
             return False
         self.attach(actor)
-        self._admin(protocol.ActorStarted(self.me, os.getpid()))
+        self._admin(protocol.ActorStarted(actor=self.me, pid=os.getpid()))
         return True
 
     def _load_class(self, spec: str, sourceZip: bytes | None) -> type:
@@ -106,7 +113,7 @@ class ActorManager(ActorCell):
         signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
         # Passed as a waitable it would cost a poll per batch of messages:
         # transports that can watch it for good (wake_on) do so.
-        wake_on = getattr(self.transport, "wake_on", None)
+        wake_on = self._wake_on
         if wake_on is not None:
             wake_on(wake_r)
         woken = [] if wake_on is not None else [wake_r]
@@ -167,7 +174,7 @@ class ActorManager(ActorCell):
         os.close(wake_r)
         os.close(wake_w)
         self._return_unread(list(self.stash))
-        if getattr(self.transport, "drain_on_exit", False):
+        if self._drain_on_exit:
             self._drain()
 
     def _drain(self) -> None:
@@ -180,7 +187,7 @@ class ActorManager(ActorCell):
         receive = self.transport.receive
         while True:
             left = deadline - time.monotonic()
-            if left <= 0 or getattr(self.transport, "admin_lost", False) \
+            if left <= 0 or optional(self.transport, "admin_lost") \
                     or os.getppid() != self.admin_pid:
                 return
             envs, _ = receive(min(left, 0.2), ())
@@ -192,7 +199,7 @@ class ActorManager(ActorCell):
 
     def _return_unread(self, envs: list[Any]) -> None:
         for target, _sender, data in envs:
-            self._admin(protocol.DeadLetter(target, data))
+            self._admin(protocol.DeadLetter(target=target, data=data))
 
     def _on_term(self, signum: int, frame: Any) -> None:
         self._terminate = True
@@ -209,7 +216,7 @@ class ActorManager(ActorCell):
             return
         if isinstance(msg, protocol.RuntimeMessage):
             if isinstance(msg, protocol.ChildFailed):
-                self._admin(protocol.ChildFailedAck(msg.child))
+                self._admin(protocol.ChildFailedAck(child=msg.child))
             else:
                 self._log.debug("stray runtime message %r", msg)
             return
@@ -226,7 +233,7 @@ class ActorManager(ActorCell):
         self.local.append((msg, sender))
 
     def _finish(self) -> None:
-        self._admin(protocol.ActorExiting(self.me, orphan_children=bool(self.children)))
+        self._admin(protocol.ActorExiting(actor=self.me, orphan_children=bool(self.children)))
         self.state = DONE
 
     def _add_wakeup(self, seconds: float, wakeup: WakeupMessage) -> None:
@@ -280,11 +287,10 @@ class ActorManager(ActorCell):
             return self._create_named(spec, requirements, globalName, sourceHash)
         child = f"{self.me}.{next(self._child_seq)}"
         self.children[child] = None
-        self._admin(
-            protocol.CreateActor(
-                0, child, self.me, spec, requirements, None, sourceHash or self.sourceHash, None
-            )
-        )
+        self._admin(protocol.CreateActor(
+            req_id=0, new_id=child, parent=self.me, spec=spec, requirements=requirements,
+            globalName=None, sourceHash=sourceHash or self.sourceHash, reply_to=None,
+        ))
         return ActorAddress(child)
 
     def _spec(self, actorClass: Any) -> str:
@@ -306,12 +312,10 @@ class ActorManager(ActorCell):
         """Named creates ask the admin and wait: the name may already be taken."""
         req = next(self._req_seq)
         child = f"{self.me}.{next(self._child_seq)}"
-        self._admin(
-            protocol.CreateActor(
-                req, child, self.me, spec, requirements, globalName,
-                sourceHash or self.sourceHash, self.me,
-            )
-        )
+        self._admin(protocol.CreateActor(
+            req_id=req, new_id=child, parent=self.me, spec=spec, requirements=requirements,
+            globalName=globalName, sourceHash=sourceHash or self.sourceHash, reply_to=self.me,
+        ))
         reply = self._await_reply(req, limits.CREATE_LIMIT)
         if reply is None or reply.error_kind is not None:
             self._actor_log().error(
@@ -341,16 +345,17 @@ class ActorManager(ActorCell):
                 return None
 
     def handleDeadLetters(self, start: bool) -> None:
-        self._admin(protocol.SetDeadLetterHandler(self.me, start))
+        self._admin(protocol.SetDeadLetterHandler(actor=self.me, start=start))
 
     def notifyOnSystemRegistrationChanges(self, start: bool) -> None:
-        self._admin(protocol.RegistrationWatch(self.me, start))
+        self._admin(protocol.RegistrationWatch(actor=self.me, start=start))
 
     def registerSourceAuthority(self) -> None:
         # Wait for the admin's answer: once this returns, loads (from anyone) reach
         # this authority, so an actor can register and then reply "ready" safely.
         req = next(self._req_seq)
-        self._admin(protocol.SourceRequest(req, "authority", None, None, None, self.me, self.me))
+        self._admin(protocol.SourceRequest(
+            req_id=req, op=SourceOp.AUTHORITY, sender=self.me, reply_to=self.me))
         if self._await_reply(req, limits.SOURCE_LIMIT) is None:
             self._log.error("%s: registerSourceAuthority got no answer from the admin", self.address)
 
@@ -358,30 +363,32 @@ class ActorManager(ActorCell):
         from ..sources import source_hash
 
         data, info = read_source(fname)
-        self._admin(protocol.SourceRequest(0, "load", None, data, info, self.me, None))
+        self._admin(protocol.SourceRequest(
+            req_id=0, op=SourceOp.LOAD, sender=self.me, data=data, info=info))
         return source_hash(data)
 
     def unloadActorSource(self, sourceHash: str) -> None:
-        self._admin(protocol.SourceRequest(0, "unload", sourceHash, None, None, self.me, None))
+        self._admin(protocol.SourceRequest(
+            req_id=0, op=SourceOp.UNLOAD, sender=self.me, sourceHash=sourceHash))
 
     def notifyOnSourceAvailability(self, enable: bool) -> None:
-        op = "watch" if enable else "unwatch"
-        self._admin(protocol.SourceRequest(0, op, None, None, None, self.me, None))
+        op = SourceOp.WATCH if enable else SourceOp.UNWATCH
+        self._admin(protocol.SourceRequest(req_id=0, op=op, sender=self.me))
 
     def updateCapability(self, name: str, value: Any = None) -> None:
-        self._admin(protocol.UpdateCapability(0, name, value, None))
+        self._admin(protocol.UpdateCapability(req_id=0, name=name, value=value, reply_to=None))
 
     def preRegisterRemoteSystem(self, remoteAddress: Any, remoteCapabilities: Any) -> None:
         caps = dict(remoteCapabilities) if isinstance(remoteCapabilities, dict) else {}
-        self._admin(protocol.PreRegister(remoteAddress, caps))
+        self._admin(protocol.PreRegister(where=remoteAddress, capabilities=caps))
 
     def deRegisterRemoteSystem(self, remoteAddress: Any) -> None:
         if isinstance(remoteAddress, ActorAddress):
             remoteAddress = remoteAddress.addressDetails
-        self._admin(protocol.DeRegister(remoteAddress))
+        self._admin(protocol.DeRegister(remote=remoteAddress))
 
     def actorSystemShutdown(self) -> None:
-        self._admin(protocol.SystemShutdownRequest(self.me))
+        self._admin(protocol.SystemShutdownRequest(sender=self.me))
 
 
 
@@ -404,20 +411,20 @@ def _is_exit_noted(data: bytes) -> bool:
         return False
 
 
-def actor_main(link: Any, boot: dict[str, Any]) -> None:
+def actor_main(link: Any, boot: ActorBoot) -> None:
     """Entry point of an actor process."""
     keys.scrub_environment()
     procs.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the user's process
     transport = link.open()
     manager = ActorManager(transport, boot)
-    admin = boot["admin"]
-    me = boot["id"]
+    admin = boot.admin
+    me = boot.id
 
     def forward(record: dict[str, Any]) -> None:
-        transport.send(admin, (admin, me, dumps(protocol.LogRecordMsg(record))))
+        transport.send(admin, (admin, me, dumps(protocol.LogRecordMsg(record=record))))
 
-    logfwd.install(forward, boot.get("log_threshold", 0), str(manager.address))
+    logfwd.install(forward, boot.log_threshold, str(manager.address))
     try:
         if manager.start(boot):
             manager.run()

@@ -19,13 +19,12 @@ from ..sourceregistry import SourceRegistry
 from ..transport import system_of
 from . import limits, protocol
 from .convhost import AdminConvention
+from .protocol import CreateFailure
 from .registry import PENDING, REMOTE, ActorRegistry, Entry
 from .routing import Router
 from .supervision import Supervisor
 
 _log = logging.getLogger("actorcore.admin")
-
-GONE = "gone"  # RemoteChildExited.kind: its host left the convention
 
 
 class Placement:
@@ -115,11 +114,11 @@ class Placement:
         """An actor another system hosts for us ended (or never started)."""
         found = self.placements.pop(msg.place_key, None) if msg.place_key else None
         entry = self.registry.entries.get(msg.actor)
-        if msg.kind == GONE:
+        if msg.kind == CreateFailure.GONE:
             if found is None:  # it had started: it went with its host
                 msg = attrs.evolve(msg, failed=False)
             else:  # the only system that could host it went away first
-                msg = attrs.evolve(msg, kind="capability")
+                msg = attrs.evolve(msg, kind=CreateFailure.CAPABILITY)
         if found is not None:
             req, pending, _ = found
             entry = pending
@@ -132,7 +131,7 @@ class Placement:
         if entry is None or entry.state not in (PENDING, REMOTE):
             return
         if msg.failed:
-            self.supervisor.init_failed(entry, msg.kind or "init", msg.error)
+            self.supervisor.init_failed(entry, msg.kind or CreateFailure.INIT, msg.error)
         else:
             entry.clean_exit = True
             self.supervisor.notify_parent(entry)
@@ -146,12 +145,13 @@ class Placement:
         for key, (req, _entry, target) in list(self.placements.items()):
             if target == sysid:
                 self.on_remote_child_exited(protocol.RemoteChildExited(
-                    place_key=key, actor=req.new_id, failed=True, kind=GONE, error=why), sysid)
+                    place_key=key, actor=req.new_id, failed=True, kind=CreateFailure.GONE, error=why),
+                    sysid)
         for key, (origin, target, new_id, _until) in list(self.relayed.items()):
             if target == sysid:
                 del self.relayed[key]
                 self.convention.send_admin(origin, protocol.RemoteChildExited(
-                    place_key=key, actor=new_id, failed=True, kind=GONE, error=why))
+                    place_key=key, actor=new_id, failed=True, kind=CreateFailure.GONE, error=why))
         for entry in [e for e in self.registry.entries.values() if e.state == REMOTE and e.remote == sysid]:
             _log.warning("actor %s (%s) was on %s, which is gone", entry.id, entry.spec, sysid)
             self.supervisor.notify_parent(entry)

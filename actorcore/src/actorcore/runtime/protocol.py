@@ -4,9 +4,67 @@ Addresses here are transport address details (plain, picklable values).
 """
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 import attrs
+
+
+class _Text(str, enum.Enum):
+    """A ``str`` enum that prints as its text (as ``enum.StrEnum``, which
+    Python 3.10 lacks): a value compares equal to its text and logs show it."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class CreateFailure(_Text):
+    """Why a create failed: ``Created.error_kind``, ``ActorInitFailed.kind``,
+    ``RemoteChildExited.kind``; the creating process raises by it."""
+
+    #: the spec names no Actor class, or the request is malformed (a globalName not a string)
+    SPEC = "spec"
+    #: the actor's module could not be imported
+    IMPORT = "import"
+    #: the class's capability check refuses this system (and no other system of its convention took it)
+    CAPABILITY = "capability"
+    #: the sourceHash names no loaded source
+    SOURCE = "source"
+    #: ``__init__`` raised, or the process died while starting
+    INIT = "init"
+    #: no process could be started for it
+    SPAWN = "spawn"
+    #: the system is shutting down
+    SHUTDOWN = "shutdown"
+    #: the keeper of the convention's global names did not answer
+    NAME = "name"
+    #: the system it was placed on left the convention
+    GONE = "gone"
+
+
+class AdminFailure(_Text):
+    """Why an admin did not start (``AdminFailed.kind``)."""
+
+    STARTUP = "startup"
+    #: logging.config.dictConfig refused the logDefs: the caller gets ValueError
+    LOGDEFS = "logDefs"
+
+
+class SourceOp(_Text):
+    """What a :class:`SourceRequest` asks of the admin."""
+
+    #: load a source (``data``): its hash is the answer
+    LOAD = "load"
+    #: unload the source ``sourceHash``
+    UNLOAD = "unload"
+    #: the sender becomes the source authority
+    AUTHORITY = "authority"
+    #: the sender starts or stops hearing of sources loaded and unloaded
+    WATCH = "watch"
+    UNWATCH = "unwatch"
 
 
 class RuntimeMessage:
@@ -37,8 +95,7 @@ class CreateActor(RuntimeMessage):
 class Created(RuntimeMessage):
     req_id: int
     actor: Any  # the actor's details (also when a globalName hit)
-    # "spec", "import", "capability", "source", "init", "shutdown", "name" (its keeper did not answer)
-    error_kind: str | None = None
+    error_kind: CreateFailure | None = None  # None: created
     error: str = ""
 
 
@@ -51,7 +108,7 @@ class ActorStarted(RuntimeMessage):
 @attrs.define
 class ActorInitFailed(RuntimeMessage):
     actor: Any
-    kind: str
+    kind: CreateFailure
     error: str
 
 
@@ -106,7 +163,7 @@ class AdminReady(RuntimeMessage):
 @attrs.define
 class AdminFailed(RuntimeMessage):
     error: str
-    kind: str = "startup"
+    kind: AdminFailure = AdminFailure.STARTUP
 
 
 @attrs.define
@@ -117,15 +174,15 @@ class LogRecordMsg(RuntimeMessage):
 
 @attrs.define
 class SourceRequest(RuntimeMessage):
-    """Load (data set) or unload (data None) a source, or register an authority/watcher."""
+    """Load or unload a source, or register an authority or a watcher (``op``)."""
 
     req_id: int
-    op: str  # "load", "unload", "authority", "watch", "unwatch"
-    sourceHash: str | None
-    data: bytes | None
-    info: str | None
+    op: SourceOp
     sender: Any
-    reply_to: Any
+    reply_to: Any = None  # where the Reply goes (None: nobody waits)
+    sourceHash: str | None = None  # UNLOAD: the source
+    data: bytes | None = None  # LOAD: the zip
+    info: str | None = None  # LOAD: what it was read from
 
 
 @attrs.define
@@ -235,7 +292,7 @@ class RemoteChildExited(RuntimeMessage):
     place_key: str | None
     actor: Any
     failed: bool
-    kind: str = ""
+    kind: CreateFailure | None = None  # why it failed (None: it simply exited)
     error: str = ""
 
 

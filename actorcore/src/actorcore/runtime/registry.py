@@ -1,13 +1,31 @@
 """The admin's registry of actors: who exists, who is whose parent, what is pending."""
 from __future__ import annotations
 
+import enum
 from collections import OrderedDict
 from typing import Any, Callable
 
 import attrs
 
-PENDING, LIVE, EXITING, DEAD = "pending", "live", "exiting", "dead"
-REMOTE = "remote"  # runs on another system of the convention; the admin forwards to it
+from .protocol import CreateFailure
+
+
+class State(enum.Enum):
+    """Where an actor the admin knows of is in its life."""
+
+    #: created, not yet started (or not yet placed on another system): messages are held
+    PENDING = "pending"
+    LIVE = "live"
+    #: it said it exits, or failed to start; its process is on its way out
+    EXITING = "exiting"
+    DEAD = "dead"
+    #: runs on another system of the convention; the admin forwards to it
+    REMOTE = "remote"
+
+
+# the names the admin's modules compare with
+PENDING, LIVE, EXITING, DEAD, REMOTE = (
+    State.PENDING, State.LIVE, State.EXITING, State.DEAD, State.REMOTE)
 _KEEP_DEAD = 10000  # recently dead actors, to answer late messages precisely
 
 
@@ -22,7 +40,7 @@ class Entry:
     requirements: Any
     globalName: str | None
     sourceHash: str | None
-    state: str = PENDING
+    state: State = PENDING
     process: Any = None
     pid: int | None = None
     held: list[Any] = attrs.Factory(list)
@@ -35,7 +53,7 @@ class Entry:
     remote: str | None = None  # REMOTE: the system hosting it
     origin: str | None = None  # placed here by another system, which hears of its end
     place_key: str | None = None
-    error: tuple[str, str] = ("", "")  # why it failed to start
+    error: tuple[CreateFailure | None, str] = (None, "")  # why it failed to start
 
 
 class ActorRegistry:

@@ -16,7 +16,9 @@ import signal
 import struct
 from typing import Any
 
+from ..transport import optional
 from . import procs
+from .bootdata import ActorBoot
 
 _LEN = struct.Struct("!I")
 
@@ -24,7 +26,7 @@ _LEN = struct.Struct("!I")
 def wanted(start_method: str, transport: Any) -> bool:
     if os.environ.get("ACTORCORE_SPARE_PROCESSES", "1").strip() == "0":
         return False
-    return start_method == "fork" and bool(getattr(transport, "links_are_addresses", False))
+    return start_method == "fork" and bool(optional(transport, "links_are_addresses"))
 
 
 class Spare:
@@ -43,7 +45,7 @@ class Spare:
     def sentinel(self) -> int:
         return int(self.proc.sentinel)
 
-    def hand_over(self, link: Any, boot: dict[str, Any]) -> bool:
+    def hand_over(self, link: Any, boot: ActorBoot) -> bool:
         """Give the spare its actor; False if it is gone (the caller forks as usual)."""
         data = pickle.dumps((link, boot), protocol=pickle.HIGHEST_PROTOCOL)
         try:

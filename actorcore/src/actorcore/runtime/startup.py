@@ -11,13 +11,16 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Mapping
 
+import attrs
+
 from .. import logsetup, plugins
 from ..errors import ActorSystemStartupError
 from ..keys import SECRET_CAPABILITY
 from ..transport import AttachState, ClientTransport, SharedClientTransport
 from . import limits, logfwd, procs
 from .admin import detached_admin_main
-from .protocol import AdminReady
+from .bootdata import AdminConfig
+from .protocol import AdminFailed, AdminFailure, AdminReady
 
 
 def make_transport(
@@ -59,7 +62,7 @@ def shared(transport: ClientTransport, base_name: str) -> SharedClientTransport:
 
 
 def attach_or_start(
-    base_name: str, transport: SharedClientTransport, ctx: Any, cfg: dict[str, Any],
+    base_name: str, transport: SharedClientTransport, ctx: Any, cfg: AdminConfig,
     default_logs: bool, attach: Callable[[], AdminReady],
 ) -> tuple[AdminReady, bool]:
     """Attach to the admin on the Admin Port, or start one there that outlives
@@ -71,16 +74,16 @@ def attach_or_start(
     started = 0  # the admin this call started: a start-up that fails leaves it not behind
     try:
         if transport.try_attach() is AttachState.ABSENT:
-            log_file = _admin_log_file(base_name, cfg, transport.admin_port, default_logs)
+            cfg, log_file = _admin_log_file(base_name, cfg, transport.admin_port, default_logs)
             try:
                 transport.preflight()
             except ConnectionError as exc:
                 raise ActorSystemStartupError(f"{base_name} on {where}: {exc}") from None
-            problem, started = _start_detached(base_name, transport, ctx, cfg)
-            if problem.startswith("logDefs"):
-                raise ValueError(problem)
-            if problem:
-                raise ActorSystemStartupError(f"{base_name} admin on {where} did not start: {problem}")
+            failed, started = _start_detached(base_name, transport, ctx, cfg)
+            if failed is not None and failed.kind == AdminFailure.LOGDEFS:
+                raise ValueError(failed.error)
+            if failed is not None:
+                raise ActorSystemStartupError(f"{base_name} admin on {where} did not start: {failed.error}")
             if transport.try_attach(wait=limits.STARTUP_LIMIT) is not AttachState.ATTACHED:
                 raise ActorSystemStartupError(f"{base_name} admin started on {where} but does not answer")
             if log_file:
@@ -101,11 +104,11 @@ def attach_or_start(
 
 
 def _start_detached(
-    base_name: str, transport: SharedClientTransport, ctx: Any, cfg: dict[str, Any]
-) -> tuple[str, int]:
+    base_name: str, transport: SharedClientTransport, ctx: Any, cfg: AdminConfig
+) -> tuple[AdminFailed | None, int]:
     """Start a shared admin on the Admin Port (through a short-lived starter
-    process, from which it detaches); what went wrong ("" for nothing) and the
-    admin's pid (0 while not known)."""
+    process, from which it detaches); what went wrong (None for nothing) and
+    the admin's pid (0 while not known)."""
     try:
         link = transport.admin_link()
     except OSError as exc:
@@ -120,31 +123,32 @@ def _start_detached(
     starter.start()
     link.release()
     writer.close()
-    problem = reader.recv() if reader.poll(limits.STARTUP_LIMIT) else "no answer"
-    started = 0
-    if isinstance(problem, tuple):
-        problem, started = problem
-    if problem != "no answer":
-        # not join(timeout): that waits on a pipe the detached admin inherited
-        starter.join()
-    else:
+    if not reader.poll(limits.STARTUP_LIMIT):
         starter.kill()
         starter.join()
-    return problem, started
+        return AdminFailed(error="no answer"), 0
+    answer = reader.recv()  # the admin's pid, or AdminFailed
+    # not join(timeout): that waits on a pipe the detached admin inherited
+    starter.join()
+    if isinstance(answer, AdminFailed):
+        return answer, 0
+    return None, answer
 
 
-def _admin_log_file(base_name: str, cfg: dict[str, Any], port: int, default_logs: bool) -> str:
+def _admin_log_file(
+    base_name: str, cfg: AdminConfig, port: int, default_logs: bool
+) -> tuple[AdminConfig, str]:
     """A detached admin's stdout and stderr are /dev/null: with the default
-    logDefs (or 'BestForBase') it logs to a file instead; its path, or ""."""
+    logDefs (or 'BestForBase') it logs to a file instead. ``cfg`` with the
+    logDefs that say so, and the file's path ("": ``cfg`` as it was)."""
     if not default_logs:
-        return ""
+        return cfg, ""
     try:
         path = logsetup.admin_log_path(base_name, port)
     except OSError:
-        return ""  # no state directory: keep the stderr default
-    cfg["logDefs"] = logsetup.file_config(path)
-    cfg["log_threshold"] = logfwd.threshold(cfg["logDefs"])
-    return path
+        return cfg, ""  # no state directory: keep the stderr default
+    logDefs = logsetup.file_config(path)
+    return attrs.evolve(cfg, logDefs=logDefs, log_threshold=logfwd.threshold(logDefs)), path
 
 
 def _abandon(transport: SharedClientTransport, pid: int) -> None:

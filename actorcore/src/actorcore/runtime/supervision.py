@@ -19,8 +19,10 @@ from ..delivery import orphan
 from ..messages import ActorExitRequest, ChildActorExited
 from ..sourceregistry import SourceRegistry
 from . import protocol, spare
+from .bootdata import ActorBoot, AdminConfig
 from .convhost import AdminConvention
 from .manager import actor_main
+from .protocol import CreateFailure
 from .registry import EXITING, LIVE, PENDING, ActorRegistry, Entry
 from .routing import Router
 from .wire import dumps
@@ -31,11 +33,11 @@ _log = logging.getLogger("actorcore.admin")
 class Supervisor:
     """Every actor process of one admin, and its spare."""
 
-    def __init__(self, cfg: dict[str, Any], transport: Any, registry: ActorRegistry,
+    def __init__(self, cfg: AdminConfig, transport: Any, registry: ActorRegistry,
                  router: Router, convention: AdminConvention, sources: SourceRegistry) -> None:
         self.cfg = cfg
-        self.capabilities: dict[str, Any] = cfg["capabilities"]  # the admin's, as they change
-        self.ctx = multiprocessing.get_context(cfg["start_method"])
+        self.capabilities = cfg.capabilities  # the admin's, as they change
+        self.ctx: Any = multiprocessing.get_context(cfg.start_method)  # typeshed: BaseContext has no Process
         self.transport = transport
         self.me: str = transport.address
         self.registry = registry
@@ -44,26 +46,26 @@ class Supervisor:
         self.convention = convention
         self.sources = sources
         self.sentinels: dict[Any, Entry] = {}
-        self.use_spare = spare.wanted(cfg["start_method"], transport)
+        self.use_spare = spare.wanted(cfg.start_method, transport)
         self.spare: spare.Spare | None = None
         self.spare_due = self.use_spare
 
     # -- processes -------------------------------------------------------------
     def spawn(self, entry: Entry, zip_bytes: bytes | None) -> None:
-        boot = {
-            "id": entry.id,
-            "admin": self.me,
-            "admin_pid": os.getpid(),
-            "start_method": self.cfg["start_method"],
-            "parent": entry.parent,
-            "spec": entry.spec,
-            "requirements": entry.requirements,
-            "globalName": entry.globalName,
-            "sourceHash": entry.sourceHash,
-            "sourceZip": zip_bytes,
-            "capabilities": dict(self.capabilities),
-            "log_threshold": self.cfg.get("log_threshold", 0),
-        }
+        boot = ActorBoot(
+            id=entry.id,
+            admin=self.me,
+            admin_pid=os.getpid(),
+            start_method=self.cfg.start_method,
+            parent=entry.parent,
+            spec=entry.spec,
+            requirements=entry.requirements,
+            globalName=entry.globalName,
+            sourceHash=entry.sourceHash,
+            sourceZip=zip_bytes,
+            capabilities=dict(self.capabilities),
+            log_threshold=self.cfg.log_threshold,
+        )
         link = self.transport.child_link(entry.id)
         ready, self.spare = self.spare, None
         if ready is not None and ready.hand_over(link, boot):
@@ -77,7 +79,7 @@ class Supervisor:
                 proc.start()
         except Exception as exc:
             self.transport.forget_child(entry.id)
-            self.init_failed(entry, "spawn", f"could not start a process: {exc}")
+            self.init_failed(entry, CreateFailure.SPAWN, f"could not start a process: {exc}")
             self.registry.bury(entry)
             return
         entry.process = proc
@@ -165,7 +167,7 @@ class Supervisor:
         self.init_failed(entry, msg.kind, msg.error)
         entry.state = EXITING  # the process is on its way out; reaped by its sentinel
 
-    def init_failed(self, entry: Entry, kind: str, text: str) -> None:
+    def init_failed(self, entry: Entry, kind: CreateFailure, text: str) -> None:
         _log.error("actor %s (%s) failed to start: %s", entry.id, entry.spec, text.strip())
         entry.failed_create = True
         entry.error = (kind, text)
@@ -174,7 +176,7 @@ class Supervisor:
         self._answer_waiter(entry, kind, text)
         self.notify_parent(entry)
 
-    def _answer_waiter(self, entry: Entry, kind: str | None = None, text: str = "") -> None:
+    def _answer_waiter(self, entry: Entry, kind: CreateFailure | None = None, text: str = "") -> None:
         """Tell the program waiting for ``entry``'s create, if one is, that it
         runs, or (``kind``) why it never will."""
         if entry.waiter is not None:
@@ -225,7 +227,7 @@ class Supervisor:
             self.router.dead_letter(env)
         if entry.state == PENDING:
             code = proc.exitcode if proc is not None else None
-            self.init_failed(entry, "init", f"the actor process died while starting (exit code {code})")
+            self.init_failed(entry, CreateFailure.INIT, f"the actor process died while starting (exit code {code})")
         elif not entry.clean_exit and not entry.failed_create:
             code = proc.exitcode if proc is not None else None
             _log.warning("actor %s (%s) died abruptly (exit code %s)", entry.id, entry.spec, code)
