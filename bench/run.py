@@ -92,7 +92,7 @@ def ensure_thespian_python() -> str:
 def actorcore_bases() -> dict[str, dict[str, Any]]:
     """Bases installed for actorcore in this interpreter: name -> info."""
     try:
-        from actorcore import plugins
+        from actorcore._core import plugins
     except ImportError as exc:
         log(f"actorcore is not importable here ({exc}); no actorcore bases")
         return {}

@@ -14,8 +14,8 @@ import textwrap
 import pytest
 
 from actorcore import testing
+from actorcore._core.runtime.procs import pid_alive
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure, Thespian_StatusReq
-from actorcore.runtime.procs import pid_alive
 from actorcore.testing import descendants, until, wait_no_descendants
 
 from .actors.basic import Echo

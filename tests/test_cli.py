@@ -11,7 +11,7 @@ import pytest
 
 from actorcore import cli
 from actorcore import testing as actorcore_testing  # not imported by name: pytest would collect it
-from actorcore.registry import SystemBaseInfo
+from actorcore._core.registry import SystemBaseInfo
 from actorcore.testing import installed_bases
 
 

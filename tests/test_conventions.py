@@ -269,7 +269,7 @@ def test_a_member_of_two_leaders_registers_with_both(systems):
 
 
 def test_a_malformed_registration_is_refused_and_the_admin_keeps_serving(systems):
-    from actorcore.runtime import protocol
+    from actorcore._core.runtime import protocol
 
     leader = systems.start()
     w = watcher(leader)

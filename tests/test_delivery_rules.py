@@ -1,4 +1,4 @@
-"""docs/api.md §4, §5.4: the delivery rules every base runs (actorcore.delivery).
+"""docs/api.md §4, §5.4: the delivery rules every base runs (actorcore._core.delivery).
 
 The behaviour suite proves the rules on each base; these prove what it cannot
 see: that drain()'s inlined plain delivery and ActorCell.deliver agree, that an
@@ -11,7 +11,8 @@ from collections import deque
 
 import pytest
 
-from actorcore import plugins
+from actorcore._core import plugins
+from actorcore._core.delivery import ActorCell, drain
 from actorcore.actors import (
     ActorAddress,
     ActorExitRequest,
@@ -21,7 +22,6 @@ from actorcore.actors import (
     ThespianWatch,
     requireCapability,
 )
-from actorcore.delivery import ActorCell, drain
 
 from .actors.basic import Collector, DeadLetterCollector, ExitReporter
 from .helpers import WAIT, collected

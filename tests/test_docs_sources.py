@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from actorcore import plugins
+from actorcore._core import plugins
 from actorcore.testing import descendants, wait_no_descendants
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "sources.md"

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from actorcore._core.runtime.procs import pid_alive
 from actorcore.actors import ActorExitRequest, ChildActorExited
-from actorcore.runtime.procs import pid_alive
 from actorcore.testing import until
 
 from .actors.basic import Collector, DeadLetterCollector, Echo, ExitReporter

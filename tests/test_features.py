@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from actorcore import testing
-from actorcore.registry import FEATURES, BaseRegistry, SystemBaseInfo
+from actorcore._core.registry import FEATURES, BaseRegistry, SystemBaseInfo
 
 
 def _factory(capabilities, logDefs, transientUnique):  # never called: no system is started

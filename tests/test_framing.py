@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from actorcore.runtime import framing
+from actorcore._core.runtime import framing
 
 
 def test_frames_round_trip_and_partial_frames_wait():

@@ -2,7 +2,7 @@
 own: who gets a name, who waits, and what frees it (base-independent)."""
 from __future__ import annotations
 
-from actorcore.runtime.convnames import HOLD_LIMIT, NameTable
+from actorcore._core.runtime.convnames import HOLD_LIMIT, NameTable
 
 RESERVED = None  # the answer "the name is yours: create the actor"
 

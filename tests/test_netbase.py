@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import socket
 
-from actorcore.runtime.netbase import avoiding
+from actorcore._core.runtime.netbase import avoiding
 
 
 def test_a_clients_own_socket_never_takes_the_admin_port():

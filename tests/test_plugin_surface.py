@@ -78,9 +78,9 @@ def test_the_check_finds_every_way_of_reaching_past_the_surface(tmp_path):
     pkg.mkdir()
     (pkg / "__init__.py").write_text(
         "import actorcore\n"
-        "import actorcore.runtime.framing\n"
-        "from actorcore import errors\n"
-        "from actorcore.runtime.client import MultiprocSystem\n"
+        "import actorcore._core.runtime.framing\n"
+        "from actorcore._core import errors\n"
+        "from actorcore._core.runtime.client import MultiprocSystem\n"
     )
     (pkg / "fine.py").write_text(
         "import socket\n"
@@ -92,9 +92,25 @@ def test_the_check_finds_every_way_of_reaching_past_the_surface(tmp_path):
     )
     assert beyond_surface(pkg) == [
         "somebase/__init__.py:1: actorcore",
-        "somebase/__init__.py:2: actorcore.runtime.framing",
-        "somebase/__init__.py:3: actorcore.errors",
-        "somebase/__init__.py:4: actorcore.runtime.client.MultiprocSystem",
+        "somebase/__init__.py:2: actorcore._core.runtime.framing",
+        "somebase/__init__.py:3: actorcore._core.errors",
+        "somebase/__init__.py:4: actorcore._core.runtime.client.MultiprocSystem",
     ]
     (pkg / "more.py").write_text("import attrs\nfrom pluggy import HookimplMarker\n")
     assert beyond_stdlib(pkg) == ["somebase/more.py:1: attrs", "somebase/more.py:2: pluggy.HookimplMarker"]
+
+
+#: The modules of the actorcore package that are promises (docs/api.md): the
+#: user surface and its Thespian-compatible companions, the base-author and
+#: test surfaces, the logging formatter users name in configurations, and the
+#: command line. Everything else must live under ``actorcore._core``.
+PUBLIC_MODULES = {"__init__", "__main__", "actors", "troupe", "initmsgs", "transient",
+                  "plugin", "testing", "logsetup", "cli", "demo"}
+
+
+def test_everything_but_the_declared_surfaces_is_visibly_private():
+    package = ROOT / "actorcore" / "src" / "actorcore"
+    top = {p.stem for p in package.glob("*.py")}
+    subpackages = {p.parent.name for p in package.glob("*/__init__.py")}
+    assert top == PUBLIC_MODULES
+    assert subpackages == {"_core"}

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from actorcore import plugins
+from actorcore._core import plugins
+from actorcore._core.registry import KNOWN_DISTRIBUTIONS
 from actorcore.actors import (
     ActorExitRequest,
     ActorSystem,
@@ -15,7 +16,6 @@ from actorcore.actors import (
     NoCompatibleSystemForActor,
     PoisonMessage,
 )
-from actorcore.registry import KNOWN_DISTRIBUTIONS
 
 from .actors.basic import Collector, Echo
 from .actors.capabilities import NeedsGpu
@@ -119,7 +119,7 @@ def _run(code, **env):
 
 
 def test_load_plugins_empty_means_no_bases():
-    r = _run("from actorcore import plugins; print(plugins.registry().names())",
+    r = _run("from actorcore._core import plugins; print(plugins.registry().names())",
              ACTORCORE_LOAD_PLUGINS="")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
@@ -142,15 +142,15 @@ def test_load_plugins_empty_then_actor_system_fails_clearly():
 def test_load_plugins_selects_entry_points(plugin):
     """Naming one installed plugin's entry point loads its bases and no other."""
     bases = [info.name for info in plugins.registry().infos() if info.plugin == plugin]
-    r = _run("from actorcore import plugins; print(plugins.registry().names())",
+    r = _run("from actorcore._core import plugins; print(plugins.registry().names())",
              ACTORCORE_LOAD_PLUGINS=plugin)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == repr(sorted(bases))
 
 
 def test_trace_plugins_prints_hook_calls():
-    r = _run("from actorcore import plugins; plugins.registry()", ACTORCORE_TRACE_PLUGINS="1")
+    r = _run("from actorcore._core import plugins; plugins.registry()", ACTORCORE_TRACE_PLUGINS="1")
     assert r.returncode == 0, r.stderr
     assert "actorcore_register_system_bases" in r.stderr
-    quiet = _run("from actorcore import plugins; plugins.registry()", ACTORCORE_TRACE_PLUGINS="")
+    quiet = _run("from actorcore._core import plugins; plugins.registry()", ACTORCORE_TRACE_PLUGINS="")
     assert "actorcore_register_system_bases" not in quiet.stderr

@@ -7,10 +7,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import actorcore.runtime
+import actorcore._core.runtime
 
-RUNTIME = Path(actorcore.runtime.__file__).parent
-PACKAGE = "actorcore.runtime"
+RUNTIME = Path(actorcore._core.runtime.__file__).parent
+PACKAGE = "actorcore._core.runtime"
 
 
 def _runtime_imports(path: Path) -> set[str]:

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from actorcore import testing
+from actorcore._core.runtime.procs import pid_alive
 from actorcore.actors import ActorSystem, Thespian_StatusReq
-from actorcore.runtime.procs import pid_alive
 from actorcore.testing import capabilities_for as caps_for
 from actorcore.testing import descendants, until, wait_no_descendants
 

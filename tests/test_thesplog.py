@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from actorcore import thesplog
+from actorcore._core import thesplog
 
 
 def test_lines_reach_the_file_and_respect_the_threshold(tmp_path, monkeypatch):

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from actorcore import plugins
+from actorcore._core import plugins
+from actorcore._core.hookspecs import hookimpl
+from actorcore._core.runtime.client import BaseConfig, MultiprocSystem
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure
-from actorcore.hookspecs import hookimpl
-from actorcore.runtime.client import BaseConfig, MultiprocSystem
 from actorcore.testing import descendants, wait_no_descendants
 
 NAME = "testsSharedWithoutAttach"

@@ -1,6 +1,6 @@
 """A tiny third-party system base, written only against actorcore's public
 plugin surface (base protocol, hookimpl, creation and capability helpers, and
-the delivery rules of ``actorcore.delivery``).
+the delivery rules of ``actorcore._core.delivery``).
 
 Single-threaded and synchronous: ``tell``/``receive`` run the queue until empty
 (the core's ``drain``). It supports top-level and child actors, send, global

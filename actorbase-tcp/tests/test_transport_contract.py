@@ -4,8 +4,8 @@ what it found with AttachState."""
 from __future__ import annotations
 
 from actorbase_tcp.transport import ClientTcpTransport
+from actorcore._core.transport import AttachState, PeerTransport, SharedClientTransport
 from actorcore.testing import free_port
-from actorcore.transport import AttachState, PeerTransport, SharedClientTransport
 
 KEY = b"k" * 32  # the handshake key
 

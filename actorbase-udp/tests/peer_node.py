@@ -10,8 +10,8 @@ import time
 
 from actorbase_udp.transport import AdminUdpTransport
 from actorbase_udp.wire import bind
-from actorcore import keys
-from actorcore.transport import system_of
+from actorcore._core import keys
+from actorcore._core.transport import system_of
 
 LIMIT = 120.0
 KEY = keys.resolve({}).key("handshake")  # ACTORCORE_SECRET, as the test that runs us has it

@@ -1,5 +1,5 @@
 """A socket that holds the system's secret and sends hand-made datagrams: it
-runs the handshake of ``actorcore.handshake`` with a UDP admin, then seals
+runs the handshake of ``actorcore._core.handshake`` with a UDP admin, then seals
 whatever header and payload a test gives it (for the cases past the
 handshake: a stream without a hello, fragments that do not add up)."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ import socket
 import time
 
 from actorbase_udp.wire import CONTEXT, DATA, HDR, HS, LAST, MAGIC
-from actorcore import keys
-from actorcore.handshake import MAC_BYTES, Handshake
+from actorcore._core import keys
+from actorcore._core.handshake import MAC_BYTES, Handshake
 
 
 class Sealed:

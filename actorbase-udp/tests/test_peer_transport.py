@@ -10,7 +10,7 @@ import pytest
 
 from actorbase_udp.transport import AdminUdpTransport, ClientUdpTransport
 from actorbase_udp.wire import bind
-from actorcore.transport import PeerEvent, PeerTransport, SharedClientTransport
+from actorcore._core.transport import PeerEvent, PeerTransport, SharedClientTransport
 
 WAIT = 10.0
 KEY = b"k" * 32  # the handshake key both admins hold

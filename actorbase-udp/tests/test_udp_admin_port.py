@@ -13,8 +13,8 @@ import pytest
 from sealed import Sealed
 
 from actorbase_udp.wire import DATA, HDR, LAST
+from actorcore._core.runtime import framing
 from actorcore.actors import Thespian_StatusReq
-from actorcore.runtime import framing
 from actorcore.testing import free_port, running_system
 from tests.security.attack import serving
 
@@ -111,7 +111,7 @@ def test_a_flood_from_one_source_is_dropped_and_logged_a_few_times_only(usys, po
 
 
 def test_default_admin_port_is_1029():
-    from actorcore import plugins
+    from actorcore._core import plugins
 
     info = plugins.registry().get("multiprocUDPBase")
     assert info is not None and info.capabilities["Admin Port"] == 1029

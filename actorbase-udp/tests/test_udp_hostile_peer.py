@@ -124,8 +124,8 @@ def _spoof(system, datagram: bytes) -> None:
 
 
 def test_a_datagram_with_a_bad_mac_is_dropped_and_counted(usys):
-    from actorcore.runtime import framing
-    from actorcore.runtime.wire import dumps
+    from actorcore._core.runtime import framing
+    from actorcore._core.runtime.wire import dumps
 
     collector = usys.createActor(Collector)
     before = _counters(usys)["dropped_bad_mac"]

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
+from actorcore._core.sources import source_hash
 from actorcore.actors import ActorSystem, InvalidActorSourceHash
-from actorcore.sources import source_hash
 from sourceauth_zip import (
     AllowSourceHashes,
     HashListAuthority,

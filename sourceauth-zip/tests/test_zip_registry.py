@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
-from actorcore.addresses import ActorAddress
-from actorcore.messages import LoadedSource, UnloadedSource, ValidatedSource, ValidateSource
-from actorcore.sourceregistry import SourceRegistry, remote_sources_policy
-from actorcore.sources import source_hash
+from actorcore._core.addresses import ActorAddress
+from actorcore._core.messages import LoadedSource, UnloadedSource, ValidatedSource, ValidateSource
+from actorcore._core.sourceregistry import SourceRegistry, remote_sources_policy
+from actorcore._core.sources import source_hash
 from sourceauth_zip import build_archive
 
 AUTHORITY = ActorAddress("authority")

@@ -1,4 +1,4 @@
-"""The handshake state machine and the frame MAC (actorcore.handshake), alone:
+"""The handshake state machine and the frame MAC (actorcore._core.handshake), alone:
 no sockets, so every refusal can be driven exactly."""
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actorcore import handshake as hs
-from actorcore.handshake import AuthenticationFailed, Handshake, HandshakeError
-from actorcore.runtime import framing
+from actorcore._core import handshake as hs
+from actorcore._core.handshake import AuthenticationFailed, Handshake, HandshakeError
+from actorcore._core.runtime import framing
 
 KEY = os.urandom(32)
 CTX = b"test"

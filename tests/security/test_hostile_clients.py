@@ -44,7 +44,7 @@ def test_a_client_with_the_wrong_secret_cannot_attach_or_stop_the_system(guarded
 
 def test_an_authenticated_client_cannot_send_as_another_process(guarded):
     """A client holding the secret still cannot put words in an actor's mouth."""
-    from actorcore.runtime.wire import dumps
+    from actorcore._core.runtime.wire import dumps
 
     collector = guarded.createActor(Collector)
     victim = guarded.createActor(Echo)

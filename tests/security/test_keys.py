@@ -1,4 +1,4 @@
-"""Where the secret comes from, its rules, and the keys derived from it (actorcore.keys)."""
+"""Where the secret comes from, its rules, and the keys derived from it (actorcore._core.keys)."""
 from __future__ import annotations
 
 import os
@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from actorcore import keys
-from actorcore.keys import Secret
+from actorcore._core import keys
+from actorcore._core.keys import Secret
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_scrubbing_removes_the_secret_from_environ_and_from_proc(tmp_path):
     no longer holds the secret once the process scrubbed it."""
     code = (
         "import os, sys\n"
-        "from actorcore import keys\n"
+        "from actorcore._core import keys\n"
         "keys.scrub_environment()\n"
         "assert 'ACTORCORE_SECRET' not in os.environ\n"
         "pid = os.fork()\n"

@@ -12,8 +12,8 @@ import textwrap
 import pytest
 
 from actorcore import testing
+from actorcore._core.keys import INSECURE_ENV, SECRET_CAPABILITY, SECRET_ENV
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure
-from actorcore.keys import INSECURE_ENV, SECRET_CAPABILITY, SECRET_ENV
 from actorcore.testing import descendants, wait_no_descendants
 
 from ..actors.processes import Doomed

@@ -1,6 +1,6 @@
 """ActorRecord: one actor of a simple system, and the context its Actor calls into.
 
-The delivery rules are :class:`actorcore.delivery.ActorCell`'s; a record
+The delivery rules are :class:`actorcore._core.delivery.ActorCell`'s; a record
 supplies the runtime part through :class:`Host`, all it may use of its system.
 """
 from __future__ import annotations

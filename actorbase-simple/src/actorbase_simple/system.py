@@ -80,7 +80,7 @@ class _Endpoint:
 
 
 class SimpleSystem:
-    """A running simpleSystemBase system (implements actorcore.base.SystemBase)."""
+    """A running simpleSystemBase system (implements actorcore._core.base.SystemBase)."""
 
     baseName = BASE_NAME
 

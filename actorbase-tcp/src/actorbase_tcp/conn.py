@@ -4,7 +4,7 @@ With TLS (``tls.py``) the connection is first wrapped in mutual TLS, done
 through memory BIOs so that nothing here ever blocks on the TLS handshake
 and one lock keeps the reading and writing threads out of each other's way
 in OpenSSL. Then, TLS or not, every connection runs the handshake of
-``actorcore.handshake`` (inside TLS, frames carry no MAC of their own: TLS
+``actorcore._core.handshake`` (inside TLS, frames carry no MAC of their own: TLS
 already refuses altered, replayed or reordered records):
 until it completes, only handshake messages of at most 4 KiB are read (the
 buffer never holds more), envelopes put to it wait unsealed, and nothing

@@ -5,7 +5,7 @@ then used both ways; the side that cannot be connected to (Outbound Only)
 simply never gets asked. Connects run on short-lived threads so an
 unreachable peer never stalls the admin loop; the result comes back through
 a wake-up pipe the admin's poller watches, and every change reaches the
-admin in-band as a peer event (see ``actorcore.transport.PeerTransport``).
+admin in-band as a peer event (see ``actorcore._core.transport.PeerTransport``).
 """
 from __future__ import annotations
 

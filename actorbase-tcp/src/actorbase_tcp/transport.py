@@ -5,7 +5,7 @@ switches after a ``SWITCHED`` marker sent through the admin, and the peer
 reads the direct connection only after that marker, so order per sender is
 kept across the switch.
 
-Every connection first runs the handshake of ``actorcore.handshake`` (see
+Every connection first runs the handshake of ``actorcore._core.handshake`` (see
 ``conn.py``): nothing a peer sends before it has proven it holds the secret
 is handed on, and after it every frame is sealed. Then it opens with a hello
 frame (target ``""``): ``actor`` (an actor process of this system, carrying

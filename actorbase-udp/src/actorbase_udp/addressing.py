@@ -1,9 +1,9 @@
 """Where a UDP system listens (docs/api.md §6.3.3) and how its address strings read.
 
 Addresses: the admin is ``U<8 hex>``, its actors ``U<8 hex>/<n>``, attached
-programs' endpoints ``U<8 hex>+<k>:<n>`` (so ``actorcore.transport.system_of``
+programs' endpoints ``U<8 hex>+<k>:<n>`` (so ``actorcore._core.transport.system_of``
 reads the system off any of them). The rules shared with TCP live in
-``actorcore.runtime.netbase``.
+``actorcore._core.runtime.netbase``.
 """
 from __future__ import annotations
 

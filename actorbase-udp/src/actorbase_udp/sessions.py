@@ -2,7 +2,7 @@
 socket itself, and the session it holds with each remote socket.
 
 Nothing moves on a stream before its two sockets have run the handshake of
-``actorcore.handshake`` (in ``HS`` datagrams, repeated until answered since
+``actorcore._core.handshake`` (in ``HS`` datagrams, repeated until answered since
 they are not part of the acknowledged stream). After it, every data, ack
 and NAK datagram ends with a 16-byte MAC under the channel's session key for
 its direction, over the header and the payload; it is checked before the

@@ -4,7 +4,7 @@ admin, which forwards (a star), so per-sender order and dead-letter detection
 are the admin's, exactly as on the other bases; the reliable streams of
 :mod:`.datagrams` make sure nothing is lost on the way.
 
-Every pair of sockets first runs the handshake of ``actorcore.handshake``
+Every pair of sockets first runs the handshake of ``actorcore._core.handshake``
 with the system's secret, and then MACs every datagram (see :mod:`.sessions`):
 nothing from a socket that has not proven it holds the secret is
 acknowledged, reassembled, handed on or unpickled. Then each stream opens

@@ -4,10 +4,10 @@ Port a Thespian program by rewriting ``thespian.actors`` as ``actorcore.actors``
 """
 from __future__ import annotations
 
-from .actor import Actor, ActorTypeDispatcher
-from .addresses import ActorAddress
-from .capabilities import ThespianGeneration, requireCapability
-from .errors import (
+from ._core.actor import Actor, ActorTypeDispatcher
+from ._core.addresses import ActorAddress
+from ._core.capabilities import ThespianGeneration, requireCapability
+from ._core.errors import (
     ActorSystemException,
     ActorSystemFailure,
     ActorSystemRequestTimeout,
@@ -17,7 +17,7 @@ from .errors import (
     InvalidActorSpecification,
     NoCompatibleSystemForActor,
 )
-from .messages import (
+from ._core.messages import (
     ActorExitRequest,
     ActorSystemConventionUpdate,
     ActorSystemMessage,
@@ -35,7 +35,7 @@ from .messages import (
     WakeupMessage,
     WatchMessage,
 )
-from .system import ActorSystem, ExternalContext
+from ._core.system import ActorSystem, ExternalContext
 
 __all__ = [
     "ThespianGeneration",

@@ -24,8 +24,8 @@ def _table(rows: list[tuple[str, ...]]) -> list[str]:
 
 def cmd_bases(args: argparse.Namespace) -> int:
     """List the installed system bases and any plugin that failed to load."""
-    from . import plugins
-    from .registry import KNOWN_DISTRIBUTIONS
+    from ._core import plugins
+    from ._core.registry import KNOWN_DISTRIBUTIONS
 
     infos = plugins.registry().infos()
     errors = plugins.load_errors()

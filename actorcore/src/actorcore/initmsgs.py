@@ -19,8 +19,8 @@ from __future__ import annotations
 import traceback
 from typing import Any, Callable, Iterable
 
+from ._core.decorating import Receive, wrap_receive
 from .actors import Actor, ActorAddress, ActorExitRequest, ActorSystemMessage, PoisonMessage
-from .decorating import Receive, wrap_receive
 
 __all__ = ["initializing_messages"]
 

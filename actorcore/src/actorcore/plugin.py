@@ -2,7 +2,7 @@
 
 A base (in-process or multiprocess) is a distribution that registers with
 the ``actorcore`` entry-point group and implements the hooks of
-:mod:`actorcore.hookspecs` with :data:`hookimpl`. Everything it needs from
+:mod:`actorcore._core.hookspecs` (docs/plugins.md lists them) with :data:`hookimpl`. Everything it needs from
 the core is named here; the built-in bases import nothing else (a test checks
 it), so a third party can write anything they can. The names below are kept
 stable within a minor version; the modules they come from may move.
@@ -13,7 +13,7 @@ stable within a minor version; the modules they come from may move.
   (in-process bases); the transport Protocols (multiprocess bases).
 - The multiprocess runtime a transport plugs into: :class:`MultiprocSystem`
   with its :class:`BaseConfig`.
-- In-process bases: the actor rules of :mod:`actorcore.delivery`
+- In-process bases: the actor rules written once in the core
   (:class:`ActorCell`, :func:`drain` and the system-side rules), the
   :class:`ActorContext` an actor calls, class resolution and construction,
   the source registry.
@@ -23,12 +23,12 @@ stable within a minor version; the modules they come from may move.
 """
 from __future__ import annotations
 
-from . import handshake
-from .base import NOTHING, Endpoint, SystemBase
-from .capabilities import common_capabilities
-from .context import ActorContext
-from .creation import check_class_name, class_spec, instantiate, resolve_actor_class
-from .delivery import (
+from ._core import handshake
+from ._core.base import NOTHING, Endpoint, SystemBase
+from ._core.capabilities import common_capabilities
+from ._core.context import ActorContext
+from ._core.creation import check_class_name, class_spec, instantiate, resolve_actor_class
+from ._core.delivery import (
     DONE,
     LIVE,
     ActorCell,
@@ -41,7 +41,7 @@ from .delivery import (
     system_requests,
     update_capability,
 )
-from .handshake import (
+from ._core.handshake import (
     CHALLENGE,
     HELLO,
     MAC_BYTES,
@@ -54,17 +54,25 @@ from .handshake import (
     Handshake,
     HandshakeError,
 )
-from .handshake import MAGIC as HANDSHAKE_MAGIC
-from .hookspecs import hookimpl
-from .plugins import hook as plugin_hooks
-from .plugins import internal_log
-from .registry import FEATURES, BaseRegistry
-from .runtime import framing
-from .runtime.client import BaseConfig, MultiprocSystem
-from .runtime.hello import CONTROL, Hello, HelloRole, Welcome, hello, parse_hello, read_welcome
-from .runtime.limits import env_seconds
-from .runtime.links import ActorLink, AdminLink
-from .runtime.netbase import (
+from ._core.handshake import MAGIC as HANDSHAKE_MAGIC
+from ._core.hookspecs import hookimpl
+from ._core.plugins import hook as plugin_hooks
+from ._core.plugins import internal_log
+from ._core.registry import FEATURES, BaseRegistry
+from ._core.runtime import framing
+from ._core.runtime.client import BaseConfig, MultiprocSystem
+from ._core.runtime.hello import (
+    CONTROL,
+    Hello,
+    HelloRole,
+    Welcome,
+    hello,
+    parse_hello,
+    read_welcome,
+)
+from ._core.runtime.limits import env_seconds
+from ._core.runtime.links import ActorLink, AdminLink
+from ._core.runtime.netbase import (
     admin_port,
     avoiding,
     flag,
@@ -74,16 +82,16 @@ from .runtime.netbase import (
     max_message_size,
     process_key,
 )
-from .runtime.outbox import Outbox
-from .runtime.poller import Poller
-from .runtime.portinfo import port_holder
-from .runtime.procs import context as process_context
-from .runtime.procs import pid_alive
-from .runtime.protocol import RuntimeMessage
-from .runtime.ratelog import RateLimitedLog
-from .sourceregistry import SourceRegistry
-from .sources import read_source
-from .transport import (
+from ._core.runtime.outbox import Outbox
+from ._core.runtime.poller import Poller
+from ._core.runtime.portinfo import port_holder
+from ._core.runtime.procs import context as process_context
+from ._core.runtime.procs import pid_alive
+from ._core.runtime.protocol import RuntimeMessage
+from ._core.runtime.ratelog import RateLimitedLog
+from ._core.sourceregistry import SourceRegistry
+from ._core.sources import read_source
+from ._core.transport import (
     AdminTransport,
     AttachState,
     BoundLink,

@@ -17,8 +17,8 @@ from typing import Any, Callable, Iterator, Mapping
 
 import pytest
 
-from . import plugins
-from .registry import FEATURES, SystemBaseInfo
+from ._core import plugins
+from ._core.registry import FEATURES, SystemBaseInfo
 
 
 def installed_bases() -> list[str]:
@@ -235,7 +235,7 @@ def _own_secret() -> None:
     import secrets
     import tempfile
 
-    from .keys import SECRET_ENV
+    from ._core.keys import SECRET_ENV
 
     os.environ.setdefault(SECRET_ENV, secrets.token_hex(16))
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="actorcore-test-config-")
@@ -249,7 +249,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "requires(*features, reason=None, **values): run only on bases that declare these "
-        "features (actorcore.registry.FEATURES: each named one true, each keyword one with "
+        "features (actorcore._core.registry.FEATURES: each named one true, each keyword one with "
         "that value); elsewhere skip, saying which feature is missing",
     )
     config.addinivalue_line(
@@ -311,7 +311,7 @@ def running_system(base: str, capabilities: Mapping[str, Any] | None = None, *,
     """A fresh ``transientUnique`` system of ``base``, shut down on leaving;
     then fails the test if a process it started is still alive after
     ``limit`` seconds."""
-    from .system import ActorSystem
+    from ._core.system import ActorSystem
 
     before = descendants()
     system = ActorSystem(base, capabilities=dict(capabilities or {}), logDefs=logDefs,

@@ -18,8 +18,8 @@ from typing import Any, Callable
 
 import attrs
 
+from ._core.decorating import Receive, period_seconds, wrap_receive
 from .actors import Actor, ActorAddress, ActorExitRequest, ActorSystemMessage, WakeupMessage
-from .decorating import Receive, period_seconds, wrap_receive
 
 __all__ = ["transient", "transient_idle"]
 

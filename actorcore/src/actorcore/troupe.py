@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 import attrs
 
+from ._core.decorating import Receive, period_seconds, whole_number, wrap_receive
 from .actors import (
     Actor,
     ActorAddress,
@@ -36,7 +37,6 @@ from .actors import (
     PoisonMessage,
     WakeupMessage,
 )
-from .decorating import Receive, period_seconds, whole_number, wrap_receive
 
 __all__ = ["troupe", "UpdateTroupeSettings", "DISMISS_EXTRA_PERIOD"]
 

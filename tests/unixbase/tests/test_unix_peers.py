@@ -13,7 +13,7 @@ import tempfile
 
 import pytest
 
-from actorcore import plugins
+from actorcore._core import plugins
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure
 from actorcore.testing import descendants, log_to_file, until, wait_no_descendants
 from tests.actors.basic import DeadLetterCollector

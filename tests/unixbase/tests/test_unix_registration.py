@@ -14,7 +14,7 @@ def test_the_unix_test_base_registers_through_its_entry_point():
         pytest.skip("actorbase-unixtest is not installed (pip install -e tests/unixbase)")
     points = [ep for ep in dist.entry_points if ep.group == "actorcore"]
     assert [(ep.name, ep.value) for ep in points] == [("unixtest", "actorbase_unixtest.plugin")]
-    from actorcore import plugins
+    from actorcore._core import plugins
 
     info = plugins.registry().get("multiprocUnixTestBase")
     assert info is not None and info.distribution == "actorbase-unixtest"

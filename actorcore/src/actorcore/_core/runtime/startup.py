@@ -13,7 +13,8 @@ from typing import Any, Callable, Mapping
 
 import attrs
 
-from .. import logsetup, plugins
+from ... import logsetup
+from .. import plugins
 from ..errors import ActorSystemStartupError
 from ..keys import SECRET_CAPABILITY
 from ..transport import AttachState, ClientTransport, SharedClientTransport
@@ -56,7 +57,7 @@ def shared(transport: ClientTransport, base_name: str) -> SharedClientTransport:
         raise ActorSystemStartupError(
             f"{base_name} is declared shared, but its transport ({type(transport).__name__}) "
             "cannot attach to an admin on the Admin Port: it must implement "
-            "actorcore.transport.SharedClientTransport"
+            "actorcore.plugin.SharedClientTransport"
         )
     return transport
 

@@ -1,7 +1,7 @@
 """Every hook a plugin may implement. This module is what a plugin author reads.
 
 Plugins are modules (or objects) named by an entry point in the ``actorcore``
-group; they implement the hooks below with ``@actorcore.hookspecs.hookimpl``.
+group; they implement the hooks below with ``@actorcore.plugin.hookimpl``.
 Five families, matching what a plugin may own: system bases, transports,
 address printing, logging and source authorities. The core never imports
 a plugin: it only calls these hooks.
@@ -28,10 +28,10 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
     """Announce the system bases this plugin provides.
 
     Called once, when the plugin manager is first built (and again after
-    :func:`actorcore.plugins.reset`). Call ``register.add(name, factory,
+    :func:`actorcore._core.plugins.reset`). Call ``register.add(name, factory,
     summary=..., capabilities=...)`` once per base. ``factory(capabilities,
     logDefs, transientUnique)`` must return an object implementing
-    :class:`actorcore.base.SystemBase`. Returns nothing.
+    :class:`actorcore._core.base.SystemBase`. Returns nothing.
     """
 
 
@@ -47,8 +47,8 @@ def actorcore_make_transport(
     that base starts (the admin and actor processes get their transports from
     the links this one hands out). ``capabilities`` holds the
     system's capabilities and, if given, the secret. Return a
-    :class:`actorcore.transport.ClientTransport` (a
-    :class:`~actorcore.transport.SharedClientTransport` for a base whose
+    :class:`actorcore._core.transport.ClientTransport` (a
+    :class:`~actorcore._core.transport.SharedClientTransport` for a base whose
     admin other programs attach to), or None when this plugin does not serve
     ``base_name`` (the first non-None answer wins). Raise ValueError for a
     bad capability value, ConnectionError when the transport cannot be set
@@ -104,7 +104,7 @@ def actorcore_unpack_source(
     (``SourceRegistry.install_remote``), and again in each actor process that
     runs an actor of the source; unpacking one hash twice in a process should
     give back the source already unpacked. Return an
-    :class:`actorcore.sources.UnpackedSource`, or None if this plugin does
+    :class:`actorcore._core.sources.UnpackedSource`, or None if this plugin does
     not handle the format. Raise ``ValueError`` with the reason to reject a
     corrupt or unsafe archive; the system logs it and loads nothing.
     sourceauth-zip implements it (entry point ``zip``).

@@ -8,7 +8,7 @@ import logging
 import sys
 from typing import Any, Callable, Mapping, TypeVar
 
-from . import __version__
+from .. import __version__
 from .keys import SECRET_CAPABILITY
 
 ThespianGeneration = (3, 0)
@@ -50,7 +50,7 @@ def common_capabilities(
     user's values, then the read-only set (which overrides anything given).
 
     ``Convention Secret`` is never kept: a system's capabilities are shown
-    in status and sent to its convention leader (see ``actorcore.keys``).
+    in status and sent to its convention leader (see ``actorcore._core.keys``).
     """
     caps: dict[str, Any] = dict(defaults or {})
     if given:

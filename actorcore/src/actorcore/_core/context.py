@@ -1,6 +1,6 @@
 """ActorContext: what an Actor asks of the system running it (``self._ctx``).
 
-Every base gives each actor an object with these members; ``actorcore.actor``
+Every base gives each actor an object with these members; ``actorcore._core.actor``
 calls nothing else. How each one is carried out is the base's business.
 """
 from __future__ import annotations

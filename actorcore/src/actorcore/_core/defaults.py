@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import logsetup, thesplog
+from .. import logsetup
+from . import thesplog
 from .hookspecs import hookimpl
 
 

@@ -2,7 +2,7 @@
 
 A frame is ``!I`` total length, then ``!HH`` the lengths of the target and
 sender address strings, the two strings (UTF-8), and the pickled message.
-On an authenticated connection a 16-byte MAC (``actorcore.handshake``)
+On an authenticated connection a 16-byte MAC (``actorcore._core.handshake``)
 ends the frame (the length counts it), covering everything before it, and
 a frame whose MAC fails is a :class:`FrameError` like any other bad frame. Before the handshake a frame
 is just a length and a handshake message of at most 4 KiB (``split_raw``).
@@ -22,7 +22,7 @@ LEN = struct.Struct("!I")
 HEAD = struct.Struct("!IHH")
 ADDR = struct.Struct("!HH")
 DEFAULT_MAX = 64 * 1024 * 1024  # docs/api.md §9.4 ``Max Message Size``
-MAC_BYTES = 16  # actorcore.handshake.MAC_BYTES (imported lazily there)
+MAC_BYTES = 16  # actorcore._core.handshake.MAC_BYTES (imported lazily there)
 
 
 READ_SIZE = 1 << 18  # bytes a stream transport asks for per read

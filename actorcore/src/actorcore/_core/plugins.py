@@ -7,7 +7,7 @@ A plugin is a module named by an entry point in the ``actorcore`` group::
 
 where ``mypackage/plugin.py`` holds hook implementations::
 
-    from actorcore.hookspecs import hookimpl
+    from actorcore._core.hookspecs import hookimpl
 
     @hookimpl
     def actorcore_register_system_bases(register):
@@ -71,7 +71,7 @@ def _build() -> pluggy.PluginManager:
 
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    pm.register(defaults, name="actorcore.defaults")
+    pm.register(defaults, name="actorcore._core.defaults")
     wanted = _selected_names()
     for ep in entry_points(group=GROUP):
         if wanted is not None and ep.name not in wanted:

@@ -1,6 +1,6 @@
 """ActorManager: the loop of one actor process (receive, deliver, flush, wakeups).
 
-What a message does once here is :class:`actorcore.delivery.ActorCell`'s;
+What a message does once here is :class:`actorcore._core.delivery.ActorCell`'s;
 this module supplies the process: the loop, the transport, the admin.
 It talks to its admin and to other actors only through its transport.
 """

@@ -1,6 +1,6 @@
 """MultiprocSystem: a multiprocess system as seen from the process that created it.
 
-Implements :class:`actorcore.base.SystemBase` for every multiprocess base;
+Implements :class:`actorcore._core.base.SystemBase` for every multiprocess base;
 the base supplies only its :class:`BaseConfig` and (through the
 ``actorcore_make_transport`` hook) its transport.
 """
@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 import attrs
 
-from .. import logsetup
+from ... import logsetup
 from ..addresses import ActorAddress
 from ..base import NOTHING
 from ..capabilities import common_capabilities
@@ -79,7 +79,7 @@ _BEST_FOR_BASE = {
 
 
 class MultiprocSystem:
-    """A running multiprocess system (implements actorcore.base.SystemBase)."""
+    """A running multiprocess system (implements actorcore._core.base.SystemBase)."""
 
     def __init__(
         self, config: BaseConfig, capabilities: Any = None, logDefs: Any = None,

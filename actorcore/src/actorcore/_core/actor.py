@@ -1,7 +1,7 @@
 """Actor and ActorTypeDispatcher: what user actors subclass (docs/api.md §2).
 
 Every system call an actor makes goes to ``self._ctx``, the context its
-system base wires in after ``__init__`` (an ``actorcore.context.ActorContext``);
+system base wires in after ``__init__`` (an ``actorcore._core.context.ActorContext``);
 the base decides what it means.
 """
 from __future__ import annotations

@@ -5,7 +5,7 @@ Apart from the admin's requests because it runs for every envelope that
 passes through the admin (star transports forward all actor traffic here):
 it stays one dictionary look-up and one state test on the way to a live
 actor. Knows the registry's states; applies the dead-letter rules of
-:mod:`actorcore.delivery`; never knows how an actor is started or placed.
+:mod:`actorcore._core.delivery`; never knows how an actor is started or placed.
 """
 from __future__ import annotations
 
@@ -128,8 +128,8 @@ class Router:
 
     # -- dead letters ----------------------------------------------------------
     def dead_letter(self, env: Any, unstarted_parent: Any = None) -> None:
-        """``env`` cannot be delivered: the rules of :func:`actorcore.delivery.dead_letter`,
-        and of :func:`~actorcore.delivery.bounce_held` for a target that never
+        """``env`` cannot be delivered: the rules of :func:`actorcore._core.delivery.dead_letter`,
+        and of :func:`~actorcore._core.delivery.bounce_held` for a target that never
         started, child of ``unstarted_parent`` (found here for one whose parent
         has not yet acknowledged its failure)."""
         target, sender, data = env

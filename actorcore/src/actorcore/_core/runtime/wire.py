@@ -21,7 +21,7 @@ def dumps(msg: Any) -> bytes:
 loads = pickle.loads
 
 #: Bytes a frame adds to the pickled message besides the two addresses: its
-#: length, the address lengths and a MAC (``actorcore.runtime.framing``).
+#: length, the address lengths and a MAC (``actorcore._core.runtime.framing``).
 FRAME_OVERHEAD = 24
 
 

@@ -9,7 +9,7 @@ import math
 from datetime import timedelta
 from typing import Any, Callable
 
-from .actors import Actor
+from ..actors import Actor
 
 Receive = Callable[[Any, Any, Any], Any]
 

@@ -6,7 +6,8 @@ import time
 from contextlib import contextmanager
 from typing import IO, Any, Iterator
 
-from . import logsetup, plugins
+from .. import logsetup
+from . import plugins
 from .addresses import ActorAddress
 from .base import NOTHING, Endpoint, SystemBase
 from .delivery import check_global_name

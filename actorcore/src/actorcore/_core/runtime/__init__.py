@@ -2,5 +2,5 @@
 
 ``client`` runs in the user's process, ``admin`` in the admin process,
 ``manager`` in each actor process; they speak the messages of ``protocol``
-through whatever :class:`actorcore.transport.Transport` the base provides.
+through whatever :class:`actorcore._core.transport.Transport` the base provides.
 """
