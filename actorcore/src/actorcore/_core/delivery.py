@@ -193,7 +193,8 @@ class ActorCell:
         """The checks an actor's ``createActor`` makes first: TypeError for a
         ``globalName`` that is not a string; True while the actor is exiting,
         when the create returns an address that never starts (docs/api.md §2.4)."""
-        check_global_name(globalName)
+        if globalName is not None:
+            check_global_name(globalName)
         return self.state != LIVE
 
     def _failed_child(self, child: ActorAddress, system: ActorAddress) -> ActorAddress:
@@ -382,7 +383,10 @@ def check_global_name(globalName: Any) -> None:
 def capability_refusal(cls: type, capabilities: Mapping[str, Any], requirements: Any) -> str | None:
     """Why this system may not run ``cls`` (its ``actorSystemCapabilityCheck``
     refuses these capabilities), or None when it may."""
-    if actor_accepts(cls, capabilities, requirements):
+    # Most classes have no check: answer without the call (creates are hot).
+    if getattr(cls, "actorSystemCapabilityCheck", None) is None or actor_accepts(
+        cls, capabilities, requirements
+    ):
         return None
     return f"{class_spec(cls)} does not accept this system's capabilities"
 

@@ -95,7 +95,8 @@ class _Client:
         Raises InvalidActorSpecification, ImportError, NoCompatibleSystemForActor,
         InvalidActorSourceHash, ActorSystemRequestTimeout or ActorSystemFailure.
         """
-        check_global_name(globalName)
+        if globalName is not None:  # the common create pays no call
+            check_global_name(globalName)
         return self._live().createActor(
             self._endpoint, actorClass, targetActorRequirements, globalName, sourceHash
         )
