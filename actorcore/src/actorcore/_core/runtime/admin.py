@@ -10,6 +10,7 @@ convention (:mod:`.conventions`, or :class:`.convhost.NoConvention`).
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -329,6 +330,12 @@ def admin_main(link: Any, cfg: AdminConfig) -> None:
         transport.close()
         return
     admin = Admin(transport, cfg)
+    # Every actor process is forked from here. What exists now (modules,
+    # classes, the admin's tables) lives as long as the admin: moved out of
+    # the collector's reach, a child's collections do not write to those
+    # pages, and each fork copies fewer of them (issue 12: -30 page faults
+    # per create). Only once: freezing later would keep cyclic garbage.
+    gc.freeze()
     if client is not None:
         ready = protocol.AdminReady(capabilities=admin.capabilities, pid=os.getpid())
         transport.send(client, (client, admin.me, dumps(ready)))
