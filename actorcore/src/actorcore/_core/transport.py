@@ -17,6 +17,12 @@ import enum
 from types import MappingProxyType
 from typing import Any, Callable, Literal, Mapping, Protocol, Sequence, overload, runtime_checkable
 
+#: One message on its way: ``(target, sender, data)`` — the address details of
+#: the receiver (actor, admin or client), those of the sender, and the message
+#: pickled (a transport never unpickles it). A plain tuple on purpose, not a
+#: NamedTuple: one is built at each end of every message, at some forty places
+#: across the transports, and a NamedTuple costs 161 ns to build against 35 ns
+#: for a tuple (measured, CPython 3.11); every user unpacks it anyway.
 Envelope = tuple[Any, Any, bytes]
 
 
