@@ -62,6 +62,7 @@ class Admin:
         self.termed = False
         self.running = True
         self.started = time.time()
+        self.started_mono = time.monotonic()
         # with conventions (even of one system) names go through the convention's keeper
         self.convention: AdminConvention = (
             conventions.Convention(self, transport) if conventions.enabled(transport)
@@ -285,6 +286,11 @@ class Admin:
             loadedSources=self.sources.status(),
             childActors=[ActorAddress(e.id) for e in entries.values() if e.parent is None],
             pendingMessages=sum(len(e.held) for e in entries.values()),
+            baseName=self.cfg.base_name,
+            pid=os.getpid(),
+            uptime=round(time.monotonic() - self.started_mono, 3),
+            actorTable=self.registry.table(),
+            conventionMembers=self.convention.peer_table(),
             miscKeyVals={
                 "actors": len(entries),
                 "pids": {str(e.id): e.pid for e in entries.values()},
