@@ -28,7 +28,7 @@ from ..messages import (
     ValidatedSource,
 )
 from ..sourceregistry import SourceRegistry
-from . import conventions, logfwd, procs, protocol
+from . import conventions, logfwd, procs, protocol, titles
 from .bootdata import AdminConfig
 from .convhost import AdminConvention, Handler, NoConvention
 from .creates import Creator
@@ -327,6 +327,7 @@ def admin_main(link: Any, cfg: AdminConfig) -> None:
             pass
         procs.die_with_parent()
     transport = link.open()
+    titles.set_title(titles.admin_title(cfg.base_name, transport))
     client = cfg.client
     failed = _configure_logging(cfg)
     if failed is not None:
