@@ -178,7 +178,7 @@ def _tree(system: dict[str, Any], paint: _Painter, unicode: bool, width: int) ->
         for i, actor in enumerate(group):
             final = i == len(group) - 1
             lead = "" if depth == 0 else prefix + (last if final else branch)
-            lines.append(_actor_line(actor, system["address"], lead, label_width, paint))
+            lines.extend(_actor_line(actor, system["address"], lead, label_width, paint).split("\n"))
             walk(actor["address"], "" if depth == 0 else prefix + (blank if final else pipe), depth + 1)
 
     walk(None, "", 0)
@@ -194,9 +194,13 @@ def _actor_line(actor: dict[str, Any], system: str, lead: str, label_width: int,
         label += f" on {actor['placed_on']}"
     elif actor["state"] not in ("live", ""):
         label += f" ({actor['state']})"
-    label = _fit(label, label_width - 1).ljust(label_width)
     if actor["placed_on"]:
-        return label.rstrip()
+        return _fit(label, WIDTH)
+    lead_in = ""
+    if len(label) > label_width - 1:  # the whole label on a line of its own, the numbers below
+        lead_in = _fit(label, WIDTH) + "\n"
+        label = ""
+    label = lead_in + label.ljust(label_width)
     if not actor["answered"]:
         pid = _count(actor["pid"], 7).rjust(7)
         return label + " " + pid + " " + paint("no answer", _YELLOW)
