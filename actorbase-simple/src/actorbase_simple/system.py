@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -105,6 +106,7 @@ class SimpleSystem:
         self._dead_letter_handler: ActorRecord | None = None
         self._lock = _LOCK
         self.is_shutdown = False
+        self._started = time.monotonic()
         self._shutdown_requested = False
         self._limit = 0  # deliveries allowed in one run of the queue; 0: no limit
         self.systemAddress = ActorAddress(new_id())
@@ -407,4 +409,19 @@ class SimpleSystem:
             pendingMessages=len(self.queue),
             pendingWakeups=len(self._timers),
             miscKeyVals={"actors": len(self._actors)},
+            baseName=BASE_NAME,
+            pid=os.getpid(),
+            uptime=round(time.monotonic() - self._started, 3),
+            actorTable=[
+                {
+                    "address": r.address,
+                    "parent": r.parent.address if r.parent is not None else None,
+                    "actorClass": class_spec(r.cls),
+                    "globalName": r.globalName,
+                    "pid": os.getpid(),
+                    "state": "live" if r.state == LIVE else "exiting",
+                    "system": None,
+                }
+                for r in self._actors.values()
+            ],
         )

@@ -1,4 +1,6 @@
-"""The ``actorcore`` command line (docs/api.md §9.2): ``bases`` and ``demo``.
+"""The ``actorcore`` command line (docs/api.md §9.2; docs/operations.md):
+``bases``, ``demo``, and ``start``, ``status``, ``shutdown``, ``metrics`` for a
+system that runs on its own.
 
 Exit codes fit a shell script: 0 success, 1 the command failed (message on
 stderr), 2 usage error.
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 
@@ -79,6 +82,67 @@ def _positive(value: str) -> int:
     return n
 
 
+def _port(value: str) -> int:
+    n = int(value)
+    if not 0 < n < 65536:
+        raise argparse.ArgumentTypeError(f"a port is 1-65535, not {n}")
+    return n
+
+
+def _seconds(value: str) -> float:
+    n = float(value)
+    if not n > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {value}")
+    return n
+
+
+def _ops(name: str) -> Any:
+    """A command of :mod:`actorcore._core.ops.commands`, imported when run."""
+    def run(args: argparse.Namespace) -> int:
+        from ._core.ops import commands
+
+        result: int = getattr(commands, name)(args)
+        return result
+    return run
+
+
+def _capability(text: str) -> tuple[str, Any]:
+    from ._core.ops.commands import capability
+
+    return capability(text)
+
+
+def _add_ops(sub: Any) -> None:
+    where = "the system's Admin Port (default: the base's, e.g. 1900 for TCP)"
+    which = "its base (default: try each installed base with an Admin Port, TCP first)"
+
+    start = sub.add_parser("start", help="start a system that runs on after this command")
+    start.add_argument("--base", required=True, help="a base with an Admin Port, e.g. multiprocTCPBase")
+    start.add_argument("--port", type=_port, help="Admin Port (default: the base's)")
+    start.add_argument("--capability", metavar="NAME=VALUE", type=_capability, action="append",
+                       help="a capability; VALUE is JSON where it parses, else text (repeatable)")
+    start.add_argument("--convention", metavar="HOST:PORT",
+                       help="join the convention whose leader's admin is there")
+    start.add_argument("--log", metavar="FILE", help="the system's log file "
+                       "(default: $XDG_STATE_HOME/actorcore/<base>-<port>.log)")
+    start.set_defaults(func=_ops("cmd_start"))
+
+    for name, text in (("status", "show the actor tree of a running system (and its members)"),
+                       ("metrics", "print the counters in the Prometheus text format"),
+                       ("shutdown", "stop a running system; returns when all its processes are gone")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--port", type=_port, help=where)
+        cmd.add_argument("--base", help=which)
+        if name != "shutdown":
+            cmd.add_argument("--timeout", type=_seconds, default=2.0,
+                             help="seconds to wait for each system's answers (default: %(default)s)")
+        if name == "status":
+            cmd.add_argument("--json", action="store_true", help="JSON (schema: docs/operations.md)")
+            cmd.add_argument("--watch", metavar="SECONDS", type=_seconds,
+                             help="redraw every SECONDS until Ctrl-C")
+        cmd.set_defaults(func=_ops(f"cmd_{name}"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="actorcore",
@@ -106,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("file", nargs="?", help="text file to count (default: a built-in text)")
     demo.set_defaults(func=cmd_demo)
+    _add_ops(sub)
     return parser
 
 

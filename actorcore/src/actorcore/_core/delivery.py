@@ -15,6 +15,8 @@ threads, processes or transports.
 from __future__ import annotations
 
 import logging
+import os
+import time
 import traceback
 from collections import deque
 from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, TypeVar
@@ -61,7 +63,7 @@ class ActorCell:
 
     __slots__ = (
         "address", "globalName", "sourceHash", "cls", "receive", "state",
-        "children", "waiting", "watch", "received", "sent", "failed",
+        "children", "waiting", "watch", "received", "sent", "failed", "started",
     )
 
     #: Whether a returned ThespianWatch is honoured (the base's "Thespian Watch Supported").
@@ -79,6 +81,7 @@ class ActorCell:
         self.waiting: set[Any] = set()  # children an exiting actor waits for
         self.watch: Sequence[int] = ()  # file descriptors of the last ThespianWatch
         self.received = self.sent = self.failed = 0
+        self.started = time.monotonic()  # once per actor: status reports its uptime
 
     def attach(self, actor: Actor) -> None:
         """Wire a constructed actor to this cell: its system calls come here
@@ -228,6 +231,11 @@ class ActorCell:
                 "sent": self.sent, "failed": self.failed, "globalName": self.globalName, **misc
             },
             exiting=self.state != LIVE,
+            globalName=self.globalName,
+            sentMessages=self.sent,
+            failedMessages=self.failed,
+            pid=os.getpid(),
+            uptime=round(time.monotonic() - self.started, 3),
         )
 
     # -- the actor's own calls the rules own ----------------------------------

@@ -151,6 +151,12 @@ class Thespian_ActorStatus(ActorSystemMessage):
     governer: str | None = None
     miscKeyVals: dict[str, Any] = attrs.Factory(dict)
     exiting: bool = False
+    # actorcore's additions (docs/api.md §9.6); Thespian's fields above keep their names
+    globalName: str | None = None
+    sentMessages: int = 0
+    failedMessages: int = 0  # messages whose first attempt raised
+    pid: int | None = None
+    uptime: float | None = None  # seconds since the actor started
 
 
 @attrs.define(kw_only=True)
@@ -175,6 +181,18 @@ class Thespian_SystemStatus(ActorSystemMessage):
     pendingWakeups: int = 0
     governer: str | None = None
     miscKeyVals: dict[str, Any] = attrs.Factory(dict)
+    # actorcore's additions (docs/api.md §9.6)
+    baseName: str = ""
+    pid: int | None = None  # the admin's process (the caller's, on a base without processes)
+    uptime: float | None = None  # seconds since the system started
+    #: every actor the system knows of, one dict each: address, parent (None:
+    #: the system), actorClass, globalName, pid, state; system (the admin
+    #: hosting it, for an actor placed on another system of the convention)
+    actorTable: list[dict[str, Any]] = attrs.Factory(list)
+    #: the other systems of the convention this one knows, one dict each:
+    #: address, capabilities, role ("member": it registered here; "leader":
+    #: this system registered with it), listen ("host:port", "" if Outbound Only)
+    conventionMembers: list[dict[str, Any]] = attrs.Factory(list)
 
 
 class ThespianWatch:

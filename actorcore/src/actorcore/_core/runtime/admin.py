@@ -29,7 +29,7 @@ from ..messages import (
     ValidatedSource,
 )
 from ..sourceregistry import SourceRegistry
-from . import conventions, logfwd, procs, protocol
+from . import conventions, logfwd, procs, protocol, titles
 from .bootdata import AdminConfig
 from .convhost import AdminConvention, Handler, NoConvention
 from .creates import Creator
@@ -63,6 +63,7 @@ class Admin:
         self.termed = False
         self.running = True
         self.started = time.time()
+        self.started_mono = time.monotonic()
         # with conventions (even of one system) names go through the convention's keeper
         self.convention: AdminConvention = (
             conventions.Convention(self, transport) if conventions.enabled(transport)
@@ -286,6 +287,11 @@ class Admin:
             loadedSources=self.sources.status(),
             childActors=[ActorAddress(e.id) for e in entries.values() if e.parent is None],
             pendingMessages=sum(len(e.held) for e in entries.values()),
+            baseName=self.cfg.base_name,
+            pid=os.getpid(),
+            uptime=round(time.monotonic() - self.started_mono, 3),
+            actorTable=self.registry.table(),
+            conventionMembers=self.convention.peer_table(),
             miscKeyVals={
                 "actors": len(entries),
                 "pids": {str(e.id): e.pid for e in entries.values()},
@@ -322,6 +328,7 @@ def admin_main(link: Any, cfg: AdminConfig) -> None:
             pass
         procs.die_with_parent()
     transport = link.open()
+    titles.set_title(titles.admin_title(cfg.base_name, transport))
     client = cfg.client
     failed = _configure_logging(cfg)
     if failed is not None:

@@ -403,6 +403,15 @@ class MultiprocSystem:
                 self.is_shutdown = True
                 self.transport.close()
 
+    def detach(self) -> None:
+        """Let go of a shared (UDP/TCP) system without stopping it, as a program
+        that attached to it does when it exits."""
+        with self._shutdown_lock:
+            if self.is_shutdown or not self.config.shared:
+                return
+            self.is_shutdown = True
+            self.transport.close()
+
     def _kill_all(self) -> None:
         """Make sure nothing of this system outlives it: the admin's group holds every actor."""
         if self._admin is None:  # shared: the admin's actors die with it (parent-death signal)

@@ -454,6 +454,15 @@ class Convention:
         joined = leader.joined if leader is not None else None
         return (ActorAddress(leader.sysid) if leader is not None else None), attendees, joined
 
+    def peer_table(self) -> list[dict[str, Any]]:
+        """Live peers, with the capabilities each last announced."""
+        return [
+            {"address": ActorAddress(p.sysid), "capabilities": dict(p.capabilities),
+             "role": "member" if p.member else "leader" if p.leads_me else "peer",
+             "listen": p.listen, "joined": p.joined}
+            for p in self.peers.values() if p.announced
+        ]
+
 
 def enabled(transport: Any) -> bool:
     """Whether ``transport`` reaches other systems' admins (a ``PeerTransport``)."""

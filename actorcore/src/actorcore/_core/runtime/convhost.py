@@ -125,6 +125,9 @@ class AdminConvention(Protocol):
 
     def status(self) -> Status: ...
 
+    def peer_table(self) -> list[dict[str, Any]]:
+        """The known systems, as ``Thespian_SystemStatus.conventionMembers`` rows."""
+
 
 class LocalNames:
     """The names of a system in no convention: its own registry has them."""
@@ -204,3 +207,6 @@ class NoConvention:
 
     def status(self) -> Status:
         return None, [], None
+
+    def peer_table(self) -> list[dict[str, Any]]:
+        return []

@@ -31,7 +31,7 @@ from ..messages import (
 )
 from ..sources import read_source
 from ..transport import optional
-from . import limits, logfwd, mainclasses, procs, protocol
+from . import limits, logfwd, mainclasses, procs, protocol, titles
 from .bootdata import ActorBoot
 from .protocol import CreateFailure, SourceOp
 from .timers import Timers
@@ -227,7 +227,9 @@ class ActorManager(ActorCell):
         if target == self.address:
             self.local.append((msg, target))
         else:
+            sent = self.sent
             self.send(target, msg)
+            self.sent = sent  # the runtime's messages (a status, a poison) are not the actor's
 
     def _post(self, msg: Any, sender: ActorAddress) -> None:
         self.local.append((msg, sender))
@@ -414,6 +416,7 @@ def _is_exit_noted(data: bytes) -> bool:
 def actor_main(link: Any, boot: ActorBoot) -> None:
     """Entry point of an actor process."""
     keys.scrub_environment()
+    titles.set_title(titles.actor_title(boot.spec, ActorAddress(boot.id)))
     procs.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the user's process
     transport = link.open()

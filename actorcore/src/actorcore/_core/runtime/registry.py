@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 import attrs
 
+from ..addresses import ActorAddress
 from .protocol import CreateFailure
 
 
@@ -102,3 +103,18 @@ class ActorRegistry:
 
     def live(self) -> list[Entry]:
         return [e for e in self.entries.values() if e.state in (PENDING, LIVE)]
+
+    def table(self) -> list[dict[str, Any]]:
+        """Every actor not yet buried, as ``Thespian_SystemStatus.actorTable`` rows."""
+        return [
+            {
+                "address": ActorAddress(e.id),
+                "parent": None if e.parent is None else ActorAddress(e.parent),
+                "actorClass": e.spec,
+                "globalName": e.globalName,
+                "pid": e.pid,
+                "state": e.state.value,
+                "system": None if e.remote is None else ActorAddress(e.remote),
+            }
+            for e in self.entries.values()
+        ]

@@ -17,7 +17,7 @@ import struct
 from typing import Any
 
 from ..transport import optional
-from . import procs
+from . import procs, titles
 from .bootdata import ActorBoot
 
 _LEN = struct.Struct("!I")
@@ -90,6 +90,7 @@ def _read_exactly(fd: int, n: int) -> bytes:
 def spare_main(fd: int, wfd: int, target: Any) -> None:
     """Wait for an actor to become; leave quietly if the admin closes the pipe."""
     os.close(wfd)  # our copy of the admin's end, or the admin's close would never reach us
+    titles.set_title("actorcore actor (spare)")
     procs.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # the admin's handlers came with the fork; a waiting spare just dies on SIGTERM

@@ -8,8 +8,11 @@ point, never actors or messages.
 """
 from __future__ import annotations
 
+import contextvars
+import enum
 import sys
-from typing import Any, Callable, Mapping
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping
 
 import attrs
 
@@ -22,6 +25,35 @@ from . import limits, logfwd, procs
 from .admin import detached_admin_main
 from .bootdata import AdminConfig
 from .protocol import AdminFailed, AdminFailure, AdminReady
+
+
+class Mode(enum.Enum):
+    """What creating a shared system may do on its Admin Port."""
+
+    #: attach to the admin there, or start one (what ``ActorSystem(...)`` does)
+    EITHER = "either"
+    #: attach only (``actorcore status``): nothing there is :class:`NoSystemThere`
+    ATTACH = "attach"
+    #: start only (``actorcore start``): an admin already there is an error
+    START = "start"
+
+
+_mode: contextvars.ContextVar[Mode] = contextvars.ContextVar("actorcore_admin_mode", default=Mode.EITHER)
+
+
+class NoSystemThere(ActorSystemStartupError):
+    """Attach only, and no admin answers on the Admin Port."""
+
+
+@contextmanager
+def only(mode: Mode) -> Iterator[None]:
+    """Shared systems created in this block may only attach, or only start
+    (the command line's ``status`` must never start the system it looks for)."""
+    token = _mode.set(mode)
+    try:
+        yield
+    finally:
+        _mode.reset(token)
 
 
 def make_transport(
@@ -73,8 +105,15 @@ def attach_or_start(
     its spare and actors) and ``transport`` closed."""
     where = f"{transport.admin_host}:{transport.admin_port}"
     started = 0  # the admin this call started: a start-up that fails leaves it not behind
+    mode = _mode.get()
     try:
-        if transport.try_attach() is AttachState.ABSENT:
+        found = transport.try_attach()
+        if found is AttachState.ABSENT and mode is Mode.ATTACH:
+            raise NoSystemThere(f"no actor system on {where}")
+        if found is AttachState.ATTACHED and mode is Mode.START:
+            raise ActorSystemStartupError(
+                f"an actor system already runs on {where} (admin pid {transport.admin_pid})")
+        if found is AttachState.ABSENT:
             cfg, log_file = _admin_log_file(base_name, cfg, transport.admin_port, default_logs)
             try:
                 transport.preflight()
