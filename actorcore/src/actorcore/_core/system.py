@@ -10,7 +10,6 @@ from .. import logsetup
 from . import plugins
 from .addresses import ActorAddress
 from .base import NOTHING, Endpoint, SystemBase
-from .delivery import check_global_name
 from .errors import ActorSystemFailure, SystemBaseNotInstalled
 from .messages import (
     ActorSystemMessage,
@@ -20,6 +19,7 @@ from .messages import (
 )
 from .registry import KNOWN_DISTRIBUTIONS
 from .sources import read_source
+from .sysrules import check_global_name
 from .timeouts import Timeout, to_seconds
 
 DEFAULT_BASE = "simpleSystemBase"

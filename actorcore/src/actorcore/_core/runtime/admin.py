@@ -19,7 +19,6 @@ from typing import Any
 
 from .. import keys, plugins
 from ..addresses import ActorAddress
-from ..delivery import check_global_name, system_requests, update_capability
 from ..errors import ActorSystemFailure
 from ..messages import (
     ActorExitRequest,
@@ -28,6 +27,7 @@ from ..messages import (
     ValidatedSource,
 )
 from ..sourceregistry import SourceRegistry
+from ..sysrules import check_global_name, system_requests, update_capability
 from . import conventions, logfwd, procs, protocol
 from .bootdata import AdminConfig
 from .convhost import AdminConvention, Handler, NoConvention
