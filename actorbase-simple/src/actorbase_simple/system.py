@@ -152,8 +152,12 @@ class SimpleSystem:
             self.queue.append((target, msg, endpoint.address))
             self._drain()
             timers = self._timers
-            if self._shutdown_requested or (timers and timers[0][0] <= time.monotonic()):
-                self._run(None, None, False)  # as tell does: what is due runs now
+            if (
+                self._shutdown_requested
+                or (timers and timers[0][0] <= time.monotonic())
+                or self._aio.loop is not None
+            ):
+                self._run(None, None, False)  # as tell does: what is due runs now, async handlers too
             if not inbox:
                 deadline = None if timeout is None else time.monotonic() + timeout
                 self._run(inbox, deadline, True)
@@ -237,11 +241,13 @@ class SimpleSystem:
             return
         actors = self._actors
         deadline = time.monotonic() + _ASYNC_SHUTDOWN_GRACE
-        while any(rec.aio is not None and rec.aio.task is not None for rec in actors.values()):
+        while True:
             left = aio.step()
             if self._stepped():
                 self._drain()
                 continue
+            if not any(rec.aio is not None and rec.aio.task is not None for rec in actors.values()):
+                return
             now = time.monotonic()
             if now >= deadline:
                 return

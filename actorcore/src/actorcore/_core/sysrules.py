@@ -74,9 +74,11 @@ def bounce_held(
     dead_letter: Callable[[Any], None],
 ) -> None:
     """Messages held for a child that never started (docs/api.md §2.4): the
-    parent's come back to it as PoisonMessage, the others are dead letters."""
+    parent's come back to it as PoisonMessage, the others are dead letters;
+    the request of an ``await self.ask`` is answered with the failure at once.
+    (With ``parent`` None, everything goes to ``dead_letter``.)"""
     for msg, sender in held:
-        if msg.__class__ is asyncactor.AskRequest:  # the asker hears at once, parent or not
+        if parent is not None and msg.__class__ is asyncactor.AskRequest:  # the asker hears at once
             poison(sender, asyncactor.AskReply(msg.token, None, f"the actor asked never started ({CHILD_ABORTED})"))
         elif parent is not None and sender == parent:
             poison(sender, PoisonMessage(msg, CHILD_ABORTED))
