@@ -10,10 +10,16 @@ import threading
 
 import pytest
 
-from actorcore.actors import ActorExitRequest
+from actorcore.actors import (
+    ActorExitRequest,
+    PoisonMessage,
+    Thespian_ActorStatus,
+    Thespian_StatusReq,
+)
 
-from .actors.asyncs import LOG, Asker, BadAsks, FetchLine, PlainAsks, Sleeper
+from .actors.asyncs import LOG, Asker, BadAsks, FetchLine, OverridesSend, PlainAsks, Sleeper
 from .actors.basic import Collector, Echo
+from .actors.failures import Fails
 from .helpers import WAIT, collected, poll, settle
 
 
@@ -21,6 +27,29 @@ def test_ask_gets_the_targets_reply(asys):
     a = asys.createActor(Asker)
     echo = asys.createActor(Echo)
     assert asys.ask(a, ("ask", echo, "hi", 10), WAIT) == ("ok", "hi")
+
+
+def test_the_reply_of_a_target_whose_class_overrides_send(asys):
+    a = asys.createActor(Asker)
+    target = asys.createActor(OverridesSend)
+    assert asys.ask(a, ("ask", target, "hi", 10), WAIT) == ("ok", ("tagged", "hi"))
+
+
+def test_a_target_failing_twice_answers_the_ask_with_poison(asys):
+    a = asys.createActor(Asker)
+    result = asys.ask(a, ("ask", asys.createActor(Fails), "boom", 10), WAIT)
+    assert result is not None and result[0] == "ok", result
+    assert isinstance(result[1], PoisonMessage)
+    assert result[1].poisonMessage == "boom"
+
+
+def test_a_status_request_can_be_asked(asys):
+    a = asys.createActor(Asker)
+    target = asys.createActor(Echo)
+    result = asys.ask(a, ("ask", target, Thespian_StatusReq(), 10), WAIT)
+    assert result is not None and result[0] == "ok", result
+    assert isinstance(result[1], Thespian_ActorStatus)
+    assert result[1].actorAddress == target
 
 
 def test_many_actors_asking_one_target_each_get_their_own_reply(asys):

@@ -244,3 +244,14 @@ class Mixed(BaseHandlers):
     async def receiveMsg_float(self, message, sender):
         reply = await self.ask(self.createActor(Echo), message, timeout=10)
         self.send(sender, ("float", reply))
+
+
+class OverridesSend(Actor):
+    """Its class overrides send (tagging what it sends); answers what it gets."""
+
+    def send(self, targetAddr, msg):
+        super().send(targetAddr, ("tagged", msg))
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, str):
+            self.send(sender, message)
