@@ -92,3 +92,22 @@ def test_close_cancels_what_is_still_running():
     assert task.cancelled()
     assert cleaned == [True]
     assert driver.loop is None
+
+
+def test_the_states_asyncactor_knows_are_deliverys():
+    from actorcore._core import asyncactor, delivery
+
+    assert (asyncactor._EXITING, asyncactor._DONE) == (delivery.EXITING, delivery.DONE)
+
+
+def test_each_core_module_imports_first_in_a_fresh_process():
+    """An actor process may import any of them first (spawn): no import cycle may bite."""
+    import subprocess
+    import sys
+
+    for name in ("sysrules", "asyncactor", "delivery", "asyncloop", "runtime.admin", "runtime.manager"):
+        done = subprocess.run(
+            [sys.executable, "-c", f"import actorcore._core.{name}"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert done.returncode == 0, f"{name}: {done.stderr}"

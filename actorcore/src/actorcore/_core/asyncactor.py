@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any, Awaitable, Coroutine
 
 import attrs
 
-from . import delivery
 from .addresses import ActorAddress
 from .asyncloop import Driver, driver
 from .errors import ActorSystemFailure, ActorSystemRequestTimeout, InvalidActorAddress
@@ -35,6 +34,10 @@ from .timeouts import to_seconds
 
 if TYPE_CHECKING:
     from .delivery import ActorCell
+
+# delivery.py's actor states (delivery imports this module, and sysrules, which
+# delivery imports, does too: importing delivery here would be a cycle)
+_EXITING, _DONE = 1, 2
 
 #: The attempt number of a message an exiting actor gets: one attempt, no PoisonMessage.
 ONCE = 0
@@ -114,13 +117,13 @@ class AsyncState:
     def replay(self) -> None:
         """Deliver what was held, in order, until a handler suspends again."""
         cell, held = self.cell, self.held
-        while held and self.task is None and cell.state != delivery.DONE:
+        while held and self.task is None and cell.state != _DONE:
             msg, sender = held.popleft()
             if msg.__class__ is AskRequest:
                 request(cell, msg, sender)
             else:
                 cell._redeliver(msg, sender)
-        if self.finish and self.task is None and not held and cell.state == delivery.EXITING:
+        if self.finish and self.task is None and not held and cell.state == _EXITING:
             self.finish = False
             cell._finish()
 
@@ -177,7 +180,7 @@ class AsyncState:
         if self.grace is not None:
             self.grace.cancel()
             self.grace = None
-        if cell.state == delivery.DONE:
+        if cell.state == _DONE:
             return
         if self.exit is not None:
             self._exit_now()
