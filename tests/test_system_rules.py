@@ -1,6 +1,6 @@
-"""docs/api.md §2.4, §2.7, §2.11, §5.6, §5.7: the system-side rules of actorcore._core.delivery.
+"""docs/api.md §2.4, §2.7, §2.11, §5.6, §5.7: the system-side rules of actorcore._core.sysrules.
 
-Every base applies these through the one copy in :mod:`actorcore._core.delivery`:
+Every base applies these through the one copy in :mod:`actorcore._core.sysrules`:
 dead letters and their handler, messages for a child that never started,
 orphans, the checks of a create, what the system's own address answers,
 capability changes. The unit tests prove each rule, and that the
@@ -15,10 +15,13 @@ from typing import Any
 import attrs
 import pytest
 
-from actorcore._core.delivery import (
+from actorcore._core.delivery import EXITING, ActorCell
+from actorcore._core.runtime import protocol
+from actorcore._core.runtime.registry import LIVE, ActorRegistry, Entry
+from actorcore._core.runtime.routing import Router
+from actorcore._core.runtime.wire import dumps, loads
+from actorcore._core.sysrules import (
     CHILD_ABORTED,
-    EXITING,
-    ActorCell,
     bounce_held,
     capability_refusal,
     check_global_name,
@@ -27,10 +30,6 @@ from actorcore._core.delivery import (
     system_requests,
     update_capability,
 )
-from actorcore._core.runtime import protocol
-from actorcore._core.runtime.registry import LIVE, ActorRegistry, Entry
-from actorcore._core.runtime.routing import Router
-from actorcore._core.runtime.wire import dumps, loads
 from actorcore.actors import (
     Actor,
     ActorAddress,

@@ -2,7 +2,9 @@
 
 Every ``tell``/``ask``/``listen`` drives the system: it delivers the queued
 messages, and every message they cause, until the system is quiescent.
-No serialization: receivers get the very object that was sent.
+No serialization: receivers get the very object that was sent. Async
+handlers run on the core's event loop (``async_driver``), which the same
+calls step while they wait, so their sleeps and I/O go on meanwhile.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from actorcore.plugin import (
     LIVE,
     NOTHING,
     SourceRegistry,
+    async_driver,
     capability_refusal,
     class_spec,
     common_capabilities,
@@ -51,6 +54,9 @@ _LOCK = threading.RLock()
 _running: list[SimpleSystem] = []  # the systems of this process not shut down
 _crossed: deque[SimpleSystem] = deque()  # systems given messages by another, to drain
 _seq = itertools.count()
+#: Seconds a shutdown waits for async handlers it cancelled to end (each gets
+#: the core's cancel grace; this bounds the whole).
+_ASYNC_SHUTDOWN_GRACE = 5.0
 _log = logging.getLogger("actorcore.simple")
 
 
@@ -114,6 +120,7 @@ class SimpleSystem:
         self._spawn = Spawner(self)
         self._held = self._spawn.held  # messages for children not made yet, by their id
         self._otherwise = self._elsewhere  # bound once: drain() is given it for every ask
+        self._aio = async_driver()  # its loop is made only when an async handler first runs
         self._requests = system_requests(
             self._system_status, self._send_from_system, self.sources.on_validated
         )
@@ -147,8 +154,12 @@ class SimpleSystem:
             self.queue.append((target, msg, endpoint.address))
             self._drain()
             timers = self._timers
-            if self._shutdown_requested or (timers and timers[0][0] <= time.monotonic()):
-                self._run(None, None, False)  # as tell does: what is due runs now
+            if (
+                self._shutdown_requested
+                or (timers and timers[0][0] <= time.monotonic())
+                or self._aio.loop is not None
+            ):
+                self._run(None, None, False)  # as tell does: what is due runs now, async handlers too
             if not inbox:
                 deadline = None if timeout is None else time.monotonic() + timeout
                 self._run(inbox, deadline, True)
@@ -212,34 +223,90 @@ class SimpleSystem:
                 if rec.parent is None and rec.state == LIVE:
                     self.queue.append((rec.address, ActorExitRequest(), self.systemAddress))
             self._drain()
+            self._settle_async()
             for rec in list(self._actors.values()):  # whatever did not finish exiting
+                rec.abandon_async()
                 self.release(rec)
             self.queue.clear()
             self._timers.clear()
             self._endpoints.clear()
             if self in _running:
                 _running.remove(self)
+            if not _running and self._aio.loop is not None:
+                self._aio.close(_ASYNC_SHUTDOWN_GRACE)
+
+    def _settle_async(self) -> None:
+        """Run the event loop until the async handlers of this system's actors
+        (cancelled by their exit requests) have ended, or the grace is over."""
+        aio = self._aio
+        if aio.loop is None:
+            return
+        actors = self._actors
+        deadline = time.monotonic() + _ASYNC_SHUTDOWN_GRACE
+        while True:
+            left = aio.step()
+            if self._stepped():
+                self._drain()
+                continue
+            if not any(rec.aio is not None and rec.aio.task is not None for rec in actors.values()):
+                return
+            now = time.monotonic()
+            if now >= deadline:
+                return
+            if aio.wait(deadline - now if left is None else min(left, deadline - now)):
+                aio.step(io=True)
 
     # -- driving ---------------------------------------------------------------
     def _run(self, inbox: deque[Any] | _Until | None, deadline: float | None, wait: bool) -> None:
         """Deliver until quiescent; with ``wait``, also sleep for wakeups due
         before ``deadline`` (None: any pending) until ``inbox`` has a message."""
         timers = self._timers
+        aio = self._aio
         while True:
-            if self.queue:
+            if self.queue or _crossed:
                 self._drain()
             if self._shutdown_requested:
                 self._shutdown_requested = False
                 self.shutdown()
                 return
-            if inbox or not timers or self.is_shutdown:
+            left = None
+            if aio.loop is not None:  # async handlers have run: step their loop
+                left = aio.step()
+                if self._stepped():
+                    continue
+            if inbox or self.is_shutdown:
+                return
+            busy = aio.tasks > 0  # a suspended handler may yet send something
+            if not timers and not busy:
                 return
             if self._release_due():
                 continue
-            due = timers[0][0]
-            if not wait or (deadline is not None and due > deadline):
+            if not wait:
                 return
-            time.sleep(max(0.0, due - time.monotonic()))
+            now = time.monotonic()
+            until = timers[0][0] if timers else None
+            if busy and left is not None:
+                until = now + left if until is None else min(until, now + left)
+            if deadline is not None:
+                if now >= deadline:
+                    return
+                if until is None or until > deadline:
+                    if not busy:
+                        return  # nothing could answer before the deadline
+                    until = deadline
+            if busy:
+                if aio.wait(None if until is None else max(0.0, until - now)):
+                    aio.step(io=True)
+            else:
+                time.sleep(max(0.0, until - now))  # type: ignore[operator]
+
+    def _stepped(self) -> bool:
+        """After the event loop ran: whether its handlers queued messages, in
+        this or another simple system of the process (those are drained next)."""
+        for other in _running:
+            if other.queue and other is not self and other not in _crossed:
+                _crossed.append(other)
+        return bool(self.queue or _crossed)
 
     def _release_due(self) -> bool:
         """Queue the wakeups already due, before anything the caller sends now:
@@ -310,7 +377,7 @@ class SimpleSystem:
         elif target == self.systemAddress:
             self._admin_receive(msg, sender)
         elif not self._hand_over(target, msg, sender):
-            self.dead_letter(target, msg)
+            self.dead_letter(target, msg, sender)
 
     # -- what records and the spawner need (record.Host, spawn.SpawnHost) ------------
     def create_child(
@@ -359,10 +426,10 @@ class SimpleSystem:
         else:
             handler(msg, sender)
 
-    def dead_letter(self, target: ActorAddress, msg: Any) -> None:
+    def dead_letter(self, target: ActorAddress, msg: Any, sender: ActorAddress | None = None) -> None:
         handler = self._dead_letter_handler
         live = handler.address if handler is not None and handler.state == LIVE else None
-        dead_letter(target, msg, live, self._send_from_system)
+        dead_letter(target, msg, live, self._send_from_system, sender)
 
     def set_dead_letter_handler(self, rec: ActorRecord, start: bool) -> None:
         self._dead_letter_handler = next_dead_letter_handler(self._dead_letter_handler, rec, start)

@@ -15,6 +15,8 @@ stable within a minor version; the modules they come from may move.
   with its :class:`BaseConfig`.
 - In-process bases: the actor rules written once in the core
   (:class:`ActorCell`, :func:`drain` and the system-side rules), the
+  asyncio loop async handlers run on (:func:`async_driver`, stepped by the
+  base while it waits; multiprocess bases get it from the runtime), the
   :class:`ActorContext` an actor calls, class resolution and construction,
   the source registry.
 - Socket and pipe helpers: :class:`Poller`, :class:`Outbox`, :mod:`framing`
@@ -24,23 +26,13 @@ stable within a minor version; the modules they come from may move.
 from __future__ import annotations
 
 from ._core import handshake
+from ._core.asyncloop import Driver as AsyncDriver
+from ._core.asyncloop import driver as async_driver
 from ._core.base import NOTHING, Endpoint, SystemBase
 from ._core.capabilities import common_capabilities
 from ._core.context import ActorContext
 from ._core.creation import check_class_name, class_spec, instantiate, resolve_actor_class
-from ._core.delivery import (
-    DONE,
-    LIVE,
-    ActorCell,
-    bounce_held,
-    capability_refusal,
-    dead_letter,
-    drain,
-    next_dead_letter_handler,
-    orphan,
-    system_requests,
-    update_capability,
-)
+from ._core.delivery import DONE, LIVE, ActorCell, drain
 from ._core.handshake import (
     CHALLENGE,
     HELLO,
@@ -91,6 +83,15 @@ from ._core.runtime.protocol import RuntimeMessage
 from ._core.runtime.ratelog import RateLimitedLog
 from ._core.sourceregistry import SourceRegistry
 from ._core.sources import read_source
+from ._core.sysrules import (
+    bounce_held,
+    capability_refusal,
+    dead_letter,
+    next_dead_letter_handler,
+    orphan,
+    system_requests,
+    update_capability,
+)
 from ._core.transport import (
     AdminTransport,
     AttachState,
@@ -112,6 +113,7 @@ __all__ = [
     "ActorLink",
     "AdminLink",
     "AdminTransport",
+    "AsyncDriver",
     "AttachState",
     "AuthenticationFailed",
     "BaseConfig",
@@ -153,6 +155,7 @@ __all__ = [
     "Transport",
     "Welcome",
     "admin_port",
+    "async_driver",
     "avoiding",
     "bounce_held",
     "capability_refusal",

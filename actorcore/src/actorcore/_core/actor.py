@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from types import FunctionType
-from typing import IO, TYPE_CHECKING, Any, Callable
+from types import CoroutineType, FunctionType
+from typing import IO, TYPE_CHECKING, Any, Awaitable, Callable
 
 from .addresses import ActorAddress
 from .errors import ActorSystemFailure
@@ -75,6 +75,20 @@ class Actor:
     def send(self, targetAddr: ActorAddress, msg: Any) -> None:
         """Queue ``msg`` for ``targetAddr``; raises InvalidActorAddress for a non-address."""
         self._ctx.send(targetAddr, msg)
+
+    def ask(self, targetAddr: ActorAddress, msg: Any, timeout: timedelta | float | None = None) -> Awaitable[Any]:
+        """``reply = await self.ask(targetAddr, msg, timeout)`` inside an ``async def``
+        handler (docs/api.md §9.3): sends ``msg`` and waits for what the target
+        sends back to this actor while it handles it. Messages that arrive
+        meanwhile wait (one message at a time); the reply does not.
+
+        Raises InvalidActorAddress for a non-address and TypeError outside an
+        async handler, at the call; at the await, ActorSystemRequestTimeout
+        when ``timeout`` passes first (its text names a cycle of asks, if
+        this actor can see one) and ActorSystemFailure when the request cannot
+        reach the target (not running, cannot be sent). None: no limit.
+        """
+        return self._ctx.ask(targetAddr, msg, timeout)
 
     def createActor(
         self,
@@ -182,8 +196,37 @@ class ActorTypeDispatcher(Actor):
             else:  # staticmethod / classmethod / other descriptor
                 result = fn.__get__(self, type(self))(message, sender)
             if result is not sup:
+                if result.__class__ is CoroutineType:  # an async handler: SUPER is known once it is done
+                    return _dispatch_rest(self, result, handlers[handlers.index(fn) + 1:], message, sender)
                 return result
         unrecognized = getattr(self, "receiveUnrecognizedMessage", None)
         if unrecognized is not None:
             return unrecognized(message, sender)
         return None
+
+
+async def _dispatch_rest(
+    actor: ActorTypeDispatcher, first: Any, rest: tuple[Any, ...], message: Any, sender: ActorAddress
+) -> Any:
+    """Dispatch after an async handler: its result decides, as a plain one's
+    does, whether the next handler (sync or async) is tried."""
+    sup = actor.SUPER
+    result = await first
+    for fn in rest:
+        if result is not sup:
+            return result
+        if type(fn) is FunctionType:
+            result = fn(actor, message, sender)
+        else:
+            result = fn.__get__(actor, type(actor))(message, sender)
+        if result.__class__ is CoroutineType:
+            result = await result
+    if result is not sup:
+        return result
+    unrecognized = getattr(actor, "receiveUnrecognizedMessage", None)
+    if unrecognized is None:
+        return None
+    result = unrecognized(message, sender)
+    if result.__class__ is CoroutineType:
+        result = await result
+    return result

@@ -5,7 +5,7 @@ calls nothing else. How each one is carried out is the base's business.
 """
 from __future__ import annotations
 
-from typing import IO, Any, Protocol
+from typing import IO, Any, Awaitable, Protocol
 
 from .addresses import ActorAddress
 
@@ -23,6 +23,9 @@ class ActorContext(Protocol):
 
     def send(self, targetAddr: ActorAddress, msg: Any) -> None:
         """Queue ``msg`` for ``targetAddr``; InvalidActorAddress for a non-address."""
+
+    def ask(self, targetAddr: ActorAddress, msg: Any, timeout: Any = None) -> Awaitable[Any]:
+        """``await self.ask(...)`` from an async handler (every base: ActorCell's)."""
 
     def createActor(
         self, actorClass: Any, requirements: Any, globalName: str | None, sourceHash: str | None

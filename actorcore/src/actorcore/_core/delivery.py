@@ -6,48 +6,39 @@ docs/api.md §2: dispatch to ``receiveMessage``, two attempts then
 returned ``ThespianWatch``, wakeups. A base subclasses it and supplies only
 the runtime part (how a reply leaves, how an ended actor is released, its
 status, where wakeups wait); :func:`drain` is the whole loop of a base that
-runs its actors in one thread. The functions at the end are the system-side
-rules a base applies to its actors: dead letters and their handler, messages
-held for a child that never started, orphans, the checks of a create, what
-the system's own address answers, capability changes. Nothing here knows
-threads, processes or transports.
+runs its actors in one thread. Async handlers and in-actor asks are
+:mod:`.asyncactor`'s; the system-side rules (dead letters, orphans, ...)
+are :mod:`.sysrules`'. Nothing here knows threads, processes or transports.
 """
 from __future__ import annotations
 
 import logging
 import os
 import time
-import traceback
 from collections import deque
-from typing import Any, Callable, Iterable, Mapping, Protocol, Sequence, TypeVar
+from collections.abc import Coroutine
+from types import CoroutineType
+from typing import Any, Awaitable, Callable, Iterable, Mapping, Sequence
 
-from . import plugins
+from . import asyncactor, plugins
 from .actor import Actor
 from .addresses import ActorAddress
-from .capabilities import READ_ONLY, actor_accepts
 from .creation import class_spec
 from .errors import ActorSystemFailure
 from .messages import (
     ActorExitRequest,
     ChildActorExited,
-    DeadEnvelope,
     PoisonMessage,
     Thespian_ActorStatus,
     Thespian_StatusReq,
-    Thespian_SystemStatus,
     ThespianWatch,
-    ValidatedSource,
     WakeupMessage,
 )
+from .sysrules import check_global_name
 from .timeouts import to_seconds
 
 #: An actor's states: ``state`` is falsy only while it is live.
 LIVE, EXITING, DONE = 0, 1, 2
-
-#: What the reason of a PoisonMessage says for a message held for a child that never started.
-CHILD_ABORTED = "Child Aborted"
-
-_log = logging.getLogger("actorcore.delivery")
 
 # Message classes seen to be none of the runtime's own (exit request, status
 # request, child exited): one set lookup lets them past every check. Bounded,
@@ -63,7 +54,7 @@ class ActorCell:
 
     __slots__ = (
         "address", "globalName", "sourceHash", "cls", "receive", "state",
-        "children", "waiting", "watch", "received", "sent", "failed", "started",
+        "children", "waiting", "watch", "received", "sent", "failed", "started", "aio",
     )
 
     #: Whether a returned ThespianWatch is honoured (the base's "Thespian Watch Supported").
@@ -82,6 +73,8 @@ class ActorCell:
         self.watch: Sequence[int] = ()  # file descriptors of the last ThespianWatch
         self.received = self.sent = self.failed = 0
         self.started = time.monotonic()  # once per actor: status reports its uptime
+        #: the async side (asyncactor.AsyncState), made when first needed
+        self.aio: asyncactor.AsyncState | None = None
 
     def attach(self, actor: Actor) -> None:
         """Wire a constructed actor to this cell: its system calls come here
@@ -106,15 +99,35 @@ class ActorCell:
             self._retry(msg, sender)
             return
         if result is not None:
-            self._returned(result)
+            self._returned(result, msg, sender)
+
+    def _redeliver(self, msg: Any, sender: ActorAddress) -> None:
+        """:meth:`deliver` for a message already counted: one held while the
+        actor's async handler was suspended."""
+        if (self.state or msg.__class__ not in _ordinary) and self._intercept(msg, sender):
+            return
+        try:
+            result = self.receive(msg, sender)
+        except Exception:
+            self._retry(msg, sender)
+            return
+        if result is not None:
+            self._returned(result, msg, sender)
 
     def _intercept(self, msg: Any, sender: ActorAddress) -> bool:
         """Whether the runtime deals with ``msg`` itself, not (only) the actor."""
+        cls = msg.__class__
+        if cls is asyncactor.AskRequest:
+            asyncactor.request(self, msg, sender)
+            return True
+        if cls is asyncactor.AskReply:
+            asyncactor.reply(self, msg, sender)
+            return True
         if isinstance(msg, ActorExitRequest):
             self._exit_request(msg, sender)
             return True
         if isinstance(msg, Thespian_StatusReq):
-            self._reply(sender, self._status())
+            self._reply(sender, asyncactor.as_reply(self, sender, self._status()))
             return True
         if isinstance(msg, ChildActorExited):
             child = msg.childAddress
@@ -124,43 +137,59 @@ class ActorCell:
                 self._call_once(msg, sender)
                 self.waiting.discard(child)
                 if not self.waiting:
-                    self._finish()
+                    self._end()
+                return True
+        elif isinstance(msg, PoisonMessage):  # never ordinary: it may bring back an ask's request
+            if msg.poisonMessage.__class__ is asyncactor.AskRequest:
+                asyncactor.bounced(self, msg)
                 return True
         elif len(_ordinary) < _ORDINARY_MAX:
-            _ordinary.add(msg.__class__)
+            _ordinary.add(cls)
         if self.state == LIVE:
             return False
         self._actor_log().debug("discarded while exiting: %r", msg)
         return True
 
-    def _retry(self, msg: Any, sender: ActorAddress) -> None:
-        """The first attempt raised: log it, try once more at once, then poison the sender."""
+    def _retry(self, msg: Any, sender: ActorAddress, exc: BaseException | None = None) -> None:
+        """The first attempt raised (``exc``, from an async handler; else the
+        exception being handled): log it, try once more at once, then poison the sender."""
         self.failed += 1
-        log = self._actor_log()
-        name = self.cls.__name__
-        log.warning("%s failed on %r; retrying once", name, msg, exc_info=True)
+        self._actor_log().warning(
+            "%s failed on %r; retrying once", self.cls.__name__, msg, exc_info=exc or True)
         try:
             result = self.receive(msg, sender)
-        except Exception:
-            details = traceback.format_exc()
-            log.error("%s failed twice on %r", name, msg, exc_info=True)
-            plugins.internal_log(logging.ERROR, f"{self.address} failed twice: {details}")
-            if not isinstance(msg, PoisonMessage):  # never poison a poison
-                self._reply(sender, PoisonMessage(msg, details))
+        except Exception as second:
+            self._poisoned(msg, sender, second)
             return
         if result is not None:
-            self._returned(result)
+            self._returned(result, msg, sender, 2)
+
+    def _poisoned(self, msg: Any, sender: ActorAddress, exc: BaseException) -> None:
+        """The second attempt raised ``exc`` too: log it, and the sender gets PoisonMessage."""
+        details = asyncactor.details(exc)
+        self._actor_log().error("%s failed twice on %r", self.cls.__name__, msg, exc_info=exc)
+        plugins.internal_log(logging.ERROR, f"{self.address} failed twice: {details}")
+        if not isinstance(msg, PoisonMessage):  # never poison a poison
+            self._reply(sender, asyncactor.as_reply(self, sender, PoisonMessage(msg, details)))
 
     def _call_once(self, msg: Any, sender: ActorAddress) -> None:
         """Messages of an actor on its way out: one attempt, no poison."""
         try:
-            self.receive(msg, sender)
+            result = self.receive(msg, sender)
         except Exception:
             self._actor_log().error("%s failed on %r", self.cls.__name__, msg, exc_info=True)
+            return
+        if result is not None and _is_coroutine(result):
+            asyncactor.run(self, result, msg, sender, asyncactor.ONCE)
 
-    def _returned(self, result: Any) -> None:
-        """What ``receiveMessage`` returned: a ThespianWatch names the file
-        descriptors to watch until the next message; anything else, none."""
+    def _returned(self, result: Any, msg: Any, sender: ActorAddress, attempt: int = 1) -> None:
+        """What the handler of ``msg`` returned (``attempt``: its first or
+        second): a coroutine is run as the actor's task (docs/api.md §9.3); a
+        ThespianWatch names the file descriptors to watch until the next
+        message; anything else, none."""
+        if _is_coroutine(result):
+            asyncactor.run(self, result, msg, sender, attempt)
+            return
         if isinstance(result, ThespianWatch):
             if self.watch_ok:
                 self.watch = [fd for fd in result.filenos if isinstance(fd, int) and fd >= 0]
@@ -176,6 +205,8 @@ class ActorCell:
         children's ChildActorExited, otherwise they are left as orphans."""
         if self.state != LIVE:
             return  # a second request during exit is ignored
+        if self.aio is not None and asyncactor.exit_requested(self, msg, sender):
+            return  # delivered once the cancelled handler has ended
         self.state = EXITING
         self.received += 1
         self._call_once(msg, sender)
@@ -184,7 +215,20 @@ class ActorCell:
             for child in list(self.children):
                 self._reply(ActorAddress(child), ActorExitRequest())
         else:
-            self._finish()
+            self._end()
+
+    def _end(self) -> None:
+        """The exit is complete once an async handler still running (an async
+        exit handler) and the messages it held are done."""
+        if self.aio is not None and asyncactor.unfinished(self):
+            return
+        self._finish()
+
+    def abandon_async(self) -> None:
+        """The actor is ended by force (a base's shutdown gave up waiting):
+        cancel its suspended handler, answer the asks it held with a failure."""
+        if self.aio is not None:
+            asyncactor.abandon(self)
 
     def wake(self, due: Iterable[WakeupMessage]) -> None:
         """Deliver wakeups that fell due; only a live actor is woken."""
@@ -223,12 +267,13 @@ class ActorCell:
             parentAddress=parent,
             sourceHash=self.sourceHash,
             childActors=[ActorAddress(c) for c in self.children],
-            pendingMessages=pending,
+            pendingMessages=pending + (len(self.aio.held) if self.aio is not None else 0),
             receivedMessages=self.received,
             pendingWakeups=wakeups,
             governer=None,
             miscKeyVals={
-                "sent": self.sent, "failed": self.failed, "globalName": self.globalName, **misc
+                "sent": self.sent, "failed": self.failed, "globalName": self.globalName,
+                "suspended": self.aio is not None and self.aio.task is not None, **misc
             },
             exiting=self.state != LIVE,
             globalName=self.globalName,
@@ -239,6 +284,10 @@ class ActorCell:
         )
 
     # -- the actor's own calls the rules own ----------------------------------
+    def ask(self, targetAddr: ActorAddress, msg: Any, timeout: Any = None) -> Awaitable[Any]:
+        """The actor's ``await self.ask(...)`` (docs/api.md §9.3)."""
+        return asyncactor.ask(self, targetAddr, msg, timeout)
+
     def wakeupAfter(self, timePeriod: Any, payload: Any = None) -> None:
         seconds = to_seconds(timePeriod, "wakeupAfter timePeriod", allow_none=False)
         self._add_wakeup(seconds or 0.0, WakeupMessage(timePeriod, payload))
@@ -310,144 +359,13 @@ def drain(
                 cell._retry(msg, sender)
                 continue
             if result is not None:
-                cell._returned(result)
+                cell._returned(result, msg, sender)
     return True
+
+
+def _is_coroutine(result: Any) -> bool:
+    return result.__class__ is CoroutineType or isinstance(result, Coroutine)
 
 
 def _unattached(msg: Any, sender: ActorAddress) -> Any:
     raise ActorSystemFailure("message delivered to an actor cell with no actor attached")
-
-
-# -- system-side rules ----------------------------------------------------------
-def dead_letter(
-    target: ActorAddress,
-    msg: Any,
-    handler: ActorAddress | None,
-    send: Callable[[ActorAddress, DeadEnvelope], None],
-) -> None:
-    """An undeliverable ``msg`` goes to the live dead letter ``handler`` (None:
-    there is none) as a DeadEnvelope through ``send``. Dead letters and exit
-    notices never become dead letters themselves; what is dropped is logged."""
-    if isinstance(msg, (DeadEnvelope, ChildActorExited)):
-        _log.debug("undeliverable %r to %s dropped", msg, target)
-    elif handler is None:
-        _log.debug("dead letter to %s discarded (no handler): %r", target, msg)
-    else:
-        send(handler, DeadEnvelope(target, msg))
-
-
-H = TypeVar("H")
-
-
-def next_dead_letter_handler(handler: H | None, actor: H, start: bool) -> H | None:
-    """The dead letter handler once ``actor`` calls ``handleDeadLetters(start)``
-    (or, with ``start`` False, once it has ended): the last to start is the
-    handler; stopping (or ending) clears only the actor's own registration."""
-    if start:
-        return actor
-    return None if handler == actor else handler
-
-
-def bounce_held(
-    held: Iterable[tuple[Any, ActorAddress]],
-    parent: ActorAddress | None,
-    poison: Callable[[ActorAddress, PoisonMessage], None],
-    dead_letter: Callable[[Any], None],
-) -> None:
-    """Messages held for a child that never started (docs/api.md §2.4): the
-    parent's come back to it as PoisonMessage, the others are dead letters."""
-    for msg, sender in held:
-        if parent is not None and sender == parent:
-            poison(sender, PoisonMessage(msg, CHILD_ABORTED))
-        else:
-            dead_letter(msg)
-
-
-class Kin(Protocol):
-    """An actor as the bookkeeping of parents and children sees it."""
-
-    parent: Any
-
-
-K = TypeVar("K", bound=Kin)
-
-
-def orphan(children: Iterable[K | None]) -> list[K]:
-    """An actor ended while ``children`` (None: one already gone) were still
-    its children: they become orphans, whose own end nobody hears of. Returns
-    them; the caller empties its list of children."""
-    orphans = [child for child in children if child is not None]
-    for child in orphans:
-        child.parent = None
-    return orphans
-
-
-def check_global_name(globalName: Any) -> None:
-    """A create's ``globalName`` is None or a string; anything else is a TypeError."""
-    if globalName is not None and not isinstance(globalName, str):
-        raise TypeError(f"globalName must be a string, not {type(globalName).__name__}")
-
-
-def capability_refusal(cls: type, capabilities: Mapping[str, Any], requirements: Any) -> str | None:
-    """Why this system may not run ``cls`` (its ``actorSystemCapabilityCheck``
-    refuses these capabilities), or None when it may."""
-    # Most classes have no check: answer without the call (creates are hot).
-    if getattr(cls, "actorSystemCapabilityCheck", None) is None or actor_accepts(
-        cls, capabilities, requirements
-    ):
-        return None
-    return f"{class_spec(cls)} does not accept this system's capabilities"
-
-
-def system_requests(
-    status: Callable[[], Thespian_SystemStatus],
-    reply: Callable[[Any, Thespian_SystemStatus], None],
-    verdict: Callable[[ValidatedSource, Any], None],
-) -> dict[type, Callable[[Any, Any], None]]:
-    """What a system's own address answers, as handlers ``(msg, sender)`` by
-    message type (docs/api.md §3.12, §8.3): a status request gets ``status()``
-    through ``reply``; a Source Authority's verdict goes to ``verdict``.
-    Whatever else is sent there (an exit request, a stray reply) is ignored."""
-    return {
-        Thespian_StatusReq: lambda msg, sender: reply(sender, status()),
-        ValidatedSource: verdict,
-    }
-
-
-class Placed(Protocol):
-    """A running actor as a capability re-check sees it."""
-
-    @property
-    def cls(self) -> Any: ...
-
-    @property
-    def requirements(self) -> Any: ...
-
-
-A = TypeVar("A", bound=Placed)
-
-
-def update_capability(
-    caps: dict[str, Any], name: Any, value: Any, running: Iterable[A]
-) -> list[A] | None:
-    """Apply ``updateCapability(name, value)`` to ``caps`` (None deletes) and
-    return the ``running`` actors whose ``actorSystemCapabilityCheck`` no
-    longer accepts the system: the caller sends each an ActorExitRequest.
-    None if nothing changed (``running`` is then not read). Raises TypeError
-    for a name that is not a string and ActorSystemFailure for a read-only one."""
-    if not isinstance(name, str):
-        raise TypeError(f"capability name must be a string, not {type(name).__name__}")
-    if name in READ_ONLY:
-        raise ActorSystemFailure(f"capability {name!r} is read-only; updateCapability refused")
-    if value is None:
-        if name not in caps:
-            return None
-        del caps[name]
-    else:
-        try:
-            if name in caps and caps[name] == value:
-                return None
-        except Exception:  # a value that cannot be compared counts as a change
-            pass
-        caps[name] = value
-    return [a for a in running if not actor_accepts(a.cls, caps, a.requirements)]

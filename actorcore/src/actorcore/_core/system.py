@@ -9,8 +9,8 @@ from typing import IO, Any, Iterator
 from .. import logsetup
 from . import plugins
 from .addresses import ActorAddress
+from .asyncactor import AskRequest
 from .base import NOTHING, Endpoint, SystemBase
-from .delivery import check_global_name
 from .errors import ActorSystemFailure, SystemBaseNotInstalled
 from .messages import (
     ActorSystemMessage,
@@ -20,6 +20,7 @@ from .messages import (
 )
 from .registry import KNOWN_DISTRIBUTIONS
 from .sources import read_source
+from .sysrules import check_global_name
 from .timeouts import Timeout, to_seconds
 
 DEFAULT_BASE = "simpleSystemBase"
@@ -126,6 +127,8 @@ class _Client:
                 return None
             if _wanted(msg):
                 return msg
+            if msg.__class__ is AskRequest:  # an actor's await self.ask, to this endpoint
+                return msg.message
             if seconds is not None:  # swallowed a system message: wait only for what is left
                 if deadline is None:
                     deadline = time.monotonic() + seconds
@@ -148,6 +151,8 @@ class _Client:
             return None
         if _wanted(reply):
             return reply
+        if reply.__class__ is AskRequest:
+            return reply.message
         return self._listen(seconds)  # a system message came first: keep waiting
 
     def updateCapability(self, capabilityName: str, capabilityValue: Any = None) -> None:

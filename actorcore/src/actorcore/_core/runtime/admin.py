@@ -20,7 +20,6 @@ from typing import Any
 
 from .. import keys, plugins
 from ..addresses import ActorAddress
-from ..delivery import check_global_name, system_requests, update_capability
 from ..errors import ActorSystemFailure
 from ..messages import (
     ActorExitRequest,
@@ -29,6 +28,7 @@ from ..messages import (
     ValidatedSource,
 )
 from ..sourceregistry import SourceRegistry
+from ..sysrules import check_global_name, system_requests, update_capability
 from . import conventions, logfwd, procs, protocol, titles
 from .bootdata import AdminConfig
 from .convhost import AdminConvention, Handler, NoConvention

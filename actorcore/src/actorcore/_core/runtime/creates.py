@@ -13,9 +13,9 @@ import logging
 from typing import Any, Callable
 
 from ..creation import resolve_actor_class
-from ..delivery import capability_refusal
 from ..errors import InvalidActorSpecification
 from ..sourceregistry import SourceRegistry
+from ..sysrules import capability_refusal
 from . import protocol
 from .convhost import AdminConvention
 from .placement import Placement

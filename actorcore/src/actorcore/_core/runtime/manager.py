@@ -3,6 +3,9 @@
 What a message does once here is :class:`actorcore._core.delivery.ActorCell`'s;
 this module supplies the process: the loop, the transport, the admin.
 It talks to its admin and to other actors only through its transport.
+Async handlers run on the process's event loop (:mod:`..asyncloop`), made
+when the first one runs: from then on the loop is stepped here and its
+selector waited on with the transport, so a plain actor pays nothing.
 """
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .. import keys, plugins
 from ..addresses import ActorAddress
+from ..asyncactor import CANCEL_GRACE
+from ..asyncloop import driver
 from ..capabilities import WATCH_SUPPORTED
 from ..context import ActorContext
 from ..creation import class_spec, importable_spec, instantiate, resolve_actor_class
@@ -63,6 +68,7 @@ class ActorManager(ActorCell):
         self._req_seq = itertools.count(1)
         self._terminate = False
         self._limits = limits.BackPressure.from_env()
+        self._aio = driver()
         self._log = logging.getLogger("actorcore.actor")
 
     # -- start ---------------------------------------------------------------
@@ -119,6 +125,8 @@ class ActorManager(ActorCell):
         woken = [] if wake_on is not None else [wake_r]
         next_check = time.monotonic() + _PARENT_CHECK
         receive = self.transport.receive
+        aio = self._aio
+        io = False  # the event loop's selector was seen ready
         while self.state != DONE:
             if self._terminate:  # SIGTERM: exit now; nothing waiting is handled
                 self._terminate = False
@@ -144,9 +152,24 @@ class ActorManager(ActorCell):
                 self._handle(self.stash.popleft())
                 continue
             timeout = self.timers.next_timeout(_PARENT_CHECK)
-            envs, ready = receive(timeout, [*self.watch, *woken] if self.watch else woken)
-            if ready and wake_r in ready:
-                _empty(wake_r)
+            waitables = [*self.watch, *woken] if self.watch else woken
+            loop_fd = None
+            if aio.loop is not None:  # async handlers have run here: step their loop
+                left = aio.step(io)
+                io = False
+                if self.local or self.state == DONE:
+                    continue
+                if left is not None and left < timeout:
+                    timeout = left
+                loop_fd = aio.fileno()
+                if loop_fd is not None:
+                    waitables = [*waitables, loop_fd]
+            envs, ready = receive(timeout, waitables)
+            if ready:
+                if wake_r in ready:
+                    _empty(wake_r)
+                if loop_fd is not None and loop_fd in ready:
+                    io = True
             if self._terminate:
                 self.stash.extend(envs)  # handed back as dead letters once the actor is done
                 continue
@@ -170,6 +193,8 @@ class ActorManager(ActorCell):
                 if os.getppid() != self.admin_pid:  # the admin is gone: so are we
                     self._log.warning("admin process is gone; %s exits", self.address)
                     return
+        if aio.loop is not None:
+            aio.close(CANCEL_GRACE)  # what a handler left running gets cancelled, and its clean-up
         signal.set_wakeup_fd(-1)
         os.close(wake_r)
         os.close(wake_w)
@@ -198,8 +223,8 @@ class ActorManager(ActorCell):
                 self._return_unread([env])
 
     def _return_unread(self, envs: list[Any]) -> None:
-        for target, _sender, data in envs:
-            self._admin(protocol.DeadLetter(target=target, data=data))
+        for target, sender, data in envs:
+            self._admin(protocol.DeadLetter(target=target, data=data, origin=sender))
 
     def _on_term(self, signum: int, frame: Any) -> None:
         self._terminate = True

@@ -192,10 +192,13 @@ class SystemShutdownRequest(RuntimeMessage):
 
 @attrs.define
 class DeadLetter(RuntimeMessage):
-    """A transport found a target dead at the sending side: the admin dead-letters it."""
+    """A transport found a target dead at the sending side: the admin dead-letters it.
+    ``origin``: the message's own sender, when known (an ask's request is
+    answered there); the DeadLetter's sender otherwise."""
 
     target: Any
     data: bytes
+    origin: Any = None
 
 
 @attrs.define

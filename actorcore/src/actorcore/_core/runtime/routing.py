@@ -5,7 +5,7 @@ Apart from the admin's requests because it runs for every envelope that
 passes through the admin (star transports forward all actor traffic here):
 it stays one dictionary look-up and one state test on the way to a live
 actor. Knows the registry's states; applies the dead-letter rules of
-:mod:`actorcore._core.delivery`; never knows how an actor is started or placed.
+:mod:`actorcore._core.sysrules`; never knows how an actor is started or placed.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import logging
 from typing import Any, Callable
 
 from ..addresses import ActorAddress
-from ..delivery import bounce_held, dead_letter, next_dead_letter_handler
 from ..messages import ChildActorExited, DeadEnvelope, PoisonMessage
+from ..sysrules import bounce_held, dead_letter, next_dead_letter_handler
 from ..transport import system_of
 from . import protocol
 from .convhost import AdminConvention
@@ -128,8 +128,8 @@ class Router:
 
     # -- dead letters ----------------------------------------------------------
     def dead_letter(self, env: Any, unstarted_parent: Any = None) -> None:
-        """``env`` cannot be delivered: the rules of :func:`actorcore._core.delivery.dead_letter`,
-        and of :func:`~actorcore._core.delivery.bounce_held` for a target that never
+        """``env`` cannot be delivered: the rules of :func:`actorcore._core.sysrules.dead_letter`,
+        and of :func:`~actorcore._core.sysrules.bounce_held` for a target that never
         started, child of ``unstarted_parent`` (found here for one whose parent
         has not yet acknowledged its failure)."""
         target, sender, data = env
@@ -149,7 +149,7 @@ class Router:
             handler = None
         address = ActorAddress(target)
         bounce_held(((msg, sender),), unstarted_parent, self.send_msg,
-                    lambda undelivered: dead_letter(address, undelivered, handler, self.send_msg))
+                    lambda undelivered: dead_letter(address, undelivered, handler, self.send_msg, sender))
 
     def bounce_held(self, parent: Any, held: list[Any]) -> None:
         """Envelopes held for a child of ``parent`` that never started."""
@@ -168,7 +168,7 @@ class Router:
         self.dead_letter_handler = next_dead_letter_handler(self.dead_letter_handler, actor, False)
 
     def on_dead_letter(self, msg: protocol.DeadLetter, sender: Any) -> None:
-        self.dead_letter((msg.target, sender, msg.data))
+        self.dead_letter((msg.target, sender if msg.origin is None else msg.origin, msg.data))
 
     def on_dead_letter_handler(self, msg: protocol.SetDeadLetterHandler, sender: Any) -> None:
         self.dead_letter_handler = next_dead_letter_handler(self.dead_letter_handler, msg.actor, msg.start)

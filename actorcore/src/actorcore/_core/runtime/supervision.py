@@ -15,9 +15,9 @@ import time
 from typing import Any
 
 from ..addresses import ActorAddress
-from ..delivery import orphan
 from ..messages import ActorExitRequest, ChildActorExited
 from ..sourceregistry import SourceRegistry
+from ..sysrules import orphan
 from . import protocol, spare
 from .bootdata import ActorBoot, AdminConfig
 from .convhost import AdminConvention

@@ -1,0 +1,419 @@
+"""Async handlers and ``await self.ask(...)`` inside actors (docs/api.md §9.3,
+docs/asyncio.md), written once for every base: :class:`~.delivery.ActorCell`
+calls in here; a base only steps the event loop (:mod:`.asyncloop`).
+
+An actor whose handler returned a coroutine is *suspended* until the
+coroutine's task ends: its receive is swapped for a hold, so what arrives
+meanwhile waits in order (one message at a time, state needs no locks) while
+other actors, timers and I/O go on. Two things pass the hold: an
+ActorExitRequest (it cancels the task, then is delivered) and a reply to one
+of the actor's own asks (it resolves the waiting future directly).
+
+An ask travels as :class:`AskRequest` (a token and the chain of actors
+waiting on it); the target's handler sees the inner message, and while it
+handles it every message it sends back to the asker goes as
+:class:`AskReply` with that token. Plain actors never see either.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import traceback
+from asyncio import events
+from collections import deque
+from typing import TYPE_CHECKING, Any, Awaitable, Coroutine
+
+import attrs
+
+from .addresses import ActorAddress
+from .asyncloop import Driver, driver
+from .errors import ActorSystemFailure, ActorSystemRequestTimeout, InvalidActorAddress
+from .messages import ActorSystemMessage, PoisonMessage
+from .timeouts import to_seconds
+
+if TYPE_CHECKING:
+    from .delivery import ActorCell
+
+# delivery.py's actor states (delivery imports this module, and sysrules, which
+# delivery imports, does too: importing delivery here would be a cycle)
+_EXITING, _DONE = 1, 2
+
+#: The attempt number of a message an exiting actor gets: one attempt, no PoisonMessage.
+ONCE = 0
+
+#: Seconds a cancelled handler may take to end before its exit request is delivered anyway.
+CANCEL_GRACE = 3.0
+
+_log = logging.getLogger("actorcore.asyncio")
+_tokens = itertools.count(1)
+
+
+@attrs.define
+class AskRequest(ActorSystemMessage):
+    """``message``, sent by ``await self.ask``; ``chain``: the asker last, after
+    the actors already waiting on it (for naming a cycle of asks)."""
+
+    token: int
+    message: Any
+    chain: tuple[ActorAddress, ...]
+
+
+@attrs.define
+class AskReply(ActorSystemMessage):
+    """What the target sent back while handling request ``token``; or, with
+    ``failure``, why the request will never be answered."""
+
+    token: int
+    message: Any
+    failure: str | None = None
+
+
+class _Replying:
+    """The context of an actor whose class overrides ``send`` while it handles
+    an ask: its sends (through ``Actor.send``) are checked for the asker."""
+
+    __slots__ = ("_cell", "send")
+
+    def __init__(self, cell: ActorCell, send: Any) -> None:
+        self._cell = cell
+        self.send = send
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cell, name)
+
+
+class AsyncState:
+    """One actor's async side, made the first time it needs one."""
+
+    __slots__ = (
+        "cell", "actor", "driver", "task", "held", "msg", "sender", "attempt", "receive",
+        "asks", "asker", "token", "chain", "exit", "grace", "finish",
+    )
+
+    def __init__(self, cell: ActorCell) -> None:
+        self.cell = cell
+        self.actor: Any = getattr(cell.receive, "__self__", None)
+        self.driver: Driver = driver()
+        self.task: asyncio.Task[Any] | None = None
+        self.held: deque[tuple[Any, ActorAddress]] = deque()
+        self.msg: Any = None
+        self.sender: Any = None
+        self.attempt = 1
+        self.receive = cell.receive
+        self.asks: dict[int, tuple[asyncio.Future[Any], ActorAddress]] = {}
+        self.asker: ActorAddress | None = None  # while handling an ask: who waits
+        self.token = 0
+        self.chain: tuple[ActorAddress, ...] = ()
+        self.exit: tuple[Any, ActorAddress] | None = None  # an exit request waiting for the cancel
+        self.grace: asyncio.TimerHandle | None = None
+        self.finish = False  # the actor is done once the task and what it held are
+
+    # -- holding -----------------------------------------------------------------
+    def hold(self, msg: Any, sender: ActorAddress) -> None:
+        """The actor's receive while its handler is suspended."""
+        self.held.append((msg, sender))
+
+    def replay(self) -> None:
+        """Deliver what was held, in order, until a handler suspends again."""
+        cell, held = self.cell, self.held
+        while held and self.task is None and cell.state != _DONE:
+            msg, sender = held.popleft()
+            if msg.__class__ is AskRequest:
+                request(cell, msg, sender)
+            else:
+                cell._redeliver(msg, sender)
+        if self.finish and self.task is None and not held and cell.state == _EXITING:
+            self.finish = False
+            cell._finish()
+
+    # -- handling an ask -----------------------------------------------------------
+    def enter(self, asker: ActorAddress, token: int, chain: tuple[ActorAddress, ...]) -> None:
+        self.asker, self.token, self.chain = asker, token, chain
+        actor = self.actor
+        if actor is None:
+            return
+        if "send" in vars(actor):
+            actor.send = self.reply_send
+        else:
+            actor._ctx = _Replying(self.cell, self.reply_send)
+
+    def leave(self) -> None:
+        if self.asker is None:
+            return
+        self.asker, self.chain = None, ()
+        actor = self.actor
+        if actor is None:
+            return
+        if "send" in vars(actor):
+            actor.send = self.cell.send
+        else:
+            actor._ctx = self.cell
+
+    def reply_send(self, target: ActorAddress, msg: Any) -> None:
+        """The actor's send while it handles an ask: to the asker, as the reply."""
+        asker = self.asker
+        if asker is not None and target == asker:
+            msg = AskReply(self.token, msg)
+        self.cell.send(target, msg)
+
+    def refuse_held(self, why: str) -> None:
+        """The actor exits with messages held: an ask among them is answered
+        with ``why`` (its asker need not wait out its timeout); the rest are
+        discarded, as what reaches an exiting actor is (docs/api.md §4.1)."""
+        cell = self.cell
+        for msg, sender in self.held:
+            if msg.__class__ is AskRequest:
+                cell._reply(sender, AskReply(msg.token, None, why))
+            else:
+                cell._actor_log().debug("discarded while exiting: %r", msg)
+        self.held.clear()
+
+    # -- the task ------------------------------------------------------------------
+    def finished(self, task: asyncio.Task[Any]) -> None:
+        """The handler's task ended (done callback): its outcome, then what waited."""
+        if task is not self.task:
+            return  # given up on at exit (it ignored its cancellation)
+        cell = self.cell
+        self.task = None
+        cell.receive = self.receive
+        if self.grace is not None:
+            self.grace.cancel()
+            self.grace = None
+        if cell.state == _DONE:
+            return
+        if self.exit is not None:
+            self._exit_now()
+            return
+        msg, sender, attempt = self.msg, self.sender, self.attempt
+        self.msg = self.sender = None
+        if task.cancelled():
+            cell._actor_log().info("%s: handler of %r was cancelled", cell.cls.__name__, msg)
+        else:
+            exc = task.exception()
+            if exc is None:
+                cell._returned(task.result(), msg, sender)
+            elif attempt == ONCE:
+                cell._actor_log().error(
+                    "%s failed on %r", cell.cls.__name__, msg, exc_info=exc)
+            elif attempt == 1:
+                cell._retry(msg, sender, exc)
+            else:
+                cell._poisoned(msg, sender, exc)
+        if self.task is None:  # not retried by a second suspended attempt
+            self.leave()
+            self.replay()
+
+    def _exit_now(self) -> None:
+        """The cancelled handler has ended: the exit request goes in now."""
+        assert self.exit is not None
+        msg, sender = self.exit
+        self.exit = None
+        cell = self.cell
+        if self.asker is not None:
+            cell._reply(self.asker, AskReply(
+                self.token, None, f"{cell.address} exited while handling the request"))
+        self.leave()
+        self.msg = self.sender = None
+        self.refuse_held(f"{cell.address} exited before handling the request")
+        cell._exit_request(msg, sender)
+        self.replay()
+
+    def give_up(self) -> None:
+        """A cancelled handler still runs after CANCEL_GRACE: exit without it."""
+        self.grace = None
+        task = self.task
+        if task is None or task.done():
+            return
+        self.cell._actor_log().error(
+            "%s: handler of %r ignored its cancellation for %.0fs; the actor exits anyway",
+            self.cell.cls.__name__, self.msg, CANCEL_GRACE,
+        )
+        self.task = None
+        self.cell.receive = self.receive
+        self._exit_now()
+
+
+def state(cell: ActorCell) -> AsyncState:
+    st = cell.aio
+    if st is None:
+        st = cell.aio = AsyncState(cell)
+    return st
+
+
+def run(cell: ActorCell, coro: Coroutine[Any, Any, Any], msg: Any, sender: ActorAddress, attempt: int) -> None:
+    """A handler returned ``coro``: run it as the actor's task, holding what comes meanwhile."""
+    st = state(cell)
+    if st.task is not None:  # cannot happen through the rules: the hold takes every message
+        coro.close()
+        raise ActorSystemFailure(f"{cell.address}: a second handler started while one is suspended")
+    st.msg, st.sender, st.attempt = msg, sender, attempt
+    st.receive = cell.receive
+    cell.receive = st.hold
+    cell.watch = ()  # a ThespianWatch lasts until the next message; the coroutine is the answer
+    st.task = st.driver.spawn(coro, st.finished)
+
+
+def suspended(cell: ActorCell) -> bool:
+    st = cell.aio
+    return st is not None and st.task is not None
+
+
+def exit_requested(cell: ActorCell, msg: Any, sender: ActorAddress) -> bool:
+    """An exit request reached a suspended actor: cancel its handler; the
+    request is delivered once the handler has ended. False if not suspended."""
+    st = cell.aio
+    if st is None or st.task is None:
+        return False
+    if st.exit is None:  # a second request while the first waits is ignored
+        st.exit = (msg, sender)
+        st.task.cancel()
+        st.grace = st.driver.open().call_later(CANCEL_GRACE, st.give_up)
+    return True
+
+
+def unfinished(cell: ActorCell) -> bool:
+    """Whether an exiting actor still has a handler running or messages held."""
+    st = cell.aio
+    if st is None or (st.task is None and not st.held):
+        return False
+    st.finish = True
+    return True
+
+
+def abandon(cell: ActorCell) -> None:
+    """The actor is ended by force: cancel its handler, refuse what it held."""
+    st = cell.aio
+    if st is None:
+        return
+    task, st.task = st.task, None
+    if task is not None:
+        cell.receive = st.receive
+        task.cancel()
+    st.refuse_held(f"{cell.address} ended before handling the request")
+
+
+# -- asks ----------------------------------------------------------------------------
+def request(cell: ActorCell, req: AskRequest, sender: ActorAddress) -> None:
+    """An ask reached ``cell``: its handler sees ``req.message``; what it
+    sends back to ``sender`` meanwhile is the reply."""
+    st = state(cell)
+    if st.task is not None:
+        st.held.append((req, sender))  # one message at a time
+        return
+    if cell.state:
+        cell._reply(sender, AskReply(req.token, None, f"{cell.address} is exiting"))
+        return
+    st.enter(sender, req.token, req.chain)
+    try:
+        cell.deliver(req.message, sender)
+    finally:
+        if st.task is None:
+            st.leave()
+
+
+def reply(cell: ActorCell, rep: AskReply, sender: ActorAddress) -> None:
+    """A reply goes straight to the waiting ask; one whose ask is over (timed
+    out, or already answered) is an ordinary message, in mailbox order."""
+    st = cell.aio
+    pending = st.asks.get(rep.token) if st is not None else None
+    if pending is not None and not pending[0].done():
+        if rep.failure is None:
+            pending[0].set_result(rep.message)
+        else:
+            pending[0].set_exception(ActorSystemFailure(f"ask of {pending[1]} failed: {rep.failure}"))
+        return
+    if rep.failure is not None:
+        _log.debug("%s: failure of an ask already over: %s", cell.address, rep.failure)
+        return
+    _log.debug("%s: reply to an ask already over, delivered as a message: %r", cell.address, rep.message)
+    cell.deliver(rep.message, sender)
+
+
+def bounced(cell: ActorCell, poison: PoisonMessage) -> None:
+    """An ask's request came back undelivered (cannot be pickled, too big, a
+    system out of reach): the ask fails at once with the reason."""
+    req = poison.poisonMessage
+    st = cell.aio
+    pending = st.asks.get(req.token) if st is not None else None
+    if pending is not None and not pending[0].done():
+        pending[0].set_exception(
+            ActorSystemFailure(f"ask of {pending[1]} failed: the request was not sent: {poison.details}"))
+    else:
+        _log.warning("%s: request of an ask already over came back: %s", cell.address, poison.details)
+
+
+def as_reply(cell: ActorCell, target: ActorAddress, msg: Any) -> Any:
+    """``msg`` as the rules send it to ``target``: the reply, if ``target`` is
+    waiting on an ask this actor is handling."""
+    st = cell.aio
+    if st is not None and st.asker is not None and target == st.asker:
+        return AskReply(st.token, msg)
+    return msg
+
+
+def ask(cell: ActorCell, targetAddr: Any, msg: Any, timeout: Any) -> Awaitable[Any]:
+    """``await self.ask(...)``: the checks are made at the call, the wait is awaited."""
+    if targetAddr.__class__ is not ActorAddress and not isinstance(targetAddr, ActorAddress):
+        raise InvalidActorAddress(targetAddr, "ask needs an ActorAddress as target")
+    seconds = to_seconds(timeout, "ask timeout")
+    st = cell.aio
+    loop = st.driver.loop if st is not None else None
+    if st is None or st.task is None or loop is None or events._get_running_loop() is not loop:
+        raise TypeError(
+            "self.ask() is awaited inside an async handler: make the handler "
+            "(receiveMessage or receiveMsg_X) `async def` and write `reply = await self.ask(...)`"
+        )
+    token = next(_tokens)
+    future: asyncio.Future[Any] = loop.create_future()
+    st.asks[token] = (future, targetAddr)
+    cell.send(targetAddr, AskRequest(token, msg, (*st.chain, cell.address)))
+    return _answer(st, token, future, targetAddr, seconds)
+
+
+async def _answer(
+    st: AsyncState, token: int, future: asyncio.Future[Any], target: ActorAddress, seconds: float | None
+) -> Any:
+    try:
+        if seconds is None:
+            return await future
+        try:
+            return await asyncio.wait_for(future, seconds)
+        except asyncio.TimeoutError:
+            raise ActorSystemRequestTimeout(_timed_out(st, target, seconds)) from None
+    finally:
+        st.asks.pop(token, None)
+
+
+def _timed_out(st: AsyncState, target: ActorAddress, seconds: float) -> str:
+    me = st.cell.address
+    text = f"ask of {target} by {me} got no reply within {seconds:g}s"
+    cycle = _cycle(st, target)
+    if cycle:
+        text += (
+            "; deadlock: " + " -> ".join(str(a) for a in cycle) + " (each awaits an ask of the "
+            "next, and an actor handles one message at a time; see docs/asyncio.md)"
+        )
+    return text
+
+
+def _cycle(st: AsyncState, target: ActorAddress) -> tuple[ActorAddress, ...] | None:
+    """The cycle of asks this one closes, if this actor can see it: its target
+    already waits (earlier in its own chain), or a request held here comes
+    from a chain this actor is part of."""
+    me = st.cell.address
+    out = (*st.chain, me)
+    for i, addr in enumerate(out):
+        if addr == target:
+            return (*out[i:], target)
+    for msg, _sender in st.held:
+        if msg.__class__ is AskRequest:
+            for i, addr in enumerate(msg.chain):
+                if addr == me:
+                    return (*msg.chain[i:], me)
+    return None
+
+
+def details(exc: BaseException) -> str:
+    """A failure's text for PoisonMessage.details, as a plain handler's would read."""
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))

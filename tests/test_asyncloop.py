@@ -1,0 +1,113 @@
+"""actorcore._core.asyncloop: the event loop a base steps from its own loop (docs/plugins.md)."""
+from __future__ import annotations
+
+import asyncio
+
+from actorcore._core.asyncloop import Driver
+
+from .helpers import WAIT
+
+
+def _until_done(driver: Driver, task: asyncio.Task) -> int:
+    """Step and wait as a base does; the number of waits it took."""
+    waits = 0
+    left = driver.step()
+    while not task.done():
+        assert waits < 100, "the task never finished"
+        ready = driver.wait(WAIT if left is None else left)
+        left = driver.step(io=ready)
+        waits += 1
+    return waits
+
+
+def test_step_runs_what_is_ready_and_tells_when_the_next_timer_is_due():
+    driver = Driver()
+    try:
+        assert driver.step() is None  # no loop yet: nothing to do
+        seen = []
+
+        async def work():
+            seen.append("started")
+            await asyncio.sleep(0.2)
+            seen.append("slept")
+
+        task = driver.spawn(work(), lambda t: seen.append("done"))
+        assert driver.tasks == 1
+        left = driver.step()
+        assert seen == ["started"]
+        assert left is not None and 0 < left <= 0.2
+        _until_done(driver, task)
+        assert seen == ["started", "slept", "done"]
+        assert driver.tasks == 0
+        assert driver.step() is None  # the sleep's timer is forgotten once run
+    finally:
+        driver.close(1.0)
+
+
+def test_io_and_threads_wake_the_wait():
+    driver = Driver()
+    try:
+        async def work():
+            return await asyncio.to_thread(lambda: 42)
+
+        task = driver.spawn(work(), lambda t: None)
+        _until_done(driver, task)
+        assert task.result() == 42
+    finally:
+        driver.close(1.0)
+
+
+def test_a_step_inside_a_running_loop_leaves_that_loop_running():
+    driver = Driver()
+    try:
+        async def inner():
+            await asyncio.sleep(0)
+            return "inner"
+
+        async def outer():
+            mine = asyncio.get_running_loop()
+            task = driver.spawn(inner(), lambda t: None)
+            _until_done(driver, task)
+            assert asyncio.get_running_loop() is mine
+            return task.result()
+
+        assert asyncio.run(outer()) == "inner"
+    finally:
+        driver.close(1.0)
+
+
+def test_close_cancels_what_is_still_running():
+    driver = Driver()
+    cleaned = []
+
+    async def forever():
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cleaned.append(True)
+
+    task = driver.spawn(forever(), lambda t: None)
+    driver.step()
+    driver.close(1.0)
+    assert task.cancelled()
+    assert cleaned == [True]
+    assert driver.loop is None
+
+
+def test_the_states_asyncactor_knows_are_deliverys():
+    from actorcore._core import asyncactor, delivery
+
+    assert (asyncactor._EXITING, asyncactor._DONE) == (delivery.EXITING, delivery.DONE)
+
+
+def test_each_core_module_imports_first_in_a_fresh_process():
+    """An actor process may import any of them first (spawn): no import cycle may bite."""
+    import subprocess
+    import sys
+
+    for name in ("sysrules", "asyncactor", "delivery", "asyncloop", "runtime.admin", "runtime.manager"):
+        done = subprocess.run(
+            [sys.executable, "-c", f"import actorcore._core.{name}"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert done.returncode == 0, f"{name}: {done.stderr}"
