@@ -48,20 +48,17 @@ async def ask_async(
     """The reply to ``msg``, as ``ask`` would return it (None on timeout);
     ActorSystemFailure if the target is known to be gone."""
     loop = asyncio.get_running_loop()
-    if getattr(base, "watch", None) is None:
+    watch = getattr(base, "watch", None)
+    if watch is None:
         return await loop.run_in_executor(_worker(base), _ask_blocking, base, target, msg, seconds, wanted)
+    wakeups = _wakeups_of(loop)
     endpoint = base.open_endpoint()
-    arrived = asyncio.Event()
-
-    def ready() -> None:  # any thread: the base put a message in the endpoint's inbox
-        loop.call_soon_threadsafe(arrived.set)
-
-    base.watch(endpoint, ready)  # type: ignore[attr-defined]
+    watch(endpoint, wakeups.ready_for(endpoint))
     try:
         base.tell(endpoint, target, AskRequest(next(_tokens), msg, ()))
         deadline = None if seconds is None else loop.time() + seconds
         while True:
-            arrived.clear()
+            arrived = wakeups.expect(endpoint)
             got = base.receive(endpoint, 0)
             while got is not NOTHING:
                 reply = _reply(got, target, wanted)
@@ -72,12 +69,65 @@ async def ask_async(
             if left is not None and left <= 0:
                 return None
             try:
-                await asyncio.wait_for(arrived.wait(), left)
+                await asyncio.wait_for(arrived, left)  # a future: no task per wait
             except asyncio.TimeoutError:
                 return None
     finally:
+        wakeups.forget(endpoint)
         base.unwatch(endpoint)  # type: ignore[attr-defined]
         endpoint.close()
+
+
+class _Wakeups:
+    """The endpoints of one event loop's asks that have received, handed to
+    the loop in batches: one ``call_soon_threadsafe`` per batch, not per message
+    (each is a write to the loop's wake-up pipe)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.waiting: dict[Any, asyncio.Future[None]] = {}
+        self.ready: list[Any] = []
+        self.lock = threading.Lock()
+        self.scheduled = False
+
+    def ready_for(self, endpoint: Any) -> Callable[[], None]:
+        def ready() -> None:  # any thread
+            with self.lock:
+                self.ready.append(endpoint)
+                if self.scheduled:
+                    return
+                self.scheduled = True
+            try:
+                self.loop.call_soon_threadsafe(self._wake)
+            except RuntimeError:  # the loop is closed: nobody waits any more
+                pass
+
+        return ready
+
+    def expect(self, endpoint: Any) -> asyncio.Future[None]:
+        fut = self.waiting[endpoint] = self.loop.create_future()
+        return fut
+
+    def forget(self, endpoint: Any) -> None:
+        self.waiting.pop(endpoint, None)
+
+    def _wake(self) -> None:
+        with self.lock:
+            ready, self.ready, self.scheduled = self.ready, [], False
+        for endpoint in ready:
+            fut = self.waiting.get(endpoint)
+            if fut is not None and not fut.done():
+                fut.set_result(None)
+
+
+_loop_wakeups: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wakeups] = weakref.WeakKeyDictionary()
+
+
+def _wakeups_of(loop: asyncio.AbstractEventLoop) -> _Wakeups:
+    wakeups = _loop_wakeups.get(loop)
+    if wakeups is None:
+        wakeups = _loop_wakeups[loop] = _Wakeups(loop)
+    return wakeups
 
 
 def _reply(got: Any, target: ActorAddress, wanted: Callable[[Any], bool]) -> Any:
