@@ -334,9 +334,14 @@ def main(argv: list[str] | None = None) -> int:
         import security
 
         return security.main(args[1:])
+    if args[:1] == ["--asyncio"]:  # `nox -s bench -- --asyncio [...]`: what asyncio actors cost
+        import asyncio_bench
+
+        return asyncio_bench.main(args[1:])
     ap = argparse.ArgumentParser(
         description="actorcore vs Thespian benchmarks (bench/README.md); "
-        "`--security [options]` first instead: what authentication costs (bench/security.py)"
+        "`--security [options]` first instead: what authentication costs (bench/security.py); "
+        "`--asyncio [options]`: what asyncio actors cost and win (bench/asyncio_bench.py)"
     )
     ap.add_argument("--bases", help="comma-separated base names (default: every actorcore base)")
     ap.add_argument("--workloads", default=",".join(WORKLOADS))

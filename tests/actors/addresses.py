@@ -34,6 +34,14 @@ class Forwarder(Actor):
         self.send(target, (msg, reply_to))
 
 
+class PassOn(Actor):
+    """(worker, msg): hands msg on to worker with the asker as reply_to."""
+
+    def receiveMessage(self, message, sender):
+        worker, msg = message
+        self.send(worker, (msg, sender))
+
+
 class ReplyTo(Actor):
     def receiveMessage(self, message, sender):
         msg, reply_to = message

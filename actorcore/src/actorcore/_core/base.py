@@ -26,7 +26,12 @@ class SystemBase(Protocol[E]):
     """A running actor system as seen from the process that made it; ``E`` is
     the base's own endpoint type (what :meth:`open_endpoint` returns is what
     the other methods are given back). Parameters are positional: the core
-    passes them so, and a base may name them as it likes."""
+    passes them so, and a base may name them as it likes.
+
+    Optional, for ``ask_async`` to wait on the caller's event loop instead of
+    a worker thread: ``watch(endpoint, ready)`` — from now on call ``ready()``
+    (from any thread, without blocking) whenever ``endpoint`` receives, and
+    once if the system ends — and ``unwatch(endpoint)``."""
 
     baseName: str
     systemAddress: ActorAddress

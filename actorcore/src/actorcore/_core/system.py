@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import IO, Any, Iterator
 
 from .. import logsetup
-from . import plugins
+from . import asyncclient, plugins
 from .addresses import ActorAddress
 from .asyncactor import AskRequest
 from .base import NOTHING, Endpoint, SystemBase
@@ -155,6 +155,20 @@ class _Client:
             return reply.message
         return self._listen(seconds)  # a system message came first: keep waiting
 
+    async def ask_async(self, actorAddr: ActorAddress, msg: Any, timeout: Timeout = None) -> Any:
+        """``ask`` for a running event loop: awaits the reply without blocking
+        the loop. The same results as ``ask`` (None on timeout, a PoisonMessage
+        for a message that cannot be sent), except that a target known to be
+        dead raises ActorSystemFailure at once. Concurrent calls each get their
+        own reply. See docs/asyncio.md."""
+        seconds = to_seconds(timeout)
+        if actorAddr.__class__ is not ActorAddress and not isinstance(actorAddr, ActorAddress):
+            raise ValueError(f"tell/ask need an ActorAddress as target, got {actorAddr!r}")
+        base = self._base
+        if base.is_shutdown:
+            self._live()
+        return await asyncclient.ask_async(base, actorAddr, msg, seconds, _wanted)
+
     def updateCapability(self, capabilityName: str, capabilityValue: Any = None) -> None:
         """Set (None: delete) a capability of the system; ActorSystemFailure if refused."""
         self._live().updateCapability(self._endpoint, capabilityName, capabilityValue)
@@ -281,6 +295,7 @@ class ActorSystem(_Client):
         """
         global _current
         self._base.shutdown()
+        asyncclient.release(self._base)
         if not self._transient:
             with _singleton_lock:
                 if _current is not None and _current[1] is self._base:

@@ -14,7 +14,7 @@ import threading
 import time
 import weakref
 from collections import deque
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import attrs
 
@@ -59,12 +59,14 @@ class BaseConfig:
 class ClientEndpoint:
     """An external endpoint in the creating process; its messages are demultiplexed here."""
 
-    __slots__ = ("address", "inbox", "_system")
+    __slots__ = ("address", "inbox", "_system", "ready")
 
     def __init__(self, system: MultiprocSystem, ident: Any) -> None:
         self._system = system
         self.address = ActorAddress(ident)
         self.inbox: deque[Any] = deque()
+        #: while watched (an ask_async waits on it): called, from any thread, per message
+        self.ready: Callable[[], None] | None = None
 
     def close(self) -> None:
         self._system._endpoints.pop(self.address.addressDetails, None)
@@ -104,6 +106,8 @@ class MultiprocSystem:
         self._replies: dict[Any, Any] = {}  # by request id, or by type for AdminReady
         self._cond = threading.Condition(threading.RLock())
         self._pumping = False
+        self._watched: set[ClientEndpoint] = set()  # endpoints ask_async waits on
+        self._watcher: threading.Thread | None = None
         # Threads send at once (each with its private() context) while one
         # of them pumps; a transport's send is not meant for that (a TCP
         # connection's peer check is one poll object), so sends take turns.
@@ -239,6 +243,8 @@ class MultiprocSystem:
                 continue
             if ep is not None:
                 ep.inbox.append(msg)
+                if ep.ready is not None:
+                    ep.ready()
             elif target == self._control:
                 key = getattr(msg, "req_id", None)
                 self._replies[key if key is not None else type(msg)] = msg
@@ -320,17 +326,46 @@ class MultiprocSystem:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             while not inbox:
+                # Before the timeout: a receive that does not wait (ask_async
+                # looking after a wake-up) must still hear that the system is gone.
+                if self.is_shutdown or self._admin_gone():
+                    self._check()
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     return NOTHING
-                if self._admin_gone():
-                    self._check()
                 self._pump(1.0 if left is None else min(left, 1.0))
             return inbox.popleft()
 
     def ask(self, endpoint: ClientEndpoint, target: ActorAddress, msg: Any, timeout: float | None) -> Any:
         self.tell(endpoint, target, msg)
         return self.receive(endpoint, timeout)
+
+    def watch(self, endpoint: ClientEndpoint, ready: Callable[[], None]) -> None:
+        """Call ``ready()`` (from any thread) whenever ``endpoint`` receives, until
+        :meth:`unwatch`: one thread reads for every watched endpoint of this system."""
+        endpoint.ready = ready
+        with self._cond:
+            self._watched.add(endpoint)
+            if self._watcher is None:
+                self._watcher = threading.Thread(target=self._watch, name="actorcore-ask_async", daemon=True)
+                self._watcher.start()
+
+    def unwatch(self, endpoint: ClientEndpoint) -> None:
+        with self._cond:
+            self._watched.discard(endpoint)
+        endpoint.ready = None
+
+    def _watch(self) -> None:
+        with self._cond:
+            try:
+                while self._watched and not self.is_shutdown and not self._admin_gone():
+                    self._pump(0.5)
+            finally:
+                self._watcher = None
+                # Shut down, or the admin gone: each waiter looks, and is told so.
+                for endpoint in list(self._watched):
+                    if endpoint.ready is not None:
+                        endpoint.ready()
 
     def createActor(
         self, endpoint: ClientEndpoint, actorClass: Any, requirements: Any,

@@ -1,0 +1,151 @@
+"""``await asys.ask_async(...)`` from a running event loop, and ``tell`` / ``ask``
+called there (docs/asyncio.md, "Outside the system"; issue 13 point 5)."""
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from actorcore.actors import ActorExitRequest, ActorSystemFailure, PoisonMessage
+
+from .actors.addresses import PassOn, ReplyTo
+from .actors.basic import Echo, Silent
+from .actors.messaging import LateReplier
+from .helpers import WAIT
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, WAIT * 6))
+
+
+def test_concurrent_asks_from_one_loop_each_get_their_own_reply(asys):
+    echoes = [asys.createActor(Echo) for _ in range(4)]
+
+    async def main():
+        return await asyncio.gather(
+            *(asys.ask_async(echoes[i % 4], ("n", i), WAIT) for i in range(200))
+        )
+
+    assert run(main()) == [("n", i) for i in range(200)]
+
+
+def test_a_reply_from_whoever_the_target_passed_the_request_to_counts(asys):
+    pass_on, replier = asys.createActor(PassOn), asys.createActor(ReplyTo)
+
+    async def main():
+        return await asyncio.gather(*(asys.ask_async(pass_on, (replier, i), WAIT) for i in range(20)))
+
+    assert run(main()) == [("via", i) for i in range(20)]
+
+
+def test_a_reply_sent_after_the_handler_returned_counts(asys):
+    late = [asys.createActor(LateReplier) for _ in range(3)]
+
+    async def main():
+        return await asyncio.gather(*(asys.ask_async(a, "slow", WAIT) for a in late))
+
+    assert run(main()) == ["late"] * 3
+
+
+def test_a_target_that_never_answers_gives_none_at_the_timeout(asys):
+    silent = asys.createActor(Silent)
+
+    async def main():
+        return await asys.ask_async(silent, "hello?", 0.3)
+
+    assert run(main()) is None
+
+
+def test_an_ask_of_a_dead_actor_fails_at_once(asys):
+    echo = asys.createActor(Echo)
+    assert asys.ask(echo, "alive?", WAIT) == "alive?"
+    asys.tell(echo, ActorExitRequest())
+
+    async def main():
+        # Until the exit is through, the echo may still answer; afterwards the
+        # dead-letter rule answers the ask with a failure. The ask itself has
+        # no timeout: only that answer can end it (the bound fails the test).
+        while True:
+            try:
+                await asyncio.wait_for(asys.ask_async(echo, "alive?", None), WAIT)
+            except ActorSystemFailure as exc:
+                return str(exc)
+            await asyncio.sleep(0.05)
+
+    assert "failed" in run(main())
+
+
+@pytest.mark.requires("copies_messages")
+def test_a_message_that_cannot_be_pickled_comes_back_as_a_poison_message(asys):
+    echo = asys.createActor(Echo)
+
+    async def main():
+        return await asys.ask_async(echo, threading.Lock(), WAIT)
+
+    reply = run(main())
+    assert isinstance(reply, PoisonMessage)
+    assert reply.poisonMessage.__class__ is threading.Lock().__class__
+
+
+def test_ask_async_needs_an_address(asys):
+    async def main():
+        return await asys.ask_async("not an address", "x", WAIT)
+
+    with pytest.raises(ValueError, match="ActorAddress"):
+        run(main())
+
+
+def test_tell_and_ask_work_inside_a_running_loop(asys):
+    echo = asys.createActor(Echo)
+
+    async def main():
+        asys.tell(echo, "first")
+        # ask blocks the loop while it waits, as documented; it still works
+        return asys.listen(WAIT), asys.ask(echo, "second", WAIT)
+
+    assert run(main()) == ("first", "second")
+
+
+def test_ask_async_on_a_shut_down_system_fails(asys):
+    echo = asys.createActor(Echo)
+    asys.shutdown()
+
+    async def main():
+        return await asys.ask_async(echo, "x", WAIT)
+
+    with pytest.raises(ActorSystemFailure):
+        run(main())
+
+
+@pytest.mark.requires("multiprocess", reason="on the simple base an ask returns once nothing is left to run")
+def test_a_shutdown_ends_a_waiting_ask_async_with_a_failure(asys):
+    silent = asys.createActor(Silent)
+
+    async def main():
+        waiting = asyncio.ensure_future(asys.ask_async(silent, "anyone?", WAIT * 3))
+        await asyncio.sleep(0.2)
+        assert not waiting.done()
+        # shutdown blocks (it returns when every process is gone): off the loop
+        await asyncio.get_running_loop().run_in_executor(None, asys.shutdown)
+        return await asyncio.wait_for(waiting, WAIT)
+
+    with pytest.raises(ActorSystemFailure):
+        run(main())
+
+
+def test_no_thread_of_ask_async_outlives_its_system(asys):
+    echo = asys.createActor(Echo)
+
+    async def main():
+        return await asyncio.gather(*(asys.ask_async(echo, i, WAIT) for i in range(10)))
+
+    assert run(main()) == list(range(10))
+    asys.shutdown()
+
+    def ours():
+        return [t for t in threading.enumerate() if t.name.startswith("actorcore-ask_async")]
+
+    for t in ours():
+        t.join(WAIT)
+    assert ours() == []
