@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from actorcore import testing
 from actorcore.actors import ActorExitRequest, ActorSystemFailure, PoisonMessage
 
 from .actors.addresses import PassOn, ReplyTo
@@ -57,7 +58,11 @@ def test_a_target_that_never_answers_gives_none_at_the_timeout(asys):
     assert run(main()) is None
 
 
-def test_an_ask_of_a_dead_actor_fails_at_once(asys):
+def test_an_ask_of_a_dead_actor_fails_at_once(asys, asys_info):
+    # The asks below race the exit: one may be on its way when the actor goes.
+    routed = asys.capabilities.get("Admin Routing") or asys.capabilities.get("Outbound Only")
+    if not routed:  # with either, everything goes through the admin, which keeps them
+        testing.require(asys_info, keeps_in_flight=True)
     echo = asys.createActor(Echo)
     assert asys.ask(echo, "alive?", WAIT) == "alive?"
     asys.tell(echo, ActorExitRequest())
