@@ -1,0 +1,74 @@
+"""Addresses of a Ray system, and where each one is reached.
+
+Every address starts with the system's Ray namespace, so any process of the
+cluster can tell which system an address belongs to and look the actor up
+by name there, without asking anyone:
+
+| who | details | reached at |
+|---|---|---|
+| the system (its admin) | ``<ns>`` | the Ray actor ``admin`` of namespace ``<ns>`` |
+| an endpoint of a program | ``<ns>+<client>-<n>`` | the admin, which keeps its inbox |
+| an actor | ``<ns>/<maker>-<n>`` | the Ray actor of that very name |
+| an actor with a globalName | ``<ns>/=<globalName>`` | likewise; Ray's unique names make the create atomic |
+
+``<maker>`` is a random tag of the process that made the actor, so actor
+names are picked without a round trip and never collide.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+
+#: the Ray actor name of a system's admin, in the system's namespace
+ADMIN_NAME = "admin"
+
+_NAMESPACE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}\Z")
+
+
+class RayId(str):
+    """Address details of rayBase (a plain string underneath, so that it hashes
+    and compares as one; its own type tells the address-printing hook it is ours)."""
+
+    __slots__ = ()
+
+
+def check_namespace(name: object) -> str:
+    """A ``Ray Namespace`` capability value, checked: it begins every address."""
+    if not isinstance(name, str) or not _NAMESPACE.match(name):
+        raise ValueError(
+            f"Ray Namespace must be 1-63 letters, digits, '_', '.' or '-' (not starting "
+            f"with '.' or '-'), not {name!r}"
+        )
+    return name
+
+
+def new_namespace() -> str:
+    return f"ac{secrets.token_hex(5)}"
+
+
+def namespace_of(details: str) -> str:
+    """The namespace (and so the system) an address belongs to."""
+    for i, ch in enumerate(details):
+        if ch == "/" or ch == "+":
+            return details[:i]
+    return details
+
+
+def is_actor(details: str) -> bool:
+    return "/" in details
+
+
+def global_id(namespace: str, globalName: str) -> RayId:
+    return RayId(f"{namespace}/={globalName}")
+
+
+class Ids:
+    """Names for the actors one process makes, or the endpoints it opens."""
+
+    def __init__(self, namespace: str, sep: str) -> None:
+        self._prefix = f"{namespace}{sep}{secrets.token_hex(4)}-"
+        self._seq = itertools.count(1)
+
+    def next(self) -> RayId:
+        return RayId(f"{self._prefix}{next(self._seq)}")

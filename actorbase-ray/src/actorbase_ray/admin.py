@@ -1,0 +1,273 @@
+"""SystemAdmin: the one Ray actor per system that is not an actor of the user's.
+
+It holds what has to be in one place: which actors run (each host reports
+itself, and the admin keeps a call open on it to see it end, then ends its
+process), the global names (Ray's unique names make them; the admin only
+lists them), the dead letter handler, the capabilities, the inboxes of the
+programs' endpoints (a program is not a Ray actor, so nothing can call it:
+it fetches what arrived with ``take``), the system address's answers, and
+shutdown. Programs find it by name (``admin`` in the system's namespace),
+which is how a second program attaches.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from actorcore.actors import (
+    ActorAddress,
+    ActorExitRequest,
+    ActorSystemFailure,
+    Thespian_SystemStatus,
+)
+from actorcore.plugin import (
+    dead_letter,
+    next_dead_letter_handler,
+    plugin_hooks,
+    system_requests,
+    update_capability,
+)
+
+from .outbound import Outbound
+from .wire import dumps, loads
+
+#: threads of the admin for Ray calls: every program's waiting ``take`` holds one
+ADMIN_THREADS = 64
+#: seconds shutdown waits for actors to exit when asked, before ending their processes
+EXIT_GRACE = 10.0
+_log = logging.getLogger("actorcore.ray")
+
+
+@dataclass
+class Member:
+    """A running actor as the admin sees it."""
+
+    parent: str | None
+    globalName: str | None
+    pid: int
+    node: str | None
+    handle: Any
+
+
+class SystemAdmin:
+    """The admin of one rayBase system (see the module docstring)."""
+
+    def __init__(self, namespace: str, capabilities: dict[str, Any], logDefs: Any) -> None:
+        self.ns = namespace
+        self.address = ActorAddress(namespace)
+        self.caps = capabilities
+        self.out = Outbound()
+        self._cond = threading.Condition()
+        self.actors: dict[str, Member] = {}
+        self.ended: list[tuple[int, str | None]] = []  # hosts whose process was ended
+        self.inboxes: dict[str, deque[bytes]] = {}
+        self.handler: str | None = None
+        self.shutting = False
+        self._reap: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._requests = system_requests(self._status, self._emit, self._no_sources)
+        if logDefs:
+            plugin_hooks().actorcore_configure_logging(
+                base_name="rayBase", logDefs=logDefs, where="caller")
+        threading.Thread(target=self._reaper, name="actorcore-ray-reaper", daemon=True).start()
+
+    # -- programs ------------------------------------------------------------------
+    def ready(self) -> int:
+        return os.getpid()
+
+    def open(self, endpoint: str) -> None:
+        with self._cond:
+            self.inboxes.setdefault(endpoint, deque())
+
+    def close(self, endpoint: str) -> None:
+        with self._cond:
+            self.inboxes.pop(endpoint, None)
+            self._cond.notify_all()
+
+    def take(self, endpoint: str, timeout: float) -> bytes | None:
+        """The next message for ``endpoint`` (pickled), or None after ``timeout``
+        s; raises ActorSystemFailure once the system is shut down."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                inbox = self.inboxes.get(endpoint)
+                if inbox:
+                    return inbox.popleft()
+                if self.shutting:
+                    raise ActorSystemFailure("this rayBase system has been shut down")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self._cond.wait(left)
+
+    def capabilities(self) -> dict[str, Any]:
+        with self._cond:
+            return dict(self.caps)
+
+    def update_capability(self, name: Any, value: Any) -> BaseException | None:
+        """The change, or the exception the caller raises (TypeError, ActorSystemFailure)."""
+        with self._cond:
+            try:
+                changed = update_capability(self.caps, name, value, ())
+            except (TypeError, ActorSystemFailure) as exc:
+                return exc
+            caps = dict(self.caps)
+            hosts = [m.handle for m in self.actors.values()]
+        if changed is not None:
+            for handle in hosts:
+                handle.capabilities_changed.remote(caps)
+        return None
+
+    def status(self) -> Thespian_SystemStatus:
+        return self._status()
+
+    # -- what arrives ---------------------------------------------------------------
+    def deliver(self, target: str, batch: list[tuple[str, bytes]]) -> None:
+        if target == self.ns:
+            for sender, data in batch:
+                try:
+                    msg = loads(data)
+                except Exception as exc:
+                    _log.error("system address could not unpickle a message from %s: %s", sender, exc)
+                    continue
+                handler = self._requests.get(type(msg))
+                if handler is None:  # exit requests, stray replies: ignored, as on every base
+                    _log.debug("system address ignored %r from %s", msg, sender)
+                else:
+                    handler(msg, ActorAddress(sender))
+            return
+        with self._cond:
+            inbox = self.inboxes.get(target)
+            if inbox is not None:
+                inbox.extend(data for _sender, data in batch)
+                self._cond.notify_all()
+                return
+        self._dead(target, batch)
+
+    def control(self, _target: str, ops: list[tuple[Any, ...]]) -> None:
+        for op in ops:
+            kind = op[0]
+            if kind == "started":
+                self._started(*op[1:])
+            elif kind == "dead":
+                self._dead(op[1], op[2])
+            elif kind == "dlh":
+                with self._cond:
+                    self.handler = next_dead_letter_handler(self.handler, op[1], op[2])
+            elif kind == "cap":
+                error = self.update_capability(op[1], op[2])
+                if error is not None:
+                    _log.warning("%s", error)
+            elif kind == "shutdown":
+                threading.Thread(target=self.shutdown, daemon=True).start()
+
+    def _emit(self, target: Any, msg: Any) -> None:
+        """Send ``msg`` from the system address."""
+        details = str(target.addressDetails)
+        data = dumps(msg)
+        with self._cond:
+            inbox = self.inboxes.get(details)
+            if inbox is not None:
+                inbox.append(data)
+                self._cond.notify_all()
+                return
+        self.out.send(details, (self.ns, data))
+
+    def _dead(self, target: str, items: list[tuple[str, bytes]]) -> None:
+        with self._cond:
+            handler = self.handler if self.handler in self.actors else None
+        where = ActorAddress(target)
+        for _sender, data in items:
+            try:
+                msg = loads(data)
+            except Exception:
+                continue
+            dead_letter(where, msg, ActorAddress(handler) if handler else None, self._emit)
+
+    def _no_sources(self, msg: Any, sender: Any) -> None:
+        _log.warning("rayBase has no loaded sources: %r from %s ignored", msg, sender)
+
+    # -- the actors' lives -------------------------------------------------------------
+    def _started(self, me: str, parent: str | None, globalName: str | None, pid: int,
+                 node: str | None) -> None:
+        try:
+            handle = self.out.handle(me)
+        except Exception:
+            return  # gone already
+        with self._cond:
+            self.actors[me] = Member(parent, globalName, pid, node, handle)
+        reap = self._reap
+        handle.until_done.remote().future().add_done_callback(lambda _f: reap.put(me))
+
+    def _reaper(self) -> None:
+        """End the process of each host whose actor has finished (or died)."""
+        import ray
+
+        while True:
+            me = self._reap.get()
+            with self._cond:
+                member = self.actors.pop(me, None)
+                if member is None:
+                    continue
+                if self.handler == me:
+                    self.handler = None
+                self.ended.append((member.pid, member.node))
+                self._cond.notify_all()
+            self.out.forget(me)
+            try:
+                ray.kill(member.handle, no_restart=True)
+            except Exception as exc:
+                _log.debug("ending the host of %s: %s", me, exc)
+
+    def shutdown(self) -> list[tuple[int, str | None]]:
+        """Ask every actor to exit, wait (bounded) for them, end what is left;
+        returns (pid, node) of every host process this system had."""
+        import ray
+
+        asked: set[str] = set()
+        deadline = time.monotonic() + EXIT_GRACE
+        with self._cond:
+            self.shutting = True
+            self._cond.notify_all()
+            while self.actors and time.monotonic() < deadline:
+                # top-level actors and orphans; the others go with their parents
+                ask = [a for a, m in self.actors.items()
+                       if (m.parent is None or m.parent not in self.actors) and a not in asked]
+                asked.update(ask)
+                self._cond.release()
+                try:
+                    for a in ask:
+                        self.out.send(a, (self.ns, dumps(ActorExitRequest())))
+                finally:
+                    self._cond.acquire()
+                self._cond.wait(0.2)
+            left = list(self.actors.items())
+        for _me, member in left:
+            try:
+                ray.kill(member.handle, no_restart=True)
+            except Exception:
+                pass
+        with self._cond:
+            self.ended.extend((m.pid, m.node) for _me, m in left)
+            return list(self.ended)
+
+    # -- status ------------------------------------------------------------------------
+    def _status(self) -> Thespian_SystemStatus:
+        with self._cond:
+            return Thespian_SystemStatus(
+                adminAddress=self.address,
+                conventionLeader=None,
+                capabilities=dict(self.caps),
+                deadLetterHandler=ActorAddress(self.handler) if self.handler else None,
+                globalActors={m.globalName: ActorAddress(a)
+                              for a, m in self.actors.items() if m.globalName is not None},
+                inShutdown=self.shutting,
+                childActors=[ActorAddress(a) for a, m in self.actors.items() if m.parent is None],
+                pendingMessages=sum(len(i) for i in self.inboxes.values()),
+                miscKeyVals={"actors": len(self.actors), "pid": os.getpid()},
+            )

@@ -1,0 +1,367 @@
+"""ActorHost: the Ray actor that runs one actorcore actor, by the core's rules.
+
+The delivery rules are :class:`actorcore.plugin.ActorCell`'s (dispatch, two
+attempts then PoisonMessage, exit requests, ChildActorExited, wakeups,
+status): :class:`RayCell` supplies only the runtime part. The actor runs in
+one thread of the host, its loop; Ray's threads only queue what arrives
+(``deliver``) and wait for the end (``until_done``), so the actor is never
+entered twice at once.
+
+A child's end reaches its parent through a call the parent keeps open on
+the child, ``until_done``: it returns when the child has finished (and sent
+everything it had sent before), or fails when the child's process is gone
+(killed, its node lost). Either way the parent's host posts itself
+ChildActorExited, once.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import os
+import threading
+import time
+import traceback
+from collections import deque
+from typing import IO, TYPE_CHECKING, Any
+
+from actorcore.actors import (
+    ActorAddress,
+    ActorExitRequest,
+    ChildActorExited,
+    InvalidActorAddress,
+    InvalidActorSourceHash,
+    InvalidActorSpecification,
+    PoisonMessage,
+    Thespian_ActorStatus,
+    WakeupMessage,
+)
+from actorcore.plugin import (
+    DONE,
+    ActorCell,
+    ActorContext,
+    bounce_held,
+    capability_refusal,
+    class_spec,
+    instantiate,
+    internal_log,
+    plugin_hooks,
+    read_source,
+    resolve_actor_class,
+)
+
+from .addressing import Ids, global_id
+from .outbound import Outbound
+from .spawn import HostBoot, spawn
+from .wire import Unpicklable, dumps, loads
+
+_CREATE_ERRORS = (InvalidActorSpecification, InvalidActorSourceHash, ImportError)
+#: seconds a host whose actor failed to start stays, so that what its parent
+#: sent at once comes back as PoisonMessage rather than as dead letters
+FAILED_GRACE = 0.5
+#: seconds an ending host waits for what it sent to be taken
+FLUSH_LIMIT = 10.0
+_log = logging.getLogger("actorcore.ray")
+
+
+def watch(handle: Any, child: str, post: Any, system: ActorAddress) -> None:
+    """Post ChildActorExited for ``child`` once its host has finished or is gone."""
+    def ended(_fut: Any) -> None:
+        post(ChildActorExited(ActorAddress(child)), system)
+
+    handle.until_done.remote().future().add_done_callback(ended)
+
+
+class RayCell(ActorCell):
+    """The runtime's view of one actor; also the ``_ctx`` its Actor calls."""
+
+    __slots__ = ("host", "boot", "system", "parent", "capabilities", "timers", "_seq", "_ids")
+
+    def __init__(self, host: ActorHost, boot: HostBoot) -> None:
+        super().__init__(ActorAddress(boot.me), boot.globalName, boot.sourceHash)
+        self.host = host
+        self.boot = boot
+        self.system = ActorAddress(boot.namespace)
+        self.parent = ActorAddress(boot.parent) if boot.parent else self.system
+        self.capabilities = boot.capabilities
+        self.timers: list[tuple[float, int, WakeupMessage]] = []
+        self._seq = itertools.count()
+        self._ids = Ids(boot.namespace, "/")
+
+    # -- the calls an Actor makes ------------------------------------------------
+    def send(self, targetAddr: ActorAddress, msg: Any) -> None:
+        if targetAddr.__class__ is not ActorAddress and not isinstance(targetAddr, ActorAddress):
+            raise InvalidActorAddress(targetAddr, "send needs an ActorAddress as target")
+        try:
+            data = dumps(msg)
+        except Unpicklable as exc:
+            self._actor_log().error("%s cannot send %r: %s", self.address, msg, exc)
+            self._post(PoisonMessage(msg, str(exc)), self.address)
+            return
+        self.sent += 1
+        target = targetAddr.addressDetails
+        if target == self.boot.me:
+            self.host.post(loads(data), self.address)
+            return
+        self.host.out.send(str(target), (self.boot.me, data))
+
+    def createActor(
+        self, actorClass: Any, requirements: Any, globalName: str | None, sourceHash: str | None
+    ) -> ActorAddress:
+        if self._never_starts(globalName):
+            return ActorAddress(self._ids.next())
+        log = self._actor_log()
+        if sourceHash is not None or self.sourceHash is not None:
+            log.error("createActor(%r) failed: rayBase does not run actors from loaded sources",
+                      actorClass)
+            return self._failed_child(ActorAddress(self._ids.next()), self.system)
+        try:
+            cls = resolve_actor_class(actorClass)
+        except _CREATE_ERRORS as exc:
+            log.error("createActor(%r) failed: %s", actorClass, exc)
+            return self._failed_child(ActorAddress(self._ids.next()), self.system)
+        refusal = capability_refusal(cls, self.capabilities, requirements)
+        if refusal is not None:
+            log.warning("createActor(%r) failed: %s", actorClass, refusal)
+            return self._failed_child(ActorAddress(self._ids.next()), self.system)
+        ns = self.boot.namespace
+        child = global_id(ns, globalName) if globalName is not None else self._ids.next()
+        boot = HostBoot(ns, child, None if globalName is not None else self.boot.me, cls,
+                        requirements, globalName, None, self.capabilities, self.boot.logDefs)
+        try:
+            handle = spawn(boot, globalName is not None)
+        except Exception as exc:
+            log.error("createActor(%r) failed: Ray refused the actor: %s", actorClass, exc)
+            return self._failed_child(ActorAddress(self._ids.next()), self.system)
+        self.host.out.know(child, handle)
+        if globalName is None:
+            self.children[child] = handle
+            watch(handle, child, self.host.post, self.system)
+        return ActorAddress(child)
+
+    def handleDeadLetters(self, start: bool) -> None:
+        self.host.control(("dlh", self.boot.me, start))
+
+    def notifyOnSystemRegistrationChanges(self, start: bool) -> None:
+        """No conventions on rayBase (a Ray cluster is one system): nothing to report."""
+
+    def registerSourceAuthority(self) -> None:
+        self._actor_log().error("registerSourceAuthority ignored: rayBase has no loaded sources")
+
+    def loadActorSource(self, fname: str | IO[bytes]) -> str:
+        read_source(fname)
+        raise InvalidActorSourceHash("rayBase does not load actor sources")
+
+    def unloadActorSource(self, sourceHash: str) -> None:
+        """Nothing is ever loaded on rayBase."""
+
+    def notifyOnSourceAvailability(self, enable: bool) -> None:
+        """Nothing is ever loaded on rayBase."""
+
+    def updateCapability(self, name: str, value: Any = None) -> None:
+        self.host.control(("cap", name, value))
+
+    def preRegisterRemoteSystem(self, remoteAddress: Any, remoteCapabilities: Any) -> None:
+        _log.info("preRegisterRemoteSystem(%r) ignored: rayBase has no conventions", remoteAddress)
+
+    def deRegisterRemoteSystem(self, remoteAddress: Any) -> None:
+        _log.info("deRegisterRemoteSystem(%r) ignored: rayBase has no conventions", remoteAddress)
+
+    def actorSystemShutdown(self) -> None:
+        self.host.control(("shutdown",))
+
+    # -- the runtime part of the delivery rules ------------------------------------
+    def _reply(self, target: ActorAddress, msg: Any) -> None:
+        if target == self.address:
+            self.host.post(msg, target)
+        else:
+            self.send(target, msg)
+
+    def _post(self, msg: Any, sender: ActorAddress) -> None:
+        self.host.post(msg, sender)
+
+    def _finish(self) -> None:
+        self.state = DONE
+
+    def _add_wakeup(self, seconds: float, wakeup: WakeupMessage) -> None:
+        heapq.heappush(self.timers, (time.monotonic() + seconds, next(self._seq), wakeup))
+        self.host.nudge()
+
+    def _status(self) -> Thespian_ActorStatus:
+        return self.status_report(
+            self.system, self.parent, self.host.pending(), len(self.timers),
+            pid=os.getpid(), backlog=self.host.out.backlog(),
+        )
+
+    def due(self) -> list[WakeupMessage]:
+        now = time.monotonic()
+        out = []
+        while self.timers and self.timers[0][0] <= now:
+            out.append(heapq.heappop(self.timers)[2])
+        return out
+
+
+if TYPE_CHECKING:
+    _is_a_context: type[ActorContext] = RayCell  # mypy proves every call an Actor makes is here
+
+
+class ActorHost:
+    """The Ray actor around one RayCell (see the module docstring)."""
+
+    def __init__(self, boot: HostBoot) -> None:
+        self.boot = boot
+        self.out = Outbound()
+        self._cond = threading.Condition()
+        # (message, sender address) posted here, or (None, sender details, pickled data)
+        self._inbox: deque[tuple[Any, Any, bytes | None]] = deque()
+        self._closed = False
+        self._done = threading.Event()
+        self.failure: str | None = None
+        self.cell = RayCell(self, boot)
+        if boot.logDefs:
+            plugin_hooks().actorcore_configure_logging(
+                base_name="rayBase", logDefs=boot.logDefs, where="caller")
+        try:
+            actor = instantiate(boot.cls, boot.capabilities, boot.requirements)
+        except Exception as exc:
+            self.failure = f"{type(exc).__name__}: {exc}"
+            logging.getLogger(boot.cls.__name__).error(
+                "%s failed in __init__\n%s", class_spec(boot.cls), traceback.format_exc())
+        else:
+            self.cell.attach(actor)
+        self.control(("started", boot.me, boot.parent, boot.globalName, os.getpid(), _node_id()))
+        if self.failure is None:
+            threading.Thread(target=self._loop, name="actorcore-actor", daemon=True).start()
+        else:
+            self._closed = True
+            threading.Timer(FAILED_GRACE, self._done.set).start()
+
+    # -- Ray methods -------------------------------------------------------------
+    def ready(self) -> tuple[str | None, int]:
+        """(None, pid) once the actor runs; (why, pid) if it failed to start."""
+        return self.failure, os.getpid()
+
+    def deliver(self, target: str, batch: list[tuple[str, bytes]]) -> None:
+        """Queue what one sender sent, in its order (see outbound.py)."""
+        with self._cond:
+            if not self._closed:
+                self._inbox.extend((None, sender, data) for sender, data in batch)
+                self._cond.notify()
+                return
+        self._refuse(batch)
+
+    def until_done(self) -> bool:
+        """Returns once the actor has finished and what it sent was taken."""
+        self._done.wait()
+        return True
+
+    def capabilities_changed(self, caps: dict[str, Any]) -> None:
+        """The system's capabilities changed: an actor that no longer accepts
+        them is asked to exit, as on every base."""
+        self.cell.capabilities = caps
+        if capability_refusal(self.cell.cls, caps, self.boot.requirements) is not None:
+            self.post(ActorExitRequest(), self.cell.system)
+
+    # -- what the cell needs -----------------------------------------------------------
+    def post(self, msg: Any, sender: ActorAddress) -> None:
+        with self._cond:
+            if self._closed:
+                return
+            self._inbox.append((msg, sender, None))
+            self._cond.notify()
+
+    def nudge(self) -> None:
+        with self._cond:
+            self._cond.notify()
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._inbox)
+
+    def control(self, op: tuple[Any, ...]) -> None:
+        self.out.control(self.boot.namespace, op)
+
+    # -- the loop ------------------------------------------------------------------------
+    def _loop(self) -> None:
+        cell = self.cell
+        cond = self._cond
+        inbox = self._inbox
+        left: list[Any] = []
+        try:
+            while cell.state != DONE:
+                with cond:
+                    while not inbox:
+                        timers = cell.timers
+                        if timers:
+                            wait = timers[0][0] - time.monotonic()
+                            if wait <= 0:
+                                break
+                            cond.wait(wait)
+                        else:
+                            cond.wait()
+                    items = list(inbox)
+                    inbox.clear()
+                for i, (msg, sender, data) in enumerate(items):
+                    if cell.timers and cell.timers[0][0] <= time.monotonic():
+                        # due wakeups go before what came after them
+                        cell.wake(cell.due())
+                        if cell.state == DONE:
+                            left = items[i:]
+                            break
+                    if data is not None:
+                        try:
+                            msg = loads(data)
+                        except Exception as exc:
+                            _log.error("%s could not unpickle a message from %s: %s",
+                                       cell.address, sender, exc)
+                            continue
+                        sender = ActorAddress(sender)
+                    cell.deliver(msg, sender)
+                    if cell.state == DONE:
+                        left = items[i + 1:]
+                        break
+                else:
+                    if cell.timers and cell.timers[0][0] <= time.monotonic():
+                        cell.wake(cell.due())
+        except BaseException:
+            internal_log(logging.ERROR, f"actor {self.boot.me} crashed: {traceback.format_exc()}")
+        finally:
+            with cond:
+                self._closed = True
+                left.extend(inbox)
+                inbox.clear()
+            self._refuse([(s, d) for _m, s, d in left if d is not None])
+            self.out.flush(FLUSH_LIMIT)
+            self._done.set()
+
+    def _refuse(self, batch: list[tuple[str, bytes]]) -> None:
+        """What arrived for an actor that is not running: if it never started,
+        its parent's messages come back to the parent as PoisonMessage (as for a
+        child that never started); everything else is a dead letter."""
+        if not batch:
+            return
+        if self.failure is None:
+            self.control(("dead", self.boot.me, batch))
+            return
+        me = self.boot.me
+        held = []
+        for sender, data in batch:
+            try:
+                held.append((loads(data), ActorAddress(sender)))
+            except Exception:
+                continue
+        parent = ActorAddress(self.boot.parent) if self.boot.parent else None
+        bounce_held(
+            held, parent,
+            lambda to, poison: self.out.send(str(to.addressDetails), (me, dumps(poison))),
+            lambda msg: self.control(("dead", me, [(me, dumps(msg))])),
+        )
+
+
+def _node_id() -> str | None:
+    try:
+        import ray
+
+        return str(ray.get_runtime_context().get_node_id())
+    except Exception:
+        return None

@@ -1,0 +1,55 @@
+"""Making the Ray actor that hosts one actor, from any process of the system."""
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any
+
+#: threads of a host for Ray calls: deliveries and the waits of its watchers
+#: (its parent's and its admin's) run side by side
+HOST_THREADS = 8
+
+
+@dataclasses.dataclass(frozen=True)
+class HostBoot:
+    """What a host needs to make its actor (pickled by Ray into the new process)."""
+
+    namespace: str
+    me: str
+    parent: str | None
+    cls: type
+    requirements: Any
+    globalName: str | None
+    sourceHash: str | None
+    capabilities: dict[str, Any]
+    logDefs: Any
+
+
+@functools.cache
+def _remote_host() -> Any:
+    import ray
+
+    from .host import ActorHost
+
+    return ray.remote(ActorHost)
+
+
+def spawn(boot: HostBoot, named: bool) -> Any:
+    """Start the host of ``boot.me`` as a Ray actor and return its handle at
+    once (Ray queues calls until the host is up). With ``named`` (a
+    globalName), an actor already running under that name is returned
+    instead: Ray's names are unique, so two creates never make two.
+
+    Ray's own restarts and retries are off (actorcore supervises); the
+    actor is detached, so it outlives whoever made it (an orphan lives on,
+    as on every base); it takes no CPU, so a node hosts as many as fit."""
+    return _remote_host().options(
+        name=boot.me,
+        namespace=boot.namespace,
+        get_if_exists=named,
+        lifetime="detached",
+        num_cpus=0,
+        max_restarts=0,
+        max_task_retries=0,
+        max_concurrency=HOST_THREADS,
+    ).remote(boot)

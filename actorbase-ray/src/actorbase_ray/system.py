@@ -1,0 +1,282 @@
+"""RaySystem: a rayBase system as the program that made (or attached to) it sees it.
+
+A program is a Ray driver, not a Ray actor, so nothing can call it: what is
+sent to its endpoints waits at the system's admin, and ``receive`` fetches
+it (``take``). What it sends leaves through the same per-target channels as
+an actor's (outbound.py), so its order is kept the same way.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from actorcore.actors import (
+    ActorAddress,
+    ActorSystemFailure,
+    ActorSystemStartupFailure,
+    InvalidActorSourceHash,
+    NoCompatibleSystemForActor,
+    PoisonMessage,
+)
+from actorcore.plugin import (
+    NOTHING,
+    capability_refusal,
+    class_spec,
+    common_capabilities,
+    plugin_hooks,
+    resolve_actor_class,
+)
+
+from . import start
+from .addressing import ADMIN_NAME, Ids, check_namespace, global_id, new_namespace
+from .outbound import Outbound
+from .spawn import HostBoot, spawn
+from .wire import Unpicklable, dumps, loads
+
+BASE_NAME = "rayBase"
+RAY_ADDRESS = "Ray Address"
+RAY_NAMESPACE = "Ray Namespace"
+#: seconds for the admin to start, and for one create to answer
+START_LIMIT = 60.0
+CREATE_LIMIT = 60.0
+#: the longest one ``take`` waits at the admin, so a program's wait never
+#: holds an admin thread past a shutdown for long
+TAKE_CHUNK = 2.0
+#: seconds shutdown waits for the system's processes on this node to be gone
+GONE_LIMIT = 15.0
+
+
+class _Endpoint:
+    """An external endpoint: its address, and what came back without a trip
+    (a message that could not be pickled)."""
+
+    __slots__ = ("address", "inbox", "_system")
+
+    def __init__(self, system: RaySystem, details: str) -> None:
+        self._system = system
+        self.address = ActorAddress(details)
+        self.inbox: deque[Any] = deque()
+
+    def close(self) -> None:
+        self._system._close_endpoint(self)
+
+
+class RaySystem:
+    """A running rayBase system (implements actorcore's SystemBase)."""
+
+    baseName = BASE_NAME
+
+    def __init__(self, capabilities: Any = None, logDefs: Any = None, transientUnique: bool = False):
+        caps = common_capabilities(
+            capabilities, system_name="rayBase", system_version=1, watch_supported=False,
+            defaults={"AllowRemoteActorSources": "No"},
+        )
+        try:
+            given = caps.get(RAY_NAMESPACE)
+            self.namespace = check_namespace(given) if given is not None else new_namespace()
+            start.acquire(caps.get(RAY_ADDRESS))
+        except (ValueError, ConnectionError) as exc:
+            raise ActorSystemStartupFailure(f"rayBase could not start: {exc}") from None
+        import ray
+
+        self._ray = ray
+        caps[RAY_NAMESPACE] = self.namespace
+        if logDefs == "BestForBase":
+            logDefs = False
+        plugin_hooks().actorcore_configure_logging(base_name=BASE_NAME, logDefs=logDefs, where="caller")
+        self._logDefs = logDefs
+        self.systemAddress = ActorAddress(self.namespace)
+        self._out = Outbound()
+        self._ids = Ids(self.namespace, "/")
+        self._endpoint_ids = Ids(self.namespace, "+")
+        self._lock = threading.Lock()
+        self.is_shutdown = False
+        self._node = str(ray.get_runtime_context().get_node_id())
+        try:
+            self._admin, self._admin_pid = self._start_admin(caps, logDefs, transientUnique or given is None)
+        except BaseException:
+            start.release()
+            raise
+        self._caps = caps
+
+    def _start_admin(self, caps: dict[str, Any], logDefs: Any, fresh: bool) -> tuple[Any, int]:
+        """The system's admin: an existing one of the namespace (attach) unless
+        ``fresh``, else a new one."""
+        ray = self._ray
+        if not fresh:
+            try:
+                admin = ray.get_actor(ADMIN_NAME, namespace=self.namespace)
+                return admin, int(ray.get(admin.ready.remote(), timeout=START_LIMIT))
+            except ValueError:
+                pass  # none running: start it
+        from .admin import ADMIN_THREADS, SystemAdmin
+
+        admin = ray.remote(SystemAdmin).options(
+            name=ADMIN_NAME, namespace=self.namespace, lifetime="detached", num_cpus=0,
+            max_restarts=0, max_task_retries=0, max_concurrency=ADMIN_THREADS,
+        ).remote(self.namespace, caps, logDefs)
+        try:
+            pid = int(ray.get(admin.ready.remote(), timeout=START_LIMIT))
+        except Exception as exc:
+            try:
+                ray.kill(admin, no_restart=True)
+            except Exception:
+                pass
+            raise ActorSystemStartupFailure(f"rayBase admin did not start: {exc}") from None
+        return admin, pid
+
+    # -- helpers ----------------------------------------------------------------------
+    def _check(self) -> None:
+        if self.is_shutdown:
+            raise ActorSystemFailure("this ActorSystem has been shut down")
+        if not self._ray.is_initialized():
+            raise ActorSystemFailure(
+                "Ray was shut down under this rayBase system; call shutdown() and start a new one")
+
+    def _call(self, method: Any, *args: Any, limit: float = START_LIMIT) -> Any:
+        """One call to the admin, waited for; its failure says the system is gone."""
+        self._check()
+        try:
+            return self._ray.get(method.remote(*args), timeout=limit)
+        except ActorSystemFailure:
+            raise
+        except self._ray.exceptions.GetTimeoutError:
+            from actorcore.actors import ActorSystemRequestTimeout
+
+            raise ActorSystemRequestTimeout(f"the rayBase admin did not answer within {limit:g} s") from None
+        except Exception as exc:
+            raise ActorSystemFailure(f"the admin of rayBase system {self.namespace} is gone: {exc}") from None
+
+    @property
+    def capabilities(self) -> dict[str, Any]:
+        if self.is_shutdown or not self._ray.is_initialized():
+            return self._caps
+        try:
+            self._caps = self._ray.get(self._admin.capabilities.remote(), timeout=START_LIMIT)
+        except Exception:
+            pass
+        return self._caps
+
+    # -- SystemBase protocol ------------------------------------------------------------
+    def open_endpoint(self) -> _Endpoint:
+        ep = _Endpoint(self, self._endpoint_ids.next())
+        self._call(self._admin.open, ep.address.addressDetails)
+        return ep
+
+    def _close_endpoint(self, ep: _Endpoint) -> None:
+        if not self.is_shutdown and self._ray.is_initialized():
+            self._admin.close.remote(ep.address.addressDetails)
+
+    def tell(self, endpoint: _Endpoint, target: ActorAddress, msg: Any) -> None:
+        self._check()
+        try:
+            data = dumps(msg)
+        except Unpicklable as exc:
+            endpoint.inbox.append(PoisonMessage(msg, str(exc)))
+            return
+        self._out.send(str(target.addressDetails), (endpoint.address.addressDetails, data))
+
+    def receive(self, endpoint: _Endpoint, timeout: float | None) -> Any:
+        if endpoint.inbox:
+            return endpoint.inbox.popleft()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        me = endpoint.address.addressDetails
+        while True:
+            left = TAKE_CHUNK if deadline is None else max(0.0, min(TAKE_CHUNK, deadline - time.monotonic()))
+            data = self._call(self._admin.take, me, left, limit=left + START_LIMIT)
+            if data is not None:
+                try:
+                    return loads(data)
+                except Exception as exc:
+                    return PoisonMessage(None, f"reply could not be unpickled: {exc}")
+            if deadline is not None and time.monotonic() >= deadline:
+                return NOTHING
+
+    def createActor(
+        self,
+        endpoint: _Endpoint,
+        actorClass: Any,
+        requirements: Any,
+        globalName: str | None,
+        sourceHash: str | None,
+    ) -> ActorAddress:
+        self._check()
+        if sourceHash is not None:
+            raise InvalidActorSourceHash(sourceHash)
+        cls = resolve_actor_class(actorClass)
+        caps = self._call(self._admin.capabilities)
+        refusal = capability_refusal(cls, caps, requirements)
+        if refusal is not None:
+            raise NoCompatibleSystemForActor(cls, refusal)
+        me = global_id(self.namespace, globalName) if globalName is not None else self._ids.next()
+        boot = HostBoot(self.namespace, me, None, cls, requirements, globalName, None, caps,
+                        self._logDefs)
+        try:
+            handle = spawn(boot, globalName is not None)
+            failure, _pid = self._ray.get(handle.ready.remote(), timeout=CREATE_LIMIT)
+        except Exception as exc:
+            raise ActorSystemFailure(f"{class_spec(cls)} could not be created: {exc}") from None
+        if failure is not None:
+            raise ActorSystemFailure(f"{class_spec(cls)} could not be created: its __init__ raised {failure}")
+        self._out.know(me, handle)
+        return ActorAddress(me)
+
+    def updateCapability(self, endpoint: _Endpoint, name: str, value: Any) -> None:
+        error = self._call(self._admin.update_capability, name, value)
+        if error is not None:
+            raise error
+
+    def loadActorSource(self, endpoint: _Endpoint, data: bytes, info: str | None) -> str:
+        raise ActorSystemFailure("rayBase does not load actor sources (docs/ray.md)")
+
+    def unloadActorSource(self, endpoint: _Endpoint, sourceHash: str) -> None:
+        raise ActorSystemFailure("rayBase does not load actor sources (docs/ray.md)")
+
+    def shutdown(self) -> None:
+        """End every actor of the system and its admin, wait until their processes
+        on this node are gone, then leave Ray (ending it if this process started it)."""
+        with self._lock:
+            if self.is_shutdown:
+                return
+            self.is_shutdown = True
+        ray = self._ray
+        try:
+            if ray.is_initialized():
+                self._end_system()
+        finally:
+            self._out.close()
+            start.release()
+
+    def _end_system(self) -> None:
+        ray = self._ray
+        try:
+            ended = ray.get(self._admin.shutdown.remote(), timeout=START_LIMIT)
+        except Exception:
+            ended = []
+        try:
+            ray.kill(self._admin, no_restart=True)
+        except Exception:
+            pass
+        pids = [pid for pid, node in ended if node == self._node] + [self._admin_pid]
+        deadline = time.monotonic() + GONE_LIMIT
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie has ended: its parent, Ray's raylet, reaps it)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return not os.path.exists("/proc")
+    return stat[stat.rfind(b")") + 2:][:1] != b"Z"
