@@ -59,6 +59,8 @@ _CREATE_ERRORS = (InvalidActorSpecification, InvalidActorSourceHash, ImportError
 #: seconds a host whose actor failed to start stays, so that what its parent
 #: sent at once comes back as PoisonMessage rather than as dead letters
 FAILED_GRACE = 0.5
+#: seconds a new host waits for its admin to note it
+REGISTER_LIMIT = 30.0
 #: seconds an ending host waits for what it sent to be taken
 FLUSH_LIMIT = 10.0
 _log = logging.getLogger("actorcore.ray")
@@ -229,12 +231,26 @@ class ActorHost:
                 "%s failed in __init__\n%s", class_spec(boot.cls), traceback.format_exc())
         else:
             self.cell.attach(actor)
-        self.control(("started", boot.me, boot.parent, boot.globalName, os.getpid(), _node_id()))
+        self._register()
         if self.failure is None:
             threading.Thread(target=self._loop, name="actorcore-actor", daemon=True).start()
         else:
             self._closed = True
             threading.Timer(FAILED_GRACE, self._done.set).start()
+
+    def _register(self) -> None:
+        """Tell the admin this host runs, before anyone can hear of it (the
+        constructor returns only then): a shutdown that starts right after
+        a create still finds its process."""
+        import ray
+
+        boot = self.boot
+        admin = self.out.handle(boot.namespace)
+        op = ("started", boot.me, boot.parent, boot.globalName, os.getpid(), _node_id())
+        try:
+            ray.get(admin.control.remote(boot.namespace, [op]), timeout=REGISTER_LIMIT)
+        except Exception as exc:
+            _log.error("%s could not register with its admin: %s", boot.me, exc)
 
     # -- Ray methods -------------------------------------------------------------
     def ready(self) -> tuple[str | None, int]:

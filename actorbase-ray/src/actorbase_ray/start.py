@@ -25,6 +25,17 @@ CONNECT_LIMIT = 10.0
 #: actorcore's secret (docs/security.md), kept out of Ray's processes
 SECRET_ENV = "ACTORCORE_SECRET"
 
+#: a local Ray keeps no idle worker processes: each actor has a process of its
+#: own anyway, and a spare one started ahead would outlive the system that
+#: caused it (shutdown must leave no process it started)
+LOCAL_CONFIG = {
+    "enable_worker_prestart": False,
+    "prestart_worker_first_driver": False,
+    "num_workers_soft_limit": 0,
+    "idle_worker_killing_time_threshold_ms": 200,
+    "kill_idle_workers_interval_ms": 100,
+}
+
 _lock = threading.Lock()
 _users = 0  # systems of this process on the Ray connection this module made
 _ours = False  # whether this module made the connection (so ends it)
@@ -51,6 +62,7 @@ def start_local() -> Any:
             object_store_memory=OBJECT_STORE_BYTES,
             log_to_driver=False,
             configure_logging=False,
+            _system_config=LOCAL_CONFIG,
         )
     finally:
         if secret is not None:
