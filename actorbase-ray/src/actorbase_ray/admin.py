@@ -28,6 +28,7 @@ from actorcore.actors import (
 )
 from actorcore.plugin import (
     dead_letter,
+    internal_log,
     next_dead_letter_handler,
     plugin_hooks,
     system_requests,
@@ -69,7 +70,7 @@ class SystemAdmin:
         self.inboxes: dict[str, deque[bytes]] = {}
         self.handler: str | None = None
         self.shutting = False
-        self._reap: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._reap: queue.SimpleQueue[tuple[str, bool]] = queue.SimpleQueue()
         self._requests = system_requests(self._status, self._emit, self._no_sources)
         if logDefs:
             plugin_hooks().actorcore_configure_logging(
@@ -113,7 +114,7 @@ class SystemAdmin:
         """The change, or the exception the caller raises (TypeError, ActorSystemFailure)."""
         with self._cond:
             try:
-                changed = update_capability(self.caps, name, value, ())
+                changed: list[Any] | None = update_capability(self.caps, name, value, ())
             except (TypeError, ActorSystemFailure) as exc:
                 return exc
             caps = dict(self.caps)
@@ -202,14 +203,21 @@ class SystemAdmin:
         with self._cond:
             self.actors[me] = Member(parent, globalName, pid, node, handle)
         reap = self._reap
-        handle.until_done.remote().future().add_done_callback(lambda _f: reap.put(me))
+        def ended(fut: Any) -> None:
+            exc = fut.exception()
+            if exc is not None:
+                internal_log(logging.INFO, f"{me} ended abruptly: {type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else ''}")
+            reap.put((me, exc is not None))
+
+        handle.until_done.remote().future().add_done_callback(ended)
 
     def _reaper(self) -> None:
         """End the process of each host whose actor has finished (or died)."""
         import ray
 
         while True:
-            me = self._reap.get()
+            me, abrupt = self._reap.get()
             with self._cond:
                 member = self.actors.pop(me, None)
                 if member is None:
@@ -217,12 +225,17 @@ class SystemAdmin:
                 if self.handler == me:
                     self.handler = None
                 self.ended.append((member.pid, member.node))
+                # An actor whose process was ended under it takes its children
+                # with it, as on the other multiprocess bases (each of them, in
+                # turn, takes its own); one that finished leaves them orphans.
+                doomed = [m.handle for m in self.actors.values() if m.parent == me] if abrupt else []
                 self._cond.notify_all()
             self.out.forget(me)
-            try:
-                ray.kill(member.handle, no_restart=True)
-            except Exception as exc:
-                _log.debug("ending the host of %s: %s", me, exc)
+            for handle in [member.handle, *doomed]:
+                try:
+                    ray.kill(handle, no_restart=True)
+                except Exception as exc:
+                    _log.debug("ending a host of %s: %s", self.ns, exc)
 
     def shutdown(self) -> list[tuple[int, str | None]]:
         """Ask every actor to exit, wait (bounded) for them, end what is left;
@@ -247,6 +260,9 @@ class SystemAdmin:
                     self._cond.acquire()
                 self._cond.wait(0.2)
             left = list(self.actors.items())
+        if left:
+            internal_log(logging.WARNING, f"rayBase {self.ns}: {len(left)} actors did not exit "
+                         f"within {EXIT_GRACE:g} s of shutdown; ending their processes")
         for _me, member in left:
             try:
                 ray.kill(member.handle, no_restart=True)

@@ -50,15 +50,18 @@ from actorcore.plugin import (
     resolve_actor_class,
 )
 
-from .addressing import Ids, global_id
+from .addressing import ADMIN_NAME, Ids, global_id
+from .classes import shippable
 from .outbound import Outbound
-from .spawn import HostBoot, spawn
+from .spawn import ENDED, HostBoot, live_global, spawn
 from .wire import Unpicklable, dumps, loads
 
 _CREATE_ERRORS = (InvalidActorSpecification, InvalidActorSourceHash, ImportError)
 #: seconds a host whose actor failed to start stays, so that what its parent
 #: sent at once comes back as PoisonMessage rather than as dead letters
 FAILED_GRACE = 0.5
+#: seconds between a host's checks that its admin still runs (Ray has no death-watch)
+ADMIN_CHECK = 1.0
 #: seconds a new host waits for its admin to note it
 REGISTER_LIMIT = 30.0
 #: seconds an ending host waits for what it sent to be taken
@@ -113,12 +116,16 @@ class RayCell(ActorCell):
         if self._never_starts(globalName):
             return ActorAddress(self._ids.next())
         log = self._actor_log()
+        ns = self.boot.namespace
+        if globalName is not None and live_global(ns, global_id(ns, globalName)):
+            return ActorAddress(global_id(ns, globalName))
         if sourceHash is not None or self.sourceHash is not None:
             log.error("createActor(%r) failed: rayBase does not run actors from loaded sources",
                       actorClass)
             return self._failed_child(ActorAddress(self._ids.next()), self.system)
         try:
             cls = resolve_actor_class(actorClass)
+            spec = shippable(cls)
         except _CREATE_ERRORS as exc:
             log.error("createActor(%r) failed: %s", actorClass, exc)
             return self._failed_child(ActorAddress(self._ids.next()), self.system)
@@ -126,9 +133,8 @@ class RayCell(ActorCell):
         if refusal is not None:
             log.warning("createActor(%r) failed: %s", actorClass, refusal)
             return self._failed_child(ActorAddress(self._ids.next()), self.system)
-        ns = self.boot.namespace
         child = global_id(ns, globalName) if globalName is not None else self._ids.next()
-        boot = HostBoot(ns, child, None if globalName is not None else self.boot.me, cls,
+        boot = HostBoot(ns, child, None if globalName is not None else self.boot.me, spec,
                         requirements, globalName, None, self.capabilities, self.boot.logDefs)
         try:
             handle = spawn(boot, globalName is not None)
@@ -217,6 +223,7 @@ class ActorHost:
         # (message, sender address) posted here, or (None, sender details, pickled data)
         self._inbox: deque[tuple[Any, Any, bytes | None]] = deque()
         self._closed = False
+        self._orphaned = False  # the admin is gone
         self._done = threading.Event()
         self.failure: str | None = None
         self.cell = RayCell(self, boot)
@@ -224,13 +231,20 @@ class ActorHost:
             plugin_hooks().actorcore_configure_logging(
                 base_name="rayBase", logDefs=boot.logDefs, where="caller")
         try:
-            actor = instantiate(boot.cls, boot.capabilities, boot.requirements)
+            cls = resolve_actor_class(boot.spec)
         except Exception as exc:
-            self.failure = f"{type(exc).__name__}: {exc}"
-            logging.getLogger(boot.cls.__name__).error(
-                "%s failed in __init__\n%s", class_spec(boot.cls), traceback.format_exc())
+            self.failure = f"a Ray worker could not import {boot.spec}: {type(exc).__name__}: {exc}"
+            _log.error("%s", self.failure)
         else:
-            self.cell.attach(actor)
+            self.cell.cls = cls
+            try:
+                actor = instantiate(cls, boot.capabilities, boot.requirements)
+            except Exception as exc:
+                self.failure = f"its __init__ raised {type(exc).__name__}: {exc}"
+                logging.getLogger(cls.__name__).error(
+                    "%s failed in __init__\n%s", class_spec(cls), traceback.format_exc())
+            else:
+                self.cell.attach(actor)
         self._register()
         if self.failure is None:
             threading.Thread(target=self._loop, name="actorcore-actor", daemon=True).start()
@@ -255,16 +269,23 @@ class ActorHost:
     # -- Ray methods -------------------------------------------------------------
     def ready(self) -> tuple[str | None, int]:
         """(None, pid) once the actor runs; (why, pid) if it failed to start."""
+        if self.failure is None and self._closed:
+            return ENDED, os.getpid()
         return self.failure, os.getpid()
 
-    def deliver(self, target: str, batch: list[tuple[str, bytes]]) -> None:
-        """Queue what one sender sent, in its order (see outbound.py)."""
+    def deliver(self, target: str, batch: list[tuple[str, bytes]]) -> bool:
+        """Queue what one sender sent, in its order (see outbound.py). False
+        when the actor has ended: the sender makes the batch dead letters (so a
+        batch is never both refused here and lost with this process)."""
         with self._cond:
             if not self._closed:
                 self._inbox.extend((None, sender, data) for sender, data in batch)
                 self._cond.notify()
-                return
+                return True
+        if self.failure is None:
+            return False
         self._refuse(batch)
+        return True
 
     def until_done(self) -> bool:
         """Returns once the actor has finished and what it sent was taken."""
@@ -303,20 +324,30 @@ class ActorHost:
         cond = self._cond
         inbox = self._inbox
         left: list[Any] = []
+        next_check = time.monotonic() + ADMIN_CHECK
         try:
             while cell.state != DONE:
                 with cond:
                     while not inbox:
                         timers = cell.timers
+                        now = time.monotonic()
+                        if now >= next_check:
+                            break
+                        wait = next_check - now
                         if timers:
-                            wait = timers[0][0] - time.monotonic()
+                            wait = min(wait, timers[0][0] - now)
                             if wait <= 0:
                                 break
-                            cond.wait(wait)
-                        else:
-                            cond.wait()
+                        cond.wait(wait)
                     items = list(inbox)
                     inbox.clear()
+                if time.monotonic() >= next_check:
+                    next_check = time.monotonic() + ADMIN_CHECK
+                    if not self._admin_alive():
+                        _log.warning("the admin of %s is gone; %s exits", self.boot.namespace, cell.address)
+                        self._orphaned = True
+                        left = items
+                        break
                 for i, (msg, sender, data) in enumerate(items):
                     if cell.timers and cell.timers[0][0] <= time.monotonic():
                         # due wakeups go before what came after them
@@ -346,9 +377,25 @@ class ActorHost:
                 self._closed = True
                 left.extend(inbox)
                 inbox.clear()
-            self._refuse([(s, d) for _m, s, d in left if d is not None])
-            self.out.flush(FLUSH_LIMIT)
+            if self._orphaned:
+                # nobody is left to end this process: it ends itself, once the
+                # calls waiting on it have had their answer
+                threading.Timer(0.5, os._exit, (0,)).start()
+            else:
+                self._refuse([(s, d) for _m, s, d in left if d is not None])
+                self.out.flush(FLUSH_LIMIT)
             self._done.set()
+
+    def _admin_alive(self) -> bool:
+        import ray
+
+        try:
+            ray.get_actor(ADMIN_NAME, namespace=self.boot.namespace)
+        except ValueError:
+            return False
+        except Exception:
+            return True  # Ray could not say: ask again later
+        return True
 
     def _refuse(self, batch: list[tuple[str, bytes]]) -> None:
         """What arrived for an actor that is not running: if it never started,

@@ -65,6 +65,8 @@ class Outbound:
         self._done: queue.SimpleQueue[tuple[_Channel, Any] | None] = queue.SimpleQueue()
         self._pump: threading.Thread | None = None
         self._closed = False
+        #: namespaces whose admin a call found gone
+        self.lost_admins: set[str] = set()
 
     # -- handles -------------------------------------------------------------
     def know(self, details: str, handle: Any) -> None:
@@ -75,17 +77,15 @@ class Outbound:
     def handle(self, details: str) -> Any:
         """The Ray actor behind an actor's address, or the admin behind any
         other; raises ValueError when Ray has no such actor (it is gone)."""
-        handle = self._handles.get(details)
+        key = details if is_actor(details) else "\0" + namespace_of(details)
+        handle = self._handles.get(key)
         if handle is None:
             import ray
 
-            ns = namespace_of(details)
             name = details if is_actor(details) else ADMIN_NAME
-            handle = self._handles.get(name if name == details else "\0" + ns)
-            if handle is None:
-                handle = ray.get_actor(name, namespace=ns)
-                with self._lock:
-                    self._handles[details if name == details else "\0" + ns] = handle
+            handle = ray.get_actor(name, namespace=namespace_of(details))
+            with self._lock:
+                self._handles[key] = handle
         return handle
 
     def forget(self, details: str) -> None:
@@ -163,6 +163,8 @@ class Outbound:
                 return
             ch, fut = got
             exc = fut.exception()
+            if exc is None and fut.result() is False:
+                exc = LookupError(f"{ch.target} has ended")  # the host refused the batch
             with self._lock:
                 if exc is not None:
                     self._failed(ch, exc)
@@ -179,6 +181,12 @@ class Outbound:
         ch.pending.clear()
         ch.dead = True
         self._handles.pop(ch.target, None)
+        if is_actor(ch.target):
+            if "/=" in ch.target:
+                # a global name may be taken again by a new actor: look it up afresh next time
+                self._channels.pop(ch.target, None)
+        else:
+            self.lost_admins.add(namespace_of(ch.target))
         _log.debug("delivery to %s failed: %s", ch.target, exc)
         self._moved.notify_all()
         self._lock.release()

@@ -17,7 +17,7 @@ class HostBoot:
     namespace: str
     me: str
     parent: str | None
-    cls: type
+    spec: str  # the class, by importable name (classes.py)
     requirements: Any
     globalName: str | None
     sourceHash: str | None
@@ -53,3 +53,34 @@ def spawn(boot: HostBoot, named: bool) -> Any:
         max_task_retries=0,
         max_concurrency=HOST_THREADS,
     ).remote(boot)
+
+
+#: what ``ActorHost.ready`` says in place of a failure once its actor has ended
+ENDED = "ended"
+#: seconds a create under a global name waits for an ending holder to let go of it
+NAME_RELEASE_LIMIT = 10.0
+
+
+def live_global(namespace: str, me: str) -> bool:
+    """Whether a running actor holds the global name ``me`` now. One that is
+    ending is waited for (bounded) until Ray has released the name, so the
+    create that follows makes a new actor rather than finding the old one."""
+    import time
+
+    import ray
+
+    deadline = time.monotonic() + NAME_RELEASE_LIMIT
+    while True:
+        try:
+            handle = ray.get_actor(me, namespace=namespace)
+        except ValueError:
+            return False
+        try:
+            failure: str | None = ray.get(handle.ready.remote(), timeout=NAME_RELEASE_LIMIT)[0]
+        except Exception:
+            failure = ENDED  # died meanwhile: its name goes with it
+        if failure is None:
+            return True
+        if time.monotonic() > deadline:
+            return True  # still held: the create finds the holder, as Ray decides
+        time.sleep(0.02)

@@ -6,7 +6,7 @@ module started (or joined) ends when the last system using it shuts down; a
 Ray the program initialised itself is left alone.
 
 A local start keeps everything on this machine: the node is pinned to
-127.0.0.1, usage stats are off (in the environment of ``ray.init`` and so of
+127.0.0.1 (and checked to be), usage stats are off (in the environment of ``ray.init`` and so of
 every process Ray starts), there is no dashboard, no ``runtime_env`` and a
 bounded object store.
 """
@@ -55,8 +55,9 @@ def start_local() -> Any:
     # Ray's processes take this environment: actorcore's secret stays out of it
     # (rayBase does not use it; Ray authenticates its peers with its own token).
     secret = os.environ.pop(SECRET_ENV, None)
+    loopback = _LoopbackOnly()
     try:
-        return ray.init(
+        info = ray.init(
             include_dashboard=False,
             _node_ip_address="127.0.0.1",
             object_store_memory=OBJECT_STORE_BYTES,
@@ -65,8 +66,50 @@ def start_local() -> Any:
             _system_config=LOCAL_CONFIG,
         )
     finally:
+        loopback.restore()
         if secret is not None:
             os.environ[SECRET_ENV] = secret
+    away = [n.get("NodeManagerAddress") for n in ray.nodes()
+            if n.get("NodeManagerAddress") != "127.0.0.1"]
+    if away:
+        ray.shutdown()
+        raise ConnectionError(f"a local Ray would not stay on 127.0.0.1 (node at {away})")
+    return info
+
+
+class _LoopbackOnly:
+    """While a local Ray starts, it takes 127.0.0.1 as this node's address.
+
+    ``ray.init(_node_ip_address="127.0.0.1")`` alone is not enough: Ray swaps
+    a loopback address for the host's routable one, unless its "single
+    machine" switch (an environment variable Ray reads when imported, or the
+    constant it set from it) says otherwise. Both are set for the start and
+    put back after, so a later join of a real cluster is unaffected; the
+    start is checked afterwards either way."""
+
+    ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+    def __init__(self) -> None:
+        self._env = os.environ.get(self.ENV)
+        os.environ[self.ENV] = "0"
+        self._constants: Any = None
+        self._was: Any = None
+        try:
+            from ray._private import ray_constants
+
+            self._constants = ray_constants
+            self._was = ray_constants.ENABLE_RAY_CLUSTER
+            ray_constants.ENABLE_RAY_CLUSTER = False
+        except (ImportError, AttributeError):  # another Ray: the check after the start decides
+            self._constants = None
+
+    def restore(self) -> None:
+        if self._env is None:
+            os.environ.pop(self.ENV, None)
+        else:
+            os.environ[self.ENV] = self._env
+        if self._constants is not None:
+            self._constants.ENABLE_RAY_CLUSTER = self._was
 
 
 def _check_reachable(address: str) -> None:

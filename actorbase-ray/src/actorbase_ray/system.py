@@ -32,13 +32,15 @@ from actorcore.plugin import (
 
 from . import start
 from .addressing import ADMIN_NAME, Ids, check_namespace, global_id, new_namespace
+from .classes import check_start_method, shippable
 from .outbound import Outbound
-from .spawn import HostBoot, spawn
+from .spawn import HostBoot, live_global, spawn
 from .wire import Unpicklable, dumps, loads
 
 BASE_NAME = "rayBase"
 RAY_ADDRESS = "Ray Address"
 RAY_NAMESPACE = "Ray Namespace"
+START_METHOD = "Process Startup Method"
 #: seconds for the admin to start, and for one create to answer
 START_LIMIT = 60.0
 CREATE_LIMIT = 60.0
@@ -74,6 +76,7 @@ class RaySystem:
             capabilities, system_name="rayBase", system_version=1, watch_supported=False,
             defaults={"AllowRemoteActorSources": "No"},
         )
+        check_start_method(caps.get(START_METHOD))
         try:
             given = caps.get(RAY_NAMESPACE)
             self.namespace = check_namespace(given) if given is not None else new_namespace()
@@ -129,9 +132,16 @@ class RaySystem:
         return admin, pid
 
     # -- helpers ----------------------------------------------------------------------
+    def _gone(self, why: object) -> ActorSystemFailure:
+        return ActorSystemFailure(
+            f"the admin process of rayBase system {self.namespace} is gone ({why}); call "
+            "shutdown() on this ActorSystem to release it, then start a new one")
+
     def _check(self) -> None:
         if self.is_shutdown:
             raise ActorSystemFailure("this ActorSystem has been shut down")
+        if self.namespace in self._out.lost_admins:
+            raise self._gone("a call to it failed")
         if not self._ray.is_initialized():
             raise ActorSystemFailure(
                 "Ray was shut down under this rayBase system; call shutdown() and start a new one")
@@ -148,7 +158,7 @@ class RaySystem:
 
             raise ActorSystemRequestTimeout(f"the rayBase admin did not answer within {limit:g} s") from None
         except Exception as exc:
-            raise ActorSystemFailure(f"the admin of rayBase system {self.namespace} is gone: {exc}") from None
+            raise self._gone(str(exc).splitlines()[0]) from None
 
     @property
     def capabilities(self) -> dict[str, Any]:
@@ -204,15 +214,20 @@ class RaySystem:
         sourceHash: str | None,
     ) -> ActorAddress:
         self._check()
+        if globalName is not None:  # the name is looked up before the class is
+            me = global_id(self.namespace, globalName)
+            if live_global(self.namespace, me):
+                return ActorAddress(me)
         if sourceHash is not None:
             raise InvalidActorSourceHash(sourceHash)
         cls = resolve_actor_class(actorClass)
+        spec = shippable(cls)
         caps = self._call(self._admin.capabilities)
         refusal = capability_refusal(cls, caps, requirements)
         if refusal is not None:
             raise NoCompatibleSystemForActor(cls, refusal)
         me = global_id(self.namespace, globalName) if globalName is not None else self._ids.next()
-        boot = HostBoot(self.namespace, me, None, cls, requirements, globalName, None, caps,
+        boot = HostBoot(self.namespace, me, None, spec, requirements, globalName, None, caps,
                         self._logDefs)
         try:
             handle = spawn(boot, globalName is not None)
@@ -220,7 +235,7 @@ class RaySystem:
         except Exception as exc:
             raise ActorSystemFailure(f"{class_spec(cls)} could not be created: {exc}") from None
         if failure is not None:
-            raise ActorSystemFailure(f"{class_spec(cls)} could not be created: its __init__ raised {failure}")
+            raise ActorSystemFailure(f"{class_spec(cls)} could not be created: {failure}")
         self._out.know(me, handle)
         return ActorAddress(me)
 
