@@ -30,11 +30,11 @@ from actorcore.plugin import (
     dead_letter,
     internal_log,
     next_dead_letter_handler,
-    plugin_hooks,
     system_requests,
     update_capability,
 )
 
+from . import logs
 from .outbound import Outbound
 from .wire import dumps, loads
 
@@ -59,7 +59,9 @@ class Member:
 class SystemAdmin:
     """The admin of one rayBase system (see the module docstring)."""
 
-    def __init__(self, namespace: str, capabilities: dict[str, Any], logDefs: Any) -> None:
+    def __init__(self, namespace: str, capabilities: dict[str, Any], logDefs: Any,
+                 log_env: dict[str, str]) -> None:
+        logs.use_internal_log_env(log_env)
         self.ns = namespace
         self.address = ActorAddress(namespace)
         self.caps = capabilities
@@ -72,14 +74,14 @@ class SystemAdmin:
         self.shutting = False
         self._reap: queue.SimpleQueue[tuple[str, bool]] = queue.SimpleQueue()
         self._requests = system_requests(self._status, self._emit, self._no_sources)
-        if logDefs:
-            plugin_hooks().actorcore_configure_logging(
-                base_name="rayBase", logDefs=logDefs, where="caller")
+        self.log_error = logs.check(logDefs)
+        logs.tag_records(namespace)
         threading.Thread(target=self._reaper, name="actorcore-ray-reaper", daemon=True).start()
 
     # -- programs ------------------------------------------------------------------
-    def ready(self) -> int:
-        return os.getpid()
+    def ready(self) -> tuple[int, str | None]:
+        """Its pid, and why the logDefs it was given could not be applied (None: they were)."""
+        return os.getpid(), self.log_error
 
     def open(self, endpoint: str) -> None:
         with self._cond:

@@ -19,6 +19,7 @@ import heapq
 import itertools
 import logging
 import os
+import signal
 import threading
 import time
 import traceback
@@ -38,6 +39,7 @@ from actorcore.actors import (
 )
 from actorcore.plugin import (
     DONE,
+    LIVE,
     ActorCell,
     ActorContext,
     bounce_held,
@@ -45,11 +47,11 @@ from actorcore.plugin import (
     class_spec,
     instantiate,
     internal_log,
-    plugin_hooks,
     read_source,
     resolve_actor_class,
 )
 
+from . import logs
 from .addressing import ADMIN_NAME, Ids, global_id
 from .classes import shippable
 from .outbound import Outbound
@@ -135,7 +137,8 @@ class RayCell(ActorCell):
             return self._failed_child(ActorAddress(self._ids.next()), self.system)
         child = global_id(ns, globalName) if globalName is not None else self._ids.next()
         boot = HostBoot(ns, child, None if globalName is not None else self.boot.me, spec,
-                        requirements, globalName, None, self.capabilities, self.boot.logDefs)
+                        requirements, globalName, None, self.capabilities, self.boot.logDefs,
+                        self.boot.log_env)
         try:
             handle = spawn(boot, globalName is not None)
         except Exception as exc:
@@ -227,9 +230,13 @@ class ActorHost:
         self._done = threading.Event()
         self.failure: str | None = None
         self.cell = RayCell(self, boot)
-        if boot.logDefs:
-            plugin_hooks().actorcore_configure_logging(
-                base_name="rayBase", logDefs=boot.logDefs, where="caller")
+        logs.use_internal_log_env(boot.log_env)
+        why = logs.check(boot.logDefs)
+        if why is not None:
+            _log.error("%s", why)
+        logs.tag_records(str(self.cell.address))
+        self._terminate = False
+        self._signals()
         try:
             cls = resolve_actor_class(boot.spec)
         except Exception as exc:
@@ -251,6 +258,39 @@ class ActorHost:
         else:
             self._closed = True
             threading.Timer(FAILED_GRACE, self._done.set).start()
+
+    def _signals(self) -> None:
+        """SIGTERM ends the actor at once, as on the other multiprocess bases:
+        it runs its ActorExitRequest and handles nothing that waits; SIGUSR1
+        writes its status to the internal log.
+
+        Python runs a handler only when the main thread runs Python, which in
+        a Ray worker may be long after the signal; the wakeup pipe is written
+        the moment it arrives, so a thread reading it acts at once. (The
+        constructor runs in the worker's main thread, the one that may set
+        handlers.)"""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        r, w = os.pipe()
+        os.set_blocking(w, False)
+        for signum in (signal.SIGTERM, signal.SIGUSR1):
+            signal.signal(signum, _ignore)  # not the default action: the thread below acts
+        signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+        threading.Thread(target=self._on_signals, args=(r,), name="actorcore-signals",
+                         daemon=True).start()
+
+    def _on_signals(self, fd: int) -> None:
+        while True:
+            try:
+                got = os.read(fd, 64)
+            except OSError:
+                return
+            for signum in got:
+                if signum == signal.SIGTERM:
+                    self._terminate = True
+                    self.nudge()
+                elif signum == signal.SIGUSR1:
+                    internal_log(logging.WARNING, f"status: {self.cell._status()!r}")
 
     def _register(self) -> None:
         """Tell the admin this host runs, before anyone can hear of it (the
@@ -327,8 +367,18 @@ class ActorHost:
         next_check = time.monotonic() + ADMIN_CHECK
         try:
             while cell.state != DONE:
+                if self._terminate:  # SIGTERM: exit now; nothing waiting is handled
+                    self._terminate = False
+                    with cond:
+                        left.extend(inbox)
+                        inbox.clear()
+                    if cell.state == LIVE:
+                        cell._exit_request(ActorExitRequest(), cell.address)
+                    elif cell.state != DONE:  # exiting, waiting for its children
+                        cell._finish()  # its children do not answer: left as orphans
+                    continue
                 with cond:
-                    while not inbox:
+                    while not inbox and not self._terminate:
                         timers = cell.timers
                         now = time.monotonic()
                         if now >= next_check:
@@ -349,6 +399,9 @@ class ActorHost:
                         left = items
                         break
                 for i, (msg, sender, data) in enumerate(items):
+                    if self._terminate:
+                        left.extend(items[i:])
+                        break
                     if cell.timers and cell.timers[0][0] <= time.monotonic():
                         # due wakeups go before what came after them
                         cell.wake(cell.due())
@@ -419,6 +472,10 @@ class ActorHost:
             lambda to, poison: self.out.send(str(to.addressDetails), (me, dumps(poison))),
             lambda msg: self.control(("dead", me, [(me, dumps(msg))])),
         )
+
+
+def _ignore(signum: int, frame: Any) -> None:
+    """A signal's Python-level handler: the work is done by the thread that reads the wakeup pipe."""
 
 
 def _node_id() -> str | None:

@@ -23,6 +23,7 @@ class HostBoot:
     sourceHash: str | None
     capabilities: dict[str, Any]
     logDefs: Any
+    log_env: dict[str, str]  # the creator's internal-log settings (logs.py)
 
 
 @functools.cache

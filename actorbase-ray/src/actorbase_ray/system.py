@@ -26,11 +26,10 @@ from actorcore.plugin import (
     capability_refusal,
     class_spec,
     common_capabilities,
-    plugin_hooks,
     resolve_actor_class,
 )
 
-from . import start
+from . import logs, start
 from .addressing import ADMIN_NAME, Ids, check_namespace, global_id, new_namespace
 from .classes import check_start_method, shippable
 from .outbound import Outbound
@@ -89,7 +88,7 @@ class RaySystem:
         caps[RAY_NAMESPACE] = self.namespace
         if logDefs == "BestForBase":
             logDefs = False
-        plugin_hooks().actorcore_configure_logging(base_name=BASE_NAME, logDefs=logDefs, where="caller")
+        # logDefs apply where actors run (logs.py); the program's own logging is its own
         self._logDefs = logDefs
         self.systemAddress = ActorAddress(self.namespace)
         self._out = Outbound()
@@ -112,7 +111,7 @@ class RaySystem:
         if not fresh:
             try:
                 admin = ray.get_actor(ADMIN_NAME, namespace=self.namespace)
-                return admin, int(ray.get(admin.ready.remote(), timeout=START_LIMIT))
+                return admin, int(ray.get(admin.ready.remote(), timeout=START_LIMIT)[0])
             except ValueError:
                 pass  # none running: start it
         from .admin import ADMIN_THREADS, SystemAdmin
@@ -120,16 +119,25 @@ class RaySystem:
         admin = ray.remote(SystemAdmin).options(
             name=ADMIN_NAME, namespace=self.namespace, lifetime="detached", num_cpus=0,
             max_restarts=0, max_task_retries=0, max_concurrency=ADMIN_THREADS,
-        ).remote(self.namespace, caps, logDefs)
+        ).remote(self.namespace, caps, logDefs, logs.internal_log_env())
         try:
-            pid = int(ray.get(admin.ready.remote(), timeout=START_LIMIT))
+            pid, log_error = ray.get(admin.ready.remote(), timeout=START_LIMIT)
         except Exception as exc:
-            try:
-                ray.kill(admin, no_restart=True)
-            except Exception:
-                pass
+            self._end_admin(admin, None)
             raise ActorSystemStartupFailure(f"rayBase admin did not start: {exc}") from None
-        return admin, pid
+        if log_error is not None:
+            self._end_admin(admin, pid)
+            raise ValueError(log_error)
+        return admin, int(pid)
+
+    def _end_admin(self, admin: Any, pid: int | None) -> None:
+        try:
+            self._ray.kill(admin, no_restart=True)
+        except Exception:
+            pass
+        deadline = time.monotonic() + GONE_LIMIT
+        while pid is not None and _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     # -- helpers ----------------------------------------------------------------------
     def _gone(self, why: object) -> ActorSystemFailure:
@@ -228,7 +236,7 @@ class RaySystem:
             raise NoCompatibleSystemForActor(cls, refusal)
         me = global_id(self.namespace, globalName) if globalName is not None else self._ids.next()
         boot = HostBoot(self.namespace, me, None, spec, requirements, globalName, None, caps,
-                        self._logDefs)
+                        self._logDefs, logs.internal_log_env())
         try:
             handle = spawn(boot, globalName is not None)
             failure, _pid = self._ray.get(handle.ready.remote(), timeout=CREATE_LIMIT)
