@@ -68,7 +68,7 @@ class SystemAdmin:
         self.out = Outbound()
         self._cond = threading.Condition()
         self.actors: dict[str, Member] = {}
-        self.ended: list[tuple[int, str | None]] = []  # hosts whose process was ended
+        self.ended: list[tuple[int, str | None, str]] = []  # (pid, node, name) of ended hosts
         self.inboxes: dict[str, deque[bytes]] = {}
         self.handler: str | None = None
         self.shutting = False
@@ -221,27 +221,31 @@ class SystemAdmin:
         while True:
             me, abrupt = self._reap.get()
             with self._cond:
-                member = self.actors.pop(me, None)
+                member = self.actors.get(me)
                 if member is None:
                     continue
-                if self.handler == me:
-                    self.handler = None
-                self.ended.append((member.pid, member.node))
                 # An actor whose process was ended under it takes its children
                 # with it, as on the other multiprocess bases (each of them, in
                 # turn, takes its own); one that finished leaves them orphans.
                 doomed = [m.handle for m in self.actors.values() if m.parent == me] if abrupt else []
-                self._cond.notify_all()
-            self.out.forget(me)
+            # ended before it is forgotten: a shutdown waiting for the actors to
+            # be forgotten then never ends the admin before this kill has left
             for handle in [member.handle, *doomed]:
                 try:
                     ray.kill(handle, no_restart=True)
                 except Exception as exc:
                     _log.debug("ending a host of %s: %s", self.ns, exc)
+            self.out.forget(me)
+            with self._cond:
+                self.actors.pop(me, None)
+                if self.handler == me:
+                    self.handler = None
+                self.ended.append((member.pid, member.node, me))
+                self._cond.notify_all()
 
-    def shutdown(self) -> list[tuple[int, str | None]]:
+    def shutdown(self) -> list[tuple[int, str | None, str]]:
         """Ask every actor to exit, wait (bounded) for them, end what is left;
-        returns (pid, node) of every host process this system had."""
+        returns (pid, node, name) of every host process this system had."""
         import ray
 
         asked: set[str] = set()
@@ -271,7 +275,7 @@ class SystemAdmin:
             except Exception:
                 pass
         with self._cond:
-            self.ended.extend((m.pid, m.node) for _me, m in left)
+            self.ended.extend((m.pid, m.node, me) for me, m in left)
             return list(self.ended)
 
     # -- status ------------------------------------------------------------------------

@@ -283,10 +283,25 @@ class RaySystem:
             ray.kill(self._admin, no_restart=True)
         except Exception:
             pass
-        pids = [pid for pid, node in ended if node == self._node] + [self._admin_pid]
+        pids = [pid for pid, node, _name in ended if node == self._node] + [self._admin_pid]
         deadline = time.monotonic() + GONE_LIMIT
+        again = deadline - GONE_LIMIT / 2
         while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            if again and time.monotonic() > again:
+                again = 0.0
+                self._end_by_name([name for pid, node, name in ended
+                                   if node == self._node and _alive(pid)])
             time.sleep(0.02)
+
+    def _end_by_name(self, names: list[str]) -> None:
+        """Hosts still running well after the admin ended them (a kill it sent
+        just before it was itself ended may be lost): end them from here."""
+        ray = self._ray
+        for name in names:
+            try:
+                ray.kill(ray.get_actor(name, namespace=self.namespace), no_restart=True)
+            except Exception:
+                pass
 
 
 def _alive(pid: int) -> bool:
