@@ -27,6 +27,7 @@ from actorcore.actors import (
     Thespian_SystemStatus,
 )
 from actorcore.plugin import (
+    SourceRegistry,
     dead_letter,
     internal_log,
     next_dead_letter_handler,
@@ -73,7 +74,8 @@ class SystemAdmin:
         self.handler: str | None = None
         self.shutting = False
         self._reap: queue.SimpleQueue[tuple[str, bool]] = queue.SimpleQueue()
-        self._requests = system_requests(self._status, self._emit, self._no_sources)
+        self.sources = SourceRegistry(self._emit, self.caps)
+        self._requests = system_requests(self._status, self._emit, self._verdict)
         self.log_error = logs.check(logDefs)
         logs.tag_records(namespace)
         threading.Thread(target=self._reaper, name="actorcore-ray-reaper", daemon=True).start()
@@ -192,8 +194,33 @@ class SystemAdmin:
                 continue
             dead_letter(where, msg, ActorAddress(handler) if handler else None, self._emit)
 
-    def _no_sources(self, msg: Any, sender: Any) -> None:
-        _log.warning("rayBase has no loaded sources: %r from %s ignored", msg, sender)
+    def _verdict(self, msg: Any, sender: Any) -> None:
+        with self._cond:
+            self.sources.on_validated(msg, sender)
+
+    def source(self, op: str, *args: Any) -> Any:
+        """The Source Authority flow (docs/api.md §8), for programs and actors:
+        ``load`` (data, info) -> hash; ``unload`` (hash); ``authority``
+        (address); ``watch`` (address, enable); ``state`` (hash) ->
+        ("loaded", zip, info), ("pending",) or ("unknown",)."""
+        with self._cond:
+            sources = self.sources
+            sources.expire()
+            if op == "load":
+                return sources.load(*args)
+            if op == "unload":
+                sources.unload(*args)
+            elif op == "authority":
+                sources.set_authority(ActorAddress(args[0]))
+            elif op == "watch":
+                sources.watch(ActorAddress(args[0]), args[1])
+            elif op == "state":
+                digest = args[0]
+                if sources.is_pending(digest):
+                    return ("pending",)
+                found = sources.zip_for(digest)
+                return ("unknown",) if found is None else ("loaded", *found)
+            return None
 
     # -- the actors' lives -------------------------------------------------------------
     def _started(self, me: str, parent: str | None, globalName: str | None, pid: int,
@@ -238,6 +265,7 @@ class SystemAdmin:
             self.out.forget(me)
             with self._cond:
                 self.actors.pop(me, None)
+                self.sources.forget(ActorAddress(me))
                 if self.handler == me:
                     self.handler = None
                 self.ended.append((member.pid, member.node, me))
@@ -289,6 +317,8 @@ class SystemAdmin:
                 globalActors={m.globalName: ActorAddress(a)
                               for a, m in self.actors.items() if m.globalName is not None},
                 inShutdown=self.shutting,
+                sourceAuthority=self.sources.authority,
+                loadedSources=self.sources.status(),
                 childActors=[ActorAddress(a) for a, m in self.actors.items() if m.parent is None],
                 pendingMessages=sum(len(i) for i in self.inboxes.values()),
                 miscKeyVals={"actors": len(self.actors), "pid": os.getpid()},

@@ -51,7 +51,7 @@ from actorcore.plugin import (
     resolve_actor_class,
 )
 
-from . import logs
+from . import logs, sources
 from .addressing import ADMIN_NAME, Ids, global_id
 from .classes import shippable
 from .outbound import Outbound
@@ -121,23 +121,26 @@ class RayCell(ActorCell):
         ns = self.boot.namespace
         if globalName is not None and live_global(ns, global_id(ns, globalName)):
             return ActorAddress(global_id(ns, globalName))
-        if sourceHash is not None or self.sourceHash is not None:
-            log.error("createActor(%r) failed: rayBase does not run actors from loaded sources",
-                      actorClass)
-            return self._failed_child(ActorAddress(self._ids.next()), self.system)
+        if sourceHash is None:
+            sourceHash = self.sourceHash
         try:
-            cls = resolve_actor_class(actorClass)
-            spec = shippable(cls)
+            if sourceHash is not None:
+                # the child's host loads the class from the source, once judged
+                spec = sources.spec_in_source(actorClass)
+            else:
+                cls = resolve_actor_class(actorClass)
+                spec = shippable(cls)
         except _CREATE_ERRORS as exc:
             log.error("createActor(%r) failed: %s", actorClass, exc)
             return self._failed_child(ActorAddress(self._ids.next()), self.system)
-        refusal = capability_refusal(cls, self.capabilities, requirements)
-        if refusal is not None:
-            log.warning("createActor(%r) failed: %s", actorClass, refusal)
-            return self._failed_child(ActorAddress(self._ids.next()), self.system)
+        if sourceHash is None:
+            refusal = capability_refusal(cls, self.capabilities, requirements)
+            if refusal is not None:
+                log.warning("createActor(%r) failed: %s", actorClass, refusal)
+                return self._failed_child(ActorAddress(self._ids.next()), self.system)
         child = global_id(ns, globalName) if globalName is not None else self._ids.next()
         boot = HostBoot(ns, child, None if globalName is not None else self.boot.me, spec,
-                        requirements, globalName, None, self.capabilities, self.boot.logDefs,
+                        requirements, globalName, sourceHash, self.capabilities, self.boot.logDefs,
                         self.boot.log_env)
         try:
             handle = spawn(boot, globalName is not None)
@@ -157,17 +160,24 @@ class RayCell(ActorCell):
         """No conventions on rayBase (a Ray cluster is one system): nothing to report."""
 
     def registerSourceAuthority(self) -> None:
-        self._actor_log().error("registerSourceAuthority ignored: rayBase has no loaded sources")
+        # waited for: once this returns, loads (from anyone) reach this authority
+        self._source("authority", self.boot.me)
 
     def loadActorSource(self, fname: str | IO[bytes]) -> str:
-        read_source(fname)
-        raise InvalidActorSourceHash("rayBase does not load actor sources")
+        data, info = read_source(fname)
+        return str(self._source("load", data, info))
 
     def unloadActorSource(self, sourceHash: str) -> None:
-        """Nothing is ever loaded on rayBase."""
+        self._source("unload", sourceHash)
 
     def notifyOnSourceAvailability(self, enable: bool) -> None:
-        """Nothing is ever loaded on rayBase."""
+        self._source("watch", self.boot.me, bool(enable))
+
+    def _source(self, op: str, *args: Any) -> Any:
+        import ray
+
+        return ray.get(self.host.out.handle(self.boot.namespace).source.remote(op, *args),
+                       timeout=REGISTER_LIMIT)
 
     def updateCapability(self, name: str, value: Any = None) -> None:
         self.host.control(("cap", name, value))
@@ -238,7 +248,13 @@ class ActorHost:
         self._terminate = False
         self._signals()
         try:
-            cls = resolve_actor_class(boot.spec)
+            if boot.sourceHash is not None:
+                cls = sources.load_class(self.out.handle(boot.namespace), boot.spec, boot.sourceHash)
+                refusal = capability_refusal(cls, boot.capabilities, boot.requirements)
+                if refusal is not None:
+                    raise InvalidActorSpecification(boot.spec, refusal)
+            else:
+                cls = resolve_actor_class(boot.spec)
         except Exception as exc:
             self.failure = f"a Ray worker could not import {boot.spec}: {type(exc).__name__}: {exc}"
             _log.error("%s", self.failure)

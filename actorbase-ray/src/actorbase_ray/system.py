@@ -18,6 +18,7 @@ from actorcore.actors import (
     ActorSystemFailure,
     ActorSystemStartupFailure,
     InvalidActorSourceHash,
+    InvalidActorSpecification,
     NoCompatibleSystemForActor,
     PoisonMessage,
 )
@@ -29,7 +30,7 @@ from actorcore.plugin import (
     resolve_actor_class,
 )
 
-from . import logs, start
+from . import logs, sources, start
 from .addressing import ADMIN_NAME, Ids, check_namespace, global_id, new_namespace
 from .classes import check_start_method, shippable
 from .outbound import Outbound
@@ -227,15 +228,17 @@ class RaySystem:
             if live_global(self.namespace, me):
                 return ActorAddress(me)
         if sourceHash is not None:
-            raise InvalidActorSourceHash(sourceHash)
-        cls = resolve_actor_class(actorClass)
-        spec = shippable(cls)
+            cls = self._guarded(lambda: sources.load_class(self._admin, actorClass, sourceHash))
+            spec = sources.spec_in_source(actorClass)
+        else:
+            cls = resolve_actor_class(actorClass)
+            spec = shippable(cls)
         caps = self._call(self._admin.capabilities)
         refusal = capability_refusal(cls, caps, requirements)
         if refusal is not None:
             raise NoCompatibleSystemForActor(cls, refusal)
         me = global_id(self.namespace, globalName) if globalName is not None else self._ids.next()
-        boot = HostBoot(self.namespace, me, None, spec, requirements, globalName, None, caps,
+        boot = HostBoot(self.namespace, me, None, spec, requirements, globalName, sourceHash, caps,
                         self._logDefs, logs.internal_log_env())
         try:
             handle = spawn(boot, globalName is not None)
@@ -253,10 +256,20 @@ class RaySystem:
             raise error
 
     def loadActorSource(self, endpoint: _Endpoint, data: bytes, info: str | None) -> str:
-        raise ActorSystemFailure("rayBase does not load actor sources (docs/ray.md)")
+        return str(self._call(self._admin.source, "load", data, info))
 
     def unloadActorSource(self, endpoint: _Endpoint, sourceHash: str) -> None:
-        raise ActorSystemFailure("rayBase does not load actor sources (docs/ray.md)")
+        self._call(self._admin.source, "unload", sourceHash)
+
+    def _guarded(self, what: Any) -> Any:
+        """``what()``, which calls the admin: its failure says the system is gone."""
+        self._check()
+        try:
+            return what()
+        except (InvalidActorSourceHash, InvalidActorSpecification, ImportError):
+            raise
+        except Exception as exc:
+            raise self._gone(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
 
     def shutdown(self) -> None:
         """End every actor of the system and its admin, wait until their processes
