@@ -28,6 +28,7 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         outbound_only=False,
         keeps_in_flight=True,  # an ended actor's queue, and calls that fail, become dead letters
         watches=False,
+        forks=False,  # Ray starts every worker fresh, as 'spawn' does (classes.py)
     )
 
 
