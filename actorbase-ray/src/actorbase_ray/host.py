@@ -55,6 +55,7 @@ from . import logs, sources
 from .addressing import ADMIN_NAME, Ids, global_id
 from .classes import shippable
 from .outbound import Outbound
+from .placement import place
 from .spawn import ENDED, HostBoot, live_global, spawn
 from .wire import Unpicklable, dumps, loads
 
@@ -82,7 +83,8 @@ def watch(handle: Any, child: str, post: Any, system: ActorAddress) -> None:
 class RayCell(ActorCell):
     """The runtime's view of one actor; also the ``_ctx`` its Actor calls."""
 
-    __slots__ = ("host", "boot", "system", "parent", "capabilities", "timers", "_seq", "_ids")
+    __slots__ = ("host", "boot", "system", "parent", "capabilities", "system_caps", "timers",
+                 "_seq", "_ids")
 
     def __init__(self, host: ActorHost, boot: HostBoot) -> None:
         super().__init__(ActorAddress(boot.me), boot.globalName, boot.sourceHash)
@@ -90,7 +92,8 @@ class RayCell(ActorCell):
         self.boot = boot
         self.system = ActorAddress(boot.namespace)
         self.parent = ActorAddress(boot.parent) if boot.parent else self.system
-        self.capabilities = boot.capabilities
+        self.capabilities = boot.capabilities  # what the actor sees: its node's, on a pinned one
+        self.system_caps = boot.system_capabilities  # the system's, for its own creates
         self.timers: list[tuple[float, int, WakeupMessage]] = []
         self._seq = itertools.count()
         self._ids = Ids(boot.namespace, "/")
@@ -133,17 +136,18 @@ class RayCell(ActorCell):
         except _CREATE_ERRORS as exc:
             log.error("createActor(%r) failed: %s", actorClass, exc)
             return self._failed_child(ActorAddress(self._ids.next()), self.system)
+        node, caps = None, self.system_caps
         if sourceHash is None:
-            refusal = capability_refusal(cls, self.capabilities, requirements)
+            node, caps, refusal = place(cls, caps, requirements)
             if refusal is not None:
                 log.warning("createActor(%r) failed: %s", actorClass, refusal)
                 return self._failed_child(ActorAddress(self._ids.next()), self.system)
         child = global_id(ns, globalName) if globalName is not None else self._ids.next()
         boot = HostBoot(ns, child, None if globalName is not None else self.boot.me, spec,
-                        requirements, globalName, sourceHash, self.capabilities, self.boot.logDefs,
-                        self.boot.log_env)
+                        requirements, globalName, sourceHash, caps, self.boot.logDefs,
+                        self.boot.log_env, self.system_caps)
         try:
-            handle = spawn(boot, globalName is not None)
+            handle = spawn(boot, globalName is not None, node)
         except Exception as exc:
             log.error("createActor(%r) failed: Ray refused the actor: %s", actorClass, exc)
             return self._failed_child(ActorAddress(self._ids.next()), self.system)
@@ -351,7 +355,9 @@ class ActorHost:
     def capabilities_changed(self, caps: dict[str, Any]) -> None:
         """The system's capabilities changed: an actor that no longer accepts
         them is asked to exit, as on every base."""
-        self.cell.capabilities = caps
+        extra = {k: v for k, v in self.cell.capabilities.items() if k not in self.cell.system_caps}
+        self.cell.system_caps = caps
+        self.cell.capabilities = caps = {**caps, **extra}  # a pinned actor keeps its node's
         if capability_refusal(self.cell.cls, caps, self.boot.requirements) is not None:
             self.post(ActorExitRequest(), self.cell.system)
 

@@ -5,6 +5,8 @@ import dataclasses
 import functools
 from typing import Any
 
+from .placement import pinned
+
 #: threads of a host for Ray calls: deliveries and the waits of its watchers
 #: (its parent's and its admin's) run side by side
 HOST_THREADS = 8
@@ -24,6 +26,7 @@ class HostBoot:
     capabilities: dict[str, Any]
     logDefs: Any
     log_env: dict[str, str]  # the creator's internal-log settings (logs.py)
+    system_capabilities: dict[str, Any]  # the system's (``capabilities``: the node's, if pinned)
 
 
 @functools.cache
@@ -35,7 +38,7 @@ def _remote_host() -> Any:
     return ray.remote(ActorHost)
 
 
-def spawn(boot: HostBoot, named: bool) -> Any:
+def spawn(boot: HostBoot, named: bool, node: str | None = None) -> Any:
     """Start the host of ``boot.me`` as a Ray actor and return its handle at
     once (Ray queues calls until the host is up). With ``named`` (a
     globalName), an actor already running under that name is returned
@@ -43,7 +46,8 @@ def spawn(boot: HostBoot, named: bool) -> Any:
 
     Ray's own restarts and retries are off (actorcore supervises); the
     actor is detached, so it outlives whoever made it (an orphan lives on,
-    as on every base); it takes no CPU, so a node hosts as many as fit."""
+    as on every base); it takes no CPU, so a node hosts as many as fit.
+    With ``node``, it runs on that node or not at all (placement.py)."""
     return _remote_host().options(
         name=boot.me,
         namespace=boot.namespace,
@@ -53,6 +57,7 @@ def spawn(boot: HostBoot, named: bool) -> Any:
         max_restarts=0,
         max_task_retries=0,
         max_concurrency=HOST_THREADS,
+        **pinned(node),
     ).remote(boot)
 
 

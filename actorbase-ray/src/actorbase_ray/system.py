@@ -24,7 +24,6 @@ from actorcore.actors import (
 )
 from actorcore.plugin import (
     NOTHING,
-    capability_refusal,
     class_spec,
     common_capabilities,
     resolve_actor_class,
@@ -34,6 +33,7 @@ from . import logs, sources, start
 from .addressing import ADMIN_NAME, Ids, check_namespace, global_id, new_namespace
 from .classes import check_start_method, shippable
 from .outbound import Outbound
+from .placement import place
 from .spawn import HostBoot, live_global, spawn
 from .wire import Unpicklable, dumps, loads
 
@@ -233,15 +233,15 @@ class RaySystem:
         else:
             cls = resolve_actor_class(actorClass)
             spec = shippable(cls)
-        caps = self._call(self._admin.capabilities)
-        refusal = capability_refusal(cls, caps, requirements)
+        caps = system_caps = self._call(self._admin.capabilities)
+        node, caps, refusal = place(cls, caps, requirements)
         if refusal is not None:
             raise NoCompatibleSystemForActor(cls, refusal)
         me = global_id(self.namespace, globalName) if globalName is not None else self._ids.next()
-        boot = HostBoot(self.namespace, me, None, spec, requirements, globalName, sourceHash, caps,
-                        self._logDefs, logs.internal_log_env())
+        boot = HostBoot(self.namespace, me, None, spec, requirements, globalName, sourceHash,
+                        caps, self._logDefs, logs.internal_log_env(), system_caps)
         try:
-            handle = spawn(boot, globalName is not None)
+            handle = spawn(boot, globalName is not None, node)
             failure, _pid = self._ray.get(handle.ready.remote(), timeout=CREATE_LIMIT)
         except Exception as exc:
             raise ActorSystemFailure(f"{class_spec(cls)} could not be created: {exc}") from None
