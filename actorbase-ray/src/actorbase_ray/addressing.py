@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 import secrets
+from typing import Any
 
 #: the Ray actor name of a system's admin, in the system's namespace
 ADMIN_NAME = "admin"
@@ -72,3 +73,31 @@ class Ids:
 
     def next(self) -> RayId:
         return RayId(f"{self._prefix}{next(self._seq)}")
+
+
+def foreign_refusal(target: str, own: str) -> str | None:
+    """Why a message from system ``own`` cannot go to ``target``, or None when
+    it can. Systems are isolated as on every base without conventions: one
+    reaches another's actors only as members of a convention, which rayBase
+    has not (two namespaces of one Ray cluster are two systems)."""
+    other = namespace_of(target)
+    if other == own:
+        return None
+    return (f"not delivered: {target} is an actor of system {other}, which this system cannot "
+            f"reach (it is not this one and not in a convention with it)")
+
+
+_warned: set[str] = set()
+
+
+def warn_foreign(log: Any, target: str) -> None:
+    """Say, once per system, that messages to it are not delivered."""
+    other = namespace_of(target)
+    if other in _warned:
+        return
+    _warned.add(other)
+    log.warning(
+        "messages to %s and other addresses of actor system %s cannot be delivered (they go back "
+        "to their senders as PoisonMessage): that system is not this one and not (or no longer) "
+        "in a convention with it (rayBase systems are Ray namespaces, and have no conventions)",
+        target, other)

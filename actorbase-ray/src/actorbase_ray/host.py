@@ -30,6 +30,7 @@ from actorcore.actors import (
     ActorAddress,
     ActorExitRequest,
     ChildActorExited,
+    DeadEnvelope,
     InvalidActorAddress,
     InvalidActorSourceHash,
     InvalidActorSpecification,
@@ -52,13 +53,14 @@ from actorcore.plugin import (
 )
 
 from . import logs, sources
-from .addressing import ADMIN_NAME, Ids, global_id
+from .addressing import ADMIN_NAME, Ids, foreign_refusal, global_id, warn_foreign
 from .classes import shippable
 from .outbound import Outbound
 from .placement import place
 from .spawn import ENDED, HostBoot, live_global, spawn
 from .wire import Unpicklable, dumps, loads
 
+_NOTICES = (PoisonMessage, DeadEnvelope, ChildActorExited)
 _CREATE_ERRORS = (InvalidActorSpecification, InvalidActorSourceHash, ImportError)
 #: seconds a host whose actor failed to start stays, so that what its parent
 #: sent at once comes back as PoisonMessage rather than as dead letters
@@ -108,8 +110,14 @@ class RayCell(ActorCell):
             self._actor_log().error("%s cannot send %r: %s", self.address, msg, exc)
             self._post(PoisonMessage(msg, str(exc)), self.address)
             return
-        self.sent += 1
         target = targetAddr.addressDetails
+        refusal = foreign_refusal(str(target), self.boot.namespace)
+        if refusal is not None:
+            warn_foreign(self._actor_log(), str(target))
+            if not isinstance(msg, _NOTICES):  # a notice never bounces (no ping-pong of notices)
+                self._post(PoisonMessage(msg, refusal), self.address)
+            return
+        self.sent += 1
         if target == self.boot.me:
             self.host.post(loads(data), self.address)
             return

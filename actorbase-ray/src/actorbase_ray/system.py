@@ -7,6 +7,7 @@ an actor's (outbound.py), so its order is kept the same way.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -30,12 +31,22 @@ from actorcore.plugin import (
 )
 
 from . import logs, sources, start
-from .addressing import ADMIN_NAME, Ids, check_namespace, global_id, new_namespace
+from .addressing import (
+    ADMIN_NAME,
+    Ids,
+    check_namespace,
+    foreign_refusal,
+    global_id,
+    new_namespace,
+    warn_foreign,
+)
 from .classes import check_start_method, shippable
 from .outbound import Outbound
 from .placement import place
 from .spawn import HostBoot, live_global, spawn
 from .wire import Unpicklable, dumps, loads
+
+_log = logging.getLogger("actorcore.ray")
 
 BASE_NAME = "rayBase"
 RAY_ADDRESS = "Ray Address"
@@ -196,7 +207,13 @@ class RaySystem:
         except Unpicklable as exc:
             endpoint.inbox.append(PoisonMessage(msg, str(exc)))
             return
-        self._out.send(str(target.addressDetails), (endpoint.address.addressDetails, data))
+        details = str(target.addressDetails)
+        refusal = foreign_refusal(details, self.namespace)
+        if refusal is not None:
+            warn_foreign(_log, details)
+            endpoint.inbox.append(PoisonMessage(msg, refusal))
+            return
+        self._out.send(details, (endpoint.address.addressDetails, data))
 
     def receive(self, endpoint: _Endpoint, timeout: float | None) -> Any:
         if endpoint.inbox:
