@@ -1,25 +1,28 @@
 """pytest plugin: one local Ray for a whole test session that tests rayBase.
 
-Every rayBase system then joins it (a fresh namespace each), instead of
-starting and stopping a Ray of its own per test, and Ray's own processes
-exist before any test notes which processes it started. The session ends
-Ray and fails if any process Ray started is left."""
+Started just before the first test that runs on rayBase (before its fixtures
+note which processes exist), so every rayBase system of the session joins it
+(a fresh namespace each) instead of starting and ending a Ray of its own,
+and Ray's own processes are never taken for ones a test left behind. Ended
+when the session ends. A session that runs nothing on rayBase starts no Ray."""
 from __future__ import annotations
 
-import os
 from typing import Any
+
+import pytest
 
 _started = False
 
 
-def _wanted() -> bool:
-    names = [n.strip() for n in os.environ.get("ACTORCORE_TEST_BASES", "").split(",")]
-    return "rayBase" in names
-
-
-def pytest_sessionstart(session: Any) -> None:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: Any) -> None:
     global _started
-    if not _wanted():
+    callspec = getattr(item, "callspec", None)
+    if _started or callspec is None or callspec.params.get("asys_base") != "rayBase":
+        return
+    import ray
+
+    if ray.is_initialized():
         return
     from .start import start_local
 

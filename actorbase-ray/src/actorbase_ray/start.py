@@ -138,6 +138,11 @@ def acquire(address: Any) -> None:
 
     with _lock:
         if ray.is_initialized():
+            current = gcs_address()
+            if address not in (None, "auto") and current is not None and address != current:
+                raise ConnectionError(
+                    f"this process is connected to the Ray at {current}; a process has one Ray "
+                    f"connection, so Ray Address {address!r} cannot be joined from it")
             if _ours:
                 _users += 1
             return
@@ -150,13 +155,24 @@ def acquire(address: Any) -> None:
                 _check_reachable(address)
             _quiet_environment()
             secret = os.environ.pop(SECRET_ENV, None)
+            # a cluster on loopback is one on this machine: this driver joins it
+            # as 127.0.0.1 too (otherwise Ray looks for its node at the host's
+            # routable address, and waits for one that never comes)
+            loopback = _LoopbackOnly() if _is_loopback(address) else None
             try:
                 ray.init(address=address, log_to_driver=False, configure_logging=False)
             finally:
+                if loopback is not None:
+                    loopback.restore()
                 if secret is not None:
                     os.environ[SECRET_ENV] = secret
         _ours = True
         _users = 1
+
+
+def _is_loopback(address: str) -> bool:
+    host = address.rpartition(":")[0].strip("[]")
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def release() -> None:

@@ -42,7 +42,7 @@ from .addressing import (
 )
 from .classes import check_start_method, shippable
 from .outbound import Outbound
-from .placement import place
+from .placement import pinned, place
 from .spawn import HostBoot, live_global, spawn
 from .wire import Unpicklable, dumps, loads
 
@@ -131,6 +131,9 @@ class RaySystem:
         admin = ray.remote(SystemAdmin).options(
             name=ADMIN_NAME, namespace=self.namespace, lifetime="detached", num_cpus=0,
             max_restarts=0, max_task_retries=0, max_concurrency=ADMIN_THREADS,
+            # on the node of the program that starts the system: the system
+            # lives as long as that node, whichever other nodes come and go
+            **pinned(self._node),
         ).remote(self.namespace, caps, logDefs, logs.internal_log_env())
         try:
             pid, log_error = ray.get(admin.ready.remote(), timeout=START_LIMIT)

@@ -14,6 +14,7 @@ KNOWN_DISTRIBUTIONS = {
     "multiprocQueueBase": "actorbase-queue",
     "multiprocUDPBase": "actorbase-udp",
     "multiprocTCPBase": "actorbase-tcp",
+    "rayBase": "actorbase-ray",
 }
 
 #: What a base may declare about itself when it registers (docs/plugins.md,
