@@ -101,6 +101,9 @@ def tests(session: nox.Session, target: str) -> None:
         bases = [_base_name(session, f) for f in together]
     else:
         folders = [target]
+        if target in OWN_SESSION_ONLY:
+            # its one run must cover what "all" covers for the others (loaded sources)
+            folders += [e for e in EXTRAS if _has_pyproject(e)]
         bases = [_base_name(session, target)]
     _install(session, *folders)
     _install_test_requirements(session, ROOT / "tests")
@@ -114,7 +117,7 @@ def tests(session: nox.Session, target: str) -> None:
             session.run("pytest", *VARIANT_TESTS, "-q", *session.posargs,
                         env={**env, "ACTORCORE_TEST_CAPABILITIES": json.dumps(caps)})
         # a test base's own tests are under tests/: the run above had them
-        _run_plugin_unit_tests(session, [f for f in folders if f not in TEST_BASES])
+        _run_plugin_unit_tests(session, [target] if target not in TEST_BASES else [])
     else:
         _run_plugin_unit_tests(session, [e for e in EXTRAS if _has_pyproject(e)])
 
