@@ -23,8 +23,6 @@ def _spawn(asys, cls):
 
 def _exited(asys, nanny, child) -> bool:
     exited = asys.ask(nanny, "exited", WAIT)
-    while exited == "pong":  # the late answer to a ping whose settle() did not wait for it
-        exited = asys.listen(WAIT)
     assert exited in ([], [child.addressDetails]), exited
     return bool(exited)
 
