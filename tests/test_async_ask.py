@@ -79,6 +79,15 @@ def test_a_late_reply_is_not_taken_for_the_next_asks(asys):
     assert poll(asys, a, LOG, lambda log: "late" in log) == ["late"]
 
 
+def test_a_shorter_ask_made_later_times_out_first(asys):
+    a = asys.createActor(Asker)
+    silent = asys.createActor(Collector)  # never answers
+    echo = asys.createActor(Echo)
+    # the 60 s ask is open all along: only the 0.3 s one's own deadline can
+    # end the second ask within the test's wait
+    assert asys.ask(a, ("timeouts", silent, echo), WAIT) == ("timeout", ("ok", "yes"))
+
+
 def test_ask_of_a_dead_actor_fails_at_once(asys):
     a = asys.createActor(Asker)
     dead = asys.createActor(Echo)

@@ -152,6 +152,16 @@ class Asker(Actor):
             first = await self._ask(target, ("sleep", 0.5, "late"), 0.1)
             second = await self._ask(target, ("sleep", 0, "fresh"), 10)
             self.send(sender, (first[0], second))
+        elif kind == "timeouts":
+            # a long ask first, then a short one: the short one's deadline comes
+            # first although its ask was made second; then one that is answered
+            _, silent, echo = message
+            long_ = asyncio.ensure_future(self.ask(silent, "never", timeout=60))  # sent (and timed) at the call
+            short = await self._ask(silent, "never", 0.3)
+            answered = await self._ask(echo, "yes", 10)
+            long_.cancel()
+            await asyncio.gather(long_, return_exceptions=True)
+            self.send(sender, (short[0], answered))
         elif message == LOG:
             self.send(sender, list(self.log))
         else:

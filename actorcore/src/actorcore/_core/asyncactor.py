@@ -51,12 +51,17 @@ _tokens = itertools.count(1)
 
 @attrs.define
 class AskRequest(ActorSystemMessage):
-    """``message``, sent by ``await self.ask``; ``chain``: the asker last, after
-    the actors already waiting on it (for naming a cycle of asks)."""
+    """``message``, sent by ``await self.ask``; ``chain``: the actors already
+    waiting on the asker, outermost first (for naming a cycle of asks; the
+    asker is the envelope's sender)."""
 
     token: int
     message: Any
     chain: tuple[ActorAddress, ...]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # by position: attrs' slotted pickling builds and reads a dict each way
+        return AskRequest, (self.token, self.message, self.chain)
 
 
 @attrs.define
@@ -67,6 +72,9 @@ class AskReply(ActorSystemMessage):
     token: int
     message: Any
     failure: str | None = None
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return AskReply, (self.token, self.message, self.failure)
 
 
 class _Replying:
@@ -88,7 +96,7 @@ class AsyncState:
 
     __slots__ = (
         "cell", "actor", "driver", "task", "held", "msg", "sender", "attempt", "receive",
-        "asks", "asker", "token", "chain", "exit", "grace", "finish",
+        "asks", "alarm", "alarm_at", "asker", "token", "chain", "exit", "grace", "finish",
     )
 
     def __init__(self, cell: ActorCell) -> None:
@@ -101,7 +109,12 @@ class AsyncState:
         self.sender: Any = None
         self.attempt = 1
         self.receive = cell.receive
-        self.asks: dict[int, tuple[asyncio.Future[Any], ActorAddress]] = {}
+        #: token -> (future, target, deadline on the loop's clock or None, timeout)
+        self.asks: dict[int, tuple[asyncio.Future[Any], ActorAddress, float | None, float | None]] = {}
+        #: one timer for every ask's timeout, at the earliest deadline: a timer
+        #: made and cancelled per ask cost more than the rest of the await
+        self.alarm: asyncio.TimerHandle | None = None
+        self.alarm_at = 0.0
         self.asker: ActorAddress | None = None  # while handling an ask: who waits
         self.token = 0
         self.chain: tuple[ActorAddress, ...] = ()
@@ -304,7 +317,7 @@ def request(cell: ActorCell, req: AskRequest, sender: ActorAddress) -> None:
     if cell.state:
         cell._reply(sender, AskReply(req.token, None, f"{cell.address} is exiting"))
         return
-    st.enter(sender, req.token, req.chain)
+    st.enter(sender, req.token, (*req.chain, sender) if req.chain else (sender,))
     try:
         cell.deliver(req.message, sender)
     finally:
@@ -366,23 +379,46 @@ def ask(cell: ActorCell, targetAddr: Any, msg: Any, timeout: Any) -> Awaitable[A
         )
     token = next(_tokens)
     future: asyncio.Future[Any] = loop.create_future()
-    st.asks[token] = (future, targetAddr)
-    cell.send(targetAddr, AskRequest(token, msg, (*st.chain, cell.address)))
-    return _answer(st, token, future, targetAddr, seconds)
+    deadline = None
+    if seconds is not None:
+        deadline = loop.time() + seconds
+        if st.alarm is None or deadline < st.alarm_at:
+            _arm(st, loop, deadline)
+    st.asks[token] = (future, targetAddr, deadline, seconds)
+    # the asker itself is the envelope's sender: the chain leaves it out (an
+    # address costs as much to pickle as the rest of the request)
+    cell.send(targetAddr, AskRequest(token, msg, st.chain))
+    return _answer(st.asks, token, future)
 
 
-async def _answer(
-    st: AsyncState, token: int, future: asyncio.Future[Any], target: ActorAddress, seconds: float | None
-) -> Any:
+async def _answer(asks: dict[int, Any], token: int, future: asyncio.Future[Any]) -> Any:
     try:
-        if seconds is None:
-            return await future
-        try:
-            return await asyncio.wait_for(future, seconds)
-        except asyncio.TimeoutError:
-            raise ActorSystemRequestTimeout(_timed_out(st, target, seconds)) from None
+        return await future
     finally:
-        st.asks.pop(token, None)
+        asks.pop(token, None)
+
+
+def _arm(st: AsyncState, loop: asyncio.AbstractEventLoop, when: float) -> None:
+    if st.alarm is not None:
+        st.alarm.cancel()
+    st.alarm, st.alarm_at = loop.call_at(when, _ring, st, loop), when
+
+
+def _ring(st: AsyncState, loop: asyncio.AbstractEventLoop) -> None:
+    """The earliest deadline has come: fail every ask past its own, and wait
+    for the next one still open."""
+    st.alarm = None
+    now, upcoming = loop.time(), None
+    for future, target, deadline, seconds in list(st.asks.values()):
+        if deadline is None or future.done():
+            continue
+        if deadline <= now:
+            assert seconds is not None
+            future.set_exception(ActorSystemRequestTimeout(_timed_out(st, target, seconds)))
+        elif upcoming is None or deadline < upcoming:
+            upcoming = deadline
+    if upcoming is not None:
+        _arm(st, loop, upcoming)
 
 
 def _timed_out(st: AsyncState, target: ActorAddress, seconds: float) -> str:
@@ -406,11 +442,12 @@ def _cycle(st: AsyncState, target: ActorAddress) -> tuple[ActorAddress, ...] | N
     for i, addr in enumerate(out):
         if addr == target:
             return (*out[i:], target)
-    for msg, _sender in st.held:
+    for msg, sender in st.held:
         if msg.__class__ is AskRequest:
-            for i, addr in enumerate(msg.chain):
+            chain = (*msg.chain, sender)
+            for i, addr in enumerate(chain):
                 if addr == me:
-                    return (*msg.chain[i:], me)
+                    return (*chain[i:], me)
     return None
 
 

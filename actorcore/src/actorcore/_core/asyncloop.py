@@ -7,60 +7,101 @@ when the loop has I/O to handle, a thread's ``call_soon_threadsafe``
 included). So a transport keeps its own wait, and a plain actor pays for
 none of this: the loop is made only when an async handler first runs.
 
-Why a step is "stop, then run_forever": asyncio documents that it then polls
-I/O once without blocking, runs what is ready and returns. Whether more is
-runnable, and when the next timer falls due, are learnt through the loop's
-public ``call_soon`` and ``call_at`` (every wake-up of a task goes through
-the one, every timer through the other), not through its private queues.
+How a step runs the loop: the way Python 3.13 documents for event loops that
+live inside another loop (a GUI's): the set-up of ``run_forever``
+(``_run_forever_setup`` there), one ``_run_once`` per iteration, its
+clean-up. :class:`_Loop` is that subclass; it does the set-up itself (3.10
+to 3.12 lack the hook, and a host that owns the loop need not repeat its
+checks on every step). Whether anything is runnable is read from
+the loop's ready queue and timer heap. (An earlier version stepped through
+the public ``stop()`` + ``run_forever()`` and learnt what was runnable by
+overriding ``call_soon``/``call_at``: it cost about three times as many
+calls per await, which an ``await self.ask`` round trip felt.)
 """
 from __future__ import annotations
 
 import asyncio
-import heapq
-import itertools
 import logging
 import os
 import selectors
+import sys
+import threading
 from asyncio import events
-from typing import TYPE_CHECKING, Any, Callable, Coroutine
+from typing import Any, Callable, Coroutine
 
-if TYPE_CHECKING:
-    from contextvars import Context
-    from typing import TypeVarTuple, Unpack
-
-    _Ts = TypeVarTuple("_Ts")
-
-#: Steps in one call of :meth:`Driver.step` before the host gets its turn
+#: Iterations in one call of :meth:`Driver.step` before the host gets its turn
 #: back (a coroutine spinning on ``asyncio.sleep(0)`` must not starve it).
 _MAX_ROUNDS = 200
 
 _log = logging.getLogger("actorcore.asyncio")
-_seq = itertools.count()
 
 
 class _Loop(asyncio.SelectorEventLoop):
-    """A selector event loop that notes what its host must know to step it."""
+    """A selector event loop run one iteration at a time by its host."""
 
-    def __init__(self, selector: selectors.BaseSelector) -> None:
-        super().__init__(selector)
-        #: set by every call_soon: something became runnable
-        self.soon = False
-        #: every timer made since its time passed: (when, seq, handle)
-        self.timers: list[tuple[float, int, asyncio.TimerHandle]] = []
+    _outer_hooks: Any = None
 
-    def call_soon(
-        self, callback: Callable[[Unpack[_Ts]], object], *args: Unpack[_Ts], context: Context | None = None
-    ) -> asyncio.Handle:
-        self.soon = True
-        return super().call_soon(callback, *args, context=context)
+    def _enter(self) -> None:
+        """What ``run_forever`` sets up around its iterations (3.13's
+        ``_run_forever_setup``), less the checks a host that owns the loop
+        need not repeat on every step."""
+        if self._debug:  # type: ignore[attr-defined]
+            self._set_coroutine_origin_tracking(True)  # type: ignore[attr-defined]
+        self._outer_hooks = sys.get_asyncgen_hooks()
+        self._thread_id = threading.get_ident()
+        sys.set_asyncgen_hooks(
+            firstiter=self._asyncgen_firstiter_hook,  # type: ignore[attr-defined]
+            finalizer=self._asyncgen_finalizer_hook,  # type: ignore[attr-defined]
+        )
+        events._set_running_loop(self)
 
-    def call_at(
-        self, when: float, callback: Callable[[Unpack[_Ts]], object], *args: Unpack[_Ts],
-        context: Context | None = None,
-    ) -> asyncio.TimerHandle:
-        handle = super().call_at(when, callback, *args, context=context)
-        heapq.heappush(self.timers, (when, next(_seq), handle))
-        return handle
+    def _leave(self) -> None:
+        self._stopping = False
+        self._thread_id = None  # type: ignore[assignment]
+        events._set_running_loop(None)
+        if self._debug:  # type: ignore[attr-defined]
+            self._set_coroutine_origin_tracking(False)  # type: ignore[attr-defined]
+        sys.set_asyncgen_hooks(*self._outer_hooks)
+        self._outer_hooks = None
+
+    def step(self, io: bool) -> float | None:
+        """Run iterations (at least one if ``io``) while a callback is ready
+        or a timer due, up to _MAX_ROUNDS; then the seconds until the first
+        timer (0.0: stopped at the bound; None: no timer). A cancelled timer
+        counts as one: waking for it costs an iteration that drops it, and
+        saves scanning the heap."""
+        if not io and not self._ready:  # type: ignore[attr-defined]
+            scheduled = self._scheduled  # type: ignore[attr-defined]
+            if not scheduled:
+                return None
+            left = scheduled[0]._when - self.time()
+            if left > 0:
+                return left
+        # A program may call a simple system from a coroutine of its own loop:
+        # that loop is set aside for the step and restored after it.
+        outer = events._get_running_loop()
+        if outer is not None:
+            events._set_running_loop(None)
+        if self.is_closed():
+            raise RuntimeError("the actor's event loop is closed")
+        self._enter()
+        try:
+            for _ in range(_MAX_ROUNDS):
+                self._stopping = True  # poll I/O without blocking, as stop() makes run_forever do
+                self._run_once()  # type: ignore[attr-defined]
+                if self._ready:  # type: ignore[attr-defined]
+                    continue
+                scheduled = self._scheduled  # type: ignore[attr-defined]
+                if not scheduled:
+                    return None
+                left = scheduled[0]._when - self.time()
+                if left > 0:
+                    return left
+            return 0.0
+        finally:
+            self._leave()
+            if outer is not None:
+                events._set_running_loop(outer)
 
 
 class Driver:
@@ -71,14 +112,17 @@ class Driver:
     def __init__(self) -> None:
         self.loop: _Loop | None = None
         self._selector: selectors.BaseSelector | None = None
+        self._fd: int | None = None
         #: handler tasks not yet done; while any is, the host keeps stepping
         self.tasks = 0
 
     def open(self) -> _Loop:
         loop = self.loop
         if loop is None:
-            self._selector = selectors.DefaultSelector()
-            loop = self.loop = _Loop(self._selector)
+            selector = self._selector = selectors.DefaultSelector()
+            loop = self.loop = _Loop(selector)
+            fileno = getattr(selector, "fileno", None)
+            self._fd = fileno() if fileno is not None else None
         return loop
 
     def spawn(self, coro: Coroutine[Any, Any, Any], done: Callable[[asyncio.Task[Any]], None]) -> asyncio.Task[Any]:
@@ -95,40 +139,14 @@ class Driver:
     def fileno(self) -> int | None:
         """What to wait on besides the host's own: readable when the loop has
         I/O to handle. None when there is no loop (or the selector has no fd)."""
-        selector = self._selector
-        if selector is None:
-            return None
-        fileno = getattr(selector, "fileno", None)
-        return fileno() if fileno is not None else None
+        return self._fd
 
     def step(self, io: bool = False) -> float | None:
         """Run what is runnable now (``io``: the host saw :meth:`fileno` ready)
         and return the seconds until a timer of the loop falls due (None: no
         timer; only I/O or the host can give it more to do)."""
         loop = self.loop
-        if loop is None:
-            return None
-        rounds = 0
-        while io or loop.soon or self._due(loop):
-            io = False
-            loop.soon = False
-            started, seq = loop.time(), next(_seq)
-            _one_iteration(loop)
-            _forget_run(loop.timers, started, seq)
-            rounds += 1
-            if rounds >= _MAX_ROUNDS:
-                return 0.0
-        timers = loop.timers
-        if not timers:
-            return None
-        return max(0.0, timers[0][0] - loop.time())
-
-    @staticmethod
-    def _due(loop: _Loop) -> bool:
-        timers = loop.timers
-        while timers and timers[0][2].cancelled():
-            heapq.heappop(timers)
-        return bool(timers) and timers[0][0] <= loop.time()
+        return None if loop is None else loop.step(io)
 
     def close(self, grace: float) -> None:
         """Cancel every task still on the loop, let them run their clean-up
@@ -150,7 +168,7 @@ class Driver:
             if any(not t.done() for t in pending):
                 _wait_io(selector, left if wait is None else min(wait, left))
                 self.step(io=True)
-        self.loop = self._selector = None
+        self.loop = self._selector = self._fd = None
         self.tasks = 0
         try:
             loop.close()
@@ -160,28 +178,6 @@ class Driver:
     def wait(self, seconds: float | None) -> bool:
         """Block up to ``seconds`` (None: until I/O) for the loop's I/O; whether it came."""
         return _wait_io(self._selector, seconds)
-
-
-def _one_iteration(loop: _Loop) -> None:
-    """One non-blocking iteration of ``loop``, also when the calling thread is
-    already running another loop (a program that calls a simple system from a
-    coroutine): that loop is set aside for the step and restored after it."""
-    outer = events._get_running_loop()
-    if outer is not None:
-        events._set_running_loop(None)
-    try:
-        loop.stop()
-        loop.run_forever()
-    finally:
-        if outer is not None:
-            events._set_running_loop(outer)
-
-
-def _forget_run(timers: list[tuple[float, int, asyncio.TimerHandle]], started: float, seq: int) -> None:
-    """Timers that were due when an iteration started ran in it: drop them.
-    (A timer made during the iteration stays, however early it falls due.)"""
-    while timers and (timers[0][2].cancelled() or (timers[0][0] <= started and timers[0][1] < seq)):
-        heapq.heappop(timers)
 
 
 def _wait_io(selector: selectors.BaseSelector | None, seconds: float | None) -> bool:
