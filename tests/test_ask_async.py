@@ -154,3 +154,32 @@ def test_no_thread_of_ask_async_outlives_its_system(asys):
     for t in ours():
         t.join(WAIT)
     assert ours() == []
+
+
+def test_a_cancelled_ask_async_does_not_hold_up_the_next(asys):
+    silent = asys.createActor(Silent)
+    late = asys.createActor(LateReplier)
+
+    async def main():
+        # no timeout: only the cancellation ends it; where the asks wait on a
+        # worker thread, that thread must let go of it
+        waiting = asyncio.ensure_future(asys.ask_async(silent, "anyone?", None))
+        await asyncio.sleep(0.2)
+        waiting.cancel()
+        await asyncio.gather(waiting, return_exceptions=True)
+        # a reply that needs the system run on (a wakeup): waited for as the first was
+        return await asyncio.wait_for(asys.ask_async(late, "slow", WAIT), WAIT)
+
+    assert run(main()) == "late"
+
+
+@pytest.mark.requires(multiprocess=False, reason="only a base that runs actors in the caller's thread")
+def test_a_reply_given_while_the_actors_run_is_answered_on_the_loops_thread(asys):
+    echo = asys.createActor(Echo)
+    before = {t.ident for t in threading.enumerate()}
+
+    async def main():
+        return await asyncio.gather(*(asys.ask_async(echo, i, WAIT) for i in range(20)))
+
+    assert run(main()) == list(range(20))
+    assert {t.ident for t in threading.enumerate()} <= before  # no worker thread was started

@@ -139,6 +139,24 @@ class SimpleSystem:
             self.queue.append((target, msg, endpoint.address))
             self._run(None, None, False)
 
+    def tell_now(self, endpoint: _Endpoint, target: ActorAddress, msg: Any) -> tuple[bool, Any]:
+        """For ``ask_async``: if no thread is running this process's simple
+        systems (this one included, from further up its stack), hand ``msg``
+        over and run the actors until idle, without waiting for wakeups or
+        suspended handlers; then (True, the endpoint's first message or
+        NOTHING). (False, NOTHING), sending nothing, if one is."""
+        lock = self._lock
+        if lock._is_owned() or not lock.acquire(blocking=False):  # type: ignore[attr-defined]
+            return False, NOTHING
+        try:
+            self._release_due()
+            self.queue.append((target, msg, endpoint.address))
+            self._run(None, None, False)
+            inbox = endpoint.inbox
+            return True, inbox.popleft() if inbox else NOTHING
+        finally:
+            lock.release()
+
     def receive(self, endpoint: _Endpoint, timeout: float | None) -> Any:
         inbox = endpoint.inbox
         with self._lock:

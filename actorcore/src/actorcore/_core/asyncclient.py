@@ -36,6 +36,8 @@ _workers_lock = threading.Lock()
 #: Tokens of outside asks: the endpoint, one per ask, is what pairs a reply
 #: with its ask; the token only has to be there.
 _tokens = itertools.count(1)
+#: Seconds a worker waits before looking whether its caller still waits.
+_SLICE = 0.5
 
 
 async def ask_async(
@@ -50,13 +52,17 @@ async def ask_async(
     loop = asyncio.get_running_loop()
     watch = getattr(base, "watch", None)
     if watch is None:
-        return await loop.run_in_executor(_worker(base), _ask_blocking, base, target, msg, seconds, wanted)
+        return await _ask_in_thread(loop, base, target, msg, seconds, wanted)
     wakeups = _wakeups_of(loop)
     endpoint = base.open_endpoint()
     watch(endpoint, wakeups.ready_for(endpoint))
+    timer = None
     try:
         base.tell(endpoint, target, AskRequest(next(_tokens), msg, ()))
-        deadline = None if seconds is None else loop.time() + seconds
+        if seconds is not None:
+            # one timer for the ask, failing its current wait: asyncio.wait_for
+            # would add a waiter future and a loop iteration to every wake-up
+            timer = loop.call_later(seconds, wakeups.expire, endpoint)
         while True:
             arrived = wakeups.expect(endpoint)
             got = base.receive(endpoint, 0)
@@ -65,16 +71,44 @@ async def ask_async(
                 if reply is not NOTHING:
                     return reply
                 got = base.receive(endpoint, 0)
-            left = None if deadline is None else deadline - loop.time()
-            if left is not None and left <= 0:
+            if endpoint in wakeups.expired:
                 return None
-            try:
-                await asyncio.wait_for(arrived, left)  # a future: no task per wait
-            except asyncio.TimeoutError:
-                return None
+            await arrived
     finally:
+        if timer is not None:
+            timer.cancel()
         wakeups.forget(endpoint)
         base.unwatch(endpoint)  # type: ignore[attr-defined]
+        endpoint.close()
+
+
+async def _ask_in_thread(
+    loop: asyncio.AbstractEventLoop, base: SystemBase[Any], target: ActorAddress, msg: Any,
+    seconds: float | None, wanted: Callable[[Any], bool],
+) -> Any:
+    """A base without ``watch``. One that runs its actors in the caller's
+    thread (``tell_now``, the simple base) answers most asks right here: the
+    request is handed over and the actors run until idle; only a reply that
+    needs more (a wakeup, a suspended handler, the system busy in another
+    thread) is waited for on the system's worker thread."""
+    endpoint = base.open_endpoint()
+    request = AskRequest(next(_tokens), msg, ())
+    try:
+        tell_now = getattr(base, "tell_now", None)
+        sent, got = tell_now(endpoint, target, request) if tell_now is not None else (False, NOTHING)
+        if sent and got is not NOTHING:
+            reply = _reply(got, target, wanted)
+            if reply is not NOTHING:
+                return reply
+        deadline = None if seconds is None else time.monotonic() + seconds
+        over = threading.Event()  # the caller stopped waiting (cancelled): the worker stops too
+        try:
+            return await loop.run_in_executor(
+                _worker(base), _ask_blocking, base, endpoint, None if sent else (target, request),
+                target, deadline, wanted, over)
+        finally:
+            over.set()
+    finally:
         endpoint.close()
 
 
@@ -89,6 +123,8 @@ class _Wakeups:
         self.ready: list[Any] = []
         self.lock = threading.Lock()
         self.scheduled = False
+        #: endpoints whose ask timed out (its timer fired)
+        self.expired: set[Any] = set()
 
     def ready_for(self, endpoint: Any) -> Callable[[], None]:
         def ready() -> None:  # any thread
@@ -110,6 +146,14 @@ class _Wakeups:
 
     def forget(self, endpoint: Any) -> None:
         self.waiting.pop(endpoint, None)
+        self.expired.discard(endpoint)
+
+    def expire(self, endpoint: Any) -> None:
+        """The ask's time is up (a timer, on the loop): its wait ends."""
+        self.expired.add(endpoint)
+        fut = self.waiting.get(endpoint)
+        if fut is not None and not fut.done():
+            fut.set_result(None)
 
     def _wake(self) -> None:
         with self.lock:
@@ -143,23 +187,21 @@ def _reply(got: Any, target: ActorAddress, wanted: Callable[[Any], bool]) -> Any
 
 
 def _ask_blocking(
-    base: SystemBase[Any], target: ActorAddress, msg: Any, seconds: float | None,
-    wanted: Callable[[Any], bool],
+    base: SystemBase[Any], endpoint: Any, send: tuple[ActorAddress, AskRequest] | None,
+    target: ActorAddress, deadline: float | None, wanted: Callable[[Any], bool], over: threading.Event,
 ) -> Any:
-    endpoint = base.open_endpoint()
-    try:
-        base.tell(endpoint, target, AskRequest(next(_tokens), msg, ()))
-        deadline = None if seconds is None else time.monotonic() + seconds
-        while True:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            got = base.receive(endpoint, left)
-            if got is NOTHING:
-                return None
+    if send is not None:
+        base.tell(endpoint, *send)
+    while not over.is_set():
+        left = _SLICE if deadline is None else min(_SLICE, deadline - time.monotonic())
+        if left < 0:
+            return None
+        got = base.receive(endpoint, left)
+        if got is not NOTHING:
             reply = _reply(got, target, wanted)
             if reply is not NOTHING:
                 return reply
-    finally:
-        endpoint.close()
+    return None
 
 
 def _worker(base: Any) -> ThreadPoolExecutor:

@@ -31,7 +31,13 @@ class SystemBase(Protocol[E]):
     Optional, for ``ask_async`` to wait on the caller's event loop instead of
     a worker thread: ``watch(endpoint, ready)`` — from now on call ``ready()``
     (from any thread, without blocking) whenever ``endpoint`` receives, and
-    once if the system ends — and ``unwatch(endpoint)``."""
+    once if the system ends — and ``unwatch(endpoint)``. Without them, a base
+    that runs its actors in the caller's thread may offer
+    ``tell_now(endpoint, target, msg) -> (sent, first)``: if no thread is
+    running the system, send and run the actors until idle without waiting,
+    and return (True, the endpoint's first message or NOTHING); else (False,
+    NOTHING), sending nothing. Asks it cannot answer at once wait on a worker
+    thread."""
 
     baseName: str
     systemAddress: ActorAddress

@@ -39,7 +39,7 @@ from .bootdata import AdminConfig
 from .protocol import AdminFailure, CreateFailure, SourceOp
 from .wire import UnpicklableMessage, dumps, loads, oversize
 
-_PID_CHECK = 0.25  # seconds between checks of a shared admin's pid
+_PID_CHECK = 0.25  # seconds between checks of the admin's pid
 
 
 @attrs.frozen
@@ -188,23 +188,28 @@ class MultiprocSystem:
 
     # -- plumbing --------------------------------------------------------------
     def _admin_gone(self, thorough: bool = True) -> bool:
-        if self._admin is None:
+        if self._admin_dead:  # once gone, gone
+            return True
+        admin = self._admin
+        if admin is None:
             shared = self._shared
             if shared is not None and shared.admin_lost:
                 return True
             if not thorough or not self._admin_pid:
                 return False
-            # The link's EOF tells first; the pid (a /proc read) is a fallback,
-            # checked at most every _PID_CHECK seconds so asks do not pay for it.
-            if self._admin_dead:
-                return True
-            now = time.monotonic()
-            if now < self._next_pid_check:
-                return False
-            self._next_pid_check = now + _PID_CHECK
-            self._admin_dead = not procs.pid_alive(self._admin_pid)  # once gone, gone
-            return self._admin_dead
-        return self._admin.exitcode is not None
+        # Our own admin's sentinel (waited on by every read) or the link's EOF
+        # tells first; the pid (a waitpid, or a /proc read for a shared admin)
+        # is a fallback, checked at most every _PID_CHECK seconds so that
+        # receives (ask_async looks after every wake-up) do not pay for it.
+        now = time.monotonic()
+        if now < self._next_pid_check:
+            return False
+        self._next_pid_check = now + _PID_CHECK
+        if admin is None:
+            self._admin_dead = not procs.pid_alive(self._admin_pid)
+        else:
+            self._admin_dead = admin.exitcode is not None
+        return self._admin_dead
 
     def _waitables(self) -> list[Any]:
         return [] if self._admin is None else [self._admin.sentinel]
@@ -212,6 +217,7 @@ class MultiprocSystem:
     def _check(self) -> None:
         if self.is_shutdown:
             raise ActorSystemFailure("this ActorSystem has been shut down")
+        self._next_pid_check = 0.0  # something went wrong: look at the pid now
         if self._admin_gone():
             how = "" if self._admin is None else f" (exit code {self._admin.exitcode})"
             raise ActorSystemFailure(
@@ -228,10 +234,12 @@ class MultiprocSystem:
         self._pumping = True
         cond.release()
         try:
-            envs, _ = self.transport.receive(timeout, self._waitables())
+            envs, ready = self.transport.receive(timeout, self._waitables())
         finally:
             cond.acquire()
             self._pumping = False
+        if ready and self._admin is not None and self._admin.sentinel in ready:
+            self._admin_dead = self._admin.exitcode is not None
         endpoints = self._endpoints
         for target, _sender, data in envs:
             ep = endpoints.get(target)
