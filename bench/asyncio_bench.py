@@ -5,7 +5,8 @@
   callbacks (target: within 20% on the multiprocess bases);
 - ``outside``: 1,000 concurrent ``ask_async`` calls from one event loop
   against 1,000 ``ask`` calls from 50 threads (each with its own
-  ``private()`` context), to 10 answering actors;
+  ``private()`` context), to 10 answering actors; and, as a floor, 1,000
+  coroutines that do nothing, gathered the same way;
 - ``web``: requests per second of examples/web_quotes.py, 2,000 requests,
   50 at a time, from one httpx.AsyncClient.
 
@@ -82,8 +83,17 @@ def one_outside(base: str, n: int) -> dict[str, Any]:
         async def warm() -> None:  # the loop, the watcher thread, the imports: not part of the figure
             await asyncio.gather(*(asys.ask_async(targets[i % 10], i, 60) for i in range(50)))
 
+        async def floor() -> float:  # asyncio's own cost: as many tasks gathered, doing nothing
+            async def nothing(i: int) -> int:
+                return i
+
+            started = time.perf_counter()
+            await asyncio.gather(*(nothing(i) for i in range(n)))
+            return time.perf_counter() - started
+
         asyncio.run(warm())
         async_s = asyncio.run(many())
+        floor_s = asyncio.run(floor())
         threads, per = 50, n // 50
         errors: list[str] = []
 
@@ -103,7 +113,8 @@ def one_outside(base: str, n: int) -> dict[str, Any]:
         threads_s = time.perf_counter() - started
         if errors:
             raise RuntimeError(errors[0])
-        return {"ask_async_s": async_s, "threads_s": threads_s, "ask_async_speedup": threads_s / async_s}
+        return {"ask_async_s": async_s, "threads_s": threads_s, "ask_async_speedup": threads_s / async_s,
+                "gather_floor_s": floor_s}
     finally:
         asys.shutdown()
 

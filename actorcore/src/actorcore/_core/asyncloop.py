@@ -13,7 +13,9 @@ live inside another loop (a GUI's): the set-up of ``run_forever``
 clean-up. :class:`_Loop` is that subclass; it does the set-up itself (3.10
 to 3.12 lack the hook, and a host that owns the loop need not repeat its
 checks on every step). Whether anything is runnable is read from
-the loop's ready queue and timer heap. (An earlier version stepped through
+the loop's ready queue and timer heap. When only callbacks are ready (a
+reply resolved a future) a round runs them without polling the selector:
+the host already waits on its fd and says when there is I/O. (An earlier version stepped through
 the public ``stop()`` + ``run_forever()`` and learnt what was runnable by
 overriding ``call_soon``/``call_at``: it cost about three times as many
 calls per await, which an ``await self.ask`` round trip felt.)
@@ -32,6 +34,8 @@ from typing import Any, Callable, Coroutine
 #: Iterations in one call of :meth:`Driver.step` before the host gets its turn
 #: back (a coroutine spinning on ``asyncio.sleep(0)`` must not starve it).
 _MAX_ROUNDS = 200
+#: Rounds that run only ready callbacks before one polls the selector.
+_BLIND_ROUNDS = 16
 
 _log = logging.getLogger("actorcore.asyncio")
 
@@ -40,6 +44,7 @@ class _Loop(asyncio.SelectorEventLoop):
     """A selector event loop run one iteration at a time by its host."""
 
     _outer_hooks: Any = None
+    _blind = 0  # rounds since the selector was last polled
 
     def _enter(self) -> None:
         """What ``run_forever`` sets up around its iterations (3.13's
@@ -86,10 +91,25 @@ class _Loop(asyncio.SelectorEventLoop):
             raise RuntimeError("the actor's event loop is closed")
         self._enter()
         try:
+            ready = self._ready  # type: ignore[attr-defined]
+            due = not ready  # what brought us here: I/O, ready callbacks, or a timer
             for _ in range(_MAX_ROUNDS):
-                self._stopping = True  # poll I/O without blocking, as stop() makes run_forever do
-                self._run_once()  # type: ignore[attr-defined]
-                if self._ready:  # type: ignore[attr-defined]
+                if io or due or self._blind >= _BLIND_ROUNDS or self._debug:  # type: ignore[attr-defined]
+                    io = False
+                    self._blind = 0
+                    self._stopping = True  # poll I/O without blocking, as stop() makes run_forever do
+                    self._run_once()  # type: ignore[attr-defined]
+                else:
+                    # Only callbacks are ready: run them without a select (the
+                    # host waits on the selector's fd and says when it has I/O;
+                    # every _BLIND_ROUNDS-th round selects anyway, for a host
+                    # kept too busy to wait).
+                    self._blind += 1
+                    for _ in range(len(ready)):
+                        handle = ready.popleft()
+                        if not handle._cancelled:
+                            handle._run()
+                if ready:
                     continue
                 scheduled = self._scheduled  # type: ignore[attr-defined]
                 if not scheduled:
@@ -97,6 +117,7 @@ class _Loop(asyncio.SelectorEventLoop):
                 left = scheduled[0]._when - self.time()
                 if left > 0:
                     return left
+                due = True
             return 0.0
         finally:
             self._leave()
