@@ -63,3 +63,16 @@ def at_once(*calls: Callable[[], Any], timeout: float = WAIT * 3) -> list:
     assert not any(t.is_alive() for t in threads), "a call hung"
     assert not errors, errors
     return results
+
+
+def most_at_once(events: list) -> int:
+    """From ("start", who) / ("end", who) reports in order: the most running at once."""
+    running: list = []
+    most = 0
+    for what, who in events:
+        if what == "start":
+            running.append(who)
+            most = max(most, len(running))
+        else:
+            running.remove(who)
+    return most

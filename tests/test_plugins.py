@@ -17,6 +17,7 @@ from actorcore.actors import (
     PoisonMessage,
 )
 
+from .actors.asyncs import Asker, Sleeper
 from .actors.basic import Collector, Echo
 from .actors.capabilities import NeedsGpu
 from .actors.exits import Parent
@@ -59,6 +60,14 @@ def test_third_party_base_runs_actors(tiny):
     assert s.ask(e, "hi", WAIT) == "hi"
     assert s.ask(s.createActor("tests.actors.basic.Echo", globalName="n"), ("self?",), WAIT) == \
         s.createActor(Echo, globalName="n")
+
+
+def test_third_party_base_runs_async_handlers_that_await_asks_and_timers(tiny):
+    s = tiny()
+    a = s.createActor(Asker)
+    assert s.ask(a, ("ask", s.createActor(Echo), "hi", 10), WAIT) == ("ok", "hi")
+    msgs = [("sleep", 0.05, "first"), ("sleep", 0.0, "second")]
+    assert s.ask(a, ("gather", s.createActor(Sleeper), msgs), WAIT) == ["first", "second"]
 
 
 def test_third_party_base_poison_and_exit(tiny):

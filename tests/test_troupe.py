@@ -22,7 +22,7 @@ from .actors.decorated import (
     SteppingWorker,
     Tally,
 )
-from .helpers import WAIT, collected, settle
+from .helpers import WAIT, collected, most_at_once, settle
 
 
 def _status(asys, trp) -> dict[str, int]:
@@ -61,14 +61,7 @@ def test_troupe_never_runs_more_than_max_count_workers_at_once(asys):
     feeder = asys.createActor(Feeder)
     assert asys.ask(feeder, ("feed", trp, [("work", 0.05, col)] * 12), WAIT) == "fed"
     got = collected(asys, col, lambda g: sum(1 for e in g if e[0] == "end") == 12)
-    running: list = []
-    most = 0
-    for what, who in got:
-        if what == "start":
-            running.append(who)
-            most = max(most, len(running))
-        else:
-            running.remove(who)
+    most = most_at_once(got)
     pids = {who[0] for _what, who in got}
     assert len(pids) == 3, f"the troupe should grow to its max_count of 3: {pids}"
     assert most <= 3

@@ -3,7 +3,8 @@ plugin surface (base protocol, hookimpl, creation and capability helpers, and
 the delivery rules of ``actorcore._core.delivery``).
 
 Single-threaded and synchronous: ``tell``/``receive`` run the queue until empty
-(the core's ``drain``). It supports top-level and child actors, send, global
+(the core's ``drain``), stepping the loop async handlers run on (the core's
+``async_driver``) in turn. It supports top-level and child actors, send, global
 names, exit requests and capability changes; what a message does once it
 reaches an actor (retry and poison, exit, children, status) is the core's
 ActorCell, as on every base. Enough to prove a plugin from outside the core works.
@@ -11,6 +12,7 @@ ActorCell, as on every base. Enough to prove a plugin from outside the core work
 from __future__ import annotations
 
 import itertools
+import time
 from collections import deque
 from typing import Any
 
@@ -27,6 +29,7 @@ from actorcore.plugin import (
     LIVE,
     NOTHING,
     ActorCell,
+    async_driver,
     capability_refusal,
     common_capabilities,
     drain,
@@ -142,11 +145,34 @@ class TinySystem:
         self._run()
 
     def receive(self, endpoint: Any, timeout: Any) -> Any:
+        inbox = endpoint.inbox
+        deadline = None if timeout is None else time.monotonic() + timeout
         self._run()
-        return endpoint.inbox.popleft() if endpoint.inbox else NOTHING
+        aio = async_driver()
+        # async handlers suspended on timers or I/O may yet answer: wait on
+        # their loop (nothing else here can make a message appear)
+        while not inbox and aio.tasks:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                break
+            due = aio.step()
+            wait = due if left is None else (left if due is None else min(due, left))
+            if aio.wait(wait):
+                aio.step(io=True)
+            self._run()
+        return inbox.popleft() if inbox else NOTHING
 
     def _run(self) -> None:
-        drain(self._queue, self._actors, self._elsewhere)
+        """Deliver until idle; async handlers' loop is stepped in turn, since
+        what they do once resumed (sends, replies to their asks) is more to deliver."""
+        aio = async_driver()
+        while True:
+            drain(self._queue, self._actors, self._elsewhere)
+            if aio.loop is None:
+                return
+            aio.step()
+            if not self._queue:
+                return
 
     def _elsewhere(self, target: ActorAddress, msg: Any, sender: ActorAddress) -> None:
         ep = self._endpoints.get(target.addressDetails)

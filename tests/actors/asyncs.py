@@ -5,6 +5,7 @@ import asyncio
 
 from actorcore.actors import (
     Actor,
+    ActorAddress,
     ActorExitRequest,
     ActorSystemFailure,
     ActorSystemRequestTimeout,
@@ -12,8 +13,13 @@ from actorcore.actors import (
     ChildActorExited,
     WakeupMessage,
 )
+from actorcore.initmsgs import initializing_messages
+from actorcore.transient import transient
+from actorcore.troupe import troupe
 
 from .basic import Echo
+from .decorated import me
+from .failures import KaboomError
 
 LOG = ("log?",)
 
@@ -265,3 +271,40 @@ class OverridesSend(Actor):
     def receiveMessage(self, message, sender):
         if isinstance(message, str):
             self.send(sender, message)
+
+
+# -- the helper decorators on async handlers (troupe, transient, initmsgs) ---------
+
+
+@troupe(max_count=3, idle_count=1, dismiss_after=0.1)
+class AsyncSlowWorker(Actor):
+    """("work", seconds, collector): reports ("start", who), awaits ``seconds``,
+    then reports ("end", who). Idle workers beyond one are dismissed after 0.1 s."""
+
+    async def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("work",):
+            _, seconds, collector = message
+            self.send(collector, ("start", me(self)))
+            await asyncio.sleep(seconds)
+            self.send(collector, ("end", me(self)))
+
+
+@transient(0.3)
+class AsyncFleeting(Actor):
+    async def receiveMessage(self, message, sender):
+        if message == "ping":
+            await asyncio.sleep(0)
+            self.send(sender, "pong")
+
+
+@initializing_messages([("peer", ActorAddress)])
+class AsyncConfigured(Actor):
+    """Held until it has a peer; then reports each string as ("handled", s)
+    after an await; "bad" raises after the await."""
+
+    async def receiveMessage(self, message, sender):
+        if isinstance(message, str):
+            await asyncio.sleep(0.01)
+            if message == "bad":
+                raise KaboomError("held async message fails")
+            self.send(self.peer, ("handled", message))

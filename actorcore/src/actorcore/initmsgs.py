@@ -16,8 +16,9 @@ public actor API only.
 """
 from __future__ import annotations
 
+import inspect
 import traceback
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Coroutine, Iterable
 
 from ._core.decorating import Receive, wrap_receive
 from .actors import Actor, ActorAddress, ActorExitRequest, ActorSystemMessage, PoisonMessage
@@ -68,7 +69,9 @@ def initializing_messages(
             elif not matched:
                 state.held.append((message, sender))
             if state.got >= names:
-                state.complete(self, original, initdone)
+                replaying = state.complete(self, original, initdone)
+                if replaying is not None:  # async handlers: the held messages run after this one
+                    return _then(result, replaying)
             return result
 
         return receiveMessage
@@ -84,7 +87,7 @@ class _Pending:
         self.held: list[tuple[Any, ActorAddress]] = []
         self.done = False
 
-    def complete(self, actor: Any, original: Receive, initdone: str | None) -> None:
+    def complete(self, actor: Any, original: Receive, initdone: str | None) -> Coroutine[Any, Any, None] | None:
         if initdone is not None:
             method = getattr(actor, initdone, None)
             if callable(method):
@@ -97,9 +100,26 @@ class _Pending:
                     type(actor).__name__, initdone,
                 )
         self.done = True
+        return self.replay(actor, original)
+
+    def replay(self, actor: Any, original: Receive) -> Coroutine[Any, Any, None] | None:
+        """Handle the held messages in order; once one turns out to be async,
+        the coroutine that awaits it and then handles the rest (the actor
+        handles one message at a time, so what arrives meanwhile waits)."""
         while self.held:
             message, sender = self.held.pop(0)
-            _replay(actor, original, message, sender)
+            pending = _replay(actor, original, message, sender)
+            if pending is not None:
+                return self._replay_rest(actor, original, pending)
+        return None
+
+    async def _replay_rest(self, actor: Any, original: Receive, pending: Coroutine[Any, Any, None]) -> None:
+        await pending
+        while self.held:
+            message, sender = self.held.pop(0)
+            more = _replay(actor, original, message, sender)
+            if more is not None:
+                await more
 
     def bounce(self, actor: Any) -> None:
         """The actor is exiting before it was initialised: return what it held."""
@@ -108,19 +128,62 @@ class _Pending:
             actor.send(sender, PoisonMessage(message, "the actor exited before it was initialised"))
 
 
-def _replay(actor: Any, original: Receive, message: Any, sender: ActorAddress) -> None:
-    """Handle one held message as the system would: a second try, then PoisonMessage."""
-    for attempt in (1, 2):
+def _replay(actor: Any, original: Receive, message: Any, sender: ActorAddress) -> Coroutine[Any, Any, None] | None:
+    """Handle one held message as the system would: a second try, then
+    PoisonMessage. An async handler's coroutine comes back, to be awaited."""
+    try:
+        result = original(actor, message, sender)
+    except Exception:
+        _failed(actor, message, sender, 1)
         try:
-            original(actor, message, sender)
+            result = original(actor, message, sender)
+        except Exception:
+            _failed(actor, message, sender, 2)
+            return None
+        if inspect.iscoroutine(result):
+            return _awaited(actor, original, message, sender, result, 2)
+        return None
+    if inspect.iscoroutine(result):
+        return _awaited(actor, original, message, sender, result, 1)
+    return None
+
+
+async def _awaited(
+    actor: Any, original: Receive, message: Any, sender: ActorAddress, handling: Any, attempt: int
+) -> None:
+    while True:
+        try:
+            await handling
             return
         except Exception:
-            log = actor.logger(type(actor).__name__)
-            if attempt == 1:
-                log.warning("%s failed on held %r; retrying once", type(actor).__name__, message, exc_info=True)
-            else:
-                log.error("%s failed twice on held %r", type(actor).__name__, message, exc_info=True)
-                actor.send(sender, PoisonMessage(message, traceback.format_exc()))
+            _failed(actor, message, sender, attempt)
+            if attempt == 2:
+                return
+            attempt = 2
+            try:
+                handling = original(actor, message, sender)
+            except Exception:
+                _failed(actor, message, sender, 2)
+                return
+            if not inspect.iscoroutine(handling):
+                return
+
+
+def _failed(actor: Any, message: Any, sender: ActorAddress, attempt: int) -> None:
+    log = actor.logger(type(actor).__name__)
+    if attempt == 1:
+        log.warning("%s failed on held %r; retrying once", type(actor).__name__, message, exc_info=True)
+    else:
+        log.error("%s failed twice on held %r", type(actor).__name__, message, exc_info=True)
+        actor.send(sender, PoisonMessage(message, traceback.format_exc()))
+
+
+async def _then(first: Any, replaying: Coroutine[Any, Any, None]) -> Any:
+    """The message that completed the set (its handler's result, awaited if
+    async), then the held ones."""
+    result = await first if inspect.iscoroutine(first) else first
+    await replaying
+    return result
 
 
 def _checked(initset: Iterable[tuple[Any, ...]]) -> list[_Entry]:

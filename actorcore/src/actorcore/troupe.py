@@ -20,10 +20,11 @@ finished sets ``self.troupe_work_in_progress = True`` and resets it to
 """
 from __future__ import annotations
 
+import inspect
 import time
 from collections import deque
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Coroutine
 
 import attrs
 
@@ -160,12 +161,19 @@ class _Worker:
             # flag left set by a job that raised is stale.
             actor.troupe_work_in_progress = False
             result = original(actor, message.message, message.sender)
+            if inspect.iscoroutine(result):  # an async handler: done when it has finished
+                return self._report_after(actor, result)
             self._report(actor)
             return result
         was_busy = getattr(actor, "troupe_work_in_progress", False)
         result = original(actor, message, sender)
         if was_busy:
             self._report(actor)
+        return result
+
+    async def _report_after(self, actor: Any, handling: Coroutine[Any, Any, Any]) -> Any:
+        result = await handling  # a failure is the manager's through the PoisonMessage
+        self._report(actor)
         return result
 
     def _report(self, actor: Any) -> None:
