@@ -95,13 +95,16 @@ class AsyncState:
     """One actor's async side, made the first time it needs one."""
 
     __slots__ = (
-        "cell", "actor", "driver", "task", "held", "msg", "sender", "attempt", "receive",
+        "cell", "actor", "own_send", "driver", "task", "held", "msg", "sender", "attempt", "receive",
         "asks", "alarm", "alarm_at", "asker", "token", "chain", "exit", "grace", "finish",
     )
 
     def __init__(self, cell: ActorCell) -> None:
         self.cell = cell
         self.actor: Any = getattr(cell.receive, "__self__", None)
+        # the cell put its own send on the instance (a class that does not
+        # override send): swapped for the reply's while an ask is handled
+        self.own_send = self.actor is not None and "send" in vars(self.actor)
         self.driver: Driver = driver()
         self.task: asyncio.Task[Any] | None = None
         self.held: deque[tuple[Any, ActorAddress]] = deque()
@@ -146,7 +149,7 @@ class AsyncState:
         actor = self.actor
         if actor is None:
             return
-        if "send" in vars(actor):
+        if self.own_send:
             actor.send = self.reply_send
         else:
             actor._ctx = _Replying(self.cell, self.reply_send)
@@ -158,7 +161,7 @@ class AsyncState:
         actor = self.actor
         if actor is None:
             return
-        if "send" in vars(actor):
+        if self.own_send:
             actor.send = self.cell.send
         else:
             actor._ctx = self.cell
@@ -166,7 +169,8 @@ class AsyncState:
     def reply_send(self, target: ActorAddress, msg: Any) -> None:
         """The actor's send while it handles an ask: to the asker, as the reply."""
         asker = self.asker
-        if asker is not None and target == asker:
+        # a handler answers the ``sender`` it was given: the asker object itself
+        if asker is not None and (target is asker or target == asker):
             msg = AskReply(self.token, msg)
         self.cell.send(target, msg)
 
@@ -365,7 +369,7 @@ def as_reply(cell: ActorCell, target: ActorAddress, msg: Any) -> Any:
     return msg
 
 
-def ask(cell: ActorCell, targetAddr: Any, msg: Any, timeout: Any) -> Awaitable[Any]:
+def ask(cell: ActorCell, targetAddr: Any, msg: Any, timeout: Any = None) -> Awaitable[Any]:
     """``await self.ask(...)``: the checks are made at the call, the wait is awaited."""
     if targetAddr.__class__ is not ActorAddress and not isinstance(targetAddr, ActorAddress):
         raise InvalidActorAddress(targetAddr, "ask needs an ActorAddress as target")

@@ -46,18 +46,24 @@ class _Loop(asyncio.SelectorEventLoop):
     _outer_hooks: Any = None
     _blind = 0  # rounds since the selector was last polled
 
+    def __init__(self, selector: selectors.BaseSelector, owns_thread: bool = False) -> None:
+        super().__init__(selector)
+        self._hooks = (self._asyncgen_firstiter_hook, self._asyncgen_finalizer_hook)  # type: ignore[attr-defined]
+        #: the host's thread runs nothing but the host (an actor process):
+        #: the async generator hooks may stay between steps
+        self.owns_thread = owns_thread
+
     def _enter(self) -> None:
         """What ``run_forever`` sets up around its iterations (3.13's
         ``_run_forever_setup``), less the checks a host that owns the loop
         need not repeat on every step."""
         if self._debug:  # type: ignore[attr-defined]
             self._set_coroutine_origin_tracking(True)  # type: ignore[attr-defined]
-        self._outer_hooks = sys.get_asyncgen_hooks()
+        hooks = sys.get_asyncgen_hooks()
+        if hooks != self._hooks:
+            self._outer_hooks = hooks
+            sys.set_asyncgen_hooks(*self._hooks)
         self._thread_id = threading.get_ident()
-        sys.set_asyncgen_hooks(
-            firstiter=self._asyncgen_firstiter_hook,  # type: ignore[attr-defined]
-            finalizer=self._asyncgen_finalizer_hook,  # type: ignore[attr-defined]
-        )
         events._set_running_loop(self)
 
     def _leave(self) -> None:
@@ -66,8 +72,11 @@ class _Loop(asyncio.SelectorEventLoop):
         events._set_running_loop(None)
         if self._debug:  # type: ignore[attr-defined]
             self._set_coroutine_origin_tracking(False)  # type: ignore[attr-defined]
-        sys.set_asyncgen_hooks(*self._outer_hooks)
-        self._outer_hooks = None
+        outer = self._outer_hooks
+        if outer is not None:
+            self._outer_hooks = None
+            if not self.owns_thread or outer != (None, None):
+                sys.set_asyncgen_hooks(*outer)
 
     def step(self, io: bool) -> float | None:
         """Run iterations (at least one if ``io``) while a callback is ready
@@ -130,7 +139,9 @@ class Driver:
     tasks on it. Not thread-safe: a base steps it from the thread that runs
     its actors (the simple base under its lock)."""
 
-    def __init__(self) -> None:
+    def __init__(self, owns_thread: bool = False) -> None:
+        #: see :attr:`_Loop.owns_thread`
+        self.owns_thread = owns_thread
         self.loop: _Loop | None = None
         self._selector: selectors.BaseSelector | None = None
         self._fd: int | None = None
@@ -141,7 +152,7 @@ class Driver:
         loop = self.loop
         if loop is None:
             selector = self._selector = selectors.DefaultSelector()
-            loop = self.loop = _Loop(selector)
+            loop = self.loop = _Loop(selector, self.owns_thread)
             fileno = getattr(selector, "fileno", None)
             self._fd = fileno() if fileno is not None else None
         return loop
@@ -191,6 +202,8 @@ class Driver:
                 self.step(io=True)
         self.loop = self._selector = self._fd = None
         self.tasks = 0
+        if sys.get_asyncgen_hooks() == loop._hooks:  # left between steps (owns_thread)
+            sys.set_asyncgen_hooks(None, None)
         try:
             loop.close()
         except Exception:  # a loop closed while something still runs on it: nothing to keep

@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Coroutine
 from types import CoroutineType
-from typing import Any, Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import asyncactor, plugins
 from .actor import Actor
@@ -284,9 +284,9 @@ class ActorCell:
         )
 
     # -- the actor's own calls the rules own ----------------------------------
-    def ask(self, targetAddr: ActorAddress, msg: Any, timeout: Any = None) -> Awaitable[Any]:
-        """The actor's ``await self.ask(...)`` (docs/api.md §9.3)."""
-        return asyncactor.ask(self, targetAddr, msg, timeout)
+    #: The actor's ``await self.ask(...)`` (docs/api.md §9.3): the function
+    #: itself, called as a method (one call less on every ask).
+    ask = asyncactor.ask
 
     def wakeupAfter(self, timePeriod: Any, payload: Any = None) -> None:
         seconds = to_seconds(timePeriod, "wakeupAfter timePeriod", allow_none=False)

@@ -69,6 +69,7 @@ class ActorManager(ActorCell):
         self._terminate = False
         self._limits = limits.BackPressure.from_env()
         self._aio = driver()
+        self._aio.owns_thread = True  # nothing but this loop runs in an actor process's thread
         self._log = logging.getLogger("actorcore.actor")
 
     # -- start ---------------------------------------------------------------
