@@ -95,7 +95,7 @@ class AsyncState:
     """One actor's async side, made the first time it needs one."""
 
     __slots__ = (
-        "cell", "actor", "own_send", "driver", "task", "held", "msg", "sender", "attempt", "receive",
+        "cell", "actor", "own_send", "bound_reply_send", "bound_cell_send", "driver", "task", "held", "msg", "sender", "attempt", "receive",
         "asks", "alarm", "alarm_at", "asker", "token", "chain", "exit", "grace", "finish",
     )
 
@@ -105,6 +105,7 @@ class AsyncState:
         # the cell put its own send on the instance (a class that does not
         # override send): swapped for the reply's while an ask is handled
         self.own_send = self.actor is not None and "send" in vars(self.actor)
+        self.bound_reply_send, self.bound_cell_send = self.reply_send, cell.send  # made once, not per ask
         self.driver: Driver = driver()
         self.task: asyncio.Task[Any] | None = None
         self.held: deque[tuple[Any, ActorAddress]] = deque()
@@ -150,7 +151,7 @@ class AsyncState:
         if actor is None:
             return
         if self.own_send:
-            actor.send = self.reply_send
+            actor.send = self.bound_reply_send
         else:
             actor._ctx = _Replying(self.cell, self.reply_send)
 
@@ -162,7 +163,7 @@ class AsyncState:
         if actor is None:
             return
         if self.own_send:
-            actor.send = self.cell.send
+            actor.send = self.bound_cell_send
         else:
             actor._ctx = self.cell
 

@@ -128,6 +128,7 @@ class ActorManager(ActorCell):
         receive = self.transport.receive
         aio = self._aio
         io = False  # the event loop's selector was seen ready
+        with_loop: list[Any] | None = None  # ``woken`` and the event loop's fd
         while self.state != DONE:
             if self._terminate:  # SIGTERM: exit now; nothing waiting is handled
                 self._terminate = False
@@ -155,8 +156,9 @@ class ActorManager(ActorCell):
             timeout = self.timers.next_timeout(_PARENT_CHECK)
             waitables = [*self.watch, *woken] if self.watch else woken
             loop_fd = None
-            if aio.loop is not None:  # async handlers have run here: step their loop
-                left = aio.step(io)
+            loop = aio.loop
+            if loop is not None:  # async handlers have run here: step their loop
+                left = loop.step(io)
                 io = False
                 if self.local or self.state == DONE:
                     continue
@@ -164,7 +166,12 @@ class ActorManager(ActorCell):
                     timeout = left
                 loop_fd = aio.fileno()
                 if loop_fd is not None:
-                    waitables = [*waitables, loop_fd]
+                    if waitables is woken:  # the common case: the same list every time
+                        if with_loop is None or with_loop[-1] != loop_fd:
+                            with_loop = [*woken, loop_fd]
+                        waitables = with_loop
+                    else:
+                        waitables = [*waitables, loop_fd]
             envs, ready = receive(timeout, waitables)
             if ready:
                 if wake_r in ready:
