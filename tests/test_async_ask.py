@@ -118,6 +118,12 @@ def test_ask_to_a_non_address_raises_at_once(asys):
     assert "not an address" in text
 
 
+def test_ask_timeouts_that_are_no_number_of_seconds_raise_and_a_negative_one_waits_not(asys):
+    a = asys.createActor(BadAsks)
+    silent = asys.createActor(Collector)  # never answers: only the timeout ends an ask
+    assert asys.ask(a, ("bad timeouts", silent), WAIT) == ["TypeError", "ValueError", "ActorSystemRequestTimeout"]
+
+
 def test_ask_from_a_plain_handler_is_a_type_error_saying_async_def(asys):
     a = asys.createActor(PlainAsks)
     kind, text = asys.ask(a, "go", WAIT)

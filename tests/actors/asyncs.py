@@ -201,6 +201,15 @@ class BadAsks(Actor):
                 await self.ask("not an address", "hi", timeout=5)
             except Exception as exc:
                 self.send(sender, (type(exc).__name__, str(exc)))
+        elif isinstance(message, tuple) and message[:1] == ("bad timeouts",):
+            out = []
+            for timeout in ("soon", float("nan"), -1.0):  # -1: no wait at all, as zero
+                try:
+                    await self.ask(message[1], "hi", timeout=timeout)
+                    out.append("answered")
+                except Exception as exc:
+                    out.append(type(exc).__name__)
+            self.send(sender, out)
         elif isinstance(message, tuple) and message[:1] == ("unpicklable",):
             try:
                 await self.ask(message[1], lambda: None, timeout=30)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 import traceback
 from asyncio import events
 from collections import deque
@@ -46,6 +47,9 @@ ONCE = 0
 CANCEL_GRACE = 3.0
 
 _log = logging.getLogger("actorcore.asyncio")
+_monotonic = time.monotonic
+#: Timeouts up to this many seconds are used as given (larger ones mean no limit: to_seconds).
+_PLAIN_MAX = 1e9
 _tokens = itertools.count(1)
 
 
@@ -374,7 +378,11 @@ def ask(cell: ActorCell, targetAddr: Any, msg: Any, timeout: Any = None) -> Awai
     """``await self.ask(...)``: the checks are made at the call, the wait is awaited."""
     if targetAddr.__class__ is not ActorAddress and not isinstance(targetAddr, ActorAddress):
         raise InvalidActorAddress(targetAddr, "ask needs an ActorAddress as target")
-    seconds = to_seconds(timeout, "ask timeout")
+    cls = timeout.__class__
+    if (cls is float or cls is int) and 0 <= timeout <= _PLAIN_MAX:
+        seconds: float | None = timeout  # the common case, without a call
+    else:
+        seconds = to_seconds(timeout, "ask timeout")
     st = cell.aio
     loop = st.driver.loop if st is not None else None
     if st is None or st.task is None or loop is None or events._get_running_loop() is not loop:
@@ -386,7 +394,7 @@ def ask(cell: ActorCell, targetAddr: Any, msg: Any, timeout: Any = None) -> Awai
     future: asyncio.Future[Any] = loop.create_future()
     deadline = None
     if seconds is not None:
-        deadline = loop.time() + seconds
+        deadline = _monotonic() + seconds  # the loop's clock (BaseEventLoop.time), one call less
         if st.alarm is None or deadline < st.alarm_at:
             _arm(st, loop, deadline)
     st.asks[token] = (future, targetAddr, deadline, seconds)
