@@ -1,0 +1,517 @@
+"""ActorHost: the Ray actor that runs one actorcore actor, by the core's rules.
+
+The delivery rules are :class:`actorcore.plugin.ActorCell`'s (dispatch, two
+attempts then PoisonMessage, exit requests, ChildActorExited, wakeups,
+status): :class:`RayCell` supplies only the runtime part. The actor runs in
+one thread of the host, its loop; Ray's threads only queue what arrives
+(``deliver``) and wait for the end (``until_done``), so the actor is never
+entered twice at once.
+
+A child's end reaches its parent through a call the parent keeps open on
+the child, ``until_done``: it returns when the child has finished (and sent
+everything it had sent before), or fails when the child's process is gone
+(killed, its node lost). Either way the parent's host posts itself
+ChildActorExited, once.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import os
+import signal
+import threading
+import time
+import traceback
+from collections import deque
+from typing import IO, TYPE_CHECKING, Any
+
+from actorcore.actors import (
+    ActorAddress,
+    ActorExitRequest,
+    ChildActorExited,
+    DeadEnvelope,
+    InvalidActorAddress,
+    InvalidActorSourceHash,
+    InvalidActorSpecification,
+    PoisonMessage,
+    Thespian_ActorStatus,
+    WakeupMessage,
+)
+from actorcore.plugin import (
+    DONE,
+    LIVE,
+    ActorCell,
+    ActorContext,
+    bounce_held,
+    capability_refusal,
+    class_spec,
+    instantiate,
+    internal_log,
+    read_source,
+    resolve_actor_class,
+)
+
+from . import logs, sources
+from .addressing import ADMIN_NAME, Ids, foreign_refusal, global_id, warn_foreign
+from .classes import shippable
+from .outbound import Outbound
+from .placement import place
+from .spawn import ENDED, HostBoot, live_global, spawn
+from .wire import Unpicklable, dumps, loads
+
+_NOTICES = (PoisonMessage, DeadEnvelope, ChildActorExited)
+_CREATE_ERRORS = (InvalidActorSpecification, InvalidActorSourceHash, ImportError)
+#: seconds a host whose actor failed to start stays, so that what its parent
+#: sent at once comes back as PoisonMessage rather than as dead letters
+FAILED_GRACE = 0.5
+#: seconds between a host's checks that its admin still runs (Ray has no death-watch)
+ADMIN_CHECK = 1.0
+#: seconds a new host waits for its admin to note it
+REGISTER_LIMIT = 30.0
+#: seconds an ending host waits for what it sent to be taken
+FLUSH_LIMIT = 10.0
+_log = logging.getLogger("actorcore.ray")
+
+
+def watch(handle: Any, child: str, post: Any, system: ActorAddress) -> None:
+    """Post ChildActorExited for ``child`` once its host has finished or is gone."""
+    def ended(_fut: Any) -> None:
+        post(ChildActorExited(ActorAddress(child)), system)
+
+    handle.until_done.remote().future().add_done_callback(ended)
+
+
+class RayCell(ActorCell):
+    """The runtime's view of one actor; also the ``_ctx`` its Actor calls."""
+
+    __slots__ = ("host", "boot", "system", "parent", "capabilities", "system_caps", "timers",
+                 "_seq", "_ids")
+
+    def __init__(self, host: ActorHost, boot: HostBoot) -> None:
+        super().__init__(ActorAddress(boot.me), boot.globalName, boot.sourceHash)
+        self.host = host
+        self.boot = boot
+        self.system = ActorAddress(boot.namespace)
+        self.parent = ActorAddress(boot.parent) if boot.parent else self.system
+        self.capabilities = boot.capabilities  # what the actor sees: its node's, on a pinned one
+        self.system_caps = boot.system_capabilities  # the system's, for its own creates
+        self.timers: list[tuple[float, int, WakeupMessage]] = []
+        self._seq = itertools.count()
+        self._ids = Ids(boot.namespace, "/")
+
+    # -- the calls an Actor makes ------------------------------------------------
+    def send(self, targetAddr: ActorAddress, msg: Any) -> None:
+        if targetAddr.__class__ is not ActorAddress and not isinstance(targetAddr, ActorAddress):
+            raise InvalidActorAddress(targetAddr, "send needs an ActorAddress as target")
+        try:
+            data = dumps(msg)
+        except Unpicklable as exc:
+            self._actor_log().error("%s cannot send %r: %s", self.address, msg, exc)
+            self._post(PoisonMessage(msg, str(exc)), self.address)
+            return
+        target = targetAddr.addressDetails
+        refusal = foreign_refusal(str(target), self.boot.namespace)
+        if refusal is not None:
+            warn_foreign(self._actor_log(), str(target))
+            if not isinstance(msg, _NOTICES):  # a notice never bounces (no ping-pong of notices)
+                self._post(PoisonMessage(msg, refusal), self.address)
+            return
+        self.sent += 1
+        if target == self.boot.me:
+            self.host.post(loads(data), self.address)
+            return
+        self.host.out.send(str(target), (self.boot.me, data))
+
+    def createActor(
+        self, actorClass: Any, requirements: Any, globalName: str | None, sourceHash: str | None
+    ) -> ActorAddress:
+        if self._never_starts(globalName):
+            return ActorAddress(self._ids.next())
+        log = self._actor_log()
+        ns = self.boot.namespace
+        if globalName is not None and live_global(ns, global_id(ns, globalName)):
+            return ActorAddress(global_id(ns, globalName))
+        if sourceHash is None:
+            sourceHash = self.sourceHash
+        try:
+            if sourceHash is not None:
+                # the child's host loads the class from the source, once judged
+                spec = sources.spec_in_source(actorClass)
+            else:
+                cls = resolve_actor_class(actorClass)
+                spec = shippable(cls)
+        except _CREATE_ERRORS as exc:
+            log.error("createActor(%r) failed: %s", actorClass, exc)
+            return self._failed_child(ActorAddress(self._ids.next()), self.system)
+        node, caps = None, self.system_caps
+        if sourceHash is None:
+            node, caps, refusal = place(cls, caps, requirements)
+            if refusal is not None:
+                log.warning("createActor(%r) failed: %s", actorClass, refusal)
+                return self._failed_child(ActorAddress(self._ids.next()), self.system)
+        child = global_id(ns, globalName) if globalName is not None else self._ids.next()
+        boot = HostBoot(ns, child, None if globalName is not None else self.boot.me, spec,
+                        requirements, globalName, sourceHash, caps, self.boot.logDefs,
+                        self.boot.log_env, self.system_caps)
+        try:
+            handle = spawn(boot, globalName is not None, node)
+        except Exception as exc:
+            log.error("createActor(%r) failed: Ray refused the actor: %s", actorClass, exc)
+            return self._failed_child(ActorAddress(self._ids.next()), self.system)
+        self.host.out.know(child, handle)
+        if globalName is None:
+            self.children[child] = handle
+            watch(handle, child, self.host.post, self.system)
+        return ActorAddress(child)
+
+    def handleDeadLetters(self, start: bool) -> None:
+        self.host.control(("dlh", self.boot.me, start))
+
+    def notifyOnSystemRegistrationChanges(self, start: bool) -> None:
+        """No conventions on rayBase (a Ray cluster is one system): nothing to report."""
+
+    def registerSourceAuthority(self) -> None:
+        # waited for: once this returns, loads (from anyone) reach this authority
+        self._source("authority", self.boot.me)
+
+    def loadActorSource(self, fname: str | IO[bytes]) -> str:
+        data, info = read_source(fname)
+        return str(self._source("load", data, info))
+
+    def unloadActorSource(self, sourceHash: str) -> None:
+        self._source("unload", sourceHash)
+
+    def notifyOnSourceAvailability(self, enable: bool) -> None:
+        self._source("watch", self.boot.me, bool(enable))
+
+    def _source(self, op: str, *args: Any) -> Any:
+        import ray
+
+        return ray.get(self.host.out.handle(self.boot.namespace).source.remote(op, *args),
+                       timeout=REGISTER_LIMIT)
+
+    def updateCapability(self, name: str, value: Any = None) -> None:
+        self.host.control(("cap", name, value))
+
+    def preRegisterRemoteSystem(self, remoteAddress: Any, remoteCapabilities: Any) -> None:
+        _log.info("preRegisterRemoteSystem(%r) ignored: rayBase has no conventions", remoteAddress)
+
+    def deRegisterRemoteSystem(self, remoteAddress: Any) -> None:
+        _log.info("deRegisterRemoteSystem(%r) ignored: rayBase has no conventions", remoteAddress)
+
+    def actorSystemShutdown(self) -> None:
+        self.host.control(("shutdown",))
+
+    # -- the runtime part of the delivery rules ------------------------------------
+    def _reply(self, target: ActorAddress, msg: Any) -> None:
+        if target == self.address:
+            self.host.post(msg, target)
+        else:
+            self.send(target, msg)
+
+    def _post(self, msg: Any, sender: ActorAddress) -> None:
+        self.host.post(msg, sender)
+
+    def _finish(self) -> None:
+        self.state = DONE
+
+    def _add_wakeup(self, seconds: float, wakeup: WakeupMessage) -> None:
+        heapq.heappush(self.timers, (time.monotonic() + seconds, next(self._seq), wakeup))
+        self.host.nudge()
+
+    def _status(self) -> Thespian_ActorStatus:
+        return self.status_report(
+            self.system, self.parent, self.host.pending(), len(self.timers),
+            pid=os.getpid(), backlog=self.host.out.backlog(),
+        )
+
+    def due(self) -> list[WakeupMessage]:
+        now = time.monotonic()
+        out = []
+        while self.timers and self.timers[0][0] <= now:
+            out.append(heapq.heappop(self.timers)[2])
+        return out
+
+
+if TYPE_CHECKING:
+    _is_a_context: type[ActorContext] = RayCell  # mypy proves every call an Actor makes is here
+
+
+class ActorHost:
+    """The Ray actor around one RayCell (see the module docstring)."""
+
+    def __init__(self, boot: HostBoot) -> None:
+        self.boot = boot
+        self.out = Outbound()
+        self._cond = threading.Condition()
+        # (message, sender address) posted here, or (None, sender details, pickled data)
+        self._inbox: deque[tuple[Any, Any, bytes | None]] = deque()
+        self._closed = False
+        self._orphaned = False  # the admin is gone
+        self._done = threading.Event()
+        self.failure: str | None = None
+        self.cell = RayCell(self, boot)
+        logs.use_internal_log_env(boot.log_env)
+        why = logs.check(boot.logDefs)
+        if why is not None:
+            _log.error("%s", why)
+        logs.tag_records(str(self.cell.address))
+        self._terminate = False
+        self._signals()
+        try:
+            if boot.sourceHash is not None:
+                cls = sources.load_class(self.out.handle(boot.namespace), boot.spec, boot.sourceHash)
+                refusal = capability_refusal(cls, boot.capabilities, boot.requirements)
+                if refusal is not None:
+                    raise InvalidActorSpecification(boot.spec, refusal)
+            else:
+                cls = resolve_actor_class(boot.spec)
+        except Exception as exc:
+            self.failure = f"a Ray worker could not import {boot.spec}: {type(exc).__name__}: {exc}"
+            _log.error("%s", self.failure)
+        else:
+            self.cell.cls = cls
+            try:
+                actor = instantiate(cls, boot.capabilities, boot.requirements)
+            except Exception as exc:
+                self.failure = f"its __init__ raised {type(exc).__name__}: {exc}"
+                logging.getLogger(cls.__name__).error(
+                    "%s failed in __init__\n%s", class_spec(cls), traceback.format_exc())
+            else:
+                self.cell.attach(actor)
+        self._register()
+        if self.failure is None:
+            threading.Thread(target=self._loop, name="actorcore-actor", daemon=True).start()
+        else:
+            self._closed = True
+            threading.Timer(FAILED_GRACE, self._done.set).start()
+
+    def _signals(self) -> None:
+        """SIGTERM ends the actor at once, as on the other multiprocess bases:
+        it runs its ActorExitRequest and handles nothing that waits; SIGUSR1
+        writes its status to the internal log.
+
+        Python runs a handler only when the main thread runs Python, which in
+        a Ray worker may be long after the signal; the wakeup pipe is written
+        the moment it arrives, so a thread reading it acts at once. (The
+        constructor runs in the worker's main thread, the one that may set
+        handlers.)"""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        r, w = os.pipe()
+        os.set_blocking(w, False)
+        for signum in (signal.SIGTERM, signal.SIGUSR1):
+            signal.signal(signum, _ignore)  # not the default action: the thread below acts
+        signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+        threading.Thread(target=self._on_signals, args=(r,), name="actorcore-signals",
+                         daemon=True).start()
+
+    def _on_signals(self, fd: int) -> None:
+        while True:
+            try:
+                got = os.read(fd, 64)
+            except OSError:
+                return
+            for signum in got:
+                if signum == signal.SIGTERM:
+                    self._terminate = True
+                    self.nudge()
+                elif signum == signal.SIGUSR1:
+                    internal_log(logging.WARNING, f"status: {self.cell._status()!r}")
+
+    def _register(self) -> None:
+        """Tell the admin this host runs, before anyone can hear of it (the
+        constructor returns only then): a shutdown that starts right after
+        a create still finds its process."""
+        import ray
+
+        boot = self.boot
+        admin = self.out.handle(boot.namespace)
+        op = ("started", boot.me, boot.parent, boot.globalName, os.getpid(), _node_id())
+        try:
+            ray.get(admin.control.remote(boot.namespace, [op]), timeout=REGISTER_LIMIT)
+        except Exception as exc:
+            _log.error("%s could not register with its admin: %s", boot.me, exc)
+
+    # -- Ray methods -------------------------------------------------------------
+    def ready(self) -> tuple[str | None, int]:
+        """(None, pid) once the actor runs; (why, pid) if it failed to start."""
+        if self.failure is None and self._closed:
+            return ENDED, os.getpid()
+        return self.failure, os.getpid()
+
+    def deliver(self, target: str, batch: list[tuple[str, bytes]]) -> bool:
+        """Queue what one sender sent, in its order (see outbound.py). False
+        when the actor has ended: the sender makes the batch dead letters (so a
+        batch is never both refused here and lost with this process)."""
+        with self._cond:
+            if not self._closed:
+                self._inbox.extend((None, sender, data) for sender, data in batch)
+                self._cond.notify()
+                return True
+        if self.failure is None:
+            return False
+        self._refuse(batch)
+        return True
+
+    def until_done(self) -> bool:
+        """Returns once the actor has finished and what it sent was taken."""
+        self._done.wait()
+        return True
+
+    def capabilities_changed(self, caps: dict[str, Any]) -> None:
+        """The system's capabilities changed: an actor that no longer accepts
+        them is asked to exit, as on every base."""
+        extra = {k: v for k, v in self.cell.capabilities.items() if k not in self.cell.system_caps}
+        self.cell.system_caps = caps
+        self.cell.capabilities = caps = {**caps, **extra}  # a pinned actor keeps its node's
+        if capability_refusal(self.cell.cls, caps, self.boot.requirements) is not None:
+            self.post(ActorExitRequest(), self.cell.system)
+
+    # -- what the cell needs -----------------------------------------------------------
+    def post(self, msg: Any, sender: ActorAddress) -> None:
+        with self._cond:
+            if self._closed:
+                return
+            self._inbox.append((msg, sender, None))
+            self._cond.notify()
+
+    def nudge(self) -> None:
+        with self._cond:
+            self._cond.notify()
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._inbox)
+
+    def control(self, op: tuple[Any, ...]) -> None:
+        self.out.control(self.boot.namespace, op)
+
+    # -- the loop ------------------------------------------------------------------------
+    def _loop(self) -> None:
+        cell = self.cell
+        cond = self._cond
+        inbox = self._inbox
+        left: list[Any] = []
+        next_check = time.monotonic() + ADMIN_CHECK
+        try:
+            while cell.state != DONE:
+                if self._terminate:  # SIGTERM: exit now; nothing waiting is handled
+                    self._terminate = False
+                    with cond:
+                        left.extend(inbox)
+                        inbox.clear()
+                    if cell.state == LIVE:
+                        cell._exit_request(ActorExitRequest(), cell.address)
+                    elif cell.state != DONE:  # exiting, waiting for its children
+                        cell._finish()  # its children do not answer: left as orphans
+                    continue
+                with cond:
+                    while not inbox and not self._terminate:
+                        timers = cell.timers
+                        now = time.monotonic()
+                        if now >= next_check:
+                            break
+                        wait = next_check - now
+                        if timers:
+                            wait = min(wait, timers[0][0] - now)
+                            if wait <= 0:
+                                break
+                        cond.wait(wait)
+                    items = list(inbox)
+                    inbox.clear()
+                if time.monotonic() >= next_check:
+                    next_check = time.monotonic() + ADMIN_CHECK
+                    if not self._admin_alive():
+                        _log.warning("the admin of %s is gone; %s exits", self.boot.namespace, cell.address)
+                        self._orphaned = True
+                        left = items
+                        break
+                for i, (msg, sender, data) in enumerate(items):
+                    if self._terminate:
+                        left.extend(items[i:])
+                        break
+                    if cell.timers and cell.timers[0][0] <= time.monotonic():
+                        # due wakeups go before what came after them
+                        cell.wake(cell.due())
+                        if cell.state == DONE:
+                            left = items[i:]
+                            break
+                    if data is not None:
+                        try:
+                            msg = loads(data)
+                        except Exception as exc:
+                            _log.error("%s could not unpickle a message from %s: %s",
+                                       cell.address, sender, exc)
+                            continue
+                        sender = ActorAddress(sender)
+                    cell.deliver(msg, sender)
+                    if cell.state == DONE:
+                        left = items[i + 1:]
+                        break
+                else:
+                    if cell.timers and cell.timers[0][0] <= time.monotonic():
+                        cell.wake(cell.due())
+        except BaseException:
+            internal_log(logging.ERROR, f"actor {self.boot.me} crashed: {traceback.format_exc()}")
+        finally:
+            with cond:
+                self._closed = True
+                left.extend(inbox)
+                inbox.clear()
+            if self._orphaned:
+                # nobody is left to end this process: it ends itself, once the
+                # calls waiting on it have had their answer
+                threading.Timer(0.5, os._exit, (0,)).start()
+            else:
+                self._refuse([(s, d) for _m, s, d in left if d is not None])
+                self.out.flush(FLUSH_LIMIT)
+            self._done.set()
+
+    def _admin_alive(self) -> bool:
+        import ray
+
+        try:
+            ray.get_actor(ADMIN_NAME, namespace=self.boot.namespace)
+        except ValueError:
+            return False
+        except Exception:
+            return True  # Ray could not say: ask again later
+        return True
+
+    def _refuse(self, batch: list[tuple[str, bytes]]) -> None:
+        """What arrived for an actor that is not running: if it never started,
+        its parent's messages come back to the parent as PoisonMessage (as for a
+        child that never started); everything else is a dead letter."""
+        if not batch:
+            return
+        if self.failure is None:
+            self.control(("dead", self.boot.me, batch))
+            return
+        me = self.boot.me
+        held = []
+        for sender, data in batch:
+            try:
+                held.append((loads(data), ActorAddress(sender)))
+            except Exception:
+                continue
+        parent = ActorAddress(self.boot.parent) if self.boot.parent else None
+        bounce_held(
+            held, parent,
+            lambda to, poison: self.out.send(str(to.addressDetails), (me, dumps(poison))),
+            lambda msg: self.control(("dead", me, [(me, dumps(msg))])),
+        )
+
+
+def _ignore(signum: int, frame: Any) -> None:
+    """A signal's Python-level handler: the work is done by the thread that reads the wakeup pipe."""
+
+
+def _node_id() -> str | None:
+    try:
+        import ray
+
+        return str(ray.get_runtime_context().get_node_id())
+    except Exception:
+        return None
