@@ -19,6 +19,7 @@ import heapq
 import itertools
 import logging
 import os
+import select
 import signal
 import threading
 import time
@@ -43,6 +44,7 @@ from actorcore.plugin import (
     LIVE,
     ActorCell,
     ActorContext,
+    async_driver,
     bounce_held,
     capability_refusal,
     class_spec,
@@ -71,6 +73,8 @@ ADMIN_CHECK = 1.0
 REGISTER_LIMIT = 30.0
 #: seconds an ending host waits for what it sent to be taken
 FLUSH_LIMIT = 10.0
+#: seconds an ending host lets async handlers still on its loop (cancelled) clean up
+ASYNC_CLOSE_GRACE = 3.0
 _log = logging.getLogger("actorcore.ray")
 
 
@@ -249,6 +253,11 @@ class ActorHost:
         self._inbox: deque[tuple[Any, Any, bytes | None]] = deque()
         self._closed = False
         self._orphaned = False  # the admin is gone
+        # Once async handlers have run, the loop thread waits in select() on
+        # the event loop's selector and this pipe (which post/nudge write to
+        # while it waits) instead of on the condition.
+        self._wake: tuple[int, int] | None = None
+        self._selecting = False
         self._done = threading.Event()
         self.failure: str | None = None
         self.cell = RayCell(self, boot)
@@ -348,7 +357,7 @@ class ActorHost:
         with self._cond:
             if not self._closed:
                 self._inbox.extend((None, sender, data) for sender, data in batch)
-                self._cond.notify()
+                self._wake_up()
                 return True
         if self.failure is None:
             return False
@@ -375,11 +384,20 @@ class ActorHost:
             if self._closed:
                 return
             self._inbox.append((msg, sender, None))
-            self._cond.notify()
+            self._wake_up()
 
     def nudge(self) -> None:
         with self._cond:
-            self._cond.notify()
+            self._wake_up()
+
+    def _wake_up(self) -> None:
+        """Under the condition: end the loop thread's wait, whichever it is in."""
+        self._cond.notify()
+        if self._selecting and self._wake is not None:
+            try:
+                os.write(self._wake[1], b"!")
+            except BlockingIOError:  # full: a wake-up is already waiting to be read
+                pass
 
     def pending(self) -> int:
         with self._cond:
@@ -393,6 +411,8 @@ class ActorHost:
         cell = self.cell
         cond = self._cond
         inbox = self._inbox
+        aio = async_driver()  # its event loop is made only when an async handler first runs
+        io = False  # the event loop's selector was seen ready
         left: list[Any] = []
         next_check = time.monotonic() + ADMIN_CHECK
         try:
@@ -407,6 +427,12 @@ class ActorHost:
                     elif cell.state != DONE:  # exiting, waiting for its children
                         cell._finish()  # its children do not answer: left as orphans
                     continue
+                aio_left: float | None = None
+                if aio.loop is not None:  # async handlers have run here: step their loop
+                    aio_left = aio.step(io)
+                    io = False
+                    if cell.state == DONE:
+                        break
                 with cond:
                     while not inbox and not self._terminate:
                         timers = cell.timers
@@ -418,7 +444,15 @@ class ActorHost:
                             wait = min(wait, timers[0][0] - now)
                             if wait <= 0:
                                 break
-                        cond.wait(wait)
+                        if aio.loop is None:
+                            cond.wait(wait)
+                            continue
+                        # one wait, then the loop is stepped again
+                        if aio_left is not None:
+                            wait = min(wait, aio_left)
+                        if wait > 0:
+                            io = self._select(aio.fileno(), wait)
+                        break
                     items = list(inbox)
                     inbox.clear()
                 if time.monotonic() >= next_check:
@@ -456,6 +490,8 @@ class ActorHost:
         except BaseException:
             internal_log(logging.ERROR, f"actor {self.boot.me} crashed: {traceback.format_exc()}")
         finally:
+            if aio.loop is not None:
+                self._close_async(aio)
             with cond:
                 self._closed = True
                 left.extend(inbox)
@@ -468,6 +504,49 @@ class ActorHost:
                 self._refuse([(s, d) for _m, s, d in left if d is not None])
                 self.out.flush(FLUSH_LIMIT)
             self._done.set()
+
+    def _select(self, loop_fd: int | None, wait: float) -> bool:
+        """Under the condition, released meanwhile: wait up to ``wait`` seconds
+        for the event loop's selector or a post/nudge. Whether the selector
+        is ready."""
+        if self._wake is None:
+            r, w = os.pipe()
+            os.set_blocking(r, False)
+            os.set_blocking(w, False)
+            self._wake = (r, w)
+        wake_r = self._wake[0]
+        fds = [wake_r] if loop_fd is None else [wake_r, loop_fd]
+        self._selecting = True
+        self._cond.release()
+        try:
+            ready, _, _ = select.select(fds, [], [], wait)
+        finally:
+            self._cond.acquire()
+            self._selecting = False
+        if wake_r in ready:
+            try:
+                while os.read(wake_r, 512):
+                    pass
+            except BlockingIOError:
+                pass
+        return loop_fd is not None and loop_fd in ready
+
+    def _close_async(self, aio: Any) -> None:
+        """The loop has ended: a handler still suspended (the actor was ended
+        by force, or its admin is gone) is cancelled; then the event loop is
+        closed, its tasks given a grace to clean up. Both in the loop thread,
+        the only one that steps it."""
+        try:
+            if self.cell.state != DONE:
+                self.cell.abandon_async()
+            aio.close(ASYNC_CLOSE_GRACE)
+        except Exception:
+            _log.debug("closing %s's event loop failed", self.cell.address, exc_info=True)
+        with self._cond:
+            wake, self._wake = self._wake, None
+        if wake is not None:
+            for fd in wake:
+                os.close(fd)
 
     def _admin_alive(self) -> bool:
         import ray
