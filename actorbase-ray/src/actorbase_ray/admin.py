@@ -187,12 +187,14 @@ class SystemAdmin:
         with self._cond:
             handler = self.handler if self.handler in self.actors else None
         where = ActorAddress(target)
-        for _sender, data in items:
+        for sender, data in items:
             try:
                 msg = loads(data)
             except Exception:
                 continue
-            dead_letter(where, msg, ActorAddress(handler) if handler else None, self._emit)
+            # the sender too: an ``await self.ask`` of a gone actor ends at once
+            dead_letter(where, msg, ActorAddress(handler) if handler else None, self._emit,
+                        ActorAddress(sender))
 
     def _verdict(self, msg: Any, sender: Any) -> None:
         with self._cond:
