@@ -13,6 +13,7 @@ bounded object store.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 from typing import Any
@@ -56,6 +57,7 @@ def start_local() -> Any:
     # (rayBase does not use it; Ray authenticates its peers with its own token).
     secret = os.environ.pop(SECRET_ENV, None)
     loopback = _LoopbackOnly()
+    sigterm = _ProgramSigterm()
     try:
         info = ray.init(
             include_dashboard=False,
@@ -66,6 +68,7 @@ def start_local() -> Any:
             _system_config=LOCAL_CONFIG,
         )
     finally:
+        sigterm.restore()
         loopback.restore()
         if secret is not None:
             os.environ[SECRET_ENV] = secret
@@ -110,6 +113,25 @@ class _LoopbackOnly:
             os.environ[self.ENV] = self._env
         if self._constants is not None:
             self._constants.ENABLE_RAY_CLUSTER = self._was
+
+
+class _ProgramSigterm:
+    """``ray.init`` in the main thread replaces the program's SIGTERM handler
+    with one that exits with status 15. A program that chose its own (a
+    handler, or to ignore the signal) before its ActorSystem keeps it: Ray's
+    is set aside. One that chose none gets Ray's, which still ends it through
+    its exit handlers (so the Ray it started is shut down)."""
+
+    def __init__(self) -> None:
+        self._was: Any = None
+        if threading.current_thread() is threading.main_thread():
+            self._was = signal.getsignal(signal.SIGTERM)
+
+    def restore(self) -> None:
+        was = self._was
+        if was is None or was is signal.SIG_DFL:
+            return
+        signal.signal(signal.SIGTERM, was)
 
 
 def _check_reachable(address: str) -> None:
@@ -159,9 +181,11 @@ def acquire(address: Any) -> None:
             # as 127.0.0.1 too (otherwise Ray looks for its node at the host's
             # routable address, and waits for one that never comes)
             loopback = _LoopbackOnly() if _is_loopback(address) else None
+            sigterm = _ProgramSigterm()
             try:
                 ray.init(address=address, log_to_driver=False, configure_logging=False)
             finally:
+                sigterm.restore()
                 if loopback is not None:
                     loopback.restore()
                 if secret is not None:
