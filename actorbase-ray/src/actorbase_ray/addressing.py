@@ -21,6 +21,8 @@ import re
 import secrets
 from typing import Any
 
+#: the base's name (status answers carry it)
+BASE_NAME = "rayBase"
 #: the Ray actor name of a system's admin, in the system's namespace
 ADMIN_NAME = "admin"
 

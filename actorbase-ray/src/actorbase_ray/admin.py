@@ -36,6 +36,7 @@ from actorcore.plugin import (
 )
 
 from . import logs
+from .addressing import BASE_NAME
 from .outbound import Outbound
 from .wire import dumps, loads
 
@@ -55,6 +56,7 @@ class Member:
     pid: int
     node: str | None
     handle: Any
+    actorClass: str = ""
 
 
 class SystemAdmin:
@@ -66,6 +68,7 @@ class SystemAdmin:
         self.ns = namespace
         self.address = ActorAddress(namespace)
         self.caps = capabilities
+        self.began = time.monotonic()  # for the uptime of its status
         self.out = Outbound()
         self._cond = threading.Condition()
         self.actors: dict[str, Member] = {}
@@ -159,6 +162,8 @@ class SystemAdmin:
             kind = op[0]
             if kind == "started":
                 self._started(*op[1:])
+            elif kind == "created":
+                self._created(*op[1:])
             elif kind == "dead":
                 self._dead(op[1], op[2])
             elif kind == "dlh":
@@ -225,14 +230,29 @@ class SystemAdmin:
             return None
 
     # -- the actors' lives -------------------------------------------------------------
+    def _created(self, me: str, parent: str | None, globalName: str | None, actorClass: str,
+                 handle: Any) -> None:
+        """An actor made this host, which may not run yet: listed (pending) from now on."""
+        self._member(me, Member(parent, globalName, 0, None, handle, actorClass))
+
     def _started(self, me: str, parent: str | None, globalName: str | None, pid: int,
-                 node: str | None) -> None:
+                 node: str | None, actorClass: str = "") -> None:
         try:
             handle = self.out.handle(me)
         except Exception:
             return  # gone already
+        self._member(me, Member(parent, globalName, pid, node, handle, actorClass))
+
+    def _member(self, me: str, member: Member) -> None:
+        """Note a host (created, or started: whichever is heard of first adds
+        it, the start fills in its process) and watch it end, once."""
         with self._cond:
-            self.actors[me] = Member(parent, globalName, pid, node, handle)
+            known = self.actors.get(me)
+            if known is not None:
+                if member.pid:
+                    known.pid, known.node = member.pid, member.node
+                return
+            self.actors[me] = member
         reap = self._reap
         def ended(fut: Any) -> None:
             exc = fut.exception()
@@ -241,7 +261,7 @@ class SystemAdmin:
                              f"{str(exc).splitlines()[0] if str(exc) else ''}")
             reap.put((me, exc is not None))
 
-        handle.until_done.remote().future().add_done_callback(ended)
+        member.handle.until_done.remote().future().add_done_callback(ended)
 
     def _reaper(self) -> None:
         """End the process of each host whose actor has finished (or died)."""
@@ -270,7 +290,8 @@ class SystemAdmin:
                 self.sources.forget(ActorAddress(me))
                 if self.handler == me:
                     self.handler = None
-                self.ended.append((member.pid, member.node, me))
+                if member.pid:  # 0: ended before its process was heard of
+                    self.ended.append((member.pid, member.node, me))
                 self._cond.notify_all()
 
     def shutdown(self) -> list[tuple[int, str | None, str]]:
@@ -324,4 +345,20 @@ class SystemAdmin:
                 childActors=[ActorAddress(a) for a, m in self.actors.items() if m.parent is None],
                 pendingMessages=sum(len(i) for i in self.inboxes.values()),
                 miscKeyVals={"actors": len(self.actors), "pid": os.getpid()},
+                baseName=BASE_NAME,
+                pid=os.getpid(),
+                uptime=round(time.monotonic() - self.began, 3),
+                actorTable=[
+                    {
+                        "address": ActorAddress(a),
+                        "parent": ActorAddress(m.parent) if m.parent else None,
+                        "actorClass": m.actorClass,
+                        "globalName": m.globalName,
+                        "pid": m.pid or None,
+                        # the admin hears of an actor's end only once its host has finished
+                        "state": "exiting" if self.shutting else "live" if m.pid else "pending",
+                        "system": None,
+                    }
+                    for a, m in self.actors.items()
+                ],
             )

@@ -164,10 +164,25 @@ class RayCell(ActorCell):
             log.error("createActor(%r) failed: Ray refused the actor: %s", actorClass, exc)
             return self._failed_child(ActorAddress(self._ids.next()), self.system)
         self.host.out.know(child, handle)
+        self._listed(child, handle, globalName, spec)
         if globalName is None:
             self.children[child] = handle
             watch(handle, child, self.host.post, self.system)
         return ActorAddress(child)
+
+    def _listed(self, child: str, handle: Any, globalName: str | None, spec: str) -> None:
+        """Tell the admin of the child now, and wait for it: the system's
+        status lists every actor whose create has returned (the child's own
+        process may not run yet)."""
+        import ray
+
+        parent = None if globalName is not None else self.boot.me
+        op = ("created", child, parent, globalName, spec, handle)
+        try:
+            ray.get(self.host.out.handle(self.boot.namespace).control.remote(self.boot.namespace, [op]),
+                    timeout=REGISTER_LIMIT)
+        except Exception as exc:
+            _log.warning("%s could not list %s with its admin: %s", self.address, child, exc)
 
     def handleDeadLetters(self, start: bool) -> None:
         self.host.control(("dlh", self.boot.me, start))
@@ -337,7 +352,7 @@ class ActorHost:
 
         boot = self.boot
         admin = self.out.handle(boot.namespace)
-        op = ("started", boot.me, boot.parent, boot.globalName, os.getpid(), _node_id())
+        op = ("started", boot.me, boot.parent, boot.globalName, os.getpid(), _node_id(), boot.spec)
         try:
             ray.get(admin.control.remote(boot.namespace, [op]), timeout=REGISTER_LIMIT)
         except Exception as exc:

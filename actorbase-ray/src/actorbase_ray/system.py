@@ -33,6 +33,7 @@ from actorcore.plugin import (
 from . import logs, sources, start
 from .addressing import (
     ADMIN_NAME,
+    BASE_NAME,
     Ids,
     check_namespace,
     foreign_refusal,
@@ -48,7 +49,6 @@ from .wire import Unpicklable, dumps, loads
 
 _log = logging.getLogger("actorcore.ray")
 
-BASE_NAME = "rayBase"
 RAY_ADDRESS = "Ray Address"
 RAY_NAMESPACE = "Ray Namespace"
 START_METHOD = "Process Startup Method"
