@@ -59,3 +59,40 @@ def test_usage_stats_are_off_and_the_secret_is_out_in_rays_processes(local_ray):
 def test_the_secret_stays_in_this_process():
     # the check above would pass vacuously if the test run set no secret
     assert os.environ.get("ACTORCORE_SECRET")
+
+
+_SECOND_RAY = r"""
+import json, subprocess, sys
+sys.path[:0] = json.loads(sys.argv[1])
+import ray
+from actorbase_ray.start import start_local
+from actorcore.testing import descendants
+from ray_listeners import listeners
+start_local()
+try:
+    print(json.dumps(listeners(descendants())))
+finally:
+    ray.shutdown()
+"""
+
+
+def test_two_local_rays_side_by_side_share_no_port(local_ray):
+    # A fixed port (Ray's dashboard 8265, the autoscaler's metrics 44217)
+    # would be taken by the first Ray and missed, or fought over, by the second.
+    import json
+    import sys
+
+    from ray_listeners import listeners
+
+    first = listeners(descendants())
+    out = subprocess.run([sys.executable, "-c", _SECOND_RAY, json.dumps(sys.path)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    second = [tuple(x) for x in json.loads(out.stdout.strip().splitlines()[-1])]
+    for ray_listeners in (first, second):
+        kinds = {kind for _port, kind in ray_listeners}
+        # each Ray's head has its listeners, the autoscaler's metrics server among them ...
+        assert {"gcs_server", "raylet", "monitor.py"} <= kinds, ray_listeners
+        # ... and no dashboard one: a local start has none
+        assert "dashboard.py" not in kinds and 8265 not in {p for p, _k in ray_listeners}
+    assert not {p for p, _k in first} & {p for p, _k in second}

@@ -37,6 +37,12 @@ LOCAL_CONFIG = {
     "kill_idle_workers_interval_ms": 100,
 }
 
+#: environment for the processes a local Ray starts, unless the user set it:
+#: the autoscaler's metrics server (started with the head even on one machine)
+#: takes a free port rather than Ray's fixed 44217, so two local Rays on one
+#: machine (two test runs side by side) never contend for it
+LOCAL_ENV = {"AUTOSCALER_METRIC_PORT": "0"}
+
 _lock = threading.Lock()
 _users = 0  # systems of this process on the Ray connection this module made
 _ours = False  # whether this module made the connection (so ends it)
@@ -58,6 +64,7 @@ def start_local() -> Any:
     secret = os.environ.pop(SECRET_ENV, None)
     loopback = _LoopbackOnly()
     sigterm = _ProgramSigterm()
+    env = _Environment(LOCAL_ENV)
     try:
         info = ray.init(
             include_dashboard=False,
@@ -68,6 +75,7 @@ def start_local() -> Any:
             _system_config=LOCAL_CONFIG,
         )
     finally:
+        env.restore()
         sigterm.restore()
         loopback.restore()
         if secret is not None:
@@ -113,6 +121,20 @@ class _LoopbackOnly:
             os.environ[self.ENV] = self._env
         if self._constants is not None:
             self._constants.ENABLE_RAY_CLUSTER = self._was
+
+
+class _Environment:
+    """Variables set for the processes a start makes, unless already set, and
+    taken back after it (they are read as each process starts)."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self._set = [k for k in values if k not in os.environ]
+        for k in self._set:
+            os.environ[k] = values[k]
+
+    def restore(self) -> None:
+        for k in self._set:
+            os.environ.pop(k, None)
 
 
 class _ProgramSigterm:
