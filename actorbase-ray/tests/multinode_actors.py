@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from actorcore.actors import Actor, ChildActorExited, DeadEnvelope
+from actorcore.actors import Actor, ActorSystemConventionUpdate, ChildActorExited, DeadEnvelope
 
 
 def _where() -> tuple[str, int]:
@@ -70,3 +70,22 @@ class Handler(Actor):
             self.send(self.asker, ("dead", msg.deadAddress, msg.deadMessage))
         else:  # anything else goes on to the program (an actor cannot address an endpoint it never heard from)
             self.send(self.asker, msg)
+
+
+class Watcher(Actor):
+    """Asks for the cluster's nodes joining and leaving; passes each update on
+    as ("update", added, the node's test resources, its address); on the head."""
+
+    @classmethod
+    def actorSystemCapabilityCheck(cls, capabilities: dict[str, Any], requirements: Any) -> bool:
+        return float(capabilities.get("head", 0)) >= 1
+
+    def receiveMessage(self, msg: Any, sender: Any) -> None:
+        if msg == "watch":
+            self.asker = sender
+            self.notifyOnSystemRegistrationChanges(True)
+            self.send(sender, "watching")
+        elif isinstance(msg, ActorSystemConventionUpdate):
+            caps = msg.remoteCapabilities
+            mine = sorted(k for k in ("head", "alpha", "beta", "gamma") if float(caps.get(k, 0)) >= 1)
+            self.send(self.asker, ("update", msg.remoteAdded, mine, str(msg.remoteAdminAddress.addressDetails)))

@@ -1,6 +1,7 @@
 """rayBase on a Ray cluster of three nodes (issue 15 step 7, the multi-node
 module): placement by capability, an actor on one node messaging one on
-another, a node removed (its actors' parents told, mail to them dead
+another, nodes joining and leaving told as convention updates to an actor
+that asked, a node removed (its actors' parents told, mail to them dead
 letters), and nothing left running. The cluster (ray.cluster_utils) lives in
 a program of its own: this test session may have a Ray of its own already."""
 from __future__ import annotations
@@ -15,7 +16,7 @@ from actorcore.testing import descendants, wait_no_descendants
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def test_three_nodes_placement_cross_node_messages_and_a_node_removed():
+def test_three_nodes_placement_cross_node_messages_node_updates_and_a_node_removed():
     before = descendants()
     done = subprocess.run(
         [sys.executable, os.path.join(HERE, "multinode_driver.py")],
@@ -28,7 +29,11 @@ def test_three_nodes_placement_cross_node_messages_and_a_node_removed():
     assert out["beta_on"] == ["beta"]
     assert out["gamma"].startswith("refused: ") and "nor does any node" in out["gamma"]
     assert out["cross_node"] == ["got hello", True, ["beta"]]
+    assert out["nodes_at_start"] == [[True, ["alpha"]], [True, ["beta"]]]
+    assert out["node_joined"] == [[True, ["gamma"]]] and out["node_address"] is True
     assert out["child_on"] == ["beta"]
     assert out["parent_told"] == [True]
+    assert out["node_left"] == [[False, ["beta"]]]
     assert out["dead_letter"] is True
+    assert out["others"] == []
     assert not left, f"processes left: {sorted(left)}"

@@ -10,6 +10,7 @@ by name there, without asking anyone:
 | an endpoint of a program | ``<ns>+<client>-<n>`` | the admin, which keeps its inbox |
 | an actor | ``<ns>/<maker>-<n>`` | the Ray actor of that very name |
 | an actor with a globalName | ``<ns>/=<globalName>`` | likewise; Ray's unique names make the create atomic |
+| a node of the cluster (nodes.py) | ``<ns>@<node id>`` | the admin, as the system's own address |
 
 ``<maker>`` is a random tag of the process that made the actor, so actor
 names are picked without a round trip and never collide.
@@ -53,7 +54,7 @@ def new_namespace() -> str:
 def namespace_of(details: str) -> str:
     """The namespace (and so the system) an address belongs to."""
     for i, ch in enumerate(details):
-        if ch == "/" or ch == "+":
+        if ch == "/" or ch == "+" or ch == "@":
             return details[:i]
     return details
 

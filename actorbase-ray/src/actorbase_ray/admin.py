@@ -37,7 +37,9 @@ from actorcore.plugin import (
 
 from . import logs
 from .addressing import BASE_NAME
+from .nodes import NodeWatch, is_node_of
 from .outbound import Outbound
+from .placement import node_id
 from .wire import dumps, loads
 
 #: threads of the admin for Ray calls: every program's waiting ``take`` holds one
@@ -79,6 +81,7 @@ class SystemAdmin:
         self._reap: queue.SimpleQueue[tuple[str, bool]] = queue.SimpleQueue()
         self.sources = SourceRegistry(self._emit, self.caps)
         self._requests = system_requests(self._status, self._emit, self._verdict)
+        self.nodes = NodeWatch(namespace, node_id(), self.capabilities, self._emit)
         self.log_error = logs.check(logDefs)
         logs.tag_records(namespace)
         threading.Thread(target=self._reaper, name="actorcore-ray-reaper", daemon=True).start()
@@ -136,7 +139,7 @@ class SystemAdmin:
 
     # -- what arrives ---------------------------------------------------------------
     def deliver(self, target: str, batch: list[tuple[str, bytes]]) -> None:
-        if target == self.ns:
+        if target == self.ns or is_node_of(target, self.ns):  # a node's address is the system's
             for sender, data in batch:
                 try:
                     msg = loads(data)
@@ -166,6 +169,8 @@ class SystemAdmin:
                 self._created(*op[1:])
             elif kind == "dead":
                 self._dead(op[1], op[2])
+            elif kind == "notify":
+                self.nodes.register(op[1], op[2])
             elif kind == "dlh":
                 with self._cond:
                     self.handler = next_dead_letter_handler(self.handler, op[1], op[2])
@@ -285,6 +290,7 @@ class SystemAdmin:
                 except Exception as exc:
                     _log.debug("ending a host of %s: %s", self.ns, exc)
             self.out.forget(me)
+            self.nodes.forget(me)
             with self._cond:
                 self.actors.pop(me, None)
                 self.sources.forget(ActorAddress(me))
@@ -301,6 +307,7 @@ class SystemAdmin:
 
         asked: set[str] = set()
         deadline = time.monotonic() + EXIT_GRACE
+        self.nodes.stop()
         with self._cond:
             self.shutting = True
             self._cond.notify_all()
