@@ -49,6 +49,14 @@ class NeedsBeta(_Needs):
     resource = "beta"
 
 
+class NeedsRed(_Needs):
+    """Needs a capability the user gave one node (Ray Node Capabilities)."""
+
+    @classmethod
+    def actorSystemCapabilityCheck(cls, capabilities: dict[str, Any], requirements: Any) -> bool:
+        return capabilities.get("colour") == "red"
+
+
 class NeedsGamma(_Needs):
     resource = "gamma"  # no node has it
 

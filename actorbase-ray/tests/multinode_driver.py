@@ -12,7 +12,15 @@ os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"  # every node on loopback
 os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from multinode_actors import Handler, NeedsAlpha, NeedsBeta, NeedsGamma, NeedsHead, Watcher  # noqa: E402
+from multinode_actors import (  # noqa: E402
+    Handler,
+    NeedsAlpha,
+    NeedsBeta,
+    NeedsGamma,
+    NeedsHead,
+    NeedsRed,
+    Watcher,
+)
 from ray.cluster_utils import Cluster  # noqa: E402
 
 from actorcore.actors import ActorSystem, NoCompatibleSystemForActor  # noqa: E402
@@ -50,12 +58,16 @@ def main() -> None:
         beta = cluster.add_node(**small, resources={"beta": 1})
         cluster.wait_for_nodes()
         ids = {"alpha": alpha.node_id, "beta": beta.node_id, "head": cluster.head_node.node_id}
-        asys = ActorSystem("rayBase", {"Ray Address": cluster.address}, transientUnique=True)
+        asys = ActorSystem("rayBase", {"Ray Address": cluster.address,
+                                       "Ray Node Capabilities": {alpha.node_id: {"colour": "red"}}},
+                           transientUnique=True)
         try:
             a = asys.createActor(NeedsAlpha)
             b = asys.createActor(NeedsBeta)
             out["alpha_on"] = [k for k, v in ids.items() if v == asys.ask(a, "where", WAIT)[0]]
             out["beta_on"] = [k for k, v in ids.items() if v == asys.ask(b, "where", WAIT)[0]]
+            red = asys.createActor(NeedsRed)
+            out["red_on"] = [k for k, v in ids.items() if v == asys.ask(red, "where", WAIT)[0]]
             try:
                 asys.createActor(NeedsGamma)
                 out["gamma"] = "created"

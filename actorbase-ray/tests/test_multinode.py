@@ -1,5 +1,5 @@
 """rayBase on a Ray cluster of three nodes (issue 15 step 7, the multi-node
-module): placement by capability, an actor on one node messaging one on
+module): placement by capability (Ray's and the user's), an actor on one node messaging one on
 another, nodes joining and leaving told as convention updates to an actor
 that asked, a node removed (its actors' parents told, mail to them dead
 letters), and nothing left running. The cluster (ray.cluster_utils) lives in
@@ -27,6 +27,7 @@ def test_three_nodes_placement_cross_node_messages_node_updates_and_a_node_remov
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["alpha_on"] == ["alpha"]
     assert out["beta_on"] == ["beta"]
+    assert out["red_on"] == ["alpha"]  # the node the user gave "colour": "red"
     assert out["gamma"].startswith("refused: ") and "nor does any node" in out["gamma"]
     assert out["cross_node"] == ["got hello", True, ["beta"]]
     assert out["nodes_at_start"] == [[True, ["alpha"]], [True, ["beta"]]]

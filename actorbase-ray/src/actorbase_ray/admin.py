@@ -39,7 +39,7 @@ from . import logs
 from .addressing import BASE_NAME
 from .nodes import NodeWatch, is_node_of
 from .outbound import Outbound
-from .placement import node_id
+from .placement import NODE_CAPABILITIES, check_node_capabilities, node_id
 from .wire import dumps, loads
 
 #: threads of the admin for Ray calls: every program's waiting ``take`` holds one
@@ -121,7 +121,12 @@ class SystemAdmin:
             return dict(self.caps)
 
     def update_capability(self, name: Any, value: Any) -> BaseException | None:
-        """The change, or the exception the caller raises (TypeError, ActorSystemFailure)."""
+        """The change, or the exception the caller raises (TypeError, ValueError, ActorSystemFailure)."""
+        if name == NODE_CAPABILITIES:
+            try:
+                check_node_capabilities(value)
+            except ValueError as exc:
+                return exc
         with self._cond:
             try:
                 changed: list[Any] | None = update_capability(self.caps, name, value, ())

@@ -43,7 +43,7 @@ from .addressing import (
 )
 from .classes import check_start_method, shippable
 from .outbound import Outbound
-from .placement import pinned, place
+from .placement import NODE_CAPABILITIES, check_node_capabilities, pinned, place
 from .spawn import HostBoot, live_global, spawn
 from .wire import Unpicklable, dumps, loads
 
@@ -89,6 +89,7 @@ class RaySystem:
         )
         check_start_method(caps.get(START_METHOD))
         try:
+            check_node_capabilities(caps.get(NODE_CAPABILITIES))
             given = caps.get(RAY_NAMESPACE)
             self.namespace = check_namespace(given) if given is not None else new_namespace()
             start.acquire(caps.get(RAY_ADDRESS))
