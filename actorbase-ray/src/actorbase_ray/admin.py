@@ -271,7 +271,7 @@ class SystemAdmin:
                              f"{str(exc).splitlines()[0] if str(exc) else ''}")
             reap.put((me, exc is not None))
 
-        member.handle.until_done.remote().future().add_done_callback(ended)
+        member.handle.until_flushed.remote().future().add_done_callback(ended)
 
     def _reaper(self) -> None:
         """End the process of each host whose actor has finished (or died)."""

@@ -51,6 +51,9 @@ FAILED_GRACE = 0.5
 ADMIN_CHECK = 1.0
 #: seconds an ending host waits for what it sent to be taken
 FLUSH_LIMIT = 10.0
+#: the same after SIGTERM, which ends the actor at once: a target that takes
+#: nothing (a stopped process) must not keep the process for long
+TERM_FLUSH_LIMIT = 1.0
 #: seconds an ending host lets async handlers still on its loop (cancelled) clean up
 ASYNC_CLOSE_GRACE = 3.0
 _log = logging.getLogger("actorcore.ray")
@@ -72,7 +75,8 @@ class ActorHost:
         # while it waits) instead of on the condition.
         self._wake: tuple[int, int] | None = None
         self._selecting = False
-        self._done = threading.Event()
+        self._done = threading.Event()  # the parent may hear of the end
+        self._flushed = threading.Event()  # the process may go
         self.failure: str | None = None
         self.cell = RayCell(self, boot)
         logs.use_internal_log_env(boot.log_env)
@@ -81,6 +85,7 @@ class ActorHost:
             _log.error("%s", why)
         logs.tag_records(str(self.cell.address))
         self._terminate = False
+        self._terminated = False  # SIGTERM ended it
         self._signals()
         try:
             if boot.sourceHash is not None:
@@ -108,7 +113,7 @@ class ActorHost:
             threading.Thread(target=self._loop, name="actorcore-actor", daemon=True).start()
         else:
             self._closed = True
-            threading.Timer(FAILED_GRACE, self._done.set).start()
+            threading.Timer(FAILED_GRACE, self._ended).start()
 
     def _signals(self) -> None:
         """SIGTERM ends the actor at once, as on the other multiprocess bases:
@@ -179,9 +184,20 @@ class ActorHost:
         return True
 
     def until_done(self) -> bool:
-        """Returns once the actor has finished and what it sent was taken."""
+        """Returns once the actor has finished and what it sent its parent and
+        the admin was taken: when its parent may hear ChildActorExited."""
         self._done.wait()
         return True
+
+    def until_flushed(self) -> bool:
+        """Returns once the actor has finished and everything it sent was taken
+        (or FLUSH_LIMIT has passed): when its process may be ended."""
+        self._flushed.wait()
+        return True
+
+    def _ended(self) -> None:
+        self._done.set()
+        self._flushed.set()
 
     def capabilities_changed(self, caps: dict[str, Any]) -> None:
         """The system's capabilities changed: an actor that no longer accepts
@@ -233,6 +249,7 @@ class ActorHost:
             while cell.state != DONE:
                 if self._terminate:  # SIGTERM: exit now; nothing waiting is handled
                     self._terminate = False
+                    self._terminated = True
                     with cond:
                         left.extend(inbox)
                         inbox.clear()
@@ -304,20 +321,32 @@ class ActorHost:
         except BaseException:
             internal_log(logging.ERROR, f"actor {self.boot.me} crashed: {traceback.format_exc()}")
         finally:
-            if aio.loop is not None:
-                self._close_async(aio)
-            with cond:
-                self._closed = True
-                left.extend(inbox)
-                inbox.clear()
-            if self._orphaned:
-                # nobody is left to end this process: it ends itself, once the
-                # calls waiting on it have had their answer
-                threading.Timer(0.5, os._exit, (0,)).start()
-            else:
-                self._refuse([(s, d) for _m, s, d in left if d is not None])
-                self.out.flush(FLUSH_LIMIT)
-            self._done.set()
+            self._wind_up(aio, left)
+
+    def _wind_up(self, aio: Any, left: list[Any]) -> None:
+        """The loop has ended: what it had not handled becomes dead letters,
+        and the parent (then the admin, which ends the process) hears of it."""
+        if aio.loop is not None:
+            self._close_async(aio)
+        with self._cond:
+            self._closed = True
+            left.extend(self._inbox)
+            self._inbox.clear()
+        if self._orphaned:
+            # nobody is left to end this process: it ends itself, once the
+            # calls waiting on it have had their answer
+            threading.Timer(0.5, os._exit, (0,)).start()
+            self._ended()
+            return
+        self._refuse([(s, d) for _m, s, d in left if d is not None])
+        # The parent's notice comes after everything this actor sent the
+        # parent, and its dead letters. A call to another target may wait
+        # long (a stopped process), which holds up only the process's end.
+        boot = self.boot
+        self.out.flush(FLUSH_LIMIT, [boot.parent or boot.namespace, "\0" + boot.namespace])
+        self._done.set()
+        self.out.flush(TERM_FLUSH_LIMIT if self._terminated else FLUSH_LIMIT)
+        self._flushed.set()
 
     def _select(self, loop_fd: int | None, wait: float) -> bool:
         """Under the condition, released meanwhile: wait up to ``wait`` seconds

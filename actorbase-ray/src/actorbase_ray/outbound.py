@@ -204,14 +204,16 @@ class Outbound:
         self.control(ns, ("dead", target, items))
 
     # -- ending ----------------------------------------------------------------
-    def flush(self, limit: float) -> bool:
-        """Wait (at most ``limit`` s) until every call has returned and nothing
-        waits; whether it got there."""
+    def flush(self, limit: float, only: list[str] | None = None) -> bool:
+        """Wait (at most ``limit`` s) until every call (to the targets ``only``
+        names, if given: addresses, or ``"\0" + namespace`` for an admin's
+        control requests) has returned and nothing waits; whether it got there."""
         import time
 
         deadline = time.monotonic() + limit
         with self._lock:
-            while any(ch.in_flight is not None or ch.pending for ch in self._channels.values()):
+            while any(ch.in_flight is not None or ch.pending for key, ch in self._channels.items()
+                      if only is None or key in only):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
