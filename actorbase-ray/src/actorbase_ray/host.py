@@ -242,6 +242,7 @@ class ActorHost:
         cond = self._cond
         inbox = self._inbox
         aio = async_driver()  # its event loop is made only when an async handler first runs
+        aio.owns_thread = True  # this thread runs nothing but this loop (Ray's run elsewhere)
         io = False  # the event loop's selector was seen ready
         left: list[Any] = []
         next_check = time.monotonic() + ADMIN_CHECK
