@@ -23,7 +23,12 @@ BASE_NAMES = {
     "actorbase-queue": "multiprocQueueBase",
     "actorbase-udp": "multiprocUDPBase",
     "actorbase-tcp": "multiprocTCPBase",
+    "actorbase-ray": "rayBase",
 }
+# Base folders whose suite runs only in their own session, not again in "all":
+# rayBase brings Ray (an 80 MB wheel, a few seconds to start) and a Ray worker
+# process per actor, so a second run would cost CI as much as its own again.
+OWN_SESSION_ONLY = {"actorbase-ray"}
 # Bases written in the tests, as a third party would write them (folder -> base
 # name): each is a `tests` target of its own, never part of "all".
 TEST_BASES = {"tests/unixbase": "multiprocUnixTestBase"}
@@ -91,10 +96,14 @@ _TARGETS = [*_base_folders(), *_test_base_folders(), "all"]
 def tests(session: nox.Session, target: str) -> None:
     """The behaviour suite on one base in a venv holding only that base; "all": every base together."""
     if target == "all":
-        folders = _base_folders() + [e for e in EXTRAS if _has_pyproject(e)]
-        bases = [_base_name(session, f) for f in _base_folders()]
+        together = [f for f in _base_folders() if f not in OWN_SESSION_ONLY]
+        folders = together + [e for e in EXTRAS if _has_pyproject(e)]
+        bases = [_base_name(session, f) for f in together]
     else:
         folders = [target]
+        if target in OWN_SESSION_ONLY:
+            # its one run must cover what "all" covers for the others (loaded sources)
+            folders += [e for e in EXTRAS if _has_pyproject(e)]
         bases = [_base_name(session, target)]
     _install(session, *folders)
     _install_test_requirements(session, ROOT / "tests")
@@ -108,7 +117,7 @@ def tests(session: nox.Session, target: str) -> None:
             session.run("pytest", *VARIANT_TESTS, "-q", *session.posargs,
                         env={**env, "ACTORCORE_TEST_CAPABILITIES": json.dumps(caps)})
         # a test base's own tests are under tests/: the run above had them
-        _run_plugin_unit_tests(session, [f for f in folders if f not in TEST_BASES])
+        _run_plugin_unit_tests(session, [target] if target not in TEST_BASES else [])
     else:
         _run_plugin_unit_tests(session, [e for e in EXTRAS if _has_pyproject(e)])
 

@@ -298,23 +298,24 @@ def build_line(
     }
 
 
-def run_limits(reps: int, quick: bool, timeout: float) -> list[dict[str, Any]]:
-    """Median over reps of each limit, each rep in a fresh process."""
+def run_limits(reps: int, quick: bool, timeout: float, script: str = "limits.py") -> list[dict[str, Any]]:
+    """Median over reps of each line of ``script`` (the physical limits, or the
+    raw-Ray floor), each rep in a fresh process."""
     runs: list[list[dict[str, Any]]] = []
     for _ in range(reps):
-        cmd = [sys.executable, str(BENCH_DIR / "limits.py")] + (["--quick"] if quick else [])
+        cmd = [sys.executable, str(BENCH_DIR / script)] + (["--quick"] if quick else [])
         try:
             r = subprocess.run(
                 cmd, capture_output=True, text=True, timeout=timeout, start_new_session=True
             )
             runs.append([json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")])
         except subprocess.TimeoutExpired:
-            log("limits timed out")
+            log(f"{script} timed out")
         # Its echo processes must not be mistaken for a workload's leftovers.
         procs.kill_pids(procs.wait_gone(lambda: procs.descendants(os.getpid()), 2.0))
         procs.reap_zombie_children()
-    if not runs:
-        return [{"workload": "limit", "error": "no run of limits.py finished"}]
+    if not runs or not any(runs):
+        return [{"workload": script.removesuffix(".py"), "error": f"no run of {script} finished"}]
     lines = []
     for first in runs[0]:
         same = [x for run in runs for x in run if x["workload"] == first["workload"]]
@@ -351,6 +352,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke test: 1 rep, small N")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds per workload run")
     ap.add_argument("--no-limits", action="store_true", help="skip the physical limits")
+    ap.add_argument(
+        "--no-ray-floor", action="store_true",
+        help="skip the raw-Ray floor measured when rayBase is among the bases (ray_floor.py)",
+    )
     ap.add_argument(
         "--output", type=Path, default=RESULTS, help=f"JSON lines file (default {RESULTS})"
     )
@@ -417,6 +422,11 @@ def main(argv: list[str] | None = None) -> int:
         if not a.no_limits:
             log("measuring physical limits")
             for line in run_limits(reps, a.quick, a.timeout):
+                emit(line)
+        if "rayBase" in bases and not a.no_ray_floor:
+            # rayBase's overhead is its gap to bare Ray on this machine, in this run
+            log("measuring the raw-Ray floor")
+            for line in run_limits(reps, a.quick, a.timeout, "ray_floor.py"):
                 emit(line)
         for base in bases:
             info = ac_bases.get(base, {})

@@ -133,4 +133,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as a script, this file is __main__, whose classes an actor process
+    # that starts fresh (the 'spawn' start method, a Ray worker) cannot
+    # import. Run it as the module web_quotes instead (its folder is on the
+    # path of this program and of such processes), so the actors travel as
+    # web_quotes.Quoter and so on, on every base.
+    import web_quotes
+
+    sys.exit(web_quotes.main())

@@ -34,6 +34,7 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         keeps_in_flight=True,  # what the direct pipes held is drained by the admin
         watches=CONFIG.watch_supported,
         recovers_unread=True,
+        forks=True,  # 'fork' is among its start methods (the default on Linux)
     )
 
 

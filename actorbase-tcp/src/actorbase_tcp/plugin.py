@@ -50,6 +50,7 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         watches=CONFIG.watch_supported,
         recovers_unread=False,  # unread bytes in a killed process's socket die with it
         authenticated=True,
+        forks=True,  # 'fork' is among its start methods (the default on Linux)
     )
 
 

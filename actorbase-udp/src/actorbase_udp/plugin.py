@@ -49,6 +49,7 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         watches=CONFIG.watch_supported,
         recovers_unread=True,
         authenticated=True,
+        forks=True,  # 'fork' is among its start methods (the default on Linux)
     )
 
 

@@ -14,6 +14,7 @@ KNOWN_DISTRIBUTIONS = {
     "multiprocQueueBase": "actorbase-queue",
     "multiprocUDPBase": "actorbase-udp",
     "multiprocTCPBase": "actorbase-tcp",
+    "rayBase": "actorbase-ray",
 }
 
 #: What a base may declare about itself when it registers (docs/plugins.md,
@@ -56,6 +57,10 @@ FEATURES: dict[str, str] = {
         "what a killed actor process had received but not handled comes back to its "
         "senders as dead letters"
     ),
+    "forks": (
+        "the 'fork' Process Startup Method is available: actor processes start as copies "
+        "of the admin, so a script's __main__ classes defined before ActorSystem() are at hand"
+    ),
 }
 
 #: the values the ``admin_port`` feature may take: the protocol of the Admin Port
@@ -87,6 +92,7 @@ class SystemBaseInfo:
     watches: bool | None = None
     authenticated: bool | None = None
     recovers_unread: bool | None = None
+    forks: bool | None = None
 
     def features(self) -> dict[str, Feature]:
         """The features this base declares (those left undeclared are not listed)."""

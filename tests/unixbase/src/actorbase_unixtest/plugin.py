@@ -42,6 +42,7 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         watches=CONFIG.watch_supported,
         # what a killed actor never read is still in its socket, whose end the admin holds
         recovers_unread=True,
+        forks=True,  # 'fork' is among its start methods (the default on Linux)
     )
 
 

@@ -1,0 +1,234 @@
+"""What one process sends to the actors, endpoints and admins of Ray systems.
+
+**Order.** actorcore promises that what one sender sends to one target
+arrives in the order sent. Ray keeps a caller's order only for synchronous
+single-threaded actors without retries, and our hosts are threaded. So the
+order is kept here, by the shape of the calls, whatever Ray does with
+concurrent ones: per (process, target) there is at most **one** ``deliver``
+call in flight. Envelopes sent meanwhile wait, in order, and leave together
+as the next call's batch once the previous call has returned, which it does
+only after the receiver queued its batch in order. Each actor process sends
+from its one actor's thread, an endpoint's sends go through the same
+channel as every other sender of its program, so per-sender order is a
+consequence of per-process order.
+
+**Back-pressure.** A channel holds at most ``WINDOW`` envelopes waiting;
+the sender blocks until the call in flight returns (which never waits on
+the receiver's actor, only on its queue, so two actors sending to each
+other cannot block each other). A batch is at most ``BATCH`` envelopes.
+
+**Failure.** A call that fails because its target is gone (``RayActorError``)
+turns the batch, and everything queued behind it, into dead letters, and
+the channel stays dead: later sends go to the dead letters at once. The
+dead letters go to the admin of the target's system.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import deque
+from typing import Any, Callable
+
+from .addressing import ADMIN_NAME, is_actor, namespace_of
+
+#: envelopes one channel holds back before its sender waits
+WINDOW = 10_000
+#: envelopes one call carries at most
+BATCH = 1_000
+
+_log = logging.getLogger("actorcore.ray")
+
+#: (sender details, pickled message)
+Item = tuple[str, bytes]
+
+
+class _Channel:
+    __slots__ = ("target", "call", "pending", "in_flight", "dead")
+
+    def __init__(self, target: str, call: Any) -> None:
+        self.target = target
+        self.call = call  # the bound remote method: handle.deliver or handle.control
+        self.pending: deque[Any] = deque()
+        self.in_flight: list[Any] | None = None
+        self.dead = False
+
+
+class Outbound:
+    """The channels of one process, one per target."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._moved = threading.Condition(self._lock)
+        self._channels: dict[str, _Channel] = {}
+        self._handles: dict[str, Any] = {}
+        self._done: queue.SimpleQueue[tuple[_Channel, Any] | None] = queue.SimpleQueue()
+        self._pump: threading.Thread | None = None
+        self._closed = False
+        #: namespaces whose admin a call found gone
+        self.lost_admins: set[str] = set()
+
+    # -- handles -------------------------------------------------------------
+    def know(self, details: str, handle: Any) -> None:
+        """The handle of an actor this process just made: no lookup needed."""
+        with self._lock:
+            self._handles[details] = handle
+
+    def handle(self, details: str) -> Any:
+        """The Ray actor behind an actor's address, or the admin behind any
+        other; raises ValueError when Ray has no such actor (it is gone)."""
+        key = details if is_actor(details) else "\0" + namespace_of(details)
+        handle = self._handles.get(key)
+        if handle is None:
+            import ray
+
+            name = details if is_actor(details) else ADMIN_NAME
+            handle = ray.get_actor(name, namespace=namespace_of(details))
+            with self._lock:
+                self._handles[key] = handle
+        return handle
+
+    def forget(self, details: str) -> None:
+        with self._lock:
+            self._handles.pop(details, None)
+
+    # -- sending -------------------------------------------------------------
+    def send(self, target: str, item: Item) -> None:
+        """Queue ``item`` for ``target`` (an actor, endpoint or system address)."""
+        self._queue(target, "deliver", item)
+
+    def control(self, namespace: str, op: tuple[Any, ...]) -> None:
+        """A runtime request for the admin of ``namespace``, in order after
+        everything this process sent it before."""
+        self._queue("\0" + namespace, "control", op)
+
+    def _queue(self, key: str, method: str, item: Any) -> None:
+        with self._lock:
+            ch = self._channels.get(key)
+            if ch is None:
+                ch = self._open(key, method)
+            if ch.dead:
+                self._lock.release()
+                try:
+                    self._undeliverable(ch.target, [item])
+                finally:
+                    self._lock.acquire()
+                return
+            ch.pending.append(item)
+            if ch.in_flight is None:
+                self._submit(ch)
+            elif len(ch.pending) >= WINDOW and threading.current_thread() is not self._pump:
+                while len(ch.pending) >= WINDOW and ch.in_flight is not None and not self._closed:
+                    self._moved.wait(1.0)
+
+    def _open(self, key: str, method: str) -> _Channel:
+        target = key[1:] if key.startswith("\0") else key
+        try:
+            self._lock.release()
+            try:
+                handle = self.handle(target)
+            finally:
+                self._lock.acquire()
+            call = getattr(handle, method)
+        except Exception as exc:  # no such Ray actor: it has ended
+            _log.debug("no Ray actor for %s: %s", target, exc)
+            call = None
+        ch = self._channels.setdefault(key, _Channel(target, call))
+        if ch.call is None:
+            ch.dead = True
+        return ch
+
+    def _submit(self, ch: _Channel) -> None:
+        """Send the next batch of ``ch`` (lock held, nothing in flight)."""
+        n = min(len(ch.pending), BATCH)
+        batch = [ch.pending.popleft() for _ in range(n)]
+        ch.in_flight = batch
+        try:
+            ref = ch.call.remote(ch.target, batch)
+        except Exception as exc:  # Ray itself refused the call (shut down, unpicklable)
+            self._failed(ch, exc)
+            return
+        if self._pump is None:
+            self._pump = threading.Thread(target=self._run, name="actorcore-ray-pump", daemon=True)
+            self._pump.start()
+        done = self._done
+        ref.future().add_done_callback(lambda fut: done.put((ch, fut)))
+
+    def _run(self) -> None:
+        """Continue each channel whose call returned (Ray's callbacks only
+        hand the work over: they run on Ray's own thread)."""
+        while True:
+            got = self._done.get()
+            if got is None:
+                return
+            ch, fut = got
+            exc = fut.exception()
+            if exc is None and fut.result() is False:
+                exc = LookupError(f"{ch.target} has ended")  # the host refused the batch
+            with self._lock:
+                if exc is not None:
+                    self._failed(ch, exc)
+                else:
+                    ch.in_flight = None
+                    if ch.pending:
+                        self._submit(ch)
+                self._moved.notify_all()
+
+    def _failed(self, ch: _Channel, exc: BaseException) -> None:
+        """(lock held) The call failed: its batch and all queued are dead letters."""
+        lost = list(ch.in_flight or ()) + list(ch.pending)
+        ch.in_flight = None
+        ch.pending.clear()
+        ch.dead = True
+        self._handles.pop(ch.target, None)
+        if is_actor(ch.target):
+            if "/=" in ch.target:
+                # a global name may be taken again by a new actor: look it up afresh next time
+                self._channels.pop(ch.target, None)
+        else:
+            self.lost_admins.add(namespace_of(ch.target))
+        _log.debug("delivery to %s failed: %s", ch.target, exc)
+        self._moved.notify_all()
+        self._lock.release()
+        try:
+            self._undeliverable(ch.target, lost)
+        finally:
+            self._lock.acquire()
+
+    def _undeliverable(self, target: str, items: list[Any]) -> None:
+        if target.startswith("\0") or not items:
+            return  # control requests for a gone admin: the system is gone
+        ns = namespace_of(target)
+        if target == ns:
+            return  # for a system that is gone: nobody to tell
+        self.control(ns, ("dead", target, items))
+
+    # -- ending ----------------------------------------------------------------
+    def flush(self, limit: float, only: list[str] | None = None) -> bool:
+        """Wait (at most ``limit`` s) until every call (to the targets ``only``
+        names, if given: addresses, or ``"\0" + namespace`` for an admin's
+        control requests) has returned and nothing waits; whether it got there."""
+        import time
+
+        deadline = time.monotonic() + limit
+        with self._lock:
+            while any(ch.in_flight is not None or ch.pending for key, ch in self._channels.items()
+                      if only is None or key in only):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._moved.wait(min(left, 0.2))
+        return True
+
+    def backlog(self) -> int:
+        with self._lock:
+            return sum(len(ch.pending) for ch in self._channels.values())
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._moved.notify_all()
+        self._done.put(None)
+
+
+Undeliverable = Callable[[str, list[Item]], None]
