@@ -321,7 +321,20 @@ def running_system(base: str, capabilities: Mapping[str, Any] | None = None, *,
     finally:
         system.shutdown()
     left = wait_no_descendants(before, limit)
-    assert not left, f"processes left after shutdown of {base}: {sorted(left)}"
+    assert not left, f"processes left after shutdown of {base}: {_described(left)}"
+
+
+def _described(pids: set[int]) -> str:
+    """PIDs with their command lines, so a leftover says what it is."""
+    out = []
+    for pid in sorted(pids):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmd = fh.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            cmd = "(gone)"
+        out.append(f"{pid} {cmd[:200]}")
+    return "; ".join(out)
 
 
 @pytest.fixture
