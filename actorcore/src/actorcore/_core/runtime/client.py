@@ -214,10 +214,13 @@ class MultiprocSystem:
     def _waitables(self) -> list[Any]:
         return [] if self._admin is None else [self._admin.sentinel]
 
-    def _check(self) -> None:
+    def _check(self, look_now: bool = False) -> None:
+        """Raise if the system is shut down or its admin gone; ``look_now``:
+        something failed, so the admin's pid is looked at whenever last checked."""
         if self.is_shutdown:
             raise ActorSystemFailure("this ActorSystem has been shut down")
-        self._next_pid_check = 0.0  # something went wrong: look at the pid now
+        if look_now:
+            self._next_pid_check = 0.0
         if self._admin_gone():
             how = "" if self._admin is None else f" (exit code {self._admin.exitcode})"
             raise ActorSystemFailure(
@@ -290,7 +293,7 @@ class MultiprocSystem:
         try:
             self._send(admin, (admin, self._control, dumps(msg)))
         except OSError as exc:  # the admin's connection is gone
-            self._check()
+            self._check(look_now=True)
             raise ActorSystemFailure(f"the {self.baseName} admin cannot be reached: {exc}") from None
 
     def _send(self, target: Any, envelope: Any) -> None:
@@ -324,7 +327,7 @@ class MultiprocSystem:
         try:
             self._send(details, (details, me, data))
         except OSError as exc:  # the admin's connection is gone
-            self._check()
+            self._check(look_now=True)
             raise ActorSystemFailure(f"could not hand the message to {self.baseName}: {exc}") from None
 
     def receive(self, endpoint: ClientEndpoint, timeout: float | None) -> Any:
