@@ -73,6 +73,21 @@ def descendants(root: int, *, include_zombies: bool = False) -> list[Proc]:
     return [p for p in out if include_zombies or p.state != "Z"]
 
 
+def cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) used so far by ``root`` and every process
+    below it, counting the children each has reaped: the difference of two
+    readings is what the whole system of processes burnt in between."""
+    total = 0
+    for pid in [root] + [p.pid for p in descendants(root)]:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:  # gone meanwhile: its parent's reaped-children figures have it
+            continue
+        total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def in_session(sid: int) -> list[Proc]:
     """Live processes of session ``sid``: catches descendants that were
     re-parented to init when their parent died (their ppid chain is broken,

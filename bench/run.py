@@ -36,6 +36,7 @@ RESULTS = BENCH_DIR / "results" / "latest.jsonl"
 
 sys.path.insert(0, str(BENCH_DIR))
 import bench_procs as procs  # noqa: E402
+import table  # noqa: E402
 from targets import REFERENCE, TARGETS  # noqa: E402
 
 WORKLOADS = ["ask", "pingpong", "fanout", "bigmsg", "spawn"]
@@ -47,12 +48,15 @@ METRICS: dict[str, list[tuple[str, str, str, str]]] = {
     "ask": [
         ("median_us", "ask round trip, median", "us", "lower"),
         ("p99_us", "ask round trip, p99", "us", "lower"),
+        ("cpu_s_per_10k", "CPU seconds per 10,000 messages, every process", "s", "lower"),
     ],
-    "pingpong": [("msgs_per_s", "messages/s", "msg/s", "higher")],
+    "pingpong": [("msgs_per_s", "messages/s", "msg/s", "higher"), ("cpu_s_per_10k", "CPU seconds per 10,000 messages, every process", "s", "lower")],
     "fanout": [
         ("msgs_per_s", "messages/s (requests + replies)", "msg/s", "higher"),
         ("ms_per_child", "ms per child created (until it answered)", "ms", "lower"),
         ("total_msgs_per_s", "messages/s including the creation phase", "msg/s", "higher"),
+        ("cpu_s_per_10k", "CPU seconds per 10,000 messages, creates included, every process",
+         "s", "lower"),
     ],
     "bigmsg": [("MBps", "1 MiB ask round trips, both directions", "MB/s", "higher")],
     "spawn": [
@@ -393,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"Thespian side skipped: {th_error}")
 
     a.output.parent.mkdir(parents=True, exist_ok=True)
+    emitted: list[dict[str, Any]] = []
     with a.output.open("w") as sink:
 
         def emit(line: dict[str, Any]) -> None:
@@ -400,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
             print(text, flush=True)
             sink.write(text + "\n")
             sink.flush()
+            emitted.append(json.loads(text))
 
         emit(
             {
@@ -471,6 +477,9 @@ def main(argv: list[str] | None = None) -> int:
                         ):
                             hung.add(impl)
                 emit(build_line(workload, base, sides["actorcore"], sides["thespian"]))
+    summary = table.render(emitted)
+    a.output.with_suffix(".md").write_text(summary)
+    log("summary (also in " + str(a.output.with_suffix(".md")) + "):\n" + summary)
     log(f"wrote {a.output}")
     return 0
 

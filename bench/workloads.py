@@ -57,6 +57,16 @@ def _ask(asys: Any, addr: Any, msg: Any, timeout: timedelta = ASK_TIMEOUT) -> An
     return reply
 
 
+def _cpu() -> float:
+    return procs.cpu_seconds(os.getpid())
+
+
+def _per_10k(cpu: float, messages: int) -> float:
+    """CPU seconds per 10,000 messages, every process of the system counted
+    (BENCH.md: a figure bought with a spinning core shows here)."""
+    return cpu * 10_000 / messages
+
+
 def size_for(workload: str, base: str, quick: bool) -> int:
     simple, multi = SIZES[workload]["quick" if quick else "full"]
     return simple if base == SIMPLE_BASE else multi
@@ -70,15 +80,18 @@ def w_ask(asys: Any, n: int, base: str) -> dict[str, Any]:
         _ask(asys, echo, i)
     samples = []
     clock = time.perf_counter_ns
+    cpu = _cpu()
     for i in range(n):
         t = clock()
         reply = _ask(asys, echo, i)
         samples.append(clock() - t)
         if reply != i:
             raise RuntimeError(f"ask {i} answered {reply!r}")
+    cpu = _cpu() - cpu
     samples.sort()
     return {
         "n": n,
+        "cpu_s_per_10k": _per_10k(cpu, 2 * n),
         "median_us": statistics.median(samples) / 1000,
         "p99_us": samples[min(len(samples) - 1, int(len(samples) * 0.99))] / 1000,
     }
@@ -88,11 +101,14 @@ def w_pingpong(asys: Any, n: int, base: str) -> dict[str, Any]:
     from bench_actors import Pinger, Ponger
 
     pinger, ponger = asys.createActor(Pinger), asys.createActor(Ponger)
+    cpu = _cpu()
     t = time.perf_counter()
     asys.tell(pinger, ("start", ponger, n))
     messages = _ask(asys, pinger, "done?", LONG_TIMEOUT)
     elapsed = time.perf_counter() - t
-    return {"n": n, "messages": messages, "seconds": elapsed, "msgs_per_s": messages / elapsed}
+    cpu = _cpu() - cpu
+    return {"n": n, "messages": messages, "seconds": elapsed, "msgs_per_s": messages / elapsed,
+            "cpu_s_per_10k": _per_10k(cpu, messages)}
 
 
 def w_fanout(asys: Any, k: int, base: str) -> dict[str, Any]:
@@ -100,9 +116,11 @@ def w_fanout(asys: Any, k: int, base: str) -> dict[str, Any]:
 
     m = k  # BENCH.md: K = M = 100 (quick: 20)
     parent = asys.createActor(FanoutParent)
+    cpu = _cpu()
     t = time.perf_counter()
     r = _ask(asys, parent, ("go", k, m), LONG_TIMEOUT)
     wall = time.perf_counter() - t
+    cpu = _cpu() - cpu
     if not isinstance(r, dict):
         raise RuntimeError(f"fanout answered {r!r}")
     total_msgs = r["traffic_messages"] + 2 * k
@@ -113,6 +131,7 @@ def w_fanout(asys: Any, k: int, base: str) -> dict[str, Any]:
         "ms_per_child": r["create_s"] * 1000 / k,
         "total_msgs_per_s": total_msgs / (r["create_s"] + r["traffic_s"]),
         "wall_s": wall,
+        "cpu_s_per_10k": _per_10k(cpu, total_msgs),  # the creates' CPU is in it too
     }
 
 
