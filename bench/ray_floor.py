@@ -8,6 +8,11 @@ bounded object store):
   with a small tuple, median and p99 µs: the floor of the ``ask`` workload;
 - ``ray-floor-pipelined``: N calls sent before any is waited for, calls/s:
   the floor of a stream of messages (``pingpong``);
+- ``ray-floor-pingpong``: two bare Ray actors bounce a counter N times, each
+  calling the other's method without waiting for it, messages/s: the floor
+  of the ``pingpong`` workload, whose every message waits for the one before
+  (``ray-floor-pipelined`` has many calls in flight at once, which a bounce
+  never has);
 - ``ray-floor-1mib``: a 1 MiB ``bytes`` argument echoed back, MB/s with both
   directions counted: the floor of ``bigmsg``.
 
@@ -38,7 +43,38 @@ def measure(quick: bool) -> list[dict[str, Any]]:
         def echo(self, x: Any) -> Any:
             return x
 
+    @ray.remote(num_cpus=0, max_restarts=0, max_task_retries=0)
+    class Bouncer:
+        def __init__(self) -> None:
+            self.peer: Any = None
+            self.done: Any = None
+
+        def meet(self, peer: Any, done: Any) -> None:
+            self.peer, self.done = peer, done
+
+        def bounce(self, n: int) -> None:
+            # as the pingpong workload's actors: the next message leaves from
+            # the handler of this one, and nobody waits for the call
+            if n <= 0:
+                self.done.finished.remote()
+            else:
+                self.peer.bounce.remote(n - 1)
+
+    @ray.remote(num_cpus=0, max_restarts=0, max_task_retries=0, max_concurrency=2)
+    class Done:
+        def __init__(self) -> None:
+            import threading
+
+            self.event = threading.Event()
+
+        def finished(self) -> None:
+            self.event.set()
+
+        def wait(self, limit: float) -> bool:
+            return self.event.wait(limit)
+
     n_call, n_pipe, n_big = (200, 2_000, 10) if quick else (5_000, 50_000, 50)
+    n_bounce = 500 if quick else 10_000
     start_local()
     try:
         a = Echo.remote()  # type: ignore[attr-defined]
@@ -52,6 +88,13 @@ def measure(quick: bool) -> list[dict[str, Any]]:
         t = time.perf_counter()
         ray.get([a.echo.remote(MSG) for _ in range(n_pipe)])
         pipe_s = time.perf_counter() - t
+        p1, p2, done = Bouncer.remote(), Bouncer.remote(), Done.remote()  # type: ignore[attr-defined]
+        ray.get([p1.meet.remote(p2, done), p2.meet.remote(p1, done)])
+        t = time.perf_counter()
+        p1.bounce.remote(n_bounce)
+        if not ray.get(done.wait.remote(300.0)):
+            raise RuntimeError("the bare-Ray bounce did not finish")
+        bounce_s = time.perf_counter() - t
         payload = os.urandom(BIG)
         if ray.get(a.echo.remote(payload)) != payload:
             raise RuntimeError("the 1 MiB echo differs from the payload")
@@ -76,6 +119,13 @@ def measure(quick: bool) -> list[dict[str, Any]]:
             "unit": "calls/s",
             "value": n_pipe / pipe_s,
             "extra": {"n": n_pipe},
+        },
+        {
+            "workload": "ray-floor-pingpong",
+            "metric": "two bare Ray actors bouncing a counter, each call made from the last",
+            "unit": "msg/s",
+            "value": n_bounce / bounce_s,
+            "extra": {"n": n_bounce},
         },
         {
             "workload": "ray-floor-1mib",
