@@ -298,18 +298,23 @@ class Conn:
             if self._tls is None:
                 self._sealer, self._opener = hs.sealers()
             self._hs = None
-            self._done.set()
-            while self._held:
-                try:
-                    envelope = self._held[0]
-                    if self._tls is not None:
-                        self._write(framing.encode(*envelope))
-                    else:
-                        assert self._sealer is not None  # set above, with the session
-                        self._write(framing.encode_sealed(*envelope, self._sealer))
-                except OSError:
-                    return  # the peer is gone: the rest stays for take_pending()
-                del self._held[0]
+            try:
+                while self._held:
+                    try:
+                        envelope = self._held[0]
+                        if self._tls is not None:
+                            self._write(framing.encode(*envelope))
+                        else:
+                            assert self._sealer is not None  # set above, with the session
+                            self._write(framing.encode_sealed(*envelope, self._sealer))
+                    except OSError:
+                        return  # the peer is gone: the rest stays for take_pending()
+                    del self._held[0]
+            finally:
+                # only now: a close() waiting for the handshake flushes and
+                # closes next, and what was held must be in the outbox by then
+                # (an outbox closed first drops it silently)
+                self._done.set()
 
     def abandon(self) -> list[tuple[str, str, bytes]]:
         """Close a connection whose handshake failed and return what waited to

@@ -304,7 +304,9 @@ class EndpointTcpTransport(Doorway):
 
     def close(self) -> None:
         for conn in self.out.values():
-            if not conn.authenticated and self.link is not None:
+            # even once authenticated: its helper thread may still be moving
+            # what was held during the handshake into the outbox
+            if self.link is not None:
                 conn.wait_authenticated(self.hello_limit)  # its helper thread decides
             conn.flush(10.0)
             conn.close()
