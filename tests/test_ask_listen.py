@@ -12,7 +12,16 @@ from actorcore.actors import (
 )
 
 from .actors.basic import Echo, Silent
-from .actors.messaging import LateReplier, N, Pump, Recorder, Relay, SystemNoise
+from .actors.messaging import (
+    Chatter,
+    Delegate,
+    LateReplier,
+    N,
+    Pump,
+    Recorder,
+    Relay,
+    SystemNoise,
+)
 from .helpers import WAIT, poll
 
 
@@ -102,6 +111,28 @@ def test_fifo_actor_to_actor(asys, asys_base):
 def test_fifo_to_provisional_address(asys, asys_base):
     p = asys.createActor(Pump)
     assert asys.ask(p, ("run", None), WAIT) == list(range(N))
+
+
+def test_an_actors_messages_to_an_endpoint_keep_their_order_when_an_ask_follows_them(asys):
+    """An actor sends the program 50 messages, then answers an ask the
+    program makes after taking only the first: the answer comes after the
+    other 49 (on rayBase an ask's reply may come straight back as the result
+    of the call that carried the request; it must not overtake these)."""
+    c = asys.createActor(Chatter)
+    for _round in range(3):  # later rounds find the program's channel to the actor open
+        asys.tell(c, ("chat", 50))
+        got = [asys.listen(WAIT), asys.ask(c, "end?", WAIT)]
+        while got[-1] not in ("end", None):
+            got.append(asys.listen(WAIT))
+        assert got == [*range(50), "end"]
+
+
+def test_an_ask_answered_by_another_actor_gets_that_answer(asys):
+    d = asys.createActor(Delegate)
+    for i in range(3):
+        assert asys.ask(d, ("q", i), WAIT) == ("answered", ("q", i))
+    assert asys.ask(asys.createActor(Echo), "after", WAIT) == "after"
+    assert asys.listen(0.3) is None
 
 
 def test_stray_late_reply_does_not_satisfy_create(asys):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 
 from actorcore.actors import Actor
 from actorcore.testing import descendants, running_system
@@ -62,7 +63,7 @@ def test_the_secret_stays_in_this_process():
 
 
 _SECOND_RAY = r"""
-import json, subprocess, sys
+import json, subprocess, sys, time
 sys.path[:0] = json.loads(sys.argv[1])
 import ray
 from actorbase_ray.start import start_local
@@ -70,7 +71,15 @@ from actorcore.testing import descendants
 from ray_listeners import listeners
 start_local()
 try:
-    print(json.dumps(listeners(descendants())))
+    # Ray's head starts its autoscaler (monitor.py) after ray.init returns:
+    # on a busy machine it may not listen yet
+    deadline = time.monotonic() + 60
+    while True:
+        found = listeners(descendants())
+        if "monitor.py" in {kind for _port, kind in found} or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    print(json.dumps(found))
 finally:
     ray.shutdown()
 """
@@ -84,7 +93,12 @@ def test_two_local_rays_side_by_side_share_no_port(local_ray):
 
     from ray_listeners import listeners
 
-    first = listeners(descendants())
+    deadline = time.monotonic() + 60
+    while True:  # as in _SECOND_RAY: the autoscaler may not listen yet
+        first = listeners(descendants())
+        if "monitor.py" in {kind for _port, kind in first} or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     out = subprocess.run([sys.executable, "-c", _SECOND_RAY, json.dumps(sys.path)],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

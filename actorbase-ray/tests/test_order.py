@@ -7,6 +7,7 @@ needed); the system test sends enough from several actors at once that
 batches and overlapping calls happen, and checks each sender's order."""
 from __future__ import annotations
 
+import pickle
 import time
 from concurrent.futures import Future
 from typing import Any
@@ -31,7 +32,9 @@ class _Method:
     def __init__(self) -> None:
         self.calls: list[tuple[str, list[Any], _Ref]] = []
 
-    def remote(self, target: str, batch: list[Any]) -> _Ref:
+    def remote(self, *args: Any) -> _Ref:
+        # deliver's arguments come packed in one bytes (wire.pack), control's as they are
+        target, batch = pickle.loads(args[0]) if len(args) == 1 else args
         ref = _Ref()
         self.calls.append((target, list(batch), ref))
         return ref

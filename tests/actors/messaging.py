@@ -86,3 +86,33 @@ class LateReplier(Actor):
             self.wakeupAfter(0.3)
         elif isinstance(message, _W):
             self.send(self.asker, "late")
+
+
+class Chatter(Actor):
+    """("chat", n): sends the sender 0 .. n-1, one message each; "end?": replies "end"."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("chat",):
+            for i in range(message[1]):
+                self.send(sender, i)
+        elif message == "end?":
+            self.send(sender, "end")
+
+
+class Delegate(Actor):
+    """Hands each message, with its sender, to a child Echo-like helper that
+    answers the sender itself: the reply to an ask comes from another actor."""
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, (ActorExitRequest, ChildActorExited)):
+            return
+        if not hasattr(self, "helper"):
+            self.helper = self.createActor(Answerer)
+        self.send(self.helper, (sender, message))
+
+
+class Answerer(Actor):
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and len(message) == 2:
+            asker, msg = message
+            self.send(asker, ("answered", msg))

@@ -20,6 +20,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+import ray
+
 from actorcore.actors import (
     ActorAddress,
     ActorExitRequest,
@@ -40,10 +42,14 @@ from .addressing import BASE_NAME
 from .nodes import NodeWatch, is_node_of
 from .outbound import Outbound
 from .placement import NODE_CAPABILITIES, check_node_capabilities, node_id
-from .wire import dumps, loads
+from .wire import dumps, loads, unpack
 
-#: threads of the admin for Ray calls: every program's waiting ``take`` holds one
+#: threads of the admin for Ray calls other than ``take``
 ADMIN_THREADS = 64
+#: threads of the admin for programs' ``take``, each of which holds one while it
+#: waits (at most ``TAKE_CHUNK`` s, and a program keeps one open while it asks):
+#: a group of their own, so that waiting takes never hold up deliveries
+TAKE_THREADS = 128
 #: seconds shutdown waits for actors to exit when asked, before ending their processes
 EXIT_GRACE = 10.0
 _log = logging.getLogger("actorcore.ray")
@@ -75,7 +81,7 @@ class SystemAdmin:
         self._cond = threading.Condition()
         self.actors: dict[str, Member] = {}
         self.ended: list[tuple[int, str | None, str]] = []  # (pid, node, name) of ended hosts
-        self.inboxes: dict[str, deque[bytes]] = {}
+        self.inboxes: dict[str, deque[tuple[str, bytes]]] = {}  # endpoint -> (sender, pickled)
         self.handler: str | None = None
         self.shutting = False
         self._reap: queue.SimpleQueue[tuple[str, bool]] = queue.SimpleQueue()
@@ -100,9 +106,12 @@ class SystemAdmin:
             self.inboxes.pop(endpoint, None)
             self._cond.notify_all()
 
-    def take(self, endpoint: str, timeout: float) -> bytes | None:
-        """The next message for ``endpoint`` (pickled), or None after ``timeout``
-        s; raises ActorSystemFailure once the system is shut down."""
+    @ray.method(concurrency_group="take")
+    def take(self, endpoint: str, timeout: float) -> tuple[str, bytes] | bool | None:
+        """The next message for ``endpoint`` (its sender, and it pickled), or
+        None after ``timeout`` s; False once the system is shut down (not an
+        exception: a program may have left this call's result unread, and Ray
+        reports an unread failure on the program's console)."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
@@ -110,7 +119,7 @@ class SystemAdmin:
                 if inbox:
                     return inbox.popleft()
                 if self.shutting:
-                    raise ActorSystemFailure("this rayBase system has been shut down")
+                    return False
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
@@ -143,7 +152,9 @@ class SystemAdmin:
         return self._status()
 
     # -- what arrives ---------------------------------------------------------------
-    def deliver(self, target: str, batch: list[tuple[str, bytes]]) -> None:
+    def deliver(self, call: bytes) -> None:
+        """What one sender sent (``(target, batch)``, packed: outbound.py)."""
+        target, batch = unpack(call)
         if target == self.ns or is_node_of(target, self.ns):  # a node's address is the system's
             for sender, data in batch:
                 try:
@@ -160,7 +171,7 @@ class SystemAdmin:
         with self._cond:
             inbox = self.inboxes.get(target)
             if inbox is not None:
-                inbox.extend(data for _sender, data in batch)
+                inbox.extend(batch)
                 self._cond.notify_all()
                 return
         self._dead(target, batch)
@@ -193,7 +204,7 @@ class SystemAdmin:
         with self._cond:
             inbox = self.inboxes.get(details)
             if inbox is not None:
-                inbox.append(data)
+                inbox.append((self.ns, data))
                 self._cond.notify_all()
                 return
         self.out.send(details, (self.ns, data))

@@ -103,6 +103,8 @@ class RayCell(ActorCell):
         if target == self.boot.me:
             self.host.post(loads(data), self.address)
             return
+        if "/" not in target and self.host.to_endpoint(target, data):  # not an actor: maybe an ask waits
+            return
         self.host.out.send(str(target), (self.boot.me, data))
 
     def createActor(

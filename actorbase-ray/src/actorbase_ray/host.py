@@ -9,6 +9,7 @@ deliveries, and waits on its selector besides its inbox.
 """
 from __future__ import annotations
 
+import array
 import logging
 import os
 import select
@@ -18,6 +19,8 @@ import time
 import traceback
 from collections import deque
 from typing import Any
+
+import ray
 
 from actorcore.actors import (
     ActorAddress,
@@ -42,7 +45,7 @@ from .cell import REGISTER_LIMIT, RayCell
 from .outbound import Outbound
 from .placement import node_id
 from .spawn import ENDED, HostBoot
-from .wire import dumps, loads
+from .wire import dumps, loads, unpack
 
 #: seconds a host whose actor failed to start stays, so that what its parent
 #: sent at once comes back as PoisonMessage rather than as dead letters
@@ -56,7 +59,19 @@ FLUSH_LIMIT = 10.0
 TERM_FLUSH_LIMIT = 1.0
 #: seconds an ending host lets async handlers still on its loop (cancelled) clean up
 ASYNC_CLOSE_GRACE = 3.0
+#: counters of messages an actor sent endpoints through the admin (see ``ask``)
+_VIA_ADMIN_SLOTS = 1 << 14
 _log = logging.getLogger("actorcore.ray")
+
+
+class _Waiter:
+    """An outside program's ask, waiting in a host for the actor's reply."""
+
+    __slots__ = ("event", "data")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.data: bytes | None = None
 
 
 class ActorHost:
@@ -75,6 +90,15 @@ class ActorHost:
         # while it waits) instead of on the condition.
         self._wake: tuple[int, int] | None = None
         self._selecting = False
+        # endpoint -> the ask waiting here for the actor's next message to it
+        self._waiters: dict[str, _Waiter] = {}
+        # How many messages this actor sent each endpoint through the admin,
+        # counted per hash of the endpoint: a reply handed to a waiting ask
+        # must not overtake one of those, so an ask is waited for only when
+        # its program has taken as many from this actor as were sent. Bounded
+        # whatever the number of endpoints; a collision only sends a reply the
+        # slow way.
+        self._via_admin = array.array("Q", bytes(8 * _VIA_ADMIN_SLOTS))
         self._done = threading.Event()  # the parent may hear of the end
         self._flushed = threading.Event()  # the process may go
         self.failure: str | None = None
@@ -169,10 +193,14 @@ class ActorHost:
             return ENDED, os.getpid()
         return self.failure, os.getpid()
 
-    def deliver(self, target: str, batch: list[tuple[str, bytes]]) -> bool:
-        """Queue what one sender sent, in its order (see outbound.py). False
-        when the actor has ended: the sender makes the batch dead letters (so a
-        batch is never both refused here and lost with this process)."""
+    def deliver(self, call: bytes) -> bool:
+        """Queue what one sender sent (``(target, batch)``, packed), in its
+        order (see outbound.py). False when the actor has ended: the sender
+        makes the batch dead letters (so a batch is never both refused here
+        and lost with this process)."""
+        return self._deliver(*unpack(call))
+
+    def _deliver(self, target: str, batch: list[tuple[str, bytes]]) -> bool:
         with self._cond:
             if not self._closed:
                 self._inbox.extend((None, sender, data) for sender, data in batch)
@@ -181,6 +209,46 @@ class ActorHost:
         if self.failure is None:
             return False
         self._refuse(batch)
+        return True
+
+    @ray.method(concurrency_group="ask")
+    def ask(self, call: bytes) -> bytes | bool:
+        """``deliver`` for a program's ``ask`` (``(target, batch, endpoint,
+        wait, taken)``, packed), which then waits here (at most ``wait`` s)
+        for the actor's next message to ``endpoint`` and returns it (pickled);
+        ``b""`` when none came in time, or when something the actor sent
+        ``endpoint`` through the admin may not have been taken yet (``taken``:
+        how many its program took): that one must arrive first, so this one
+        follows it there. False as ``deliver``. Saves the reply its trip
+        through the admin and the program's ``take``."""
+        target, batch, endpoint, wait, taken = unpack(call)
+        waiter = None
+        with self._cond:
+            if self._closed:
+                return self._deliver(target, batch) and b""
+            if self._via_admin[hash(endpoint) % _VIA_ADMIN_SLOTS] == taken and endpoint not in self._waiters:
+                waiter = self._waiters[endpoint] = _Waiter()
+            self._inbox.extend((None, sender, data) for sender, data in batch)
+            self._wake_up()
+        if waiter is None:
+            return b""
+        waiter.event.wait(wait)
+        with self._cond:
+            if self._waiters.get(endpoint) is waiter:
+                del self._waiters[endpoint]
+        return waiter.data or b""
+
+    def to_endpoint(self, endpoint: str, data: bytes) -> bool:
+        """The actor sends ``data`` to a program's endpoint: whether an ask
+        waiting here took it (else it goes through the admin, and later
+        replies to that endpoint follow it there)."""
+        with self._cond:
+            waiter = self._waiters.pop(endpoint, None)
+            if waiter is None:
+                self._via_admin[hash(endpoint) % _VIA_ADMIN_SLOTS] += 1
+                return False
+            waiter.data = data
+        waiter.event.set()
         return True
 
     def until_done(self) -> bool:
@@ -333,6 +401,10 @@ class ActorHost:
             self._closed = True
             left.extend(self._inbox)
             self._inbox.clear()
+            waiters = list(self._waiters.values())
+            self._waiters.clear()
+        for waiter in waiters:  # their programs go on to the admin
+            waiter.event.set()
         if self._orphaned:
             # nobody is left to end this process: it ends itself, once the
             # calls waiting on it have had their answer

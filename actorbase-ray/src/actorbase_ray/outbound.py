@@ -31,6 +31,7 @@ from collections import deque
 from typing import Any, Callable
 
 from .addressing import ADMIN_NAME, is_actor, namespace_of
+from .wire import pack
 
 #: envelopes one channel holds back before its sender waits
 WINDOW = 10_000
@@ -44,14 +45,16 @@ Item = tuple[str, bytes]
 
 
 class _Channel:
-    __slots__ = ("target", "call", "pending", "in_flight", "dead")
+    __slots__ = ("target", "call", "packed", "pending", "in_flight", "dead", "asked")
 
-    def __init__(self, target: str, call: Any) -> None:
+    def __init__(self, target: str, call: Any, packed: bool) -> None:
         self.target = target
         self.call = call  # the bound remote method: handle.deliver or handle.control
+        self.packed = packed  # its arguments go as one bytes (wire.pack): deliver
         self.pending: deque[Any] = deque()
         self.in_flight: list[Any] | None = None
         self.dead = False
+        self.asked: Any = None  # the ask call in flight (``Outbound.ask``)
 
 
 class Outbound:
@@ -62,7 +65,8 @@ class Outbound:
         self._moved = threading.Condition(self._lock)
         self._channels: dict[str, _Channel] = {}
         self._handles: dict[str, Any] = {}
-        self._done: queue.SimpleQueue[tuple[_Channel, Any] | None] = queue.SimpleQueue()
+        # (channel, call's future, the batch it carried)
+        self._done: queue.SimpleQueue[tuple[_Channel, Any, Any] | None] = queue.SimpleQueue()
         self._pump: threading.Thread | None = None
         self._closed = False
         #: namespaces whose admin a call found gone
@@ -96,6 +100,41 @@ class Outbound:
     def send(self, target: str, item: Item) -> None:
         """Queue ``item`` for ``target`` (an actor, endpoint or system address)."""
         self._queue(target, "deliver", item)
+
+    def ask(self, target: str, item: Item, endpoint: str, wait: float, taken: int) -> Any:
+        """Send ``item`` to the actor ``target`` as a program's ask (host.py,
+        ``ask``): the returned ObjectRef gives the reply, ``b""`` for none,
+        or False when the actor had ended.
+        None when the channel is busy or not open yet (the item is not sent:
+        the caller sends it the usual way, behind what waits), or the call
+        could not be made (the item is then a dead letter already)."""
+        with self._lock:
+            ch = self._channels.get(target)
+            handle = self._handles.get(target)
+            if ch is None or handle is None or ch.dead or ch.in_flight is not None or ch.pending:
+                return None
+            ch.in_flight = [item]
+            try:
+                ref = handle.ask.remote(pack((target, ch.in_flight, endpoint, wait, taken)))
+            except Exception as exc:
+                self._failed(ch, exc)
+                return False
+            ch.asked = ref
+            self._watch(ch, ref)
+            return ref
+
+    def settle(self, target: str, ref: Any) -> None:
+        """The program has the result of ``ask``'s call ``ref``, which took
+        its batch: send what waits behind it now, not once the pump has seen
+        the call return (the program's next ask would find the channel busy)."""
+        with self._lock:
+            ch = self._channels.get(target)
+            if ch is not None and ch.asked is ref and ch.in_flight is not None:
+                ch.asked = None
+                ch.in_flight = None
+                if ch.pending:
+                    self._submit(ch)
+                self._moved.notify_all()
 
     def control(self, namespace: str, op: tuple[Any, ...]) -> None:
         """A runtime request for the admin of ``namespace``, in order after
@@ -133,7 +172,7 @@ class Outbound:
         except Exception as exc:  # no such Ray actor: it has ended
             _log.debug("no Ray actor for %s: %s", target, exc)
             call = None
-        ch = self._channels.setdefault(key, _Channel(target, call))
+        ch = self._channels.setdefault(key, _Channel(target, call, method == "deliver"))
         if ch.call is None:
             ch.dead = True
         return ch
@@ -144,15 +183,20 @@ class Outbound:
         batch = [ch.pending.popleft() for _ in range(n)]
         ch.in_flight = batch
         try:
-            ref = ch.call.remote(ch.target, batch)
+            ref = ch.call.remote(pack((ch.target, batch))) if ch.packed else ch.call.remote(ch.target, batch)
         except Exception as exc:  # Ray itself refused the call (shut down, unpicklable)
             self._failed(ch, exc)
             return
+        self._watch(ch, ref)
+
+    def _watch(self, ch: _Channel, ref: Any) -> None:
+        """(lock held) Continue ``ch`` once the call ``ref`` returns."""
         if self._pump is None:
             self._pump = threading.Thread(target=self._run, name="actorcore-ray-pump", daemon=True)
             self._pump.start()
         done = self._done
-        ref.future().add_done_callback(lambda fut: done.put((ch, fut)))
+        batch = ch.in_flight
+        ref.future().add_done_callback(lambda fut: done.put((ch, fut, batch)))
 
     def _run(self) -> None:
         """Continue each channel whose call returned (Ray's callbacks only
@@ -161,10 +205,13 @@ class Outbound:
             got = self._done.get()
             if got is None:
                 return
-            ch, fut = got
+            ch, fut, batch = got
+            if ch.in_flight is not batch:
+                continue  # its ask's program went on already (``settle``)
             exc = fut.exception()
-            if exc is None and fut.result() is False:
-                exc = LookupError(f"{ch.target} has ended")  # the host refused the batch
+            if exc is None:
+                if fut.result() is False:
+                    exc = LookupError(f"{ch.target} has ended")  # the host refused the batch
             with self._lock:
                 if exc is not None:
                     self._failed(ch, exc)

@@ -10,6 +10,10 @@ from .placement import pinned
 #: threads of a host for Ray calls: deliveries and the waits of its watchers
 #: (its parent's and its admin's) run side by side
 HOST_THREADS = 8
+#: threads of a host where programs' asks wait for the actor's reply (host.py,
+#: ``ask``); an ask that finds none free waits its turn, so each holds one
+#: only while its reply is due
+ASK_THREADS = 16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +39,8 @@ def _remote_host() -> Any:
 
     from .host import ActorHost
 
-    return ray.remote(ActorHost)
+    # (Ray's overloads of remote() leave out concurrency_groups, which it takes)
+    return ray.remote(concurrency_groups={"ask": ASK_THREADS})(ActorHost)  # type: ignore[call-overload]
 
 
 def spawn(boot: HostBoot, named: bool, node: str | None = None) -> Any:

@@ -42,7 +42,7 @@ from .addressing import (
     warn_foreign,
 )
 from .classes import check_start_method, shippable
-from .outbound import Outbound
+from .outbound import Item, Outbound
 from .placement import NODE_CAPABILITIES, check_node_capabilities, pinned, place
 from .spawn import HostBoot, live_global, spawn
 from .wire import Unpicklable, dumps, loads
@@ -58,20 +58,31 @@ CREATE_LIMIT = 60.0
 #: the longest one ``take`` waits at the admin, so a program's wait never
 #: holds an admin thread past a shutdown for long
 TAKE_CHUNK = 2.0
+#: the longest an ask waits in the target's host for the actor's reply, which
+#: then comes straight back as the call's result (host.py, ``ask``); later
+#: replies come through the admin. The program's channel to that actor holds
+#: what else it sends it meanwhile, so this is short.
+ASK_WAIT = 0.5
 #: seconds shutdown waits for the system's processes on this node to be gone
 GONE_LIMIT = 15.0
 
 
 class _Endpoint:
-    """An external endpoint: its address, and what came back without a trip
-    (a message that could not be pickled)."""
+    """An external endpoint: its address, what is ready to be received (a
+    message that could not be pickled came back without a trip), and the calls
+    that will bring more: its ``take`` at the admin and its asks waiting in
+    actors' hosts (target, call); and how many messages it took from each
+    sender through the admin (host.py, ``ask``)."""
 
-    __slots__ = ("address", "inbox", "_system")
+    __slots__ = ("address", "inbox", "take", "direct", "taken", "_system")
 
     def __init__(self, system: RaySystem, details: str) -> None:
         self._system = system
         self.address = ActorAddress(details)
         self.inbox: deque[Any] = deque()
+        self.take: Any = None
+        self.direct: list[tuple[str, Any]] = []
+        self.taken: dict[str, int] = {}
 
     def close(self) -> None:
         self._system._close_endpoint(self)
@@ -127,9 +138,10 @@ class RaySystem:
                 return admin, int(ray.get(admin.ready.remote(), timeout=START_LIMIT)[0])
             except ValueError:
                 pass  # none running: start it
-        from .admin import ADMIN_THREADS, SystemAdmin
+        from .admin import ADMIN_THREADS, TAKE_THREADS, SystemAdmin
 
-        admin = ray.remote(SystemAdmin).options(
+        remote = ray.remote(concurrency_groups={"take": TAKE_THREADS})
+        admin = remote(SystemAdmin).options(
             name=ADMIN_NAME, namespace=self.namespace, lifetime="detached", num_cpus=0,
             max_restarts=0, max_task_retries=0, max_concurrency=ADMIN_THREADS,
             # on the node of the program that starts the system: the system
@@ -205,35 +217,121 @@ class RaySystem:
             self._admin.close.remote(ep.address.addressDetails)
 
     def tell(self, endpoint: _Endpoint, target: ActorAddress, msg: Any) -> None:
+        item = self._item(endpoint, target, msg)
+        if item is not None:
+            self._out.send(*item)
+
+    def ask(self, endpoint: _Endpoint, target: ActorAddress, msg: Any, seconds: float | None) -> Any:
+        """``tell`` then ``receive``; an actor's reply comes back as the result
+        of the call that took the request, when it can (host.py, ``ask``)."""
+        item = self._item(endpoint, target, msg)
+        if item is not None:
+            details, sent = item
+            ref = None
+            if "/" in details and not endpoint.direct and not endpoint.inbox:
+                wait = ASK_WAIT if seconds is None else min(ASK_WAIT, seconds)
+                ref = self._out.ask(details, sent, sent[0], wait, endpoint.taken.get(details, 0))
+            if ref is None:
+                self._out.send(details, sent)
+            elif ref is not False:
+                endpoint.direct.append((details, ref))
+        return self.receive(endpoint, seconds)
+
+    def _item(self, endpoint: _Endpoint, target: ActorAddress, msg: Any) -> tuple[str, Item] | None:
+        """Where ``msg`` goes and what goes there; None when it cannot go (its
+        PoisonMessage is then in the endpoint's inbox)."""
         self._check()
         try:
             data = dumps(msg)
         except Unpicklable as exc:
             endpoint.inbox.append(PoisonMessage(msg, str(exc)))
-            return
+            return None
         details = str(target.addressDetails)
         refusal = foreign_refusal(details, self.namespace)
         if refusal is not None:
             warn_foreign(_log, details)
             endpoint.inbox.append(PoisonMessage(msg, refusal))
-            return
-        self._out.send(details, (endpoint.address.addressDetails, data))
+            return None
+        return details, (endpoint.address.addressDetails, data)
 
     def receive(self, endpoint: _Endpoint, timeout: float | None) -> Any:
         if endpoint.inbox:
             return endpoint.inbox.popleft()
         deadline = None if timeout is None else time.monotonic() + timeout
-        me = endpoint.address.addressDetails
         while True:
-            left = TAKE_CHUNK if deadline is None else max(0.0, min(TAKE_CHUNK, deadline - time.monotonic()))
-            data = self._call(self._admin.take, me, left, limit=left + START_LIMIT)
-            if data is not None:
-                try:
-                    return loads(data)
-                except Exception as exc:
-                    return PoisonMessage(None, f"reply could not be unpickled: {exc}")
+            self._next(endpoint, deadline)
+            if endpoint.inbox:
+                return endpoint.inbox.popleft()
             if deadline is not None and time.monotonic() >= deadline:
                 return NOTHING
+
+    def _next(self, endpoint: _Endpoint, deadline: float | None) -> None:
+        """Wait (until ``deadline`` at most) for the first of the endpoint's
+        calls to return, and put what it brought in the endpoint's inbox."""
+        self._check()
+        ray = self._ray
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if endpoint.take is None:
+            # no longer than this wait: a take left open holds a thread of the admin
+            chunk = TAKE_CHUNK if left is None else min(TAKE_CHUNK, left)
+            endpoint.take = self._admin.take.remote(endpoint.address.addressDetails, chunk)
+        refs = [ref for _target, ref in endpoint.direct]
+        refs.append(endpoint.take)
+        ready, _ = ray.wait(refs, num_returns=1, timeout=left)
+        if not ready:
+            return
+        if ready[0] is endpoint.take or ready[0] == endpoint.take:
+            got = self._get(endpoint.take)
+            endpoint.take = None
+            if got is None:
+                return
+            if got is False:
+                raise ActorSystemFailure("this rayBase system has been shut down")
+            sender, data = got
+            endpoint.taken[sender] = endpoint.taken.get(sender, 0) + 1
+            # what the sender handed an ask waiting in its host went before this
+            for i, (target, ref) in enumerate(endpoint.direct):
+                if target == sender:
+                    del endpoint.direct[i]
+                    self._arrived(endpoint, self._direct(target, ref))
+                    break
+            self._arrived(endpoint, data)
+            return
+        for i, (target, ref) in enumerate(endpoint.direct):
+            if ref == ready[0]:
+                del endpoint.direct[i]
+                self._arrived(endpoint, self._direct(target, ref))
+                return
+
+    def _get(self, ref: Any) -> Any:
+        try:
+            return self._ray.get(ref, timeout=START_LIMIT)
+        except ActorSystemFailure:
+            raise
+        except Exception as exc:
+            raise self._gone(str(exc).splitlines()[0]) from None
+
+    def _direct(self, target: str, ref: Any) -> bytes | None:
+        """The reply an ask brought straight back, if any. A call that failed
+        (its host is gone) brought none: the request is a dead letter, which
+        the channel sees to (outbound.py)."""
+        try:
+            got = self._ray.get(ref, timeout=START_LIMIT)
+        except Exception:
+            return None
+        if got is False:
+            return None
+        self._out.settle(target, ref)
+        return got or None
+
+    @staticmethod
+    def _arrived(endpoint: _Endpoint, data: bytes | None) -> None:
+        if data is None:
+            return
+        try:
+            endpoint.inbox.append(loads(data))
+        except Exception as exc:
+            endpoint.inbox.append(PoisonMessage(None, f"reply could not be unpickled: {exc}"))
 
     def createActor(
         self,

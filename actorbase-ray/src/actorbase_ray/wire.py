@@ -20,6 +20,13 @@ def dumps(msg: Any) -> bytes:
         raise Unpicklable(f"message cannot be pickled: {type(exc).__name__}: {exc}") from exc
 
 
+def pack(call: Any) -> bytes:
+    """The arguments of a hot Ray call (``deliver``, ``ask``) as one ``bytes``:
+    Ray passes a bytes argument as it is, where it serializes every other
+    argument on its own (five small ones cost a program ~0.3 ms a call)."""
+    return pickle.dumps(call, PROTOCOL)
+
+
 # Only Ray calls bring data here, from processes of the same Ray cluster: a
 # cluster admits only peers that prove its token (docs/ray.md, "Security").
-loads = pickle.loads
+loads = unpack = pickle.loads
