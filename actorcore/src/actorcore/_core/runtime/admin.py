@@ -29,7 +29,8 @@ from ..messages import (
 )
 from ..sourceregistry import SourceRegistry
 from ..sysrules import check_global_name, system_requests, update_capability
-from . import conventions, logfwd, procs, protocol, titles
+from ..transport import optional
+from . import conventions, logfwd, procs, protocol, shmem, titles
 from .bootdata import AdminConfig
 from .convhost import AdminConvention, Handler, NoConvention
 from .creates import Creator
@@ -329,12 +330,16 @@ def admin_main(link: Any, cfg: AdminConfig) -> None:
         procs.die_with_parent()
     transport = link.open()
     titles.set_title(titles.admin_title(cfg.base_name, transport))
+    sysid = transport.address
+    if optional(transport, "shared_memory") and isinstance(sysid, str):
+        shmem.create(sysid)  # before any actor or client can look for it
     client = cfg.client
     failed = _configure_logging(cfg)
     if failed is not None:
         if client is not None:
             transport.send(client, (client, transport.address, dumps(failed)))
         transport.close()
+        shmem.remove(sysid)
         return
     admin = Admin(transport, cfg)
     # Every actor process is forked from here. What exists now (modules,
@@ -355,6 +360,8 @@ def admin_main(link: Any, cfg: AdminConfig) -> None:
     finally:
         admin.supervisor.discard_spare()
         transport.close()
+        if isinstance(sysid, str):
+            shmem.remove(sysid)
 
 
 def detached_admin_main(link: Any, cfg: AdminConfig, report: Any) -> None:
