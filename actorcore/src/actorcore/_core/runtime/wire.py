@@ -60,10 +60,17 @@ def sharing(transport: Any, admin: Any, me: Any, clients: str | None) -> Sharing
     return Sharing(space, local, optional(transport, "limit"), str(me))
 
 
+#: Messages that are one buffer: with sharing, a big one skips the in-band
+#: pickle, which would hold a third copy of it for a moment.
+_RAW = frozenset((bytes, bytearray))
+
+
 def dumps(msg: Any, sharing: Sharing | None = None, target: Any = "") -> bytes:
     """``msg`` pickled; with ``sharing``, a big message for a process of
     the same system on this host goes as kind 3 (its buffers copied once
     into shared memory, the sender's objects never referenced again)."""
+    if sharing is not None and msg.__class__ in _RAW and len(msg) > shmem.THRESHOLD:
+        return _share(msg, None, sharing, target)
     try:
         cls = msg.__class__
         if cls is AskReply and msg.failure is None:
@@ -159,27 +166,39 @@ class _Reader(pickle.Unpickler):
         raise pickle.UnpicklingError(f"bad buffer reference {pid!r}")
 
 
-def _share(msg: Any, data: bytes, sharing: Sharing, target: Any) -> bytes:
-    """The kind-3 frame of ``msg``, or ``data`` (it streams) when it is not
-    for a process of this system, its buffers are small, or it is over the
-    Max Message Size (then the sender's check refuses ``data``)."""
-    if not isinstance(target, str) or not target.startswith(sharing.local):
-        return data
-    if sharing.limit is not None and oversize(data, target, sharing.me, sharing.limit):
-        return data
-    out = io.BytesIO()
-    pickler = _OutOfBand(out)
+def _share(msg: Any, data: bytes | None, sharing: Sharing, target: Any) -> bytes:
+    """The kind-3 frame of ``msg``, or its plain pickle ``data`` (made here if
+    None) when it is not for a process of this system, its buffers are small,
+    or it is over the Max Message Size (which the sender's check then refuses)."""
+    if isinstance(target, str) and target.startswith(sharing.local):
+        out = io.BytesIO()
+        pickler = _OutOfBand(out)
+        try:
+            frame = _frame(msg, pickler, out, sharing, target)
+        finally:
+            # the pickler refers to itself (its buffer_callback): without this
+            # the sender's buffers would live until the collector came by
+            pickler.buffers.clear()
+        if frame is not None:
+            return frame
+    return dumps(msg) if data is None else data
+
+
+def _frame(msg: Any, pickler: _OutOfBand, out: io.BytesIO, sharing: Sharing,
+           target: str) -> bytes | None:
     try:
         pickler.dump(msg)
     except Exception:
-        return data
+        return None
     sizes = [b.nbytes for b in pickler.buffers]
-    if sum(sizes) <= shmem.THRESHOLD:
-        return data
+    total = sum(sizes)
+    if total <= shmem.THRESHOLD or (sharing.limit is not None and not _fits(
+            total + out.tell(), target, sharing.me, sharing.limit)):
+        return None
     try:
         names = sharing.space.write(pickler.buffers, target)
     except OSError:  # /dev/shm full, say: the stream still works
-        return data
+        return None
     items = "".join(f"\n{k}{n} {name}" for k, n, name in zip(pickler.kinds, sizes, names, strict=True))
     head = (sharing.space.sysid + items).encode()
     return _BUFS.pack(_SHARED, len(head)) + head + out.getvalue()
@@ -228,7 +247,18 @@ def _load_buffers(data: bytes) -> Any:
     kinds = [k for k, _n, _name in items]
     if kind == _SHARED:
         bufs = _claim_all(sysid, items)
-        return _Reader(memoryview(data)[end:], kinds, bufs).load()
+        try:
+            return _Reader(memoryview(data)[end:], kinds, bufs).load()
+        finally:
+            # A mapping copied into bytes or a bytearray is unmapped now, not
+            # when the collector gets to the reader (it refers to itself); one
+            # that a memoryview or array uses stays as long as they do.
+            for buf in bufs:
+                try:
+                    buf.close()
+                except (BufferError, AttributeError):
+                    pass
+            bufs.clear()
     view = memoryview(data)
     bufs = []
     for _k, size, _name in items:
@@ -276,13 +306,18 @@ def oversize(data: bytes, target: str, sender: str, limit: int | None) -> str | 
     None when it fits (or the transport has no limit). Checked by the sender,
     so the message comes back to it as PoisonMessage instead of being cut off
     by the receiver."""
-    # this runs for every send: the encoded size is only worked out near the
-    # limit (a character is at most 4 bytes of UTF-8)
-    if limit is None or len(data) + 4 * (len(target) + len(sender)) + FRAME_OVERHEAD <= limit:
-        return None
-    size = len(data) + len(str(target).encode()) + len(str(sender).encode()) + FRAME_OVERHEAD
-    if size <= limit:
+    if limit is None or _fits(len(data), target, sender, limit):
         return None
     return (f"message of {len(data)} bytes (pickled) is over this system's Max Message Size "
             f"of {limit} bytes; it was not sent")
+
+
+def _fits(size: int, target: str, sender: str, limit: int) -> bool:
+    """Whether a message of ``size`` bytes (pickled, buffers included) fits
+    a frame of ``limit`` bytes with its addresses."""
+    # this runs for every send: the encoded size is only worked out near the
+    # limit (a character is at most 4 bytes of UTF-8)
+    if size + 4 * (len(target) + len(sender)) + FRAME_OVERHEAD <= limit:
+        return True
+    return size + len(str(target).encode()) + len(str(sender).encode()) + FRAME_OVERHEAD <= limit
 
