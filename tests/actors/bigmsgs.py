@@ -5,7 +5,7 @@ import hashlib
 import os
 import time
 
-from actorcore.actors import Actor, ActorExitRequest, PoisonMessage
+from actorcore.actors import Actor, ActorExitRequest, PoisonMessage, requireCapability
 
 
 def payload(size: int, seed: int = 1) -> bytes:
@@ -23,6 +23,15 @@ def counts() -> dict[str, int]:
     return dict(shmem.COUNTS)
 
 
+def peak_rss() -> int:
+    """This process's peak resident set size (VmHWM), in bytes."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def digest(value) -> str:
     return hashlib.sha256(memoryview(value).cast("B")).hexdigest()
 
@@ -37,11 +46,18 @@ class BigEcho(Actor):
             self.send(sender, counts())
         elif isinstance(message, str) and message == "pid?":
             self.send(sender, os.getpid())
+        elif isinstance(message, str) and message == "peak?":
+            self.send(sender, peak_rss())
         elif isinstance(message, tuple) and message[:1] == ("kind",):
             value = message[1]
             self.send(sender, (type(value).__name__, type(value).__module__, digest(value)))
         else:
             self.send(sender, message)
+
+
+@requireCapability("gpu")
+class GpuBigEcho(BigEcho):
+    """A BigEcho that runs only on a system with the "gpu" capability."""
 
 
 class Relay(Actor):
