@@ -259,3 +259,18 @@ def test_big_messages_to_another_system_stream(systems, asys_info):
     ok, got, relay_counts = leader.ask(leader.createActor(Relay), ("via", far, MiB, "bytes"), WAIT)
     assert ok is True and relay_counts == {"written": 0, "claimed": 0}
     assert files(leader) == [] and files(member) == []
+
+
+def test_big_messages_to_a_child_placed_on_another_system_leave_shared_memory(systems, asys_info):
+    """A child placed on another member keeps an address of its parent's
+    system: the parent writes its buffers to shared memory as for any actor
+    of its system, and the admin puts them into the frame on the way."""
+    require(asys_info, "shared_memory")
+    leader = systems.start()
+    w = watcher(leader)
+    member = systems.start({"gpu": True}, leader=leader.capabilities["Admin Port"])
+    members_heard(leader, w, 1)
+    ok, got, relay_counts = leader.ask(leader.createActor(Relay), ("via", None, MiB, "memoryview"), WAIT)
+    assert ok is True and got == "memoryview"
+    assert relay_counts == {"written": 1, "claimed": 0}
+    assert files(leader) == [] and files(member) == []

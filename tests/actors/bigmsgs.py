@@ -63,13 +63,16 @@ class GpuBigEcho(BigEcho):
 class Relay(Actor):
     """("via", echo, size, kind): sends a buffer of ``size`` to ``echo``
     (bytes, bytearray or memoryview), checks what comes back, and tells the
-    asker (True or why not, and its own counts)."""
+    asker (True or why not, and its own counts). With ``echo`` None, to a
+    GpuBigEcho child it creates."""
 
     def receiveMessage(self, message, sender):
         if isinstance(message, ActorExitRequest):
             return
         if isinstance(message, tuple) and message[:1] == ("via",):
             _via, echo, size, kind = message
+            if echo is None:  # a child of ours, placed wherever its capability is
+                echo = self.createActor(GpuBigEcho)
             self.asker = sender
             data = payload(size, 7)
             self.want = data
