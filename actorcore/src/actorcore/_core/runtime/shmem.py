@@ -117,8 +117,10 @@ class Space:
                 pass
 
     # -- the receiver ------------------------------------------------------------
-    def claim(self, name: str, size: int) -> mmap.mmap | bytes:
-        """The buffer in file ``name``, mapped; the file is gone when this returns."""
+    def claim(self, name: str, size: int, kind: str = "m") -> mmap.mmap | bytes | bytearray:
+        """The buffer in file ``name``: mapped, or for ``kind`` "b" (bytes) or
+        "a" (bytearray) read into one of those (the one copy they need,
+        without faulting in a mapping first). The file is gone when this returns."""
         check_name(name)
         mine = f"c-{os.getpid()}-{os.urandom(8).hex()}"
         os.rename(name, mine, src_dir_fd=self.fd, dst_dir_fd=self.fd)
@@ -131,6 +133,8 @@ class Space:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid() or st.st_size != size:
                 raise BadName(f"shared-memory buffer {name!r} is not the {size} bytes announced")
+            if kind == "b" or kind == "a":
+                return _read_all(fd, size, kind)
             if size == 0:
                 return b""
             return mmap.mmap(fd, size)
@@ -257,6 +261,22 @@ def _list(fd: int) -> list[str]:
         return os.listdir(fd)
     except OSError:
         return []
+
+
+def _read_all(fd: int, size: int, kind: str) -> bytes | bytearray:
+    if kind == "b":
+        data = os.read(fd, size)
+        if len(data) == size:  # tmpfs: the whole file in one read
+            return data
+    buf = bytearray(size)
+    view = memoryview(buf)
+    done = 0
+    while done < size:
+        got = os.readv(fd, [view[done:]])
+        if got == 0:
+            raise BadName(f"shared-memory buffer ended after {done} of {size} bytes")
+        done += got
+    return bytes(buf) if kind == "b" else buf
 
 
 def _write_all(fd: int, buf: memoryview) -> None:

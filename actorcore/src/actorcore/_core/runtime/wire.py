@@ -159,10 +159,11 @@ class _Reader(pickle.Unpickler):
                 return _view(self.bufs[index], fmt, tuple(shape))
         elif isinstance(pid, int):
             kind = self.kinds[pid]
+            buf = self.bufs[pid]
             if kind == "b":
-                return bytes(self.bufs[pid])
+                return buf if buf.__class__ is bytes else bytes(buf)  # read from a file: as it is
             if kind == "a":
-                return bytearray(self.bufs[pid])
+                return buf if buf.__class__ is bytearray else bytearray(buf)
         raise pickle.UnpicklingError(f"bad buffer reference {pid!r}")
 
 
@@ -233,8 +234,8 @@ def _claim_all(sysid: str, items: list[tuple[str, int, str]]) -> list[Any]:
     space = shmem.joined(sysid)
     maps: list[Any] = []
     try:
-        for _kind, size, name in items:
-            maps.append(space.claim(name, size))
+        for kind, size, name in items:
+            maps.append(space.claim(name, size, kind))
     except BaseException:
         # the message cannot be read: none of its files may outlive it
         space.discard(name for _k, _n, name in items[len(maps):] if shmem._SENT.fullmatch(name))
