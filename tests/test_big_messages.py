@@ -274,3 +274,29 @@ def test_big_messages_to_a_child_placed_on_another_system_leave_shared_memory(sy
     assert ok is True and got == "memoryview"
     assert relay_counts == {"written": 1, "claimed": 0}
     assert files(leader) == [] and files(member) == []
+
+
+def test_a_forged_frame_is_refused_and_the_actor_carries_on(asys, asys_info):
+    """A kind-3 frame naming a file outside the pattern (here: written into the
+    transport below the API, as only a peer holding the secret could) is
+    refused with a log; the actor goes on, and nothing outside is touched."""
+    require(asys_info, "shared_memory")
+    from actorcore._core.runtime import wire
+
+    echo = asys.createActor(BigEcho)
+    target = echo.addressDetails
+    me = asys._endpoint.address.addressDetails  # below the API, on purpose
+    sysid = asys.systemAddress.addressDetails
+    decoy = os.path.join(os.path.dirname(shm_dir(asys)), f"actorcore-decoy-{os.urandom(4).hex()}")
+    with open(decoy, "wb") as fh:
+        fh.write(b"d" * MiB)
+    try:
+        head = f"{sysid}\nb{MiB} ../{os.path.basename(decoy)}".encode()
+        forged = wire._BUFS.pack(3, len(head)) + head + wire.dumps("x")
+        asys._base.transport.send(target, (target, me, forged))
+        assert asys.ask(echo, "pid?", WAIT) > 0  # still there, still answering
+        assert os.path.getsize(decoy) == MiB  # never claimed, moved or removed
+    finally:
+        os.unlink(decoy)
+    assert asys.ask(echo, payload(MiB), WAIT) == payload(MiB)
+    assert files(asys) == []
