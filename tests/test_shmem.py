@@ -217,3 +217,21 @@ def test_numpy_arrays_use_the_mapping(space):
     got = wire.loads(wire.dumps(arr, sharing(space), f"{space.sysid}/1"))
     assert (got == arr).all()
     assert got.base is not None and not got.flags.owndata  # a view over the mapping, not a copy
+
+
+@pytest.mark.parametrize("kind", ["b", "a"])
+def test_short_reads_are_read_on(kind):
+    r, w = os.pipe()
+    try:
+        os.write(w, b"abc")
+        os.set_blocking(r, True)
+        import threading
+
+        more = threading.Timer(0.05, lambda: os.write(w, b"defg"))
+        more.start()
+        got = shmem._read_all(r, 7, kind)
+        more.join()
+    finally:
+        os.close(r)
+        os.close(w)
+    assert got == b"abcdefg" and type(got) is (bytes if kind == "b" else bytearray)

@@ -264,13 +264,13 @@ def _list(fd: int) -> list[str]:
 
 
 def _read_all(fd: int, size: int, kind: str) -> bytes | bytearray:
-    if kind == "b":
-        data = os.read(fd, size)
-        if len(data) == size:  # tmpfs: the whole file in one read
-            return data
+    first = os.read(fd, size) if kind == "b" else b""
+    if kind == "b" and len(first) == size:  # tmpfs: the whole file in one read
+        return first
     buf = bytearray(size)
     view = memoryview(buf)
-    done = 0
+    view[:len(first)] = first
+    done = len(first)
     while done < size:
         got = os.readv(fd, [view[done:]])
         if got == 0:
