@@ -100,7 +100,10 @@ def _dumps_views(msg: Any, exc: Exception) -> bytes:
 
 def _view(buf: Any, fmt: str, shape: tuple[int, ...]) -> memoryview:
     view = memoryview(buf)
-    return view if fmt == "B" and len(shape) == 1 else view.cast("B").cast(fmt, shape)
+    if fmt == "B" and len(shape) == 1:
+        return view
+    flat: Any = view.cast("B")  # the format comes from the sender: typeshed wants a literal
+    return flat.cast(fmt, shape)
 
 
 class _ViewPickler(pickle.Pickler):
