@@ -11,7 +11,7 @@ import signal
 
 import pytest
 
-from actorcore.actors import PoisonMessage
+from actorcore.actors import PoisonMessage, Thespian_StatusReq
 from actorcore.testing import capabilities_for, require, running_system, until
 
 from . import conventions
@@ -41,8 +41,9 @@ def shm_dir(asys) -> str:
 
 
 def files(asys) -> list[str]:
+    """The buffer files in the system's directory (not the admin's own file)."""
     try:
-        return os.listdir(shm_dir(asys))
+        return [n for n in os.listdir(shm_dir(asys)) if not n.startswith("a-")]
     except FileNotFoundError:
         return []
 
@@ -300,3 +301,19 @@ def test_a_forged_frame_is_refused_and_the_actor_carries_on(asys, asys_info):
         os.unlink(decoy)
     assert asys.ask(echo, payload(MiB), WAIT) == payload(MiB)
     assert files(asys) == []
+
+
+def test_a_killed_admins_directory_goes_with_the_next_system(asys_info):
+    """An admin killed with SIGKILL cannot remove its directory; the next
+    system started on this host (or the exit of a program that used it) does."""
+    require(asys_info, "shared_memory")
+    from actorcore._core.runtime import shmem
+
+    with running_system(asys_info.name, capabilities_for(asys_info), limit=0) as first:
+        where = shm_dir(first)
+        pid = first.ask(first.systemAddress, Thespian_StatusReq(), WAIT).miscKeyVals["pid"]
+        _kill(pid)
+        until(lambda: not shmem._alive(pid), WAIT)
+        assert os.path.isdir(where)
+        with running_system(asys_info.name, capabilities_for(asys_info), limit=0):
+            assert not os.path.exists(where)

@@ -235,3 +235,25 @@ def test_short_reads_are_read_on(kind):
         os.close(r)
         os.close(w)
     assert got == b"abcdefg" and type(got) is (bytes if kind == "b" else bytearray)
+
+
+def test_reap_removes_only_directories_of_dead_admins(tmp_path, monkeypatch):
+    monkeypatch.setattr(shmem, "ROOT", str(tmp_path))
+    ns = shmem._pid_namespace()
+    dead = os.fork()
+    if dead == 0:
+        os._exit(0)
+    os.waitpid(dead, 0)
+    made = {}
+    for sysid, pid, their_ns in [("Tdead", dead, ns), ("Tlive", os.getpid(), ns),
+                                 ("Tother", dead, ns + 1), ("Tnomark", None, ns)]:
+        path = shmem.directory(sysid)
+        os.mkdir(path, 0o700)
+        if pid is not None:
+            open(os.path.join(path, f"a-{pid}-{their_ns}"), "wb").close()
+        open(os.path.join(path, "s-1-0123456789ab-0123456789abcdef"), "wb").close()
+        made[sysid] = path
+    assert shmem.reap() == 1
+    assert not os.path.exists(made["Tdead"])
+    # a live admin, one of another pid namespace, one not yet marked: kept
+    assert all(os.path.isdir(made[s]) for s in ("Tlive", "Tother", "Tnomark"))

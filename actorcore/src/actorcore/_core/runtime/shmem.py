@@ -17,6 +17,7 @@ directory's descriptor, with ``O_NOFOLLOW``).
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import mmap
@@ -42,6 +43,9 @@ MIN_ITEM = 16 * 1024
 _SENT = re.compile(r"s-([0-9]{1,10})-([0-9a-f]{12})-([0-9a-f]{16})")
 _CLAIMED = re.compile(r"c-([0-9]{1,10})-([0-9a-f]{16})")
 _SYSID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# the admin's own file: its pid and pid namespace, so that a later process can
+# tell a directory whose admin was killed (and could not remove it) from a live one
+_ADMIN = re.compile(r"a-([0-9]{1,10})-([0-9]{1,20})")
 
 _log = logging.getLogger("actorcore.shmem")
 
@@ -161,7 +165,8 @@ class Space:
         return gone
 
     def names(self) -> list[str]:
-        return _list(self.fd)
+        """The buffer files in the directory (sent or claimed)."""
+        return [n for n in _list(self.fd) if _SENT.fullmatch(n) or _CLAIMED.fullmatch(n)]
 
 
 _spaces: dict[str, Space] = {}
@@ -197,8 +202,72 @@ def create(sysid: str) -> Space | None:
             os.unlink(name, dir_fd=fd)
         except OSError:
             pass
+    try:
+        os.close(os.open(f"a-{os.getpid()}-{_pid_namespace()}", os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                         | os.O_NOFOLLOW, 0o600, dir_fd=fd))
+    except OSError:
+        pass  # without it, only this admin or its creator removes the directory
     _spaces[sysid] = space
+    reap()
     return space
+
+
+def reap() -> int:
+    """Remove the directories of this user whose admin is dead (killed, so it
+    could not remove its own): those whose admin file names a pid of this
+    pid namespace that is gone. How many went."""
+    prefix = f"actorcore-{os.geteuid()}-"
+    ns = str(_pid_namespace())
+    gone = 0
+    try:
+        entries = os.listdir(ROOT)
+    except OSError:
+        return 0
+    for entry in entries:
+        sysid = entry[len(prefix):]
+        if not entry.startswith(prefix) or _SYSID.fullmatch(sysid) is None:
+            continue
+        try:
+            fd = _open_dir(f"{ROOT}/{entry}")
+        except OSError:
+            continue
+        try:
+            names = _list(fd)
+            marks = [m for m in map(_ADMIN.fullmatch, names) if m is not None]
+            if len(marks) != 1 or marks[0].group(2) != ns or _alive(int(marks[0].group(1))):
+                continue
+            for name in names:
+                try:
+                    os.unlink(name, dir_fd=fd)
+                except OSError:
+                    pass
+        finally:
+            os.close(fd)
+        try:
+            os.rmdir(f"{ROOT}/{entry}")
+            gone += 1
+        except OSError:
+            pass
+    return gone
+
+
+def _pid_namespace() -> int:
+    try:
+        return os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return 0
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie does not: it only waits to be reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat_line = fh.read()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # cannot tell: keep its directory
+    return stat_line[stat_line.rfind(b")") + 2:][:1] != b"Z"
 
 
 def join(sysid: str) -> Space | None:
@@ -214,7 +283,14 @@ def join(sysid: str) -> Space | None:
     except OSError:
         return None
     space = _spaces[sysid] = Space(sysid, fd)
+    global _reap_at_exit
+    if not _reap_at_exit:  # an admin killed under us leaves its directory: not past our exit
+        _reap_at_exit = True
+        atexit.register(reap)
     return space
+
+
+_reap_at_exit = False
 
 
 def joined(sysid: str) -> Space:
