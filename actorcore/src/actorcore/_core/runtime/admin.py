@@ -330,17 +330,16 @@ def admin_main(link: Any, cfg: AdminConfig) -> None:
         procs.die_with_parent()
     transport = link.open()
     titles.set_title(titles.admin_title(cfg.base_name, transport))
-    sysid = transport.address
-    if optional(transport, "shared_memory") and isinstance(sysid, str):
-        shmem.create(sysid)  # before any actor or client can look for it
     client = cfg.client
     failed = _configure_logging(cfg)
     if failed is not None:
         if client is not None:
             transport.send(client, (client, transport.address, dumps(failed)))
         transport.close()
-        shmem.remove(sysid)
         return
+    sysid = transport.address
+    if optional(transport, "shared_memory") and isinstance(sysid, str):
+        shmem.create(sysid)  # before any actor or client can look for it
     admin = Admin(transport, cfg)
     # Every actor process is forked from here. What exists now (modules,
     # classes, the admin's tables) lives as long as the admin: moved out of
