@@ -39,7 +39,7 @@ import bench_procs as procs  # noqa: E402
 import table  # noqa: E402
 from targets import REFERENCE, TARGETS  # noqa: E402
 
-WORKLOADS = ["ask", "pingpong", "fanout", "bigmsg", "spawn"]
+WORKLOADS = ["ask", "pingpong", "fanout", "bigmsg", "hugemsg", "spawn"]
 THESPIAN_BASES = ["simpleSystemBase", "multiprocQueueBase", "multiprocUDPBase", "multiprocTCPBase"]
 
 # (result key, metric name, unit, better) -- the first entry of each list is
@@ -59,6 +59,11 @@ METRICS: dict[str, list[tuple[str, str, str, str]]] = {
          "s", "lower"),
     ],
     "bigmsg": [("MBps", "1 MiB ask round trips, both directions", "MB/s", "higher")],
+    "hugemsg": [
+        ("MBps", "64 MiB ask round trips, both directions", "MB/s", "higher"),
+        ("system_peak_growth_mib", "largest peak RSS growth of a system process", "MiB", "lower"),
+        ("client_peak_growth_mib", "asking process's peak RSS growth", "MiB", "lower"),
+    ],
     "spawn": [
         ("create_ms_per_actor", "ms per actor created", "ms", "lower"),
         ("exit_ms_per_actor", "ms per actor exited (process gone)", "ms", "lower"),

@@ -36,9 +36,11 @@ SIZES: dict[str, dict[str, tuple[int, int]]] = {
     "pingpong": {"full": (200000, 20000), "quick": (20000, 2000)},
     "fanout": {"full": (100, 100), "quick": (20, 20)},  # (K children, M messages) for all bases
     "bigmsg": {"full": (50, 50), "quick": (10, 10)},
+    "hugemsg": {"full": (5, 5), "quick": (2, 2)},
     "spawn": {"full": (200, 200), "quick": (20, 20)},
 }
 BIG = 1 << 20  # bigmsg payload: 1 MiB
+HUGE = 64 << 20  # hugemsg payload: 64 MiB
 EXIT_WAIT = 60  # s for spawned actors' processes to end after ActorExitRequest
 ASK_TIMEOUT = timedelta(seconds=60)  # per ask; a None reply is reported as an error
 LONG_TIMEOUT = timedelta(
@@ -152,6 +154,49 @@ def w_bigmsg(asys: Any, n: int, base: str) -> dict[str, Any]:
     return {"n": n, "MBps": 2 * n * BIG / elapsed / 1e6, "seconds": elapsed}
 
 
+def _peak_rss_mib(pid: int) -> float | None:
+    """The process's peak resident set (VmHWM), in MiB; None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def w_hugemsg(asys: Any, n: int, base: str) -> dict[str, Any]:
+    """A 64 MiB ``bytes`` round trip; besides MB/s, how much the peak RSS
+    (VmHWM) of each process of the system grew (the largest: the echo actor,
+    which receives every request, or an admin that forwards them) and of this
+    process, to show how many copies of the payload a process holds at once."""
+    from bench_actors import Echo
+
+    me = os.getpid()
+    payload = os.urandom(HUGE)
+    echo = asys.createActor(Echo)
+    if _ask(asys, echo, b"warm") != b"warm":
+        raise RuntimeError("hugemsg warm-up failed")
+    pids = [p.pid for p in procs.descendants(me)]
+    base_rss = {pid: _peak_rss_mib(pid) for pid in pids}
+    client_base = _peak_rss_mib(me)
+    t = time.perf_counter()
+    for _ in range(n):
+        reply = _ask(asys, echo, payload)
+        if len(reply) != HUGE:
+            raise RuntimeError(f"hugemsg reply has {len(reply)} bytes")
+        del reply
+    elapsed = time.perf_counter() - t
+    growth = [(_peak_rss_mib(pid) or 0.0) - (base_rss[pid] or 0.0) for pid in pids]
+    result: dict[str, Any] = {"n": n, "MBps": 2 * n * HUGE / elapsed / 1e6, "seconds": elapsed,
+                              "payload_mib": HUGE >> 20}
+    if growth:  # multiprocess bases
+        result["system_peak_growth_mib"] = max(growth)
+    result["client_peak_growth_mib"] = (_peak_rss_mib(me) or 0.0) - (client_base or 0.0)
+    return result
+
+
 def w_spawn(asys: Any, n: int, base: str) -> dict[str, Any]:
     from bench_actors import ActorExitRequest, Echo
 
@@ -198,6 +243,7 @@ WORKLOADS: dict[str, Callable[[Any, int, str], dict[str, Any]]] = {
     "pingpong": w_pingpong,
     "fanout": w_fanout,
     "bigmsg": w_bigmsg,
+    "hugemsg": w_hugemsg,
     "spawn": w_spawn,
 }
 
@@ -219,6 +265,8 @@ def run_one(base: str, workload: str, quick: bool, admin_port: int | None) -> No
     caps: dict[str, Any] = json.loads(os.environ.get("BENCH_CAPABILITIES", "{}"))
     if admin_port:
         caps["Admin Port"] = admin_port
+    if workload == "hugemsg":  # 64 MiB is the default limit: the payload must fit with its frame
+        caps.setdefault("Max Message Size", 4 * HUGE)
     cleanup: dict[str, Any] = {}
     asys = None
     try:

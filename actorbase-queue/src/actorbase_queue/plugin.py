@@ -35,6 +35,7 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         watches=CONFIG.watch_supported,
         recovers_unread=True,
         forks=True,  # 'fork' is among its start methods (the default on Linux)
+        shared_memory=True,  # big buffers between its processes go through /dev/shm
     )
 
 

@@ -35,6 +35,8 @@ class _Endpoint:
     link_in: Channel
     poller: Poller
     one_at_a_time = False
+    #: every process of a queue system is on this host (docs/big-messages.md)
+    shared_memory = True
 
     def wake_on(self, fd: int) -> None:
         """End any wait when ``fd`` is readable (it is then among the ready
@@ -202,6 +204,8 @@ def _raise_fd_limit() -> None:
 
 class AdminQueueTransport:
     """The admin's side: a channel pair per actor and one for the client."""
+
+    shared_memory = True
 
     def __init__(
         self, method: str, inbound: Channel, client: Channel, me: str, client_prefix: str,

@@ -42,6 +42,9 @@ class AdminTcpTransport(Doorway):
     actor process and per attached client."""
 
     links_are_addresses = True  # a new actor process connects by address: spares can serve
+    # its actors and clients are on its host (a client attaches to a local
+    # address only); other systems get kind-3 frames inlined (Router._portable)
+    shared_memory = True
 
     def __init__(self, sock: socket.socket, me: str, token: str, limit: int, key: bytes,
                  outbound_only: bool = False, local: socket.socket | None = None,

@@ -46,6 +46,8 @@ class EndpointTcpTransport(Doorway):
     #: what reached a socket of a process that closed it unread is lost: an
     #: exiting actor reads on until the admin has seen its exit (ActorManager)
     drain_on_exit = True
+    #: on the admin's host (docs/big-messages.md); used only towards this system's processes
+    shared_memory = True
 
     def __init__(self, me: str, host: str, limit: int, key: bytes, one_at_a_time: bool = False,
                  avoid: int = 0, tls: TlsFiles | None = None) -> None:

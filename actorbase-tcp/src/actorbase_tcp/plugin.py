@@ -51,6 +51,7 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         recovers_unread=False,  # unread bytes in a killed process's socket die with it
         authenticated=True,
         forks=True,  # 'fork' is among its start methods (the default on Linux)
+        shared_memory=True,  # big buffers between its processes go through /dev/shm
     )
 
 

@@ -50,6 +50,7 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         recovers_unread=True,
         authenticated=True,
         forks=True,  # 'fork' is among its start methods (the default on Linux)
+        shared_memory=False,  # big messages stream (not built for UDP yet)
     )
 
 

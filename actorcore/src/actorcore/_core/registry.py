@@ -61,6 +61,12 @@ FEATURES: dict[str, str] = {
         "the 'fork' Process Startup Method is available: actor processes start as copies "
         "of the admin, so a script's __main__ classes defined before ActorSystem() are at hand"
     ),
+    "shared_memory": (
+        "a message whose out-of-band buffers (bytes, bytearray, memoryview, numpy arrays) "
+        "add up to more than 256 KiB goes between the processes of one system on one host "
+        "through files in /dev/shm, copied once at send; none outlives its message "
+        "(docs/big-messages.md). False: every message streams"
+    ),
 }
 
 #: the values the ``admin_port`` feature may take: the protocol of the Admin Port
@@ -93,6 +99,7 @@ class SystemBaseInfo:
     authenticated: bool | None = None
     recovers_unread: bool | None = None
     forks: bool | None = None
+    shared_memory: bool | None = None
 
     def features(self) -> dict[str, Feature]:
         """The features this base declares (those left undeclared are not listed)."""

@@ -86,6 +86,11 @@ class Transport(Protocol):
       its admin's ``ExitNoted`` and hands back what came as dead letters.
       Without it the admin gets what was never read from
       :meth:`AdminTransport.forget_child`.
+    - ``shared_memory`` (default False): the processes this transport links
+      are all on one host and may pass big message buffers through files in
+      ``/dev/shm`` (docs/big-messages.md); the envelopes stay as they are, a
+      kind-3 ``data`` names the files. Declare it on every transport of the
+      base (admin, actors, clients), with the base's ``shared_memory`` feature.
     - ``admin_lost`` (an actor's transport; default False): the link to the
       admin is known to be gone (an exiting actor then stops draining). It
       changes, so it is read where it is needed; the others are read once,
@@ -238,6 +243,7 @@ OPTIONAL: Mapping[str, Any] = MappingProxyType({
     "drain_on_exit": False,
     "admin_lost": False,
     "links_are_addresses": False,
+    "shared_memory": False,
 })
 
 
@@ -247,7 +253,8 @@ def optional(transport: object, name: Literal["limit"]) -> int | None: ...
 def optional(transport: object, name: Literal["wake_on"]) -> Callable[[int], None] | None: ...
 @overload
 def optional(
-    transport: object, name: Literal["drain_on_exit", "admin_lost", "links_are_addresses"]
+    transport: object,
+    name: Literal["drain_on_exit", "admin_lost", "links_are_addresses", "shared_memory"],
 ) -> bool: ...
 def optional(transport: object, name: str) -> Any:
     """``transport``'s optional member ``name`` (one of :data:`OPTIONAL`), or

@@ -75,6 +75,7 @@ class AdminUnixTransport:
 
     #: an actor's link is plain values: the admin may fork actor processes in advance
     links_are_addresses = True
+    shared_memory = True
 
     def __init__(self, listener: socket.socket, me: str, client_token: str) -> None:
         self.address = me

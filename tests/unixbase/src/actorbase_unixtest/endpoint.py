@@ -33,6 +33,8 @@ class Endpoint:
 
     #: read one envelope per receive, nothing past it (an actor process)
     one_at_a_time = False
+    #: a Unix socket's peer is on this host: big buffers may go through /dev/shm
+    shared_memory = True
 
     def __init__(self, me: str, conn: Conn) -> None:
         self.address = me

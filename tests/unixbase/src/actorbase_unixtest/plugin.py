@@ -43,6 +43,7 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         # what a killed actor never read is still in its socket, whose end the admin holds
         recovers_unread=True,
         forks=True,  # 'fork' is among its start methods (the default on Linux)
+        shared_memory=True,  # big buffers between its processes go through /dev/shm
     )
 
 

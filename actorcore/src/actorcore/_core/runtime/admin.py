@@ -29,7 +29,8 @@ from ..messages import (
 )
 from ..sourceregistry import SourceRegistry
 from ..sysrules import check_global_name, system_requests, update_capability
-from . import conventions, logfwd, procs, protocol, titles
+from ..transport import optional
+from . import conventions, logfwd, procs, protocol, shmem, titles
 from .bootdata import AdminConfig
 from .convhost import AdminConvention, Handler, NoConvention
 from .creates import Creator
@@ -336,6 +337,9 @@ def admin_main(link: Any, cfg: AdminConfig) -> None:
             transport.send(client, (client, transport.address, dumps(failed)))
         transport.close()
         return
+    sysid = transport.address
+    if optional(transport, "shared_memory") and isinstance(sysid, str):
+        shmem.create(sysid)  # before any actor or client can look for it
     admin = Admin(transport, cfg)
     # Every actor process is forked from here. What exists now (modules,
     # classes, the admin's tables) lives as long as the admin: moved out of
@@ -355,6 +359,8 @@ def admin_main(link: Any, cfg: AdminConfig) -> None:
     finally:
         admin.supervisor.discard_spare()
         transport.close()
+        if isinstance(sysid, str):
+            shmem.remove(sysid)
 
 
 def detached_admin_main(link: Any, cfg: AdminConfig, report: Any) -> None:

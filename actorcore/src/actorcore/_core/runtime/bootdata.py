@@ -65,3 +65,7 @@ class ActorBoot:
     capabilities: dict[str, Any]
     #: The lowest level the admin logs: records below it are not forwarded.
     log_threshold: int
+    #: What the addresses of this system's clients start with, when the admin's
+    #: transport says (they are on this host: big messages to them may go
+    #: through shared memory).
+    clients: str | None = None

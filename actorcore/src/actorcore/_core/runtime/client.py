@@ -33,11 +33,11 @@ from ..errors import (
 )
 from ..messages import PoisonMessage
 from ..transport import ClientTransport, optional
-from . import limits, logfwd, mainclasses, procs, protocol, startup
+from . import limits, logfwd, mainclasses, procs, protocol, shmem, startup
 from .admin import admin_main
 from .bootdata import AdminConfig
 from .protocol import AdminFailure, CreateFailure, SourceOp
-from .wire import UnpicklableMessage, dumps, loads, oversize
+from .wire import UnpicklableMessage, discard, dumps, loads, oversize, sharing
 
 _PID_CHECK = 0.25  # seconds between checks of the admin's pid
 
@@ -144,6 +144,8 @@ class MultiprocSystem:
         self.capabilities = dict(ready.capabilities)
         self._admin_pid = ready.pid
         self.systemAddress = ActorAddress(transport.admin_address)
+        self._sharing = sharing(transport, transport.admin_address, transport.client_prefix,
+                                transport.client_prefix)
         _live.add(self)
 
     def _start_local(self, ctx: Any, cfg: AdminConfig) -> protocol.AdminReady:
@@ -313,12 +315,12 @@ class MultiprocSystem:
     def tell(self, endpoint: ClientEndpoint, target: ActorAddress, msg: Any) -> None:
         if self._admin_gone(thorough=False):
             self._check()
+        details = target.addressDetails
         try:
-            data = dumps(msg)
+            data = dumps(msg, self._sharing, details)
         except UnpicklableMessage as exc:
             endpoint.inbox.append(PoisonMessage(msg, f"message cannot be pickled: {exc}"))
             return
-        details = target.addressDetails
         me = endpoint.address.addressDetails
         too_big = oversize(data, details, me, self._size_limit)
         if too_big is not None:
@@ -327,6 +329,7 @@ class MultiprocSystem:
         try:
             self._send(details, (details, me, data))
         except OSError as exc:  # the admin's connection is gone
+            discard(data)
             self._check(look_now=True)
             raise ActorSystemFailure(f"could not hand the message to {self.baseName}: {exc}") from None
 
@@ -448,6 +451,8 @@ class MultiprocSystem:
                 self._kill_all()
                 self.is_shutdown = True
                 self.transport.close()
+                if self._sharing is not None:  # the admin removed it, unless it was killed
+                    shmem.remove(self._sharing.space.sysid)
 
     def detach(self) -> None:
         """Let go of a shared (UDP/TCP) system without stopping it, as a program
@@ -457,6 +462,8 @@ class MultiprocSystem:
                 return
             self.is_shutdown = True
             self.transport.close()
+            if self._sharing is not None:
+                shmem.leave(self._sharing.space.sysid)
 
     def _kill_all(self) -> None:
         """Make sure nothing of this system outlives it: the admin's group holds every actor."""

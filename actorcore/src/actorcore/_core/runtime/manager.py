@@ -40,7 +40,7 @@ from . import limits, logfwd, mainclasses, procs, protocol, titles
 from .bootdata import ActorBoot
 from .protocol import CreateFailure, SourceOp
 from .timers import Timers
-from .wire import UnpicklableMessage, dumps, loads, oversize
+from .wire import UnpicklableMessage, discard, dumps, loads, oversize, sharing
 
 _PARENT_CHECK = 1.0
 
@@ -71,6 +71,7 @@ class ActorManager(ActorCell):
         self._aio = driver()
         self._aio.owns_thread = True  # nothing but this loop runs in an actor process's thread
         self._log = logging.getLogger("actorcore.actor")
+        self._sharing = sharing(transport, boot.admin, boot.id, boot.clients)
 
     # -- start ---------------------------------------------------------------
     def start(self, boot: ActorBoot) -> bool:
@@ -289,12 +290,12 @@ class ActorManager(ActorCell):
         if targetAddr.__class__ is not ActorAddress and not isinstance(targetAddr, ActorAddress):
             raise InvalidActorAddress(targetAddr, "send needs an ActorAddress as target")
         try:
-            data = dumps(msg)
+            target = targetAddr.addressDetails
+            data = dumps(msg, self._sharing, target)
         except UnpicklableMessage as exc:
             self._log.error("%s cannot send %r: %s", self.address, msg, exc)
             self.local.append((PoisonMessage(msg, f"message cannot be pickled: {exc}"), self.address))
             return
-        target = targetAddr.addressDetails
         transport = self.transport
         too_big = oversize(data, target, self.me, self._size_limit)
         if too_big is not None:
@@ -304,6 +305,7 @@ class ActorManager(ActorCell):
         if transport.backlog() >= self._limits.block_at:
             if not self._limits.wait_below(transport):
                 self._log.error("%s: transmit to %s dropped: outbound queue full", self.address, targetAddr)
+                discard(data)
                 return
         self.sent += 1
         transport.send(target, (target, self.me, data))

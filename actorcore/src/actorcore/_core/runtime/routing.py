@@ -19,7 +19,7 @@ from ..transport import system_of
 from . import protocol
 from .convhost import AdminConvention
 from .registry import LIVE, PENDING, REMOTE, ActorRegistry
-from .wire import UnpicklableMessage, dumps, loads
+from .wire import UnpicklableMessage, dumps, inline, loads
 
 _log = logging.getLogger("actorcore.admin")
 
@@ -74,14 +74,31 @@ class Router:
         self.route((details, self.me, data), quiet=True)
 
     def to_system(self, sysid: str, env: Any) -> None:
-        if not self.convention.send(sysid, env):
+        env = self._portable(env)
+        if env is not None and not self.convention.send(sysid, env):
             self.dead_letter(env)
+
+    def _portable(self, env: Any) -> Any:
+        """``env`` as it can go to another system, which may be on another
+        host: a message whose buffers are in this host's shared memory takes
+        them along in its frame. None when they cannot be read (logged)."""
+        data = env[2]
+        if data[:1] != b"\x03":
+            return env
+        try:
+            return (env[0], env[1], inline(data))
+        except Exception as exc:
+            _log.error("message to %s could not be read from shared memory: %s", env[0], exc)
+            return None
 
     def _elsewhere(self, env: Any, quiet: bool) -> None:
         """An envelope for no local actor: another system's, or a dead letter."""
         target = env[0]
         sysid = system_of(target) if isinstance(target, str) else ""
         if sysid and sysid != self.me:
+            env = self._portable(env)
+            if env is None:
+                return
             if self.convention.send(sysid, env) or quiet:
                 return
             self._foreign(sysid, target)

@@ -18,7 +18,7 @@ from ..addresses import ActorAddress
 from ..messages import ActorExitRequest, ChildActorExited
 from ..sourceregistry import SourceRegistry
 from ..sysrules import orphan
-from . import protocol, spare
+from . import protocol, shmem, spare
 from .bootdata import ActorBoot, AdminConfig
 from .convhost import AdminConvention
 from .manager import actor_main
@@ -65,6 +65,7 @@ class Supervisor:
             sourceZip=zip_bytes,
             capabilities=dict(self.capabilities),
             log_threshold=self.cfg.log_threshold,
+            clients=getattr(self.transport, "client_prefix", None),
         )
         link = self.transport.child_link(entry.id)
         ready, self.spare = self.spare, None
@@ -225,6 +226,11 @@ class Supervisor:
             self.router.route(env)  # what it said last (ActorExiting, replies) comes first
         for env in self.transport.forget_child(entry.id):
             self.router.dead_letter(env)
+        # after the dead letters above, which claimed the files they name: what
+        # is left for (or claimed by) the dead process has no reader any more
+        space = shmem.joined_or_none(self.me)
+        if space is not None:
+            space.sweep(pid=entry.pid, target=entry.id)
         if entry.state == PENDING:
             code = proc.exitcode if proc is not None else None
             self.init_failed(entry, CreateFailure.INIT, f"the actor process died while starting (exit code {code})")
