@@ -110,7 +110,8 @@ def tests(session: nox.Session, target: str) -> None:
     # Naming the bases (rather than "whatever is installed") makes the run
     # fail loudly if a plugin did not register, instead of testing less.
     env = {"ACTORCORE_TEST_BASES": ",".join(bases)}
-    session.run("pytest", "tests", *session.posargs, env=env)
+    # -rs: each skip's reason (a base's declared features) is in the log
+    session.run("pytest", "tests", "-rs", *session.posargs, env=env)
     if target != "all":
         for caps in VARIANTS.get(target, []):
             session.log(f"behaviour suite again, with capabilities {caps}")
