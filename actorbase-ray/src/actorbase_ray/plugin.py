@@ -29,6 +29,7 @@ def actorcore_register_system_bases(register: BaseRegistry) -> None:
         keeps_in_flight=True,  # an ended actor's queue, and calls that fail, become dead letters
         watches=False,
         forks=False,  # Ray starts every worker fresh, as 'spawn' does (classes.py)
+        shared_memory=False,  # big arguments go through Ray's own object store
     )
 
 
