@@ -34,7 +34,7 @@ class _Method:
 
     def remote(self, *args: Any) -> _Ref:
         # deliver's arguments come packed in one bytes (wire.pack), control's as they are
-        target, batch = pickle.loads(args[0]) if len(args) == 1 else args
+        target, batch = (pickle.loads(args[0]) if len(args) == 1 else args)[:2]
         ref = _Ref()
         self.calls.append((target, list(batch), ref))
         return ref
@@ -80,7 +80,9 @@ def test_one_call_in_flight_per_target_and_the_rest_follow_in_order():
         out.close()
 
 
-def test_a_failed_call_turns_its_batch_and_the_queue_into_dead_letters_in_order():
+def test_a_failed_call_puts_its_batch_in_doubt_and_turns_the_queue_into_dead_letters():
+    """The host may have taken the failed call's batch before it was ended
+    (doubts.py): the admin decides; what waited behind it was never sent."""
     out = outbound.Outbound()
     target, admin = _Handle(), _Handle()
     out.know("ns/a-1", target)
@@ -91,12 +93,33 @@ def test_a_failed_call_turns_its_batch_and_the_queue_into_dead_letters_in_order(
         target.deliver.calls[0][2].fut.set_exception(RuntimeError("actor died"))
         _wait(lambda: admin.control.calls)
         _t, ops, _r = admin.control.calls[0]
-        assert ops == [("dead", "ns/a-1", [("ns+c-1", b"0"), ("ns+c-1", b"1"), ("ns+c-1", b"2")])]
+        assert ops == [("lost", "ns/a-1", out.token, 1, [("ns+c-1", b"0")],
+                        [("ns+c-1", b"1"), ("ns+c-1", b"2")])]
         out.send("ns/a-1", ("ns+c-1", b"3"))  # the channel stays dead: straight to dead letters
         admin.control.calls[0][2].fut.set_result(None)
         _wait(lambda: len(admin.control.calls) == 2)
         assert admin.control.calls[1][1] == [("dead", "ns/a-1", [("ns+c-1", b"3")])]
         assert len(target.deliver.calls) == 1
+    finally:
+        out.close()
+
+
+class _Refusing:
+    def remote(self, *args: Any) -> Any:
+        raise TypeError("Ray refused the call")
+
+
+def test_a_call_ray_refused_turns_its_batch_into_dead_letters_at_once():
+    """Never sent, so not in doubt."""
+    out = outbound.Outbound()
+    target, admin = _Handle(), _Handle()
+    target.deliver = _Refusing()  # type: ignore[assignment]
+    out.know("ns/a-1", target)
+    out.know("\0ns", admin)
+    try:
+        out.send("ns/a-1", ("ns+c-1", b"0"))
+        _wait(lambda: admin.control.calls)
+        assert admin.control.calls[0][1] == [("dead", "ns/a-1", [("ns+c-1", b"0")])]
     finally:
         out.close()
 

@@ -39,6 +39,7 @@ from actorcore.plugin import (
 
 from . import logs
 from .addressing import BASE_NAME
+from .doubts import Doubts
 from .nodes import NodeWatch, is_node_of
 from .outbound import Outbound
 from .placement import NODE_CAPABILITIES, check_node_capabilities, node_id
@@ -84,7 +85,9 @@ class SystemAdmin:
         self.inboxes: dict[str, deque[tuple[str, bytes]]] = {}  # endpoint -> (sender, pickled)
         self.handler: str | None = None
         self.shutting = False
-        self._reap: queue.SimpleQueue[tuple[str, bool]] = queue.SimpleQueue()
+        # (host, whether it died, its word: the last batch it took from each sender)
+        self._reap: queue.SimpleQueue[tuple[str, bool, dict[str, int] | None]] = queue.SimpleQueue()
+        self.doubts = Doubts(self._dead, lambda me: me in self.actors)
         self.sources = SourceRegistry(self._emit, self.caps)
         self._requests = system_requests(self._status, self._emit, self._verdict)
         self.nodes = NodeWatch(namespace, node_id(), self.capabilities, self._emit)
@@ -154,7 +157,7 @@ class SystemAdmin:
     # -- what arrives ---------------------------------------------------------------
     def deliver(self, call: bytes) -> None:
         """What one sender sent (``(target, batch)``, packed: outbound.py)."""
-        target, batch = unpack(call)
+        target, batch = unpack(call)[:2]
         if target == self.ns or is_node_of(target, self.ns):  # a node's address is the system's
             for sender, data in batch:
                 try:
@@ -185,6 +188,8 @@ class SystemAdmin:
                 self._created(*op[1:])
             elif kind == "dead":
                 self._dead(op[1], op[2])
+            elif kind == "lost":
+                self.doubts.report(*op[1:])
             elif kind == "notify":
                 self.nodes.register(op[1], op[2])
             elif kind == "dlh":
@@ -280,7 +285,7 @@ class SystemAdmin:
             if exc is not None:
                 internal_log(logging.INFO, f"{me} ended abruptly: {type(exc).__name__}: "
                              f"{str(exc).splitlines()[0] if str(exc) else ''}")
-            reap.put((me, exc is not None))
+            reap.put((me, exc is not None, None if exc is not None else fut.result()))
 
         member.handle.until_flushed.remote().future().add_done_callback(ended)
 
@@ -289,11 +294,13 @@ class SystemAdmin:
         import ray
 
         while True:
-            me, abrupt = self._reap.get()
+            me, abrupt, took = self._reap.get()
             with self._cond:
                 member = self.actors.get(me)
                 if member is None:
                     continue
+            self.doubts.ended(me, took)  # while it is still listed (doubts.py)
+            with self._cond:
                 # An actor whose process was ended under it takes its children
                 # with it, as on the other multiprocess bases (each of them, in
                 # turn, takes its own); one that finished leaves them orphans.

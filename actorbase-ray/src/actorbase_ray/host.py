@@ -99,6 +99,9 @@ class ActorHost:
         # whatever the number of endpoints; a collision only sends a reply the
         # slow way.
         self._via_admin = array.array("Q", bytes(8 * _VIA_ADMIN_SLOTS))
+        # sender process's token -> number of the last batch this host took
+        # from it (outbound.py, Failure): the admin learns it at the end
+        self._took: dict[str, int] = {}
         self._done = threading.Event()  # the parent may hear of the end
         self._flushed = threading.Event()  # the process may go
         self.failure: str | None = None
@@ -194,20 +197,22 @@ class ActorHost:
         return self.failure, os.getpid()
 
     def deliver(self, call: bytes) -> bool:
-        """Queue what one sender sent (``(target, batch)``, packed), in its
+        """Queue what one sender sent (``(target, batch, token, seq)``, packed), in its
         order (see outbound.py). False when the actor has ended: the sender
         makes the batch dead letters (so a batch is never both refused here
         and lost with this process)."""
         return self._deliver(*unpack(call))
 
-    def _deliver(self, target: str, batch: list[tuple[str, bytes]]) -> bool:
+    def _deliver(self, target: str, batch: list[tuple[str, bytes]], token: str, seq: int) -> bool:
         with self._cond:
             if not self._closed:
                 self._inbox.extend((None, sender, data) for sender, data in batch)
+                self._took[token] = seq
                 self._wake_up()
                 return True
-        if self.failure is None:
-            return False
+            if self.failure is None:
+                return False
+            self._took[token] = seq
         self._refuse(batch)
         return True
 
@@ -221,11 +226,12 @@ class ActorHost:
         how many its program took): that one must arrive first, so this one
         follows it there. False as ``deliver``. Saves the reply its trip
         through the admin and the program's ``take``."""
-        target, batch, endpoint, wait, taken = unpack(call)
+        target, batch, endpoint, wait, taken, token, seq = unpack(call)
         waiter = None
         with self._cond:
             if self._closed:
-                return self._deliver(target, batch) and b""
+                return self._deliver(target, batch, token, seq) and b""
+            self._took[token] = seq
             if self._via_admin[hash(endpoint) % _VIA_ADMIN_SLOTS] == taken and endpoint not in self._waiters:
                 waiter = self._waiters[endpoint] = _Waiter()
             self._inbox.extend((None, sender, data) for sender, data in batch)
@@ -257,11 +263,13 @@ class ActorHost:
         self._done.wait()
         return True
 
-    def until_flushed(self) -> bool:
+    def until_flushed(self) -> dict[str, int]:
         """Returns once the actor has finished and everything it sent was taken
-        (or FLUSH_LIMIT has passed): when its process may be ended."""
+        (or FLUSH_LIMIT has passed): when its process may be ended. Returns
+        the last batch it took from each sender (see ``deliver``)."""
         self._flushed.wait()
-        return True
+        with self._cond:
+            return dict(self._took)
 
     def _ended(self) -> None:
         self._done.set()

@@ -21,10 +21,20 @@ other cannot block each other). A batch is at most ``BATCH`` envelopes.
 turns the batch, and everything queued behind it, into dead letters, and
 the channel stays dead: later sends go to the dead letters at once. The
 dead letters go to the admin of the target's system.
+
+A failed call's own batch is in doubt: the host may have queued it (then
+handled it, or made it dead letters itself) and been ended before Ray sent
+its answer back. So each batch to an actor carries this process's token and
+the channel's sequence number; a host notes, per token, the last batch it
+took, and the admin learns that when the host ends. The batch of a failed
+call goes to the admin as ``lost``, and becomes dead letters only if the
+host never took it (admin.py, ``_lost``): no message is both handled and
+reported dead.
 """
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from collections import deque
@@ -45,7 +55,7 @@ Item = tuple[str, bytes]
 
 
 class _Channel:
-    __slots__ = ("target", "call", "packed", "pending", "in_flight", "dead", "asked")
+    __slots__ = ("target", "call", "packed", "pending", "in_flight", "dead", "asked", "seq")
 
     def __init__(self, target: str, call: Any, packed: bool) -> None:
         self.target = target
@@ -55,6 +65,7 @@ class _Channel:
         self.in_flight: list[Any] | None = None
         self.dead = False
         self.asked: Any = None  # the ask call in flight (``Outbound.ask``)
+        self.seq = 0  # of the last batch sent (the one in flight, if any)
 
 
 class Outbound:
@@ -69,6 +80,8 @@ class Outbound:
         self._done: queue.SimpleQueue[tuple[_Channel, Any, Any] | None] = queue.SimpleQueue()
         self._pump: threading.Thread | None = None
         self._closed = False
+        #: names this process's batches to the hosts that take them (see Failure)
+        self.token = os.urandom(8).hex()
         #: namespaces whose admin a call found gone
         self.lost_admins: set[str] = set()
 
@@ -114,10 +127,12 @@ class Outbound:
             if ch is None or handle is None or ch.dead or ch.in_flight is not None or ch.pending:
                 return None
             ch.in_flight = [item]
+            ch.seq += 1
             try:
-                ref = handle.ask.remote(pack((target, ch.in_flight, endpoint, wait, taken)))
+                ref = handle.ask.remote(pack((target, ch.in_flight, endpoint, wait, taken,
+                                              self.token, ch.seq)))
             except Exception as exc:
-                self._failed(ch, exc)
+                self._failed(ch, exc, sent=False)
                 return False
             ch.asked = ref
             self._watch(ch, ref)
@@ -182,10 +197,14 @@ class Outbound:
         n = min(len(ch.pending), BATCH)
         batch = [ch.pending.popleft() for _ in range(n)]
         ch.in_flight = batch
+        ch.seq += 1
         try:
-            ref = ch.call.remote(pack((ch.target, batch))) if ch.packed else ch.call.remote(ch.target, batch)
+            if ch.packed:
+                ref = ch.call.remote(pack((ch.target, batch, self.token, ch.seq)))
+            else:
+                ref = ch.call.remote(ch.target, batch)
         except Exception as exc:  # Ray itself refused the call (shut down, unpicklable)
-            self._failed(ch, exc)
+            self._failed(ch, exc, sent=False)
             return
         self._watch(ch, ref)
 
@@ -209,21 +228,25 @@ class Outbound:
             if ch.in_flight is not batch:
                 continue  # its ask's program went on already (``settle``)
             exc = fut.exception()
+            sent = exc is not None  # the call failed: the host may have taken the batch
             if exc is None:
                 if fut.result() is False:
                     exc = LookupError(f"{ch.target} has ended")  # the host refused the batch
             with self._lock:
                 if exc is not None:
-                    self._failed(ch, exc)
+                    self._failed(ch, exc, sent)
                 else:
                     ch.in_flight = None
                     if ch.pending:
                         self._submit(ch)
                 self._moved.notify_all()
 
-    def _failed(self, ch: _Channel, exc: BaseException) -> None:
-        """(lock held) The call failed: its batch and all queued are dead letters."""
-        lost = list(ch.in_flight or ()) + list(ch.pending)
+    def _failed(self, ch: _Channel, exc: BaseException, sent: bool) -> None:
+        """(lock held) The call failed: all queued are dead letters, and so is
+        its batch, unless it was ``sent`` to an actor that may have taken it
+        (see Failure: the admin decides)."""
+        doubt = list(ch.in_flight or ()) if sent and ch.packed and is_actor(ch.target) else []
+        lost = ([] if doubt else list(ch.in_flight or ())) + list(ch.pending)
         ch.in_flight = None
         ch.pending.clear()
         ch.dead = True
@@ -238,7 +261,11 @@ class Outbound:
         self._moved.notify_all()
         self._lock.release()
         try:
-            self._undeliverable(ch.target, lost)
+            if doubt:  # the rest follows the doubtful batch, keeping their order
+                self.control(namespace_of(ch.target),
+                             ("lost", ch.target, self.token, ch.seq, doubt, lost))
+            else:
+                self._undeliverable(ch.target, lost)
         finally:
             self._lock.acquire()
 
