@@ -139,6 +139,10 @@ def log_to_file(path: str | os.PathLike[str], level: str = "INFO") -> dict[str, 
     }
 
 
+#: the kernel's flag (``/proc/PID/stat``, field 9) for a process inside exit()
+_PF_EXITING = 0x4
+
+
 def descendants(pid: int | None = None) -> set[int]:
     """PIDs of every live process below ``pid`` (default: this one), from /proc."""
     root = os.getpid() if pid is None else pid
@@ -158,6 +162,8 @@ def descendants(pid: int | None = None) -> set[int]:
         fields = stat[stat.rfind(b")") + 2 :].split()
         if fields[0] == b"Z":
             continue  # a zombie is dead; its parent just has not reaped it yet
+        if int(fields[6]) & _PF_EXITING:
+            continue  # it has begun to exit (its memory may be gone already): nothing holds it
         if _is_resource_tracker(name):
             continue  # multiprocessing's own helper (spawn starts it); it ends with its parent
         parents[int(name)] = int(fields[1])
