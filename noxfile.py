@@ -25,10 +25,14 @@ BASE_NAMES = {
     "actorbase-tcp": "multiprocTCPBase",
     "actorbase-ray": "rayBase",
 }
-# Base folders whose suite runs only in their own session, not again in "all":
-# rayBase brings Ray (an 80 MB wheel, a few seconds to start) and a Ray worker
-# process per actor, so a second run would cost CI as much as its own again.
+# Base folders not installed in "all": rayBase brings Ray (an 80 MB wheel, a
+# few seconds to start) and a Ray worker process per actor.
 OWN_SESSION_ONLY = {"actorbase-ray"}
+# The bases "all" runs the behaviour suite on, with every other plugin
+# installed beside them: one in-process, one multiprocess. Each base's own
+# session already ran the whole suite on it (with the extras installed), so
+# "all" checks that the plugins live together, not every base a second time.
+ALL_RUNS_ON = ["simpleSystemBase", "multiprocQueueBase"]
 # Bases written in the tests, as a third party would write them (folder -> base
 # name): each is a `tests` target of its own, never part of "all".
 TEST_BASES = {"tests/unixbase": "multiprocUnixTestBase"}
@@ -94,16 +98,17 @@ _TARGETS = [*_base_folders(), *_test_base_folders(), "all"]
 @nox.session
 @nox.parametrize("target", _TARGETS, ids=_TARGETS)
 def tests(session: nox.Session, target: str) -> None:
-    """The behaviour suite on one base in a venv holding only that base; "all": every base together."""
+    """The behaviour suite on one base in a venv holding that base and the
+    extras; "all": every base installed together, the suite on ALL_RUNS_ON."""
+    extras = [e for e in EXTRAS if _has_pyproject(e)]
     if target == "all":
         together = [f for f in _base_folders() if f not in OWN_SESSION_ONLY]
-        folders = together + [e for e in EXTRAS if _has_pyproject(e)]
-        bases = [_base_name(session, f) for f in together]
+        folders = together + extras
+        installed = [_base_name(session, f) for f in together]
+        bases = [b for b in ALL_RUNS_ON if b in installed]
     else:
-        folders = [target]
-        if target in OWN_SESSION_ONLY:
-            # its one run must cover what "all" covers for the others (loaded sources)
-            folders += [e for e in EXTRAS if _has_pyproject(e)]
+        # the extras too, so what they add (loaded sources) is tested on every base
+        folders = [target, *extras]
         bases = [_base_name(session, target)]
     _install(session, *folders)
     _install_test_requirements(session, ROOT / "tests")
