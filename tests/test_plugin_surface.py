@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,18 @@ def test_everything_but_the_declared_surfaces_is_visibly_private():
     subpackages = {p.parent.name for p in package.glob("*/__init__.py")}
     assert top == PUBLIC_MODULES
     assert subpackages == {"_core"}
+
+
+def test_pickled_takes_memoryviews_and_says_why_a_message_cannot_be_pickled():
+    """The one pickling a base that moves messages itself (rayBase) shares
+    with the runtime: a memoryview comes back with its format and shape."""
+    import pickle
+
+    from actorcore.plugin import UnpicklableMessage, pickled
+
+    view = memoryview(bytearray(range(12))).cast("B", (3, 4))
+    back = pickle.loads(pickled({"v": view}))["v"]
+    assert (back.format, back.shape, back.tobytes(), back.readonly) == ("B", (3, 4), view.tobytes(), False)
+    assert pickle.loads(pickled(("plain", 1))) == ("plain", 1)
+    with pytest.raises(UnpicklableMessage, match="lock"):
+        pickled(threading.Lock())

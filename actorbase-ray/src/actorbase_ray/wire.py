@@ -3,46 +3,20 @@ message that cannot be pickled is caught where it was sent (as on the other
 multiprocess bases), not somewhere inside Ray."""
 from __future__ import annotations
 
-import io
 import pickle
 from typing import Any
 
+from actorcore.plugin import UnpicklableMessage, pickled
+
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 
-
-class Unpicklable(Exception):
-    """A message that cannot travel; the text says why."""
+#: a message that cannot travel; the text says why
+Unpicklable = UnpicklableMessage
 
 
 def dumps(msg: Any) -> bytes:
-    try:
-        return pickle.dumps(msg, PROTOCOL)
-    except Exception as exc:
-        try:  # memoryviews, which plain pickle refuses, travel as on the other bases
-            out = io.BytesIO()
-            _ViewPickler(out, PROTOCOL).dump(msg)
-            return out.getvalue()
-        except Exception:
-            pass
-        raise Unpicklable(f"message cannot be pickled: {type(exc).__name__}: {exc}") from exc
-
-
-def _view(buf: Any, fmt: str, shape: tuple[int, ...]) -> memoryview:
-    """A memoryview like the one sent: same format and shape, over a copy
-    (writable if the sender's was)."""
-    view = memoryview(buf)
-    if fmt == "B" and len(shape) == 1:
-        return view
-    flat: Any = view.cast("B")  # the format is the sender's, not a literal
-    return flat.cast(fmt, shape)
-
-
-class _ViewPickler(pickle.Pickler):
-    def reducer_override(self, obj: Any) -> Any:
-        if obj.__class__ is memoryview:
-            data = obj.tobytes() if obj.readonly else bytearray(obj.tobytes())
-            return _view, (data, obj.format, obj.shape)
-        return NotImplemented
+    """``msg`` pickled as the other multiprocess bases send it (memoryviews too)."""
+    return pickled(msg)
 
 
 def pack(call: Any) -> bytes:

@@ -81,6 +81,7 @@ from ._core.runtime.procs import context as process_context
 from ._core.runtime.procs import pid_alive
 from ._core.runtime.protocol import RuntimeMessage
 from ._core.runtime.ratelog import RateLimitedLog
+from ._core.runtime.wire import UnpicklableMessage, pickled
 from ._core.sourceregistry import SourceRegistry
 from ._core.sources import read_source
 from ._core.sysrules import (
@@ -152,6 +153,7 @@ __all__ = [
     "SharedClientTransport",
     "SourceRegistry",
     "SystemBase",
+    "UnpicklableMessage",
     "Transport",
     "Welcome",
     "admin_port",
@@ -179,6 +181,7 @@ __all__ = [
     "next_dead_letter_handler",
     "orphan",
     "parse_hello",
+    "pickled",
     "pid_alive",
     "plugin_hooks",
     "port_holder",

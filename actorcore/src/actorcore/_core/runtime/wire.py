@@ -86,6 +86,16 @@ def dumps(msg: Any, sharing: Sharing | None = None, target: Any = "") -> bytes:
     return data
 
 
+def pickled(msg: Any) -> bytes:
+    """``msg`` pickled in band, memoryviews too (which plain pickle refuses);
+    UnpicklableMessage saying why when it cannot be. For a base that moves
+    messages itself (rayBase) and wants them as the runtime's bases send them."""
+    try:
+        return pickle.dumps(msg, PROTOCOL)
+    except Exception as exc:
+        return _dumps_views(msg, exc)
+
+
 def _dumps_views(msg: Any, exc: Exception) -> bytes:
     """``msg`` pickled in band by a pickler that also takes memoryviews (which
     plain pickle refuses); UnpicklableMessage saying why ``exc`` happened
