@@ -104,6 +104,30 @@ def test_a_failed_call_puts_its_batch_in_doubt_and_turns_the_queue_into_dead_let
         out.close()
 
 
+def test_a_call_that_returns_with_nothing_waiting_frees_its_channel_at_once():
+    """On Ray's thread, without waiting for the pump: a sender that waits
+    for each answer (pingpong) sends its next message straight away."""
+    import queue
+
+    out = outbound.Outbound()
+    target = _Handle()
+    out.know("ns/a-1", target)
+    try:
+        out.send("ns/a-1", ("ns+c-1", b"0"))
+        unread: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        out._done = unread  # the pump waits on the old queue: it never sees what comes now
+        target.deliver.calls[0][2].fut.set_result(True)
+        out.send("ns/a-1", ("ns+c-1", b"1"))
+        assert [batch for _t, batch, _r in target.deliver.calls] == [[("ns+c-1", b"0")], [("ns+c-1", b"1")]]
+        assert unread.empty()
+        # one with a send waiting behind it goes to the pump, which makes the next call
+        out.send("ns/a-1", ("ns+c-1", b"2"))
+        target.deliver.calls[1][2].fut.set_result(True)
+        assert unread.qsize() == 1 and len(target.deliver.calls) == 2
+    finally:
+        out.close()
+
+
 class _Refusing:
     def remote(self, *args: Any) -> Any:
         raise TypeError("Ray refused the call")

@@ -213,13 +213,30 @@ class Outbound:
         if self._pump is None:
             self._pump = threading.Thread(target=self._run, name="actorcore-ray-pump", daemon=True)
             self._pump.start()
-        done = self._done
         batch = ch.in_flight
-        ref.future().add_done_callback(lambda fut: done.put((ch, fut, batch)))
+        ref.future().add_done_callback(lambda fut: self._returned(ch, fut, batch))
+
+    def _returned(self, ch: _Channel, fut: Any, batch: Any) -> None:
+        """On Ray's own thread: the call carrying ``batch`` returned. When it
+        succeeded and nothing waits behind it (a sender that waits for its
+        answer, as pingpong does) the channel is freed here, so the next send
+        leaves at once instead of queueing behind the pump's turn. Anything
+        else goes to the pump: no Ray call is made on Ray's thread, and Ray's
+        thread never waits for the lock (a sender holding it may be inside a
+        Ray call)."""
+        if fut.exception() is None and fut.result() is not False and self._lock.acquire(blocking=False):
+            try:
+                if ch.in_flight is batch and not ch.pending:
+                    ch.in_flight = None
+                    self._moved.notify_all()
+                    return
+            finally:
+                self._lock.release()
+        self._done.put((ch, fut, batch))
 
     def _run(self) -> None:
-        """Continue each channel whose call returned (Ray's callbacks only
-        hand the work over: they run on Ray's own thread)."""
+        """Continue each channel whose call returned (``_returned`` hands over
+        what it does not settle itself)."""
         while True:
             got = self._done.get()
             if got is None:
