@@ -159,20 +159,29 @@ def descendants(pid: int | None = None) -> set[int]:
                 stat = fh.read()
         except OSError:
             continue
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if fields[0] == b"Z":
-            continue  # a zombie is dead; its parent just has not reaped it yet
-        if int(fields[6]) & _PF_EXITING:
-            continue  # it has begun to exit (its memory may be gone already): nothing holds it
+        parent = _parent_if_running(stat)
+        if parent is None:
+            continue
         if _is_resource_tracker(name):
             continue  # multiprocessing's own helper (spawn starts it); it ends with its parent
-        parents[int(name)] = int(fields[1])
+        parents[int(name)] = parent
     found: set[int] = set()
     frontier = {root}
     while frontier:
         frontier = {p for p, pp in parents.items() if pp in frontier} - found
         found |= frontier
     return found
+
+
+def _parent_if_running(stat: bytes) -> int | None:
+    """The parent PID from a ``/proc/PID/stat`` line; None for a process that
+    has ended as far as a test is concerned."""
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    if fields[0] == b"Z":
+        return None  # a zombie is dead; its parent just has not reaped it yet
+    if int(fields[6]) & _PF_EXITING:
+        return None  # it has begun to exit (its memory may be gone already): nothing holds it
+    return int(fields[1])
 
 
 def _is_resource_tracker(pid: str) -> bool:
