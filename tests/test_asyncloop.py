@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from actorcore._core.asyncloop import Driver
 
 from .helpers import WAIT
@@ -111,3 +113,33 @@ def test_each_core_module_imports_first_in_a_fresh_process():
             capture_output=True, text=True, timeout=60,
         )
         assert done.returncode == 0, f"{name}: {done.stderr}"
+
+
+
+@pytest.mark.parametrize("owns_thread", [False, True])
+def test_running_here_is_true_only_inside_a_step_on_this_thread(owns_thread):
+    """What await self.ask checks, instead of asyncio._get_running_loop()."""
+    import threading
+
+    from actorcore._core.asyncloop import running_here
+
+    driver = Driver(owns_thread=owns_thread)
+    loop = driver.open()
+    seen: list[bool] = []
+
+    async def look() -> None:
+        seen.append(running_here(loop))
+        other: list[bool] = []
+        t = threading.Thread(target=lambda: other.append(running_here(loop)))
+        t.start()
+        t.join(WAIT)
+        seen.extend(other)
+
+    try:
+        task = driver.spawn(look(), lambda t: None)
+        assert not running_here(loop)  # made, not being stepped
+        _until_done(driver, task)
+        assert seen == [True, False]  # inside the step; another thread meanwhile
+        assert not running_here(loop)
+    finally:
+        driver.close(1.0)

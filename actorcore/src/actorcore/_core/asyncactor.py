@@ -21,14 +21,13 @@ import itertools
 import logging
 import time
 import traceback
-from asyncio import events
 from collections import deque
 from typing import TYPE_CHECKING, Any, Awaitable, Coroutine
 
 import attrs
 
 from .addresses import ActorAddress
-from .asyncloop import Driver, driver
+from .asyncloop import Driver, driver, running_here
 from .errors import ActorSystemFailure, ActorSystemRequestTimeout, InvalidActorAddress
 from .messages import ActorSystemMessage, PoisonMessage
 from .timeouts import to_seconds
@@ -385,7 +384,7 @@ def ask(cell: ActorCell, targetAddr: Any, msg: Any, timeout: Any = None) -> Awai
         seconds = to_seconds(timeout, "ask timeout")
     st = cell.aio
     loop = st.driver.loop if st is not None else None
-    if st is None or st.task is None or loop is None or events._get_running_loop() is not loop:
+    if st is None or st.task is None or loop is None or not running_here(loop):
         raise TypeError(
             "self.ask() is awaited inside an async handler: make the handler "
             "(receiveMessage or receiveMsg_X) `async def` and write `reply = await self.ask(...)`"
