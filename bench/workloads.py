@@ -197,27 +197,76 @@ def w_hugemsg(asys: Any, n: int, base: str) -> dict[str, Any]:
     return result
 
 
+def _is_spare(pid: int) -> bool:
+    """A process actorcore's admin forked ahead of a create (runtime/spare.py)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return b"(spare)" in fh.read()
+    except OSError:
+        return False
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return False
+    return stat[stat.rindex(b")") + 2 :][:1] not in (b"Z", b"X")
+
+
+def _idle_memory(pids: list[int], n: int) -> dict[str, float]:
+    """Median PSS and RSS (MiB, /proc/PID/smaps_rollup) of the processes a
+    spawn started, when it started about one per actor (multiprocess bases);
+    PSS shares each page among the processes that map it, so it is what one
+    more actor costs the machine."""
+    if len(pids) < n // 2:
+        return {}  # the actors run in processes that were there before (simple base)
+    pss, rss = [], []
+    for pid in pids:
+        got = {}
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                for line in fh:
+                    key, _, rest = line.partition(":")
+                    if key in ("Pss", "Rss"):
+                        got[key] = int(rest.split()[0]) / 1024
+        except OSError:
+            continue
+        if len(got) == 2:
+            pss.append(got["Pss"])
+            rss.append(got["Rss"])
+    if not pss:
+        return {}
+    return {"idle_actor_pss_mib": statistics.median(pss), "idle_actor_rss_mib": statistics.median(rss)}
+
+
 def w_spawn(asys: Any, n: int, base: str) -> dict[str, Any]:
     from bench_actors import ActorExitRequest, Echo
 
     me = os.getpid()
-    before = len(procs.descendants(me))
+    existing = {p.pid for p in procs.descendants(me)}
     t0 = time.perf_counter()
     addrs = [asys.createActor(Echo) for _ in range(n)]
     t1 = time.perf_counter()
     for i, a in enumerate(addrs):
         if _ask(asys, a, i) != i:
             raise RuntimeError("spawn ping answered wrongly")
+    # The actors' processes: what the creates started, less a spare the
+    # admin forks ahead of the next create (it stays until shutdown).
+    actors = [p.pid for p in procs.descendants(me) if p.pid not in existing and not _is_spare(p.pid)]
+    # what an idle actor costs in memory, read between the timed parts
+    memory = _idle_memory(actors, n)
     t2 = time.perf_counter()
     for a in addrs:
         asys.tell(a, ActorExitRequest())
     # "Exited" means gone: on multiprocess bases wait until the actor
     # processes have really ended (not merely been told), judged the same
     # way for both implementations; on the simple base tell() already ran
-    # the exits to completion and no process count changes.
+    # the exits to completion and no process was started.
     deadline = time.monotonic() + EXIT_WAIT
     exited = True
-    while len(procs.descendants(me)) > before:
+    while any(_running(pid) for pid in actors):
         if time.monotonic() > deadline:
             exited = False
             break
@@ -228,10 +277,11 @@ def w_spawn(asys: Any, n: int, base: str) -> dict[str, Any]:
         "create_ms_per_actor": (t1 - t0) * 1000 / n,
         "ping_ms_per_actor": (t2 - t1) * 1000 / n,
         "exit_ms_per_actor": (t3 - t2) * 1000 / n if exited else None,
+        **memory,
     }
     if not exited:
         # Keep the creation figures; the exit figure is what failed.
-        left = len(procs.descendants(me)) - before
+        left = sum(_running(pid) for pid in actors)
         result["partial_error"] = (
             f"{left} of {n} actor processes still running {EXIT_WAIT} s after ActorExitRequest"
         )
