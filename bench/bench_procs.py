@@ -44,6 +44,12 @@ def _read_stat(pid: int) -> Proc | None:
     )
 
 
+def running(pid: int) -> bool:
+    """Whether ``pid`` is alive (a zombie only waits to be reaped)."""
+    p = _read_stat(pid)
+    return p is not None and p.state not in ("Z", "X")
+
+
 def all_procs() -> list[Proc]:
     procs = []
     for name in os.listdir("/proc"):

@@ -206,15 +206,6 @@ def _is_spare(pid: int) -> bool:
         return False
 
 
-def _running(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read()
-    except OSError:
-        return False
-    return stat[stat.rindex(b")") + 2 :][:1] not in (b"Z", b"X")
-
-
 def _idle_memory(pids: list[int], n: int) -> dict[str, float]:
     """Median PSS and RSS (MiB, /proc/PID/smaps_rollup) of the processes a
     spawn started, when it started about one per actor (multiprocess bases);
@@ -266,7 +257,7 @@ def w_spawn(asys: Any, n: int, base: str) -> dict[str, Any]:
     # the exits to completion and no process was started.
     deadline = time.monotonic() + EXIT_WAIT
     exited = True
-    while any(_running(pid) for pid in actors):
+    while any(procs.running(pid) for pid in actors):
         if time.monotonic() > deadline:
             exited = False
             break
@@ -281,7 +272,7 @@ def w_spawn(asys: Any, n: int, base: str) -> dict[str, Any]:
     }
     if not exited:
         # Keep the creation figures; the exit figure is what failed.
-        left = sum(_running(pid) for pid in actors)
+        left = sum(procs.running(pid) for pid in actors)
         result["partial_error"] = (
             f"{left} of {n} actor processes still running {EXIT_WAIT} s after ActorExitRequest"
         )

@@ -35,6 +35,7 @@ from actorcore.plugin import (
     DONE,
     ActorCell,
     ActorContext,
+    UnpicklableMessage,
     read_source,
     resolve_actor_class,
 )
@@ -44,7 +45,7 @@ from .addressing import Ids, foreign_refusal, global_id, warn_foreign
 from .classes import shippable
 from .placement import place
 from .spawn import HostBoot, live_global, spawn
-from .wire import Unpicklable, dumps, loads
+from .wire import dumps, loads
 
 if TYPE_CHECKING:
     from .host import ActorHost
@@ -88,7 +89,7 @@ class RayCell(ActorCell):
             raise InvalidActorAddress(targetAddr, "send needs an ActorAddress as target")
         try:
             data = dumps(msg)
-        except Unpicklable as exc:
+        except UnpicklableMessage as exc:
             self._actor_log().error("%s cannot send %r: %s", self.address, msg, exc)
             self._post(PoisonMessage(msg, str(exc)), self.address)
             return

@@ -28,7 +28,7 @@ its answer back. So each batch to an actor carries this process's token and
 the channel's sequence number; a host notes, per token, the last batch it
 took, and the admin learns that when the host ends. The batch of a failed
 call goes to the admin as ``lost``, and becomes dead letters only if the
-host never took it (admin.py, ``_lost``): no message is both handled and
+host never took it (doubts.py): no message is both handled and
 reported dead.
 """
 from __future__ import annotations

@@ -25,6 +25,7 @@ from actorcore.actors import (
 )
 from actorcore.plugin import (
     NOTHING,
+    UnpicklableMessage,
     class_spec,
     common_capabilities,
     resolve_actor_class,
@@ -45,7 +46,7 @@ from .classes import check_start_method, shippable
 from .outbound import Item, Outbound
 from .placement import NODE_CAPABILITIES, check_node_capabilities, pinned, place
 from .spawn import HostBoot, live_global, spawn
-from .wire import Unpicklable, dumps, loads
+from .wire import dumps, loads
 
 _log = logging.getLogger("actorcore.ray")
 
@@ -243,7 +244,7 @@ class RaySystem:
         self._check()
         try:
             data = dumps(msg)
-        except Unpicklable as exc:
+        except UnpicklableMessage as exc:
             endpoint.inbox.append(PoisonMessage(msg, str(exc)))
             return None
         details = str(target.addressDetails)

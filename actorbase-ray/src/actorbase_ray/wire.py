@@ -6,17 +6,13 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
-from actorcore.plugin import UnpicklableMessage, pickled
+from actorcore.plugin import pickled
 
 PROTOCOL = pickle.HIGHEST_PROTOCOL
 
-#: a message that cannot travel; the text says why
-Unpicklable = UnpicklableMessage
-
-
-def dumps(msg: Any) -> bytes:
-    """``msg`` pickled as the other multiprocess bases send it (memoryviews too)."""
-    return pickled(msg)
+#: messages pickled as the other multiprocess bases send them (memoryviews
+#: too); UnpicklableMessage says why one cannot be
+dumps = pickled
 
 
 def pack(call: Any) -> bytes:
