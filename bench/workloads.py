@@ -243,12 +243,13 @@ def w_spawn(asys: Any, n: int, base: str) -> dict[str, Any]:
     for i, a in enumerate(addrs):
         if _ask(asys, a, i) != i:
             raise RuntimeError("spawn ping answered wrongly")
+    t2 = time.perf_counter()
     # The actors' processes: what the creates started, less a spare the
     # admin forks ahead of the next create (it stays until shutdown).
     actors = [p.pid for p in procs.descendants(me) if p.pid not in existing and not _is_spare(p.pid)]
     # what an idle actor costs in memory, read between the timed parts
     memory = _idle_memory(actors, n)
-    t2 = time.perf_counter()
+    t_exit = time.perf_counter()
     for a in addrs:
         asys.tell(a, ActorExitRequest())
     # "Exited" means gone: on multiprocess bases wait until the actor
@@ -267,7 +268,7 @@ def w_spawn(asys: Any, n: int, base: str) -> dict[str, Any]:
         "n": n,
         "create_ms_per_actor": (t1 - t0) * 1000 / n,
         "ping_ms_per_actor": (t2 - t1) * 1000 / n,
-        "exit_ms_per_actor": (t3 - t2) * 1000 / n if exited else None,
+        "exit_ms_per_actor": (t3 - t_exit) * 1000 / n if exited else None,
         **memory,
     }
     if not exited:
