@@ -89,7 +89,7 @@ def _run_plugin_unit_tests(session: nox.Session, folders: list[str]) -> None:
     # behaviour suite's, which one rootdir-wide run would refuse to import.
     for folder in folders:
         if (ROOT / folder / "tests").is_dir():
-            session.run("pytest", f"{folder}/tests", *session.posargs)
+            session.run("pytest", f"{folder}/tests", "-rfE", *session.posargs)
 
 
 _TARGETS = [*_base_folders(), *_test_base_folders(), "all"]
@@ -115,12 +115,13 @@ def tests(session: nox.Session, target: str) -> None:
     # Naming the bases (rather than "whatever is installed") makes the run
     # fail loudly if a plugin did not register, instead of testing less.
     env = {"ACTORCORE_TEST_BASES": ",".join(bases)}
-    # -rs: each skip's reason (a base's declared features) is in the log
-    session.run("pytest", "tests", "-rs", *session.posargs, env=env)
+    # -rsfE: each skip's reason (a base's declared features) is in the log,
+    # and each failure's name, which .ci/run's summary repeats
+    session.run("pytest", "tests", "-rsfE", *session.posargs, env=env)
     if target != "all":
         for caps in VARIANTS.get(target, []):
             session.log(f"behaviour suite again, with capabilities {caps}")
-            session.run("pytest", *VARIANT_TESTS, "-q", *session.posargs,
+            session.run("pytest", *VARIANT_TESTS, "-q", "-rfE", *session.posargs,
                         env={**env, "ACTORCORE_TEST_CAPABILITIES": json.dumps(caps)})
         # a test base's own tests are under tests/: the run above had them
         _run_plugin_unit_tests(session, [target] if target not in TEST_BASES else [])
