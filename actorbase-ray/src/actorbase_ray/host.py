@@ -13,7 +13,6 @@ import array
 import logging
 import os
 import select
-import signal
 import threading
 import time
 import traceback
@@ -44,6 +43,7 @@ from .addressing import ADMIN_NAME
 from .cell import REGISTER_LIMIT, RayCell
 from .outbound import Outbound
 from .placement import node_id
+from .signals import Signals
 from .spawn import ENDED, HostBoot
 from .wire import dumps, loads, unpack
 
@@ -113,7 +113,7 @@ class ActorHost:
         logs.tag_records(str(self.cell.address))
         self._terminate = False
         self._terminated = False  # SIGTERM ended it
-        self._signals()
+        self._signals = Signals(self._on_term, self._log_status)
         try:
             if boot.sourceHash is not None:
                 cls = sources.load_class(self.out.handle(boot.namespace), boot.spec, boot.sourceHash)
@@ -142,38 +142,12 @@ class ActorHost:
             self._closed = True
             threading.Timer(FAILED_GRACE, self._ended).start()
 
-    def _signals(self) -> None:
-        """SIGTERM ends the actor at once, as on the other multiprocess bases:
-        it runs its ActorExitRequest and handles nothing that waits; SIGUSR1
-        writes its status to the internal log.
+    def _on_term(self) -> None:
+        self._terminate = True
+        self.nudge()
 
-        Python runs a handler only when the main thread runs Python, which in
-        a Ray worker may be long after the signal; the wakeup pipe is written
-        the moment it arrives, so a thread reading it acts at once. (The
-        constructor runs in the worker's main thread, the one that may set
-        handlers.)"""
-        if threading.current_thread() is not threading.main_thread():
-            return
-        r, w = os.pipe()
-        os.set_blocking(w, False)
-        for signum in (signal.SIGTERM, signal.SIGUSR1):
-            signal.signal(signum, _ignore)  # not the default action: the thread below acts
-        signal.set_wakeup_fd(w, warn_on_full_buffer=False)
-        threading.Thread(target=self._on_signals, args=(r,), name="actorcore-signals",
-                         daemon=True).start()
-
-    def _on_signals(self, fd: int) -> None:
-        while True:
-            try:
-                got = os.read(fd, 64)
-            except OSError:
-                return
-            for signum in got:
-                if signum == signal.SIGTERM:
-                    self._terminate = True
-                    self.nudge()
-                elif signum == signal.SIGUSR1:
-                    internal_log(logging.WARNING, f"status: {self.cell._status()!r}")
+    def _log_status(self) -> None:
+        internal_log(logging.WARNING, f"status: {self.cell._status()!r}")
 
     def _register(self) -> None:
         """Tell the admin this host runs, before anyone can hear of it (the
@@ -363,6 +337,8 @@ class ActorHost:
                         break
                     items = list(inbox)
                     inbox.clear()
+                if items and self._signals.term_arrived():
+                    self._terminate = True  # sent after the SIGTERM, maybe: handled, none of them
                 if time.monotonic() >= next_check:
                     next_check = time.monotonic() + ADMIN_CHECK
                     if not self._admin_alive():
@@ -506,6 +482,3 @@ class ActorHost:
             lambda msg: self.control(("dead", me, [(me, dumps(msg))])),
         )
 
-
-def _ignore(signum: int, frame: Any) -> None:
-    """A signal's Python-level handler: the work is done by the thread that reads the wakeup pipe."""
