@@ -19,8 +19,9 @@ from typing import Any
 from actorcore.plugin import Outbox, framing
 
 _F_GETPIPE_SZ = 1032
-_LEN = struct.Struct("!I")
-_INT = b"\0\0\0\0"
+_LEN = struct.Struct("!I")  # frame headers: network order
+_NATIVE_INT = struct.Struct("i")  # what ioctl(FIONREAD) fills in: the host's own int
+_INT = bytes(_NATIVE_INT.size)
 _READ = framing.READ_SIZE
 _ANY_SIZE = 0xFFFFFFFF  # the largest length a frame header holds
 
@@ -85,7 +86,7 @@ class Channel:
                 self._capacity = fcntl.fcntl(fd, _F_GETPIPE_SZ)
             except OSError:
                 self._capacity = 4096
-        used = _LEN.unpack(fcntl.ioctl(fd, termios.FIONREAD, _INT))[0]
+        used = _NATIVE_INT.unpack(fcntl.ioctl(fd, termios.FIONREAD, _INT))[0]
         return used + size <= self._capacity
 
     def put(self, envelope: Any) -> None:
