@@ -107,6 +107,10 @@ class Channel:
     def backlog(self) -> int:
         return self._out.backlog()
 
+    def join_backlog(self, group: set[Outbox]) -> None:
+        """Count what waits here in the writer's ``group`` (Outbox.waiting_in)."""
+        self._out.join(group)
+
     def flush(self, timeout: float) -> bool:
         self._check_process()
         return self._out.flush(timeout)

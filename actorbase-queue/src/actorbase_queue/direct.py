@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from actorcore.plugin import Outbox
+
 from .channel import Channel
 
 #: Data of the marker envelope (never a valid pickle, which starts with 0x80).
@@ -43,6 +45,7 @@ class DirectPaths:
                  on_gone: Callable[[Channel], None]) -> None:
         self.me = process_key(me)
         self.out: dict[str, Channel] = {}
+        self.backlogged: set[Outbox] = set()  # the outboxes of ``out`` with frames waiting
         self.opening: dict[str, str] = {}  # peer -> path, until the reader has it open
         self.waiting: dict[str, Channel] = {}  # peer -> read end, until its SWITCHED marker
         self.inbound: dict[int, Channel] = {}
@@ -77,6 +80,7 @@ class DirectPaths:
             return None
         if ch is not None:
             del self.opening[peer]
+            ch.join_backlog(self.backlogged)
             self.out[peer] = ch
         return ch
 

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 
 import attrs
 
-from actorcore.plugin import Poller
+from actorcore.plugin import Outbox, Poller
 
 from .channel import Channel
 from .direct import CONTROL, SWITCHED, DirectPaths, process_key
@@ -118,7 +118,8 @@ class _Endpoint:
             timeout = 0 if timeout is not None else None  # only control frames: look again
 
     def backlog(self) -> int:
-        return self.link_out.backlog() + sum(ch.backlog() for ch in self.direct.out.values())
+        # per send: a sum over every direct pipe cost a parent of 100 children a quarter of its time
+        return self.link_out.backlog() + Outbox.waiting_in(self.direct.backlogged)
 
 
 class ClientQueueTransport(_Endpoint):

@@ -227,6 +227,10 @@ class Conn:
     def backlog(self) -> int:
         return self._out.backlog()
 
+    def join_backlog(self, group: set[Outbox]) -> None:
+        """Count what waits here in the endpoint's ``group`` (Outbox.waiting_in)."""
+        self._out.join(group)
+
     def flush(self, timeout: float) -> bool:
         return self._out.flush(timeout)
 

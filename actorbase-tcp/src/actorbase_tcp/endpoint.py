@@ -16,6 +16,7 @@ from typing import Any, Sequence
 from actorcore.plugin import (
     ActorLink,
     HelloRole,
+    Outbox,
     Poller,
     RateLimitedLog,
     avoiding,
@@ -64,6 +65,7 @@ class EndpointTcpTransport(Doorway):
         self.poller.add(self.listener.fileno())
         self.link: Conn | None = None
         self.out: dict[str, Conn] = {}
+        self._backlogged: set[Outbox] = set()  # the outboxes of ``out`` with frames waiting
         self.opening: dict[str, str] = {}
         self.unknown: dict[int, Conn] = {}  # accepted, hello not read yet
         self.hello_due: dict[int, float] = {}
@@ -121,6 +123,7 @@ class EndpointTcpTransport(Doorway):
             return None
         assert self.link is not None
         self.link.put((target, self.address, SWITCHED))  # what went via the admin comes first
+        conn.join_backlog(self._backlogged)
         self.out[key] = conn
         # The handshake needs the peer's answer, and neither an actor's loop nor
         # a program that only tells may wait for it: a helper thread completes
@@ -302,7 +305,7 @@ class EndpointTcpTransport(Doorway):
 
     def backlog(self) -> int:
         link = self.link.backlog() if self.link is not None else 0
-        return link + sum(c.backlog() for c in self.out.values())
+        return link + Outbox.waiting_in(self._backlogged)  # per send: not a sum over every peer
 
     def close(self) -> None:
         for conn in self.out.values():

@@ -5,6 +5,11 @@ go now without blocking and says how many bytes that was; ``write_all(frame)``
 may block. A frame goes straight out when nothing is queued before it;
 otherwise it waits, in order, for a per-outbox flusher thread. So a slow
 reader never blocks the sender, and order is kept.
+
+A transport with many outboxes (a parent with a hundred children) checks
+its backlog on every send; it gives them one ``group`` set, which holds just
+the outboxes that have frames waiting, so that check costs nothing while
+every frame goes straight out (:meth:`Outbox.waiting_in`).
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from typing import Callable
 
 class Outbox:
     def __init__(self, try_write: Callable[[bytes], int], write_all: Callable[[bytes], None],
-                 name: str) -> None:
+                 name: str, group: set[Outbox] | None = None) -> None:
         self._try = try_write
         self._all = write_all
         self._name = name
@@ -25,6 +30,24 @@ class Outbox:
         self._flusher: threading.Thread | None = None
         self.broken = False
         self.closed = False
+        self.group = group
+
+    @staticmethod
+    def waiting_in(group: set[Outbox]) -> int:
+        """Frames waiting in the outboxes of ``group``."""
+        return sum(len(o._pending) for o in tuple(group))  # tuple(): a flusher may leave it meanwhile
+
+    def join(self, group: set[Outbox]) -> None:
+        """Be counted in ``group`` (see the module docstring) from now on."""
+        with self.lock:
+            self.group = group
+            if self._pending and not self.closed and not self.broken:
+                group.add(self)
+
+    def _settled(self) -> None:
+        """Under the lock: nothing waits here any more (or never will be written)."""
+        if self.group is not None:
+            self.group.discard(self)
 
     def put(self, frame: bytes) -> None:
         """Queue ``frame``; BrokenPipeError once the reader is known to be gone."""
@@ -43,6 +66,8 @@ class Outbox:
                     return
                 frame = frame[sent:]
             self._pending.append(frame)
+            if self.group is not None:
+                self.group.add(self)
             if self._flusher is None:
                 self._flusher = threading.Thread(target=self._flush, name=self._name, daemon=True)
                 self._flusher.start()
@@ -62,11 +87,13 @@ class Outbox:
             except OSError:  # the reader is gone: what is left waits for take()
                 with self.lock:
                     self.broken = True
+                    self._settled()  # it will never drain: no backlog to wait for
                     self._wake.notify_all()
                 return
             with self.lock:
                 self._pending.popleft()
                 if not self._pending:
+                    self._settled()
                     self._wake.notify_all()
 
     def backlog(self) -> int:
@@ -83,10 +110,12 @@ class Outbox:
             frames = list(self._pending)
             self._pending.clear()
             self.closed = True
+            self._settled()
             self._wake.notify_all()
         return frames
 
     def close(self) -> None:
         with self.lock:
             self.closed = True
+            self._settled()
             self._wake.notify_all()

@@ -1,0 +1,99 @@
+"""Outbox (actorcore.plugin): order kept behind a slow reader, and the group
+that lets a transport with many outboxes count its backlog without a sum
+over all of them."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from actorcore.plugin import Outbox
+
+
+class _Reader:
+    """A destination that takes nothing until opened, then everything."""
+
+    def __init__(self) -> None:
+        self.open = threading.Event()
+        self.got: list[bytes] = []
+        self.fail = False
+
+    def try_write(self, frame: bytes) -> int:
+        if not self.open.is_set():
+            return 0
+        self.got.append(frame)
+        return len(frame)
+
+    def write_all(self, frame: bytes) -> None:
+        if not self.open.wait(30):
+            raise AssertionError("the test never opened the reader")
+        if self.fail:
+            raise BrokenPipeError("reader gone")
+        self.got.append(frame)
+
+
+def _outbox(reader: _Reader, group: set[Outbox] | None = None) -> Outbox:
+    return Outbox(reader.try_write, reader.write_all, "test-outbox", group)
+
+
+def test_frames_go_straight_out_and_never_enter_the_group():
+    group: set[Outbox] = set()
+    r = _Reader()
+    r.open.set()
+    box = _outbox(r, group)
+    for n in range(5):
+        box.put(bytes([n]))
+    assert r.got == [bytes([n]) for n in range(5)]
+    assert group == set() and Outbox.waiting_in(group) == 0
+
+
+def test_a_waiting_outbox_is_counted_in_its_group_until_it_drains():
+    group: set[Outbox] = set()
+    slow, fast = _Reader(), _Reader()
+    fast.open.set()
+    a, b = _outbox(slow, group), _outbox(fast, group)
+    for n in range(3):
+        a.put(bytes([n]))
+        b.put(bytes([n]))
+    assert group == {a}
+    assert Outbox.waiting_in(group) == 3 == a.backlog()
+    slow.open.set()
+    assert a.flush(30)
+    assert group == set() and Outbox.waiting_in(group) == 0
+    assert slow.got == [bytes([n]) for n in range(3)]  # in order
+
+
+def test_joining_a_group_counts_what_already_waits():
+    r = _Reader()
+    box = _outbox(r)
+    box.put(b"x")
+    group: set[Outbox] = set()
+    box.join(group)
+    assert Outbox.waiting_in(group) == 1
+    r.open.set()
+    assert box.flush(30)
+    assert Outbox.waiting_in(group) == 0
+
+
+@pytest.mark.parametrize("how", ["take", "close", "broken"])
+def test_an_outbox_that_will_never_drain_leaves_the_group(how):
+    """Frames taken back (dead letters), an outbox closed, or its reader gone:
+    they must not hold up the sender's other sends as backlog forever."""
+    group: set[Outbox] = set()
+    r = _Reader()
+    box = _outbox(r, group)
+    box.put(b"a")
+    box.put(b"b")
+    assert Outbox.waiting_in(group) == 2
+    if how == "take":
+        assert box.take() == [b"a", b"b"]
+    elif how == "close":
+        box.close()
+    else:
+        r.fail = True
+        r.open.set()
+        assert box.flush(30)  # returns once broken
+        assert box.broken
+    assert group == set() and Outbox.waiting_in(group) == 0
+    r.fail = True  # let the flusher thread, still blocked in a write, end
+    r.open.set()
