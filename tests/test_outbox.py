@@ -4,6 +4,7 @@ over all of them."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -15,6 +16,7 @@ class _Reader:
 
     def __init__(self) -> None:
         self.open = threading.Event()
+        self.writing = threading.Event()  # the flusher is in a write
         self.got: list[bytes] = []
         self.fail = False
 
@@ -25,6 +27,7 @@ class _Reader:
         return len(frame)
 
     def write_all(self, frame: bytes) -> None:
+        self.writing.set()
         if not self.open.wait(30):
             raise AssertionError("the test never opened the reader")
         if self.fail:
@@ -60,7 +63,7 @@ def test_a_waiting_outbox_is_counted_in_its_group_until_it_drains():
     slow.open.set()
     assert a.flush(30)
     assert group == set() and Outbox.waiting_in(group) == 0
-    assert slow.got == [bytes([n]) for n in range(3)]  # in order
+    assert b"".join(slow.got) == bytes([0, 1, 2])  # in order
 
 
 def test_joining_a_group_counts_what_already_waits():
@@ -97,3 +100,62 @@ def test_an_outbox_that_will_never_drain_leaves_the_group(how):
     assert group == set() and Outbox.waiting_in(group) == 0
     r.fail = True  # let the flusher thread, still blocked in a write, end
     r.open.set()
+
+
+class _CountingReader(_Reader):
+    """Records each write the flusher makes, not just the bytes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+
+    def write_all(self, frame: bytes) -> None:
+        super().write_all(frame)
+        self.writes.append(bytes(frame))
+
+
+def test_small_frames_waiting_for_a_slow_reader_go_out_in_one_write_in_order():
+    r = _CountingReader()
+    box = _outbox(r)
+    frames = [b"frame-%03d;" % n for n in range(50)]
+    for f in frames:
+        box.put(f)
+    r.open.set()
+    assert box.flush(30)
+    assert b"".join(r.writes) == b"".join(frames)
+    # the flusher may have taken the first frame before the rest were queued
+    assert len(r.writes) <= 2, f"{len(r.writes)} writes for 50 small waiting frames"
+
+
+def test_a_large_frame_is_written_alone_and_never_joined():
+    from actorcore._core.runtime.outbox import BATCH_ALONE
+
+    r = _CountingReader()
+    box = _outbox(r)
+    big = b"B" * BATCH_ALONE
+    for f in (b"a", b"b", big, b"c", b"d"):
+        box.put(f)
+    r.open.set()
+    assert box.flush(30)
+    assert big in r.writes  # as a write of its own
+    assert b"".join(r.writes) == b"ab" + big + b"cd"
+
+
+def test_take_during_a_write_does_not_break_the_flusher(monkeypatch):
+    """take() (the reader is gone: dead letters) while the flusher is in a
+    write: the flusher must end quietly, not fail on frames no longer queued."""
+    failures: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
+    r = _CountingReader()
+    box = _outbox(r)
+    box.put(b"one")
+    box.put(b"two")
+    assert r.writing.wait(30)
+    assert box.take() == [b"one", b"two"]
+    r.open.set()  # the flusher's write (of frames already taken) completes
+    deadline = time.monotonic() + 30
+    while box._flusher is not None and box._flusher.is_alive():
+        assert time.monotonic() < deadline, "the flusher never ended after take()"
+        time.sleep(0.01)
+    assert failures == []
+    assert box.backlog() == 0

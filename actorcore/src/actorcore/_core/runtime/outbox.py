@@ -3,8 +3,9 @@
 A transport gives it two ways to write: ``try_write(frame)`` writes what can
 go now without blocking and says how many bytes that was; ``write_all(frame)``
 may block. A frame goes straight out when nothing is queued before it;
-otherwise it waits, in order, for a per-outbox flusher thread. So a slow
-reader never blocks the sender, and order is kept.
+otherwise it waits, in order, for a per-outbox flusher thread, which writes
+the small frames waiting together in one call. So a slow reader never blocks
+the sender, and order is kept.
 
 A transport with many outboxes (a parent with a hundred children) checks
 its backlog on every send; it gives them one ``group`` set, which holds just
@@ -13,9 +14,16 @@ every frame goes straight out (:meth:`Outbox.waiting_in`).
 """
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import deque
 from typing import Callable
+
+#: a frame this large is written on its own (joining would copy it)
+BATCH_ALONE = 64 * 1024
+#: at most this many frames, and bytes, in one write of waiting frames
+BATCH_FRAMES = 256
+BATCH_BYTES = 256 * 1024
 
 
 class Outbox:
@@ -81,9 +89,9 @@ class Outbox:
                     if self.closed:
                         return
                     self._wake.wait()
-                frame = self._pending[0]  # stays queued until written, so put() keeps order
+                batch = self._batch()  # stays queued until written, so put() keeps order
             try:
-                self._all(frame)
+                self._all(batch[0] if len(batch) == 1 else b"".join(batch))
             except OSError:  # the reader is gone: what is left waits for take()
                 with self.lock:
                     self.broken = True
@@ -91,10 +99,30 @@ class Outbox:
                     self._wake.notify_all()
                 return
             with self.lock:
-                self._pending.popleft()
-                if not self._pending:
+                pending = self._pending
+                for frame in batch:
+                    if pending and pending[0] is frame:  # take() may have emptied it meanwhile
+                        pending.popleft()
+                if not pending:
                     self._settled()
                     self._wake.notify_all()
+
+    def _batch(self) -> list[bytes]:
+        """Under the lock: the first frames waiting, as many as one write
+        should carry. Small frames behind a slow reader go out together (one
+        system call, not one each); a large one goes alone, never copied."""
+        pending = self._pending
+        first = pending[0]
+        if len(pending) == 1 or len(first) >= BATCH_ALONE:
+            return [first]
+        batch = [first]
+        size = len(first)
+        for frame in itertools.islice(pending, 1, BATCH_FRAMES):
+            if len(frame) >= BATCH_ALONE or size + len(frame) > BATCH_BYTES:
+                break
+            batch.append(frame)
+            size += len(frame)
+        return batch
 
     def backlog(self) -> int:
         return len(self._pending)
