@@ -73,6 +73,9 @@ class EndpointTcpTransport(Doorway):
         self.waiting: dict[str, Conn] = {}  # hello read, marker not yet seen
         self.early: set[str] = set()  # marker seen before the hello
         self.inputs: dict[int, Conn] = {}
+        # inputs that may hold a whole frame already read (one at a time):
+        # served before the next poll, without a look at every input
+        self._buffered: set[Conn] = set()
 
     # -- set-up --------------------------------------------------------------
     def connect_admin(self, admin: str, hello: tuple[str, str, bytes]) -> None:
@@ -80,8 +83,7 @@ class EndpointTcpTransport(Doorway):
         self.link = Conn(sock, self.key, initiator=True, peer="admin", limit=self.limit, tls=self.tls)
         self.link.authenticate(10.0)
         self.link.put(hello)
-        self.inputs[self.link.fd] = self.link
-        self.poller.add(self.link.fd)
+        self._add_input(self.link)
 
     @property
     def admin_lost(self) -> bool:
@@ -161,6 +163,10 @@ class EndpointTcpTransport(Doorway):
                 break
         if conn.eof and conn is not self.link and not out:
             self._forget_input(conn)
+        elif conn.buffered:
+            self._buffered.add(conn)
+        else:
+            self._buffered.discard(conn)
         return out
 
     def _take_some(self, conn: Conn) -> list[Any] | None:
@@ -200,11 +206,17 @@ class EndpointTcpTransport(Doorway):
         if conn is None:
             self.early.add(peer)
             return
+        self._add_input(conn)
+
+    def _add_input(self, conn: Conn) -> None:
         self.inputs[conn.fd] = conn
         self.poller.add(conn.fd)
+        if conn.buffered:  # its hello came with more behind it
+            self._buffered.add(conn)
 
     def _forget_input(self, conn: Conn) -> None:
         self.inputs.pop(conn.fd, None)
+        self._buffered.discard(conn)
         self.poller.discard(conn.fd)
         conn.close()
 
@@ -240,8 +252,7 @@ class EndpointTcpTransport(Doorway):
             conn.peer = said.key
             if conn.peer in self.early:
                 self.early.discard(conn.peer)
-                self.inputs[conn.fd] = conn
-                self.poller.add(conn.fd)
+                self._add_input(conn)
             else:
                 self.waiting[conn.peer] = conn  # read only after its marker
         elif conn.eof:
@@ -258,11 +269,10 @@ class EndpointTcpTransport(Doorway):
     def receive(self, timeout: float | None, waitables: Sequence[Any] = ()) -> tuple[list[Any], list[Any]]:
         poller = self.poller
         poller.set_extra(waitables)
-        for conn in list(self.inputs.values()):  # what is already buffered comes first
-            if conn.buffered:
-                buffered = self._take(conn)
-                if buffered:
-                    return buffered, (poller.wait(0) if waitables else [])
+        for conn in tuple(self._buffered):  # what is already buffered comes first
+            buffered = self._take(conn)
+            if buffered:
+                return buffered, (poller.wait(0) if waitables else [])
         lfd = self.listener.fileno()
         if self.hello_due:
             self._expire_hellos()
