@@ -36,7 +36,10 @@ class _Reader:
 
 
 def _outbox(reader: _Reader, group: set[Outbox] | None = None) -> Outbox:
-    return Outbox(reader.try_write, reader.write_all, "test-outbox", group)
+    box = Outbox(reader.try_write, reader.write_all, "test-outbox")
+    if group is not None:
+        box.join(group)
+    return box
 
 
 def test_frames_go_straight_out_and_never_enter_the_group():

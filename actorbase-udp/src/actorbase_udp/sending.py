@@ -47,8 +47,7 @@ class StreamSender(SessionSocket):
         self.owed: set[Channel] = set()
         self.sending: set[Channel] = set()
         # channels that may hold datagrams waiting for the window: backlog()
-        # is asked on every send, and a sum over every peer cost a parent of
-        # 100 children a tenth of its time
+        # is asked on every send, and must not walk every peer's channel
         self.queueing: set[Channel] = set()
 
     # -- sending -------------------------------------------------------------

@@ -28,7 +28,7 @@ BATCH_BYTES = 256 * 1024
 
 class Outbox:
     def __init__(self, try_write: Callable[[bytes], int], write_all: Callable[[bytes], None],
-                 name: str, group: set[Outbox] | None = None) -> None:
+                 name: str) -> None:
         self._try = try_write
         self._all = write_all
         self._name = name
@@ -38,7 +38,7 @@ class Outbox:
         self._flusher: threading.Thread | None = None
         self.broken = False
         self.closed = False
-        self.group = group
+        self.group: set[Outbox] | None = None  # see join()
 
     @staticmethod
     def waiting_in(group: set[Outbox]) -> int:
