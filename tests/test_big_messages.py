@@ -110,6 +110,9 @@ def test_mutating_after_send_is_not_seen(asys):
     asys.tell(holder, buf)
     buf[:] = b"\0" * MiB  # the rule: what was sent is what was copied at send
     assert asys.ask(asys.createActor(Mutator), ("mutate", holder, MiB), WAIT) == "sent"
+    # Order holds per sender: the Mutator's buffer may reach the holder after
+    # this program's own ask (rayBase batches an actor's sends), so wait for it.
+    until(lambda: asys.ask(holder, "count?", WAIT) == 2, WAIT)
     assert asys.ask(holder, "digests?", WAIT) == [want, digest(payload(MiB, 3))]
 
 
