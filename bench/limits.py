@@ -2,7 +2,8 @@
 
 A small pickled message ping-ponged between two processes over loopback
 TCP, loopback UDP, ``multiprocessing.Pipe`` and ``multiprocessing.Queue``
-(median and p99 round trip in µs); the same over TCP, UDP and a Pipe with
+(median and p99 round trip in µs); the same over TCP, a Unix stream socket,
+UDP and a Pipe with
 both ends waiting the way actorcore's runtime waits (``-spin``: polling
 without sleeping for up to ``ACTORCORE_SPIN_US`` µs, default 150, while
 messages flow, then sleeping in poll), which is the honest limit for the
@@ -70,14 +71,22 @@ def _tcp_echo_server(lsock: socket.socket) -> None:
         pass
 
 
-def _tcp_pair(server: Callable[[socket.socket], None] = _tcp_echo_server) -> tuple[socket.socket, Any]:
-    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    lsock.bind(("127.0.0.1", 0))
+def _nodelay(s: socket.socket) -> None:
+    if s.family != socket.AF_UNIX:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _tcp_pair(server: Callable[[socket.socket], None] = _tcp_echo_server,
+              family: int = socket.AF_INET) -> tuple[socket.socket, Any]:
+    lsock = socket.socket(family, socket.SOCK_STREAM)
+    # AF_UNIX: an abstract name (Linux), so no file is left behind
+    lsock.bind(("127.0.0.1", 0) if family == socket.AF_INET else f"\0actorcore-limits-{os.getpid()}")
     lsock.listen(1)
     proc = ctx.Process(target=server, args=(lsock,), daemon=True)
     proc.start()
-    c = socket.create_connection(lsock.getsockname())
-    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c = socket.socket(family, socket.SOCK_STREAM)
+    c.connect(lsock.getsockname())
+    _nodelay(c)
     lsock.close()
     return c, proc
 
@@ -161,7 +170,7 @@ def limit_tcp(n: int) -> list[float]:
 
 def _tcp_spin_echo(lsock: socket.socket) -> None:
     conn, _ = lsock.accept()
-    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    _nodelay(conn)
     waiter = _SpinWait(conn.fileno())
     try:
         while True:
@@ -171,8 +180,8 @@ def _tcp_spin_echo(lsock: socket.socket) -> None:
         pass
 
 
-def limit_tcp_spin(n: int) -> Samples:
-    c, proc = _tcp_pair(_tcp_spin_echo)
+def limit_tcp_spin(n: int, family: int = socket.AF_INET) -> Samples:
+    c, proc = _tcp_pair(_tcp_spin_echo, family)
     waiter = _SpinWait(c.fileno())
     try:
 
@@ -185,6 +194,11 @@ def limit_tcp_spin(n: int) -> Samples:
     finally:
         c.close()
         proc.join(5)
+
+
+def limit_unix_spin(n: int) -> Samples:
+    """limit-tcp-spin over a Unix stream socket: what local peers could use instead."""
+    return limit_tcp_spin(n, socket.AF_UNIX)
 
 
 def _udp_echo_server(s: socket.socket) -> None:
@@ -401,6 +415,7 @@ def measure(quick: bool = False) -> list[dict[str, Any]]:
         _rt_line("limit-pipe", limit_pipe(n)),
         _rt_line("limit-queue", limit_queue(n)),
         _rt_line("limit-tcp-spin", limit_tcp_spin(n)),
+        _rt_line("limit-unix-spin", limit_unix_spin(n)),
         _rt_line("limit-udp-spin", limit_udp_spin(n)),
         _rt_line("limit-pipe-spin", limit_pipe_spin(n)),
     ]

@@ -8,17 +8,19 @@ Knows connections and frames, never actors.
 from __future__ import annotations
 
 import logging
+import os
 import socket
+import sys
 import time
 
 from actorcore.plugin import CONTROL, Poller, RateLimitedLog, env_seconds
 
-from .addressing import process_key
+from .addressing import hostport, process_key
 from .conn import Conn
 from .tls import TlsFiles
 
-__all__ = ["CONTROL", "MAX_UNAUTHENTICATED", "SWITCHED", "Doorway", "hello_limit", "listener", "log",
-           "sent_by"]
+__all__ = ["CONTROL", "MAX_UNAUTHENTICATED", "SWITCHED", "Doorway", "connect_direct", "hello_limit",
+           "listener", "log", "sent_by", "unix_listener"]
 
 #: Sent through the admin just before a process first sends to another
 #: directly: what it sent through the admin comes first.
@@ -39,6 +41,58 @@ def listener(host: str, port: int) -> socket.socket:
     sock.listen(128)
     sock.setblocking(False)
     return sock
+
+
+def local_sockets() -> bool:
+    """Whether direct connections on this host go over Unix sockets (docs/tcp.md):
+    Linux (abstract names), unless ``ACTORCORE_TCP_UNIX=0``."""
+    return sys.platform.startswith("linux") and os.environ.get("ACTORCORE_TCP_UNIX", "1") != "0"
+
+
+def unix_name(where: str) -> str:
+    """The abstract Unix socket beside the TCP listener at ``where``. Abstract
+    names live in the network namespace, as ports do, and vanish with their
+    socket, so while a process listens on ``where`` the name is its own."""
+    return "\0actorcore-tcp/" + where
+
+
+def unix_listener(where: str) -> socket.socket | None:
+    """A listener at :func:`unix_name` of ``where`` (the TCP listener's
+    address); None when Unix sockets are off or the name cannot be had."""
+    if not local_sockets():
+        return None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(unix_name(where))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        log.debug("no Unix listener beside %s: %s", where, exc)
+        return None
+    sock.setblocking(False)
+    return sock
+
+
+def connect_direct(where: str, timeout: float) -> socket.socket:
+    """A connection to the listener at ``where``: through its Unix socket when
+    it has one on this host (a shorter path through the kernel than loopback
+    TCP), else over TCP. Who answers proves the secret either way (the handshake)."""
+    if local_sockets():
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(unix_name(where))
+            return sock
+        except OSError:  # not on this host, or not listening there: TCP decides
+            sock.close()
+    return socket.create_connection(hostport(where), timeout=timeout)
+
+
+def peer_text(addr: object) -> str:
+    """Who connected, for the log: ``host:port``, or a Unix socket's (unnamed) peer."""
+    if isinstance(addr, tuple) and len(addr) >= 2:
+        return f"{addr[0]}:{addr[1]}"
+    return "a local process (Unix socket)"
 
 
 def sent_by(conn: Conn, sender: str) -> bool:
@@ -93,8 +147,8 @@ class Doorway:
                 return
             if len(self.hello_due) >= MAX_UNAUTHENTICATED:
                 self.refused += 1
-                self.refusals.warning("%s refused a connection from %s:%s: %d connections have not "
-                                      "authenticated yet", self._name(), *addr[:2], len(self.hello_due))
+                self.refusals.warning("%s refused a connection from %s: %d connections have not "
+                                      "authenticated yet", self._name(), peer_text(addr), len(self.hello_due))
                 sock.close()
                 continue
             conn = Conn(sock, self.key, initiator=False, limit=self.limit, tls=self.tls)

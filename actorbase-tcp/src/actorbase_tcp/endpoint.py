@@ -27,7 +27,17 @@ from actorcore.plugin import (
 
 from .addressing import hostport, process_key
 from .conn import Conn
-from .control import CONTROL, SWITCHED, Doorway, hello_limit, listener, log, sent_by
+from .control import (
+    CONTROL,
+    SWITCHED,
+    Doorway,
+    connect_direct,
+    hello_limit,
+    listener,
+    log,
+    sent_by,
+    unix_listener,
+)
 from .tls import TlsFiles
 
 
@@ -63,6 +73,10 @@ class EndpointTcpTransport(Doorway):
         self.listen_addr = "%s:%d" % self.listener.getsockname()[:2]
         self.poller = Poller()
         self.poller.add(self.listener.fileno())
+        # peers on this host connect here instead (control.connect_direct)
+        self.unix_listener = unix_listener(self.listen_addr)
+        if self.unix_listener is not None:
+            self.poller.add(self.unix_listener.fileno())
         self.link: Conn | None = None
         self.out: dict[str, Conn] = {}
         self._backlogged: set[Outbox] = set()  # the outboxes of ``out`` with frames waiting
@@ -114,7 +128,7 @@ class EndpointTcpTransport(Doorway):
     def _open(self, key: str, target: str) -> Conn | None:
         where = self.opening.pop(key)
         try:
-            sock = socket.create_connection(hostport(where), timeout=2)
+            sock = connect_direct(where, timeout=2)
         except OSError:
             return None  # keep going through the admin
         try:
@@ -274,6 +288,7 @@ class EndpointTcpTransport(Doorway):
             if buffered:
                 return buffered, (poller.wait(0) if waitables else [])
         lfd = self.listener.fileno()
+        ufd = -1 if self.unix_listener is None else self.unix_listener.fileno()
         if self.hello_due:
             self._expire_hellos()
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -297,6 +312,9 @@ class EndpointTcpTransport(Doorway):
             for fd in ready:
                 if fd == lfd:
                     self._accept(self.listener)
+                elif fd == ufd:
+                    assert self.unix_listener is not None
+                    self._accept(self.unix_listener)
                 elif fd in self.unknown:
                     self._hello_from(self.unknown[fd])
                 elif fd in self.inputs:
@@ -330,3 +348,5 @@ class EndpointTcpTransport(Doorway):
         for conn in (*self.inputs.values(), *self.waiting.values(), *self.unknown.values()):
             conn.close()
         self.listener.close()
+        if self.unix_listener is not None:
+            self.unix_listener.close()
