@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import sys
 import time
 
@@ -93,6 +94,39 @@ def test_a_peer_without_a_unix_name_is_reached_over_tcp():
         finally:
             sock.close()
     finally:
+        srv.close()
+
+
+SQUATTER = """
+import os, socket, sys
+os.setgid(65534); os.setuid(65534)  # nobody: another user than the tests'
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\\0" + sys.argv[1]); s.listen(8)  # an abstract name (argv cannot hold the NUL)
+print("ready", flush=True)
+sys.stdin.read()  # until the test closes our stdin
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="starting a process as another user needs root")
+def test_a_unix_name_held_by_another_user_is_passed_over_for_tcp(caplog):
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    where = "127.0.0.1:%d" % srv.getsockname()[1]
+    squatter = subprocess.Popen([sys.executable, "-c", SQUATTER, unix_name(where)[1:]],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert squatter.stdout.readline().strip() == "ready"
+        sock = connect_direct(where, timeout=WAIT)
+        try:
+            assert sock.family == socket.AF_INET
+            assert sock.getpeername() == srv.getsockname()
+        finally:
+            sock.close()
+        assert "belongs to another user" in caplog.text
+    finally:
+        squatter.stdin.close()
+        assert squatter.wait(WAIT) == 0
         srv.close()
 
 

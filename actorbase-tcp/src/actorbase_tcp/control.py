@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import struct
 import sys
 import time
 
@@ -73,18 +74,35 @@ def unix_listener(where: str) -> socket.socket | None:
     return sock
 
 
+_CRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
+
+
+def listener_uid(sock: socket.socket) -> int:
+    """The user of the process that listens at the other end of a connected
+    Unix socket (SO_PEERCRED, as the kernel recorded it at connect)."""
+    return _CRED.unpack(sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _CRED.size))[1]
+
+
 def connect_direct(where: str, timeout: float) -> socket.socket:
     """A connection to the listener at ``where``: through its Unix socket when
     it has one on this host (a shorter path through the kernel than loopback
-    TCP), else over TCP. Who answers proves the secret either way (the handshake)."""
+    TCP), else over TCP. Who answers proves the secret either way (the handshake).
+
+    Unlike a port, an abstract name can be taken by anyone on the host,
+    including names no process of ours holds (a remote peer's address): a
+    name held by another user is passed over, so such a squatter neither
+    sees our connections nor holds them up until the handshake times out."""
     if local_sockets():
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.settimeout(timeout)
         try:
             sock.connect(unix_name(where))
-            return sock
+            if listener_uid(sock) == os.geteuid():
+                return sock
+            log.warning("the Unix socket beside %s belongs to another user; connecting over TCP", where)
         except OSError:  # not on this host, or not listening there: TCP decides
-            sock.close()
+            pass
+        sock.close()
     return socket.create_connection(hostport(where), timeout=timeout)
 
 
