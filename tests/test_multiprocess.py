@@ -38,7 +38,7 @@ def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except ProcessLookupError:  # reaped between the two looks
+    except (ProcessLookupError, FileNotFoundError):  # reaped between the two looks
         return False
 
 

@@ -128,5 +128,7 @@ def pid_alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except FileNotFoundError:  # reaped between the two looks
+        return False
     except (OSError, IndexError):
         return True
