@@ -16,6 +16,7 @@ import pytest
 from actorbase_tcp.conn import Conn
 from actorbase_tcp.control import connect_direct, unix_name
 from actorbase_tcp.endpoint import EndpointTcpTransport
+from actorcore.actors import Thespian_StatusReq
 from actorcore.plugin import framing
 from actorcore.testing import free_port, running_system
 from tests.actors.basic import Echo
@@ -203,6 +204,22 @@ def test_a_program_and_its_actor_talk_over_the_transport_chosen(monkeypatch, uni
             assert peers, "the program's direct connection to its actor is not a Unix socket"
         else:
             assert peers == []
+
+
+@pytest.mark.parametrize("unix", [True, False], ids=["unix", "tcp-only"])
+def test_actors_and_programs_link_to_their_admin_over_the_transport_chosen(monkeypatch, unix):
+    if not unix:
+        monkeypatch.setenv("ACTORCORE_TCP_UNIX", "0")
+    with running_system("multiprocTCPBase", {"Admin Port": free_port()}) as asys:
+        echoes = [asys.createActor(Echo) for _ in range(3)]
+        assert [asys.ask(e, i, WAIT) for i, e in enumerate(echoes)] == [0, 1, 2]
+        admin_pid = asys.ask(asys.systemAddress, Thespian_StatusReq(), WAIT).miscKeyVals["pid"]
+        # the admin's ends of the links of the three actors, the spare and this program
+        links = _unix_peers_of(admin_pid)
+        if unix:
+            assert len(links) >= 4, links
+        else:
+            assert links == []
 
 
 def test_messages_keep_their_order_across_the_switch_to_a_unix_socket():

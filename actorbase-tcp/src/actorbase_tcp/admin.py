@@ -28,7 +28,7 @@ from actorcore.plugin import (
 
 from .addressing import process_key
 from .conn import Conn
-from .control import CONTROL, SWITCHED, Doorway, hello_limit, log, sent_by
+from .control import CONTROL, SWITCHED, Doorway, hello_limit, log, peer_text, sent_by, unix_listener
 from .endpoint import EndpointTcpTransport, join
 from .peers import PeerLinks
 from .tls import TlsFiles
@@ -70,9 +70,12 @@ class AdminTcpTransport(Doorway):
         self.links = PeerLinks(self)
         self.poller.add(self.links.wake_r)
         self.listeners = {sock.fileno(): sock}
-        if local is not None:
-            self.listeners[local.fileno()] = local
-            self.poller.add(local.fileno())
+        # its actor processes, and programs on this host, connect here instead
+        # (control.connect_direct); forked actors hold it as they hold the port
+        for extra in (local, unix_listener(f"{self.host}:{self.port}")):
+            if extra is not None:
+                self.listeners[extra.fileno()] = extra
+                self.poller.add(extra.fileno())
         self.by_fd: dict[int, Conn] = {}
         self.hello_due: dict[int, float] = {}
         self.children: dict[str, Conn] = {}
@@ -298,7 +301,7 @@ class AdminTcpTransport(Doorway):
 
     def _who(self, conn: Conn) -> str:
         try:
-            return "%s:%s" % conn.sock.getpeername()[:2]
+            return peer_text(conn.sock.getpeername())
         except OSError:
             return "a peer"
 

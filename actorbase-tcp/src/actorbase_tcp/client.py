@@ -27,7 +27,7 @@ from actorcore.plugin import (
 from .addressing import hostport
 from .admin import AdminTcpTransport
 from .conn import AuthError, Conn
-from .control import CONTROL, listener, log
+from .control import CONTROL, connect_direct, listener, log
 from .endpoint import EndpointTcpTransport
 from .peers import connect_error
 from .tls import TlsFiles
@@ -126,7 +126,7 @@ class ClientTcpTransport(EndpointTcpTransport):
         deadline = time.monotonic() + wait
         while True:
             try:
-                sock = socket.create_connection((self.admin_host, self.admin_port), timeout=2)
+                sock = connect_direct(where, timeout=2)
                 break
             except ConnectionRefusedError:
                 if time.monotonic() >= deadline:

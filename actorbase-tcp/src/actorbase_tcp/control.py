@@ -21,7 +21,7 @@ from .conn import Conn
 from .tls import TlsFiles
 
 __all__ = ["CONTROL", "MAX_UNAUTHENTICATED", "SWITCHED", "Doorway", "connect_direct", "hello_limit",
-           "listener", "log", "sent_by", "unix_listener"]
+           "listener", "log", "peer_text", "sent_by", "unix_listener"]
 
 #: Sent through the admin just before a process first sends to another
 #: directly: what it sent through the admin comes first.

@@ -8,7 +8,6 @@ addresses, never actors.
 """
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from typing import Any, Sequence
@@ -93,7 +92,7 @@ class EndpointTcpTransport(Doorway):
 
     # -- set-up --------------------------------------------------------------
     def connect_admin(self, admin: str, hello: tuple[str, str, bytes]) -> None:
-        sock = socket.create_connection(hostport(admin), timeout=10)
+        sock = connect_direct(admin, timeout=10)
         self.link = Conn(sock, self.key, initiator=True, peer="admin", limit=self.limit, tls=self.tls)
         self.link.authenticate(10.0)
         self.link.put(hello)
