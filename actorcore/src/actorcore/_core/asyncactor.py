@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import threading
 import time
 import traceback
 from collections import deque
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Coroutine
 import attrs
 
 from .addresses import ActorAddress
-from .asyncloop import Driver, driver, running_here
+from .asyncloop import Driver, driver
 from .errors import ActorSystemFailure, ActorSystemRequestTimeout, InvalidActorAddress
 from .messages import ActorSystemMessage, PoisonMessage
 from .timeouts import to_seconds
@@ -50,6 +51,8 @@ _monotonic = time.monotonic
 #: Timeouts up to this many seconds are used as given (larger ones mean no limit: to_seconds).
 _PLAIN_MAX = 1e9
 _tokens = itertools.count(1)
+_get_ident = threading.get_ident
+_Future = asyncio.Future
 
 
 @attrs.define
@@ -318,7 +321,7 @@ def abandon(cell: ActorCell) -> None:
 def request(cell: ActorCell, req: AskRequest, sender: ActorAddress) -> None:
     """An ask reached ``cell``: its handler sees ``req.message``; what it
     sends back to ``sender`` meanwhile is the reply."""
-    st = state(cell)
+    st = cell.aio or state(cell)
     if st.task is not None:
         st.held.append((req, sender))  # one message at a time
         return
@@ -384,13 +387,14 @@ def ask(cell: ActorCell, targetAddr: Any, msg: Any, timeout: Any = None) -> Awai
         seconds = to_seconds(timeout, "ask timeout")
     st = cell.aio
     loop = st.driver.loop if st is not None else None
-    if st is None or st.task is None or loop is None or not running_here(loop):
+    # running_here(loop), inlined: once per ask
+    if st is None or st.task is None or loop is None or loop._thread_id != _get_ident():
         raise TypeError(
             "self.ask() is awaited inside an async handler: make the handler "
             "(receiveMessage or receiveMsg_X) `async def` and write `reply = await self.ask(...)`"
         )
     token = next(_tokens)
-    future: asyncio.Future[Any] = loop.create_future()
+    future: asyncio.Future[Any] = _Future(loop=loop)  # loop.create_future(), one call less
     deadline = None
     if seconds is not None:
         deadline = _monotonic() + seconds  # the loop's clock (BaseEventLoop.time), one call less

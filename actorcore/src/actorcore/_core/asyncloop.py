@@ -28,6 +28,7 @@ import os
 import selectors
 import sys
 import threading
+import time
 from asyncio import events
 from typing import Any, Callable, Coroutine
 
@@ -38,6 +39,8 @@ _MAX_ROUNDS = 200
 _BLIND_ROUNDS = 16
 
 _log = logging.getLogger("actorcore.asyncio")
+#: the clock of BaseEventLoop.time(), called directly on the hot path
+_monotonic = time.monotonic
 
 
 class _Loop(asyncio.SelectorEventLoop):
@@ -78,6 +81,16 @@ class _Loop(asyncio.SelectorEventLoop):
             if not self.owns_thread or outer != (None, None):
                 sys.set_asyncgen_hooks(*outer)
 
+    def call_soon(self, callback: Any, *args: Any, context: Any = None) -> asyncio.Handle:  # type: ignore[override]
+        """What a resolved future calls to wake its task, once per reply: without
+        the closed check and helper call of BaseEventLoop's (kept in debug mode
+        and on a closed loop, whose error they raise)."""
+        if self._debug or self._closed:  # type: ignore[attr-defined]
+            return super().call_soon(callback, *args, context=context)
+        handle = events.Handle(callback, args, self, context)
+        self._ready.append(handle)  # type: ignore[attr-defined]
+        return handle
+
     def step(self, io: bool) -> float | None:
         """Run iterations (at least one if ``io``) while a callback is ready
         or a timer due, up to _MAX_ROUNDS; then the seconds until the first
@@ -88,7 +101,7 @@ class _Loop(asyncio.SelectorEventLoop):
             scheduled = self._scheduled  # type: ignore[attr-defined]
             if not scheduled:
                 return None
-            left = scheduled[0]._when - self.time()
+            left = scheduled[0]._when - _monotonic()  # self.time(), one call less
             if left > 0:
                 return left
         # A program may call a simple system from a coroutine of its own loop:
@@ -98,7 +111,7 @@ class _Loop(asyncio.SelectorEventLoop):
         outer = None if self.owns_thread else events._get_running_loop()
         if outer is not None:
             events._set_running_loop(None)
-        if self.is_closed():
+        if self._closed:  # type: ignore[attr-defined]
             raise RuntimeError("the actor's event loop is closed")
         self._enter()
         try:
@@ -125,7 +138,7 @@ class _Loop(asyncio.SelectorEventLoop):
                 scheduled = self._scheduled  # type: ignore[attr-defined]
                 if not scheduled:
                     return None
-                left = scheduled[0]._when - self.time()
+                left = scheduled[0]._when - _monotonic()
                 if left > 0:
                     return left
                 due = True

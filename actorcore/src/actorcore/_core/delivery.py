@@ -83,6 +83,8 @@ class ActorCell:
         actor._ctx = self  # type: ignore[assignment]
         if getattr(type(actor), "send", None) is Actor.send:
             actor.send = self.send  # type: ignore[method-assign]  # one call less per send
+        if getattr(type(actor), "ask", None) is Actor.ask:
+            actor.ask = self.ask  # type: ignore[method-assign]  # and per await self.ask
         self.cls = type(actor)
         self.receive = actor.receiveMessage
 
