@@ -13,6 +13,7 @@ import errno
 import os
 import socket
 import time
+import traceback
 from typing import Any, Sequence
 
 from actorcore.plugin import (
@@ -174,7 +175,7 @@ class AdminTcpTransport(Doorway):
         listeners = self.listeners
         for fd in ready:
             if fd in listeners:
-                self._accept(listeners[fd])
+                self._guarded(self._accept, listeners[fd])
                 continue
             if fd == self.links.wake_r:
                 self.links.on_wake()
@@ -183,7 +184,8 @@ class AdminTcpTransport(Doorway):
             if conn is None:
                 others.append(fd)
                 continue
-            self._read(conn, envs)
+            if not self._guarded(self._read, conn, envs):
+                self._drop_after_fault(conn)
         if self.hello_due:
             self._expire_hellos()
         if self.links.events:
@@ -298,6 +300,28 @@ class AdminTcpTransport(Doorway):
                                   "within %g s", self._who(conn), self.hello_limit)
             self.links.failed_welcome(conn, f"no welcome within {self.hello_limit:g} s")
             self._drop(conn)
+
+    def _guarded(self, step: Any, *args: Any) -> bool:
+        """Run one connection's (or listener's) ``step``; an unexpected
+        exception is logged and False returned: a fault of ours on one
+        connection must not end the admin, and with it the system."""
+        try:
+            step(*args)
+            return True
+        except Exception:
+            log.error("admin: internal error in %s:\n%s", getattr(step, "__name__", step),
+                      traceback.format_exc())
+            return False
+
+    def _drop_after_fault(self, conn: Conn) -> None:
+        try:
+            self.clients.pop(conn.peer or "", None)
+            self._drop(conn)
+        except Exception:
+            log.error("admin: dropping a faulty connection failed:\n%s", traceback.format_exc())
+            self.by_fd.pop(conn.fd, None)
+            self.poller.discard(conn.fd)
+            conn.close()
 
     def _who(self, conn: Conn) -> str:
         try:
