@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 #: base -> (limit line for a small round trip, its pingpong counterpart).
-#: The ``-spin`` limits wait the way the runtime waits (limits.py).
+#: The ``-spin`` limits wait the way the runtime waits (limits.py). The TCP
+#: base's processes of one host talk over Unix sockets (docs/tcp.md), and the
+#: bench runs on one host: its limit is the Unix socket's.
 _ROUND_TRIP = {
     "multiprocQueueBase": "limit-pipe-spin",
-    "multiprocTCPBase": "limit-tcp-spin",
+    "multiprocTCPBase": "limit-unix-spin",
     "multiprocUDPBase": "limit-udp-spin",
 }
 
