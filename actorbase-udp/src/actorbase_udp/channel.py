@@ -44,6 +44,9 @@ class Channel:
         self.unacked_bytes = 0
         self.queued: deque[Out] = deque()
         self.in_stream = 0  # the peer's stream id we read (0: none yet)
+        #: a stream we NAKed for not starting at 0 (0: none): never taken up
+        #: later, since the sender sends its contents again on a newer one
+        self.refused = 0
         self.expected = 0
         self.early: dict[int, tuple[int, bytes]] = {}
         self.partial = bytearray()

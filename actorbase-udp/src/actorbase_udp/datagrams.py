@@ -113,6 +113,13 @@ class Endpoint(StreamSender):
         if kind != DATA:
             return
         if chan.in_stream != stream:
+            if stream == chan.refused:
+                # the start of a stream we refused, come late (reordered): its
+                # sender restarts what it holds on a newer stream, so taking
+                # this one up now would deliver the same messages twice
+                self.stats["dropped_stale_stream"] += 1
+                self._nak(chan, stream)
+                return
             # Another stream than the one we read: the peer restarted it (we
             # NAKed) or it is a new process on a new session. Never an older
             # one: that would be a recorded datagram played back.
@@ -123,6 +130,7 @@ class Endpoint(StreamSender):
             if seq != 0:
                 # a stream we do not know from its start: tell the sender to start over from 0
                 self.stats["dropped_window"] += 1
+                chan.refused = stream
                 self._nak(chan, stream)
                 return
             chan.in_stream = stream
