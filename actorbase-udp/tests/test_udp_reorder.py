@@ -41,8 +41,9 @@ def _reordering(ep: Endpoint, swaps: int) -> None:
 def _drive(a: Endpoint, b: Endpoint, got: list, until, limit: float = WAIT) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline and not until():
+        a.read(lambda chan, env: None)
+        b.read(lambda chan, env: got.append(env))
         for ep in (a, b):
-            ep.read(lambda chan, env: got.append(env) if ep is b else None)
             ep.flush_acks()
             ep.retransmit(time.monotonic())
         time.sleep(0.002)
