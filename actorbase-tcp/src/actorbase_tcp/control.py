@@ -103,7 +103,14 @@ def connect_direct(where: str, timeout: float) -> socket.socket:
         except OSError:  # not on this host, or not listening there: TCP decides
             pass
         sock.close()
-    return socket.create_connection(hostport(where), timeout=timeout)
+    sock = socket.create_connection(hostport(where), timeout=timeout)
+    if sock.getsockname()[:2] == sock.getpeername()[:2]:
+        # TCP's simultaneous open: with nothing listening, connect() took the
+        # very port it connects to as its own (an ephemeral port, picked as
+        # "free" a moment ago) and reached itself. Nobody listens there.
+        sock.close()
+        raise ConnectionRefusedError(f"nothing listens on {where}")
+    return sock
 
 
 def peer_text(addr: object) -> str:

@@ -55,6 +55,11 @@ class ClientUdpTransport(EndpointUdpTransport):
         probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             probe.connect(self.admin)  # connected: a closed port comes back as ECONNREFUSED
+            if probe.getsockname()[:2] == probe.getpeername()[:2]:
+                # connect() bound the probe to the Admin Port itself (an ephemeral
+                # port, just picked as "free"): nobody else holds it. Probing would
+                # read our own probe and take the port for one held (a CI flake).
+                return Probed.ABSENT
             probe.settimeout(0.2)
             deadline = time.monotonic() + limit
             while time.monotonic() < deadline:
