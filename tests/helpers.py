@@ -1,6 +1,7 @@
 """Bounded waiting helpers shared by the behaviour tests (no actors here)."""
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Callable
 
@@ -76,3 +77,17 @@ def most_at_once(events: list) -> int:
         else:
             running.remove(who)
     return most
+
+
+def socket_inodes(pid: int) -> set[str]:
+    """The inodes of the sockets process ``pid`` holds (to find them in
+    /proc/net/unix, /proc/net/udp and the like)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes

@@ -20,6 +20,7 @@ from actorcore.actors import Thespian_StatusReq
 from actorcore.plugin import framing
 from actorcore.testing import free_port, running_system
 from tests.actors.basic import Echo
+from tests.helpers import socket_inodes
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="abstract Unix socket names are Linux's")
@@ -170,14 +171,7 @@ def test_a_unix_connection_that_fails_the_handshake_is_dropped(pair):
 def _unix_peers_of(pid: int) -> list[str]:
     """The abstract names of the connected Unix sockets ``pid`` holds that were
     accepted on an actorcore TCP endpoint's Unix listener."""
-    inodes = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
+    inodes = socket_inodes(pid)
     names = []
     with open("/proc/net/unix") as fh:
         next(fh)

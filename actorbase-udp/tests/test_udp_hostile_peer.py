@@ -23,7 +23,7 @@ from actorbase_udp.wire import DATA, HDR, LAST, MAGIC, NAK
 from actorcore.actors import ActorSystem, ActorSystemStartupFailure, Thespian_StatusReq
 from actorcore.testing import descendants, free_port, until, wait_no_descendants
 from tests.actors.basic import Collector, Echo, PidCollector
-from tests.helpers import GET
+from tests.helpers import GET, socket_inodes
 from tests.security.attack import SECRET, guarded_system, logged, run_hostile, serving, squatting
 
 WAIT = 10
@@ -74,14 +74,7 @@ def test_raw_datagrams_sent_to_an_actors_own_socket_are_never_unpickled(usys, tm
 
 def _udp_port_of(pid: int) -> int:
     """The port of a process's (only) UDP socket, read from /proc."""
-    inodes = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            link = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if link.startswith("socket:["):
-            inodes.add(link[8:-1])
+    inodes = socket_inodes(pid)
     with open("/proc/net/udp") as fh:
         for line in fh.readlines()[1:]:
             fields = line.split()

@@ -175,7 +175,10 @@ class AdminTcpTransport(Doorway):
         listeners = self.listeners
         for fd in ready:
             if fd in listeners:
-                self._guarded(self._accept, listeners[fd])
+                try:
+                    self._accept(listeners[fd])
+                except Exception:  # a fault of ours must not end the admin, and the system
+                    log.error("admin: internal error while accepting:\n%s", traceback.format_exc())
                 continue
             if fd == self.links.wake_r:
                 self.links.on_wake()
@@ -184,7 +187,10 @@ class AdminTcpTransport(Doorway):
             if conn is None:
                 others.append(fd)
                 continue
-            if not self._guarded(self._read, conn, envs):
+            try:
+                self._read(conn, envs)
+            except Exception:  # one connection's fault costs that connection only
+                log.error("admin: internal error while reading a connection:\n%s", traceback.format_exc())
                 self._drop_after_fault(conn)
         if self.hello_due:
             self._expire_hellos()
@@ -300,18 +306,6 @@ class AdminTcpTransport(Doorway):
                                   "within %g s", self._who(conn), self.hello_limit)
             self.links.failed_welcome(conn, f"no welcome within {self.hello_limit:g} s")
             self._drop(conn)
-
-    def _guarded(self, step: Any, *args: Any) -> bool:
-        """Run one connection's (or listener's) ``step``; an unexpected
-        exception is logged and False returned: a fault of ours on one
-        connection must not end the admin, and with it the system."""
-        try:
-            step(*args)
-            return True
-        except Exception:
-            log.error("admin: internal error in %s:\n%s", getattr(step, "__name__", step),
-                      traceback.format_exc())
-            return False
 
     def _drop_after_fault(self, conn: Conn) -> None:
         try:

@@ -71,11 +71,12 @@ class EndpointTcpTransport(Doorway):
         self.listener = avoiding(lambda: listener(host, 0), avoid)
         self.listen_addr = "%s:%d" % self.listener.getsockname()[:2]
         self.poller = Poller()
-        self.poller.add(self.listener.fileno())
-        # peers on this host connect here instead (control.connect_direct)
+        # peers on this host connect to the Unix one instead (control.connect_direct)
         self.unix_listener = unix_listener(self.listen_addr)
-        if self.unix_listener is not None:
-            self.poller.add(self.unix_listener.fileno())
+        #: fd -> listening socket, as the admin keeps them
+        self.listeners = {s.fileno(): s for s in (self.listener, self.unix_listener) if s is not None}
+        for fd in self.listeners:
+            self.poller.add(fd)
         self.link: Conn | None = None
         self.out: dict[str, Conn] = {}
         self._backlogged: set[Outbox] = set()  # the outboxes of ``out`` with frames waiting
@@ -286,8 +287,7 @@ class EndpointTcpTransport(Doorway):
             buffered = self._take(conn)
             if buffered:
                 return buffered, (poller.wait(0) if waitables else [])
-        lfd = self.listener.fileno()
-        ufd = -1 if self.unix_listener is None else self.unix_listener.fileno()
+        listeners = self.listeners
         if self.hello_due:
             self._expire_hellos()
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -309,11 +309,8 @@ class EndpointTcpTransport(Doorway):
             envs: list[Any] = []
             others: list[Any] = []
             for fd in ready:
-                if fd == lfd:
-                    self._accept(self.listener)
-                elif fd == ufd:
-                    assert self.unix_listener is not None
-                    self._accept(self.unix_listener)
+                if fd in listeners:
+                    self._accept(listeners[fd])
                 elif fd in self.unknown:
                     self._hello_from(self.unknown[fd])
                 elif fd in self.inputs:
@@ -346,6 +343,5 @@ class EndpointTcpTransport(Doorway):
             self.link.close(flush=10.0)
         for conn in (*self.inputs.values(), *self.waiting.values(), *self.unknown.values()):
             conn.close()
-        self.listener.close()
-        if self.unix_listener is not None:
-            self.unix_listener.close()
+        for sock in self.listeners.values():
+            sock.close()
