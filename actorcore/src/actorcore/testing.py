@@ -253,9 +253,30 @@ def _own_secret() -> None:
     from ._core.keys import SECRET_ENV
 
     os.environ.setdefault(SECRET_ENV, secrets.token_hex(16))
-    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="actorcore-test-config-")
-    # where detached admins started with the default logDefs write their logs
-    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="actorcore-test-state-")
+    for var, prefix in (("XDG_CONFIG_HOME", "actorcore-test-config-"),
+                        # where detached admins started with the default logDefs write their logs
+                        ("XDG_STATE_HOME", "actorcore-test-state-")):
+        _made_dirs.append((var, os.environ.get(var), tempfile.mkdtemp(prefix=prefix)))
+        os.environ[var] = _made_dirs[-1][2]
+
+
+#: (variable, its value before, the directory made for it) of ``_own_secret``
+_made_dirs: list[tuple[str, str | None, str]] = []
+
+
+def _remove_own_dirs() -> None:
+    """The run is over: its temporary directories go, and the variables
+    are as they were (a run must not leave a directory in /tmp behind)."""
+    import shutil
+
+    while _made_dirs:
+        var, before, path = _made_dirs.pop()
+        shutil.rmtree(path, ignore_errors=True)
+        if os.environ.get(var) == path:
+            if before is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = before
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -270,6 +291,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "multiprocess_only(reason): requires('multiprocess'), with that reason"
     )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _remove_own_dirs()
 
 
 def _skip_reason(item: pytest.Item, info: SystemBaseInfo) -> str | None:
