@@ -151,7 +151,9 @@ class SimpleSystem:
         try:
             self._release_due()
             self.queue.append((target, msg, endpoint.address))
-            self._run(None, None, False)
+            self._drain()
+            if self._shutdown_requested or self._timers or self._aio.loop is not None:
+                self._run(None, None, False)  # as tell does: what is due runs now, async handlers too
             inbox = endpoint.inbox
             return True, inbox.popleft() if inbox else NOTHING
         finally:

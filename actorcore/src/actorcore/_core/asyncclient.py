@@ -52,7 +52,25 @@ async def ask_async(
     loop = asyncio.get_running_loop()
     watch = getattr(base, "watch", None)
     if watch is None:
-        return await _ask_in_thread(loop, base, target, msg, seconds, wanted)
+        # A base that runs its actors in the caller's thread (``tell_now``,
+        # the simple base) answers most asks right here, with no coroutine
+        # or thread of their own: the request is handed over and the actors
+        # run until idle. Only a reply that needs more (a wakeup, a
+        # suspended handler, the system busy in another thread) is waited
+        # for on the system's worker thread.
+        endpoint = base.open_endpoint()
+        try:
+            request = AskRequest(next(_tokens), msg, ())
+            tell_now = getattr(base, "tell_now", None)
+            sent, got = tell_now(endpoint, target, request) if tell_now is not None else (False, NOTHING)
+            if got is not NOTHING:
+                reply = _reply(got, target, wanted)
+                if reply is not NOTHING:
+                    return reply
+            return await _wait_in_thread(loop, base, endpoint, None if sent else (target, request),
+                                         target, seconds, wanted)
+        finally:
+            endpoint.close()
     wakeups = _wakeups_of(loop)
     endpoint = base.open_endpoint()
     watch(endpoint, wakeups.ready_for(endpoint))
@@ -82,34 +100,20 @@ async def ask_async(
         endpoint.close()
 
 
-async def _ask_in_thread(
-    loop: asyncio.AbstractEventLoop, base: SystemBase[Any], target: ActorAddress, msg: Any,
+async def _wait_in_thread(
+    loop: asyncio.AbstractEventLoop, base: SystemBase[Any], endpoint: Any,
+    send: tuple[ActorAddress, AskRequest] | None, target: ActorAddress,
     seconds: float | None, wanted: Callable[[Any], bool],
 ) -> Any:
-    """A base without ``watch``. One that runs its actors in the caller's
-    thread (``tell_now``, the simple base) answers most asks right here: the
-    request is handed over and the actors run until idle; only a reply that
-    needs more (a wakeup, a suspended handler, the system busy in another
-    thread) is waited for on the system's worker thread."""
-    endpoint = base.open_endpoint()
-    request = AskRequest(next(_tokens), msg, ())
+    """The reply, waited for on the system's worker thread (which first sends
+    the request, if ``send``)."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    over = threading.Event()  # the caller stopped waiting (cancelled): the worker stops too
     try:
-        tell_now = getattr(base, "tell_now", None)
-        sent, got = tell_now(endpoint, target, request) if tell_now is not None else (False, NOTHING)
-        if sent and got is not NOTHING:
-            reply = _reply(got, target, wanted)
-            if reply is not NOTHING:
-                return reply
-        deadline = None if seconds is None else time.monotonic() + seconds
-        over = threading.Event()  # the caller stopped waiting (cancelled): the worker stops too
-        try:
-            return await loop.run_in_executor(
-                _worker(base), _ask_blocking, base, endpoint, None if sent else (target, request),
-                target, deadline, wanted, over)
-        finally:
-            over.set()
+        return await loop.run_in_executor(
+            _worker(base), _ask_blocking, base, endpoint, send, target, deadline, wanted, over)
     finally:
-        endpoint.close()
+        over.set()
 
 
 class _Wakeups:
