@@ -336,6 +336,13 @@ class AdminTcpTransport(Doorway):
 
     drop = _drop
 
+    def own_sockets(self) -> list[socket.socket]:
+        """For runtime/forkclose.py, in a process just forked from the admin
+        (no lock: no other thread runs there): the listeners, and every
+        connection to a program, an actor or another admin."""
+        conns = {id(c): c for c in (*self.by_fd.values(), *self.links.peers.values())}
+        return [*self.listeners.values(), *(c.sock for c in conns.values())]
+
     def close(self) -> None:
         self.links.shutdown(5.0)  # a leaving system's goodbyes must reach its peers
         for conn in list(self.clients.values()):

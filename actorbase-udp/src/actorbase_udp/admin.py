@@ -59,6 +59,11 @@ class AdminUdpTransport(UdpTransportBase):
         self.next_sweep = 0.0
         self.connect_limit = env_seconds("ACTORCORE_UDP_CONNECT_SECONDS", 5.0, 0.05)
 
+    def own_sockets(self) -> list[socket.socket]:
+        """For runtime/forkclose.py: the Admin Port's socket, the one the
+        admin reads every stream on."""
+        return [self.ep.sock]
+
     # -- the admin's interface ------------------------------------------------
     def child_link(self, child: Any) -> ActorLink[EndpointUdpTransport]:
         self.expected.add(child)

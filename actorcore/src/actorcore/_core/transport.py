@@ -14,8 +14,19 @@ whose admin outlives its creator (UDP, TCP) offers a
 from __future__ import annotations
 
 import enum
+import socket
 from types import MappingProxyType
-from typing import Any, Callable, Literal, Mapping, Protocol, Sequence, overload, runtime_checkable
+from typing import (
+    Any,
+    Callable,
+    Iterable,
+    Literal,
+    Mapping,
+    Protocol,
+    Sequence,
+    overload,
+    runtime_checkable,
+)
 
 #: One message on its way: ``(target, sender, data)`` — the address details of
 #: the receiver (actor, admin or client), those of the sender, and the message
@@ -91,6 +102,13 @@ class Transport(Protocol):
       ``/dev/shm`` (docs/big-messages.md); the envelopes stay as they are, a
       kind-3 ``data`` names the files. Declare it on every transport of the
       base (admin, actors, clients), with the base's ``shared_memory`` feature.
+    - ``own_sockets`` (an admin's transport; default None): a method
+      returning the sockets it holds now (its listeners, its connections).
+      Actor processes are forked from the admin, and each closes these
+      first thing (runtime/forkclose.py): a copy would keep a socket open
+      after the admin closes it, and the Admin Port bound while any actor
+      lives. Called in the forked child, where no other thread runs: it
+      must take no lock.
     - ``admin_lost`` (an actor's transport; default False): the link to the
       admin is known to be gone (an exiting actor then stops draining). It
       changes, so it is read where it is needed; the others are read once,
@@ -244,6 +262,7 @@ OPTIONAL: Mapping[str, Any] = MappingProxyType({
     "admin_lost": False,
     "links_are_addresses": False,
     "shared_memory": False,
+    "own_sockets": None,
 })
 
 
@@ -251,6 +270,10 @@ OPTIONAL: Mapping[str, Any] = MappingProxyType({
 def optional(transport: object, name: Literal["limit"]) -> int | None: ...
 @overload
 def optional(transport: object, name: Literal["wake_on"]) -> Callable[[int], None] | None: ...
+@overload
+def optional(
+    transport: object, name: Literal["own_sockets"]
+) -> Callable[[], Iterable[socket.socket]] | None: ...
 @overload
 def optional(
     transport: object,

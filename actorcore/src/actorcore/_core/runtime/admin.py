@@ -30,7 +30,7 @@ from ..messages import (
 from ..sourceregistry import SourceRegistry
 from ..sysrules import check_global_name, system_requests, update_capability
 from ..transport import optional
-from . import conventions, logfwd, procs, protocol, shmem, titles
+from . import conventions, forkclose, logfwd, procs, protocol, shmem, titles
 from .bootdata import AdminConfig
 from .convhost import AdminConvention, Handler, NoConvention
 from .creates import Creator
@@ -341,6 +341,7 @@ def admin_main(link: Any, cfg: AdminConfig) -> None:
     if optional(transport, "shared_memory") and isinstance(sysid, str):
         shmem.create(sysid)  # before any actor or client can look for it
     admin = Admin(transport, cfg)
+    forkclose.in_forked_children(transport, admin.supervisor.sentinel_fds)
     # Every actor process is forked from here. What exists now (modules,
     # classes, the admin's tables) lives as long as the admin: moved out of
     # the collector's reach, a child's collections do not write to those

@@ -95,6 +95,10 @@ class Supervisor:
             waitables.append(self.spare.sentinel)
         return waitables
 
+    def sentinel_fds(self) -> list[int]:
+        """The admin's ends of its actors' sentinel pipes (runtime/forkclose.py)."""
+        return [s for s in self.sentinels if isinstance(s, int)]
+
     def reap(self, ready: list[Any]) -> None:
         for sentinel in ready:
             entry = self.sentinels.pop(sentinel, None)
