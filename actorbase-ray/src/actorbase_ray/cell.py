@@ -166,11 +166,22 @@ class RayCell(ActorCell):
             _log.warning("%s could not list %s with its admin: %s", self.address, child, exc)
 
     def handleDeadLetters(self, start: bool) -> None:
-        self.host.control(("dlh", self.boot.me, start))
+        self._control_applied(("dlh", self.boot.me, start))
 
     def notifyOnSystemRegistrationChanges(self, start: bool) -> None:
         """The cluster's nodes joining and leaving, as convention updates (nodes.py)."""
-        self.host.control(("notify", self.boot.me, bool(start)))
+        self._control_applied(("notify", self.boot.me, bool(start)))
+
+    def _control_applied(self, op: tuple[Any, ...]) -> None:
+        """Ask the admin for ``op`` and return once it has applied it. The
+        admin's requests travel on a channel of their own, so without the
+        wait what the actor sends next (a reply saying "registered") could
+        reach a program before the admin knew, and the program's next dead
+        letter go the old way."""
+        self.host.control(op)
+        if not self.host.out.flush(REGISTER_LIMIT, ["\0" + self.boot.namespace]):
+            _log.warning("%s: the admin did not confirm %s within %.0f s", self.address, op[0],
+                         REGISTER_LIMIT)
 
     def registerSourceAuthority(self) -> None:
         # waited for: once this returns, loads (from anyone) reach this authority
@@ -193,7 +204,7 @@ class RayCell(ActorCell):
                        timeout=REGISTER_LIMIT)
 
     def updateCapability(self, name: str, value: Any = None) -> None:
-        self.host.control(("cap", name, value))
+        self._control_applied(("cap", name, value))
 
     def preRegisterRemoteSystem(self, remoteAddress: Any, remoteCapabilities: Any) -> None:
         _log.info("preRegisterRemoteSystem(%r) ignored: rayBase has no conventions", remoteAddress)
