@@ -306,12 +306,17 @@ def test_a_forged_frame_is_refused_and_the_actor_carries_on(asys, asys_info):
     assert files(asys) == []
 
 
-def test_a_killed_admins_directory_goes_with_the_next_system(asys_info):
+def test_a_killed_admins_directory_goes_with_the_next_system(asys_info, tmp_path, monkeypatch):
     """An admin killed with SIGKILL cannot remove its directory; the next
-    system started on this host (or the exit of a program that used it) does."""
-    require(asys_info, "shared_memory")
+    system started on this host (or the exit of a program that used it) does.
+    The test's systems keep their directories in a folder of its own (their
+    processes are forked from the test, so they inherit it): a system another
+    test starts meanwhile, beside this one, would otherwise sweep the
+    directory before the test looks."""
+    require(asys_info, "shared_memory", "forks")
     from actorcore._core.runtime import shmem
 
+    monkeypatch.setattr(shmem, "ROOT", str(tmp_path))
     with running_system(asys_info.name, capabilities_for(asys_info), limit=0) as first:
         where = shm_dir(first)
         pid = first.ask(first.systemAddress, Thespian_StatusReq(), WAIT).miscKeyVals["pid"]
