@@ -102,3 +102,30 @@ def test_ray_shut_down_under_a_system_is_said_on_the_next_call_and_shutdown_ends
     assert "before: ('hello', 1)" in lines
     assert any(line.startswith("after: Ray was shut down under this rayBase system") for line in lines)
     assert lines[-1] == "ended"
+
+
+OWN = """
+    import ray
+    from actorcore.actors import ActorSystem
+    asys = ActorSystem("rayBase", transientUnique=True, logDefs=False)
+    print(ray.get_runtime_context().gcs_address)
+    asys.shutdown()
+"""
+
+
+def test_a_local_start_is_a_ray_of_its_own_whatever_runs_beside_it(local_ray):
+    """Without a Ray Address, ray.init would join the Ray in RAY_ADDRESS or the
+    one started last on this machine (another program's): a rayBase system
+    started without one starts a Ray of its own."""
+    from actorbase_ray.start import gcs_address
+
+    beside = gcs_address()
+    assert beside
+    before = descendants()
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(OWN)], cwd=HERE,
+                          capture_output=True, text=True, timeout=LIMIT, stdin=subprocess.DEVNULL,
+                          env={**os.environ, "RAY_ADDRESS": beside})
+    left = wait_no_descendants(before, 30.0)
+    assert not left, f"the program left processes: {sorted(left)}"
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split()[-1] != beside, "the program joined the Ray running beside it"

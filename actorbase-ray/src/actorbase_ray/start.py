@@ -67,6 +67,9 @@ def start_local() -> Any:
     env = _Environment(LOCAL_ENV)
     try:
         info = ray.init(
+            # a Ray of its own: without an address, ray.init joins RAY_ADDRESS or the Ray
+            # started last on this machine (/tmp/ray), another program's or another user's
+            address="local",
             include_dashboard=False,
             _node_ip_address="127.0.0.1",
             object_store_memory=OBJECT_STORE_BYTES,
