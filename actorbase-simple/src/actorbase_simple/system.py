@@ -152,8 +152,13 @@ class SimpleSystem:
             self._release_due()
             self.queue.append((target, msg, endpoint.address))
             self._drain()
-            if self._shutdown_requested or self._timers or self._aio.loop is not None:
-                self._run(None, None, False)  # as tell does: what is due runs now, async handlers too
+            timers = self._timers
+            if (
+                self._shutdown_requested
+                or (timers and timers[0][0] <= time.monotonic())
+                or self._aio.loop is not None
+            ):
+                self._run(None, None, False)  # as ask does: what fell due runs now, async handlers too
             inbox = endpoint.inbox
             return True, inbox.popleft() if inbox else NOTHING
         finally:
