@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from actorbase_tcp.client import ClientTcpTransport
 from actorbase_tcp.conn import Conn
 from actorbase_tcp.control import connect_direct, unix_name
 from actorbase_tcp.endpoint import EndpointTcpTransport
@@ -198,6 +199,24 @@ def test_a_program_and_its_actor_talk_over_the_transport_chosen(monkeypatch, uni
             assert peers, "the program's direct connection to its actor is not a Unix socket"
         else:
             assert peers == []
+
+
+def test_a_program_attaching_while_its_admin_starts_reaches_it_over_unix():
+    # The starting program binds the Admin Port and attaches while the admin
+    # is still coming up; the Unix name must be there from the same moment,
+    # or that program's link (and any other attaching then) goes over TCP.
+    client = ClientTcpTransport("127.0.0.1", free_port(), framing.DEFAULT_MAX, KEY)
+    link = client.admin_link()  # bound, no admin process yet
+    try:
+        where = "%s:%d" % link.sock.getsockname()[:2]
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(unix_name(where))  # refused if only the admin binds it
+        finally:
+            probe.close()
+    finally:
+        link.release()
+        client.close()
 
 
 @pytest.mark.parametrize("unix", [True, False], ids=["unix", "tcp-only"])

@@ -49,7 +49,8 @@ class AdminTcpTransport(Doorway):
 
     def __init__(self, sock: socket.socket, me: str, token: str, limit: int, key: bytes,
                  outbound_only: bool = False, local: socket.socket | None = None,
-                 tls: TlsFiles | None = None, admin_routing: bool = False) -> None:
+                 tls: TlsFiles | None = None, admin_routing: bool = False,
+                 unix: socket.socket | None = None) -> None:
         self.listener = sock
         # Admin Routing (implied by Outbound Only): no direct connections, so
         # the admin sees every message and dead-letters those of an exited actor
@@ -72,8 +73,11 @@ class AdminTcpTransport(Doorway):
         self.poller.add(self.links.wake_r)
         self.listeners = {sock.fileno(): sock}
         # its actor processes, and programs on this host, connect here instead
-        # (control.connect_direct); forked actors hold it as they hold the port
-        for extra in (local, unix_listener(f"{self.host}:{self.port}")):
+        # (control.connect_direct); bound by whoever bound the port (``unix``),
+        # so a program attaching while the admin starts finds both
+        if unix is None:
+            unix = unix_listener(f"{self.host}:{self.port}")
+        for extra in (local, unix):
             if extra is not None:
                 self.listeners[extra.fileno()] = extra
                 self.poller.add(extra.fileno())

@@ -27,7 +27,7 @@ from actorcore.plugin import (
 from .addressing import hostport
 from .admin import AdminTcpTransport
 from .conn import AuthError, Conn
-from .control import CONTROL, connect_direct, listener, log
+from .control import CONTROL, connect_direct, listener, log, unix_listener
 from .endpoint import EndpointTcpTransport
 from .peers import connect_error
 from .tls import TlsFiles
@@ -91,10 +91,13 @@ class ClientTcpTransport(EndpointTcpTransport):
         except OSError as exc:
             raise OSError(exc.errno, bind_problem(self.admin_host, self.admin_port, exc)) from None
         local = _local_listener(sock)
+        # with the port: a program that attaches before the admin has started
+        # (this one, or another) reaches it over Unix as it would later
+        unix = unix_listener("%s:%d" % sock.getsockname()[:2])
         make = partial(AdminTcpTransport, key=self.key, outbound_only=self.outbound_only,
-                       local=local, tls=self.tls, admin_routing=self.admin_routing)
+                       local=local, tls=self.tls, admin_routing=self.admin_routing, unix=unix)
         return AdminLink(make, sock, f"T{os.urandom(4).hex()}", os.urandom(16).hex(), self.limit,
-                         held=() if local is None else (local,))
+                         held=tuple(s for s in (local, unix) if s is not None))
 
     def preflight(self) -> None:
         """Before starting an admin that joins a convention: every leader address
