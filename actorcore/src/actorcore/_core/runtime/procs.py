@@ -12,6 +12,7 @@ from typing import Any
 from ..errors import ActorSystemStartupError
 
 START_METHOD = "Process Startup Method"
+_libc: Any = None
 
 
 def context(capabilities: dict[str, Any], allowed: tuple[str, ...]) -> Any:
@@ -29,12 +30,14 @@ def context(capabilities: dict[str, Any], allowed: tuple[str, ...]) -> Any:
 
 def die_with_parent() -> None:
     """Ask Linux to send SIGTERM to this process when its parent dies."""
+    global _libc
     if not sys.platform.startswith("linux"):
         return
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
+        if _libc is None:  # kept, and inherited: every actor process calls this
+            _libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+        _libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
     except Exception:  # best effort: the getppid() poll is the fallback
         pass
 

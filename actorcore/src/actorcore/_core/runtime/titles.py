@@ -19,18 +19,29 @@ from typing import Any
 
 _PR_SET_NAME = 15
 _libc: Any = None
+#: setproctitle.setproctitle, None without the extra; looked up once and
+#: inherited by forked children: a failed import searches sys.path again
+#: each time, and cost a new actor process about half a millisecond.
+_setproctitle: Any = ...
+#: where the argument area is: a forked child has it where its parent had it
+_args: tuple[int, int] | None = None
 
 
 def set_title(title: str) -> None:
     """Set this process's title; best effort, never raises."""
-    try:
-        import setproctitle  # the actorcore[titles] extra
+    global _setproctitle
+    if _setproctitle is ...:
+        try:
+            from setproctitle import setproctitle  # the actorcore[titles] extra
 
-        setproctitle.setproctitle(title)
-        return
-    except ImportError:
-        pass
-    except Exception:
+            _setproctitle = setproctitle
+        except ImportError:
+            _setproctitle = None
+    if _setproctitle is not None:
+        try:
+            _setproctitle(title)
+        except Exception:
+            pass
         return
     try:
         _set_name(title)
@@ -42,9 +53,9 @@ def set_title(title: str) -> None:
 def _set_name(title: str) -> None:
     """The kernel's short name of the process (``/proc/PID/comm``, 15 bytes)."""
     global _libc
-    if not os.path.exists("/proc/self/comm"):
-        return
     if _libc is None:
+        if not os.path.exists("/proc/self/comm"):
+            return
         _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
     _libc.prctl(_PR_SET_NAME, ctypes.c_char_p(title.encode()[:15]), 0, 0, 0)
 
@@ -53,10 +64,13 @@ def _set_cmdline(title: str) -> None:
     """Overwrite the argument area the kernel shows as ``/proc/self/cmdline``
     (its bounds are fields 48 and 49 of ``/proc/self/stat``); what does not
     fit is cut, the rest of the area is zeroed."""
-    with open("/proc/self/stat", "rb") as fh:
-        fields = fh.read().rsplit(b")", 1)[1].split()
-    # fields 48 and 49 of stat(5) (arg_start, arg_end), counted from the state (field 3)
-    start, end = int(fields[45]), int(fields[46])
+    global _args
+    if _args is None:
+        with open("/proc/self/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        # fields 48 and 49 of stat(5) (arg_start, arg_end), counted from the state (field 3)
+        _args = int(fields[45]), int(fields[46])
+    start, end = _args
     size = end - start
     if size <= 1:
         return
