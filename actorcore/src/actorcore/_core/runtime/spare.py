@@ -1,9 +1,11 @@
 """A spare actor process, forked in advance.
 
 Forking costs the admin 1-3 ms, and a new process pays about as much again
-in copy-on-write faults before it can start its actor. A spare is forked
-while the admin is otherwise idle and waits on a pipe; a create hands it the
-actor's link and boot record, and it becomes that actor at once. Only for
+in copy-on-write faults before it can start its actor. A spare waits on a
+pipe; a create hands it the actor's link and boot record, and it becomes
+that actor at once. The admin forks the next spare right after the hand-over,
+while that actor starts (the admin would otherwise wait for it): a create
+that follows at once finds a spare ready and an admin not busy forking. Only for
 the fork start method, and only for transports whose links are plain
 addresses (a link holding file descriptors made after the spare was forked
 could not reach it). ``ACTORCORE_SPARE_PROCESSES=0`` turns spares off.

@@ -87,6 +87,8 @@ class Supervisor:
         entry.pid = proc.pid
         self.sentinels[proc.sentinel] = entry
         self.transport.child_started(entry.id)
+        if self.use_spare and self.spare is None:
+            self.spare_due = True
 
     def waitables(self) -> list[Any]:
         """What the admin's loop waits on besides its transport."""
@@ -111,8 +113,8 @@ class Supervisor:
                 self.use_spare = False
 
     def new_spare(self) -> None:
-        """Fork the next spare (after the last one's actor started: a fork
-        must not slow an actor's start)."""
+        """Fork the next spare: the admin's loop calls this once the last one
+        has been handed its actor, while that actor starts (spare.py)."""
         self.spare_due = False
         try:
             self.spare = spare.Spare(self.ctx, actor_main)
@@ -155,8 +157,6 @@ class Supervisor:
             return
         entry.state = LIVE
         entry.pid = msg.pid
-        if self.use_spare and self.spare is None:
-            self.spare_due = True
         held, entry.held = entry.held, []
         for env in held:
             self.transport.send(entry.id, env)
