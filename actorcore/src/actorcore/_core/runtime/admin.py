@@ -43,6 +43,18 @@ from .wire import dumps, loads
 
 _log = logging.getLogger("actorcore.admin")
 _CHECK = 1.0
+#: internal errors in a row while receiving after which the admin gives up
+#: (it crashes: its actors are killed and its creator hears of it)
+_FAULTS_IN_A_ROW = 50
+_FAULT_PAUSE = 0.02  # seconds between such attempts: a log line, not a spin
+
+
+def _text(env: Any, i: int) -> str:
+    """Field ``i`` of an envelope, for a log line, whatever the envelope is."""
+    try:
+        return str(env[i])
+    except Exception:
+        return "?"
 EXIT_GRACE = 5.0  # seconds actors get to exit at shutdown before SIGTERM, then SIGKILL
 
 
@@ -120,10 +132,27 @@ class Admin:
         receive = self.transport.receive
         route = self.router.route
         sup = self.supervisor
+        faults = 0  # internal errors in a row while waiting for and reading input
         while self.running:
-            envs, ready = receive(check, sup.waitables())
+            try:
+                envs, ready = receive(check, sup.waitables())
+                faults = 0
+            except Exception:
+                # a fault of ours, or of the transport's, must not end the system;
+                # but one that every wait meets is not going away: crash, as before
+                faults += 1
+                if faults >= _FAULTS_IN_A_ROW:
+                    raise
+                _log.error("admin: internal error while waiting for messages (%d in a row):\n%s",
+                           faults, traceback.format_exc())
+                time.sleep(_FAULT_PAUSE)
+                continue
             for env in envs:
-                route(env)
+                try:
+                    route(env)
+                except Exception:  # that message is lost, and said so; the rest are routed
+                    _log.error("admin: internal error while routing a message from %s to %s "
+                               "(it is lost):\n%s", _text(env, 1), _text(env, 0), traceback.format_exc())
             if ready:
                 sup.reap(ready)
             if sup.spare_due and not self.shutting_down:
