@@ -48,15 +48,23 @@ class Poller:
                 pass
 
     def set_extra(self, fds: Iterable[int]) -> None:
-        """Descriptors that come and go with the caller (sentinels, watches)."""
+        """Descriptors that come and go with the caller (sentinels, watches).
+        Called before every wait: the tuple given last time, given again, is
+        known unchanged at once, and a change costs what changed, not the
+        product of both sets (an admin of hundreds of actors passes their
+        sentinels here, and adds one per create)."""
+        if fds is self._extra:
+            return
         new = tuple(fds)
         if new == self._extra:
+            self._extra = new
             return
-        for fd in self._extra:
-            if fd not in new:
-                self.discard(fd)
+        before, after = set(self._extra), set(new)
+        for fd in before - after:
+            self.discard(fd)
         for fd in new:
-            self.add(fd)
+            if fd not in before:
+                self.add(fd)
         self._extra = new
 
     def wait(self, timeout: float | None) -> list[int]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import multiprocessing.process
 import os
 import signal
 import sys
@@ -26,6 +27,16 @@ def context(capabilities: dict[str, Any], allowed: tuple[str, ...]) -> Any:
             f"{', '.join(m for m in allowed if m in multiprocessing.get_all_start_methods())}"
         )
     return multiprocessing.get_context(method)
+
+
+def untracked(proc: Any) -> None:
+    """Take a started actor process off multiprocessing's list of children:
+    every ``Process.start`` polls each process on it (a ``waitpid`` apiece),
+    which made each create cost more with every actor alive. The admin's
+    supervisor reaps its processes itself (join, by their sentinels)."""
+    children = getattr(multiprocessing.process, "_children", None)
+    if isinstance(children, set):
+        children.discard(proc)
 
 
 def die_with_parent() -> None:

@@ -40,6 +40,7 @@ class Spare:
                                 name="actorcore-actor (spare)", daemon=False)
         try:
             self.proc.start()
+            procs.untracked(self.proc)
         finally:
             os.close(rfd)
 

@@ -18,7 +18,7 @@ from ..addresses import ActorAddress
 from ..messages import ActorExitRequest, ChildActorExited
 from ..sourceregistry import SourceRegistry
 from ..sysrules import orphan
-from . import protocol, shmem, spare
+from . import procs, protocol, shmem, spare
 from .bootdata import ActorBoot, AdminConfig
 from .convhost import AdminConvention
 from .manager import actor_main
@@ -46,6 +46,10 @@ class Supervisor:
         self.convention = convention
         self.sources = sources
         self.sentinels: dict[Any, Entry] = {}
+        #: what waitables() returns, until the sentinels or the spare change:
+        #: the admin's loop asks on every turn, and with hundreds of actors
+        #: rebuilding (and comparing) it cost more than the turn's work
+        self._waitables: tuple[Any, ...] | None = None
         self.use_spare = spare.wanted(cfg.start_method, transport)
         self.spare: spare.Spare | None = None
         self.spare_due = self.use_spare
@@ -69,6 +73,7 @@ class Supervisor:
         )
         link = self.transport.child_link(entry.id)
         ready, self.spare = self.spare, None
+        self._waitables = None
         if ready is not None and ready.hand_over(link, boot):
             proc = ready.proc
         else:
@@ -78,6 +83,7 @@ class Supervisor:
         try:
             if proc.pid is None:
                 proc.start()
+                procs.untracked(proc)
         except Exception as exc:
             self.transport.forget_child(entry.id)
             self.init_failed(entry, CreateFailure.SPAWN, f"could not start a process: {exc}")
@@ -86,16 +92,17 @@ class Supervisor:
         entry.process = proc
         entry.pid = proc.pid
         self.sentinels[proc.sentinel] = entry
+        self._waitables = None
         self.transport.child_started(entry.id)
         if self.use_spare and self.spare is None:
             self.spare_due = True
 
-    def waitables(self) -> list[Any]:
+    def waitables(self) -> tuple[Any, ...]:
         """What the admin's loop waits on besides its transport."""
-        waitables = list(self.sentinels)
-        if self.spare is not None:
-            waitables.append(self.spare.sentinel)
-        return waitables
+        if self._waitables is None:
+            extra = () if self.spare is None else (self.spare.sentinel,)
+            self._waitables = (*self.sentinels, *extra)
+        return self._waitables
 
     def sentinel_fds(self) -> list[int]:
         """The admin's ends of its actors' sentinel pipes (runtime/forkclose.py)."""
@@ -104,6 +111,7 @@ class Supervisor:
     def reap(self, ready: list[Any]) -> None:
         for sentinel in ready:
             entry = self.sentinels.pop(sentinel, None)
+            self._waitables = None
             if entry is not None:
                 self.process_ended(entry)
             elif self.spare is not None and sentinel == self.spare.sentinel:
@@ -118,6 +126,7 @@ class Supervisor:
         self.spare_due = False
         try:
             self.spare = spare.Spare(self.ctx, actor_main)
+            self._waitables = None
         except Exception as exc:
             _log.warning("no spare actor process (%s); actors start by forking on demand", exc)
             self.use_spare = False
@@ -126,6 +135,7 @@ class Supervisor:
         if self.spare is not None:
             self.spare.discard()
             self.spare = None
+            self._waitables = None
 
     def force_stop(self) -> None:
         """Actors that did not exit in time: SIGTERM, then SIGKILL (our own PIDs only)."""
