@@ -47,6 +47,7 @@ _CHECK = 1.0
 #: (it crashes: its actors are killed and its creator hears of it)
 _FAULTS_IN_A_ROW = 50
 _FAULT_PAUSE = 0.02  # seconds between such attempts: a log line, not a spin
+EXIT_GRACE = 5.0  # seconds actors get to exit at shutdown before SIGTERM, then SIGKILL
 
 
 def _text(env: Any, i: int) -> str:
@@ -55,7 +56,6 @@ def _text(env: Any, i: int) -> str:
         return str(env[i])
     except Exception:
         return "?"
-EXIT_GRACE = 5.0  # seconds actors get to exit at shutdown before SIGTERM, then SIGKILL
 
 
 class Admin:
