@@ -149,20 +149,26 @@ class SimpleSystem:
         if lock._is_owned() or not lock.acquire(blocking=False):  # type: ignore[attr-defined]
             return False, NOTHING
         try:
-            self._release_due()
-            self.queue.append((target, msg, endpoint.address))
-            self._drain()
-            timers = self._timers
-            if (
-                self._shutdown_requested
-                or (timers and timers[0][0] <= time.monotonic())
-                or self._aio.loop is not None
-            ):
-                self._run(None, None, False)  # as ask does: what fell due runs now, async handlers too
+            self._hand_in(endpoint, target, msg)
             inbox = endpoint.inbox
             return True, inbox.popleft() if inbox else NOTHING
         finally:
             lock.release()
+
+    def _hand_in(self, endpoint: _Endpoint, target: ActorAddress, msg: Any) -> None:
+        """What ``ask`` and ``tell_now`` do first, under the lock: deliver
+        ``msg`` and all it causes; then, as ``tell`` does, run what fell due
+        (a wakeup, a shutdown, async handlers), but wait for nothing."""
+        self._release_due()
+        self.queue.append((target, msg, endpoint.address))
+        self._drain()
+        timers = self._timers
+        if (
+            self._shutdown_requested
+            or (timers and timers[0][0] <= time.monotonic())
+            or self._aio.loop is not None
+        ):
+            self._run(None, None, False)
 
     def receive(self, endpoint: _Endpoint, timeout: float | None) -> Any:
         inbox = endpoint.inbox
@@ -175,16 +181,7 @@ class SimpleSystem:
     def ask(self, endpoint: _Endpoint, target: ActorAddress, msg: Any, timeout: float | None) -> Any:
         inbox = endpoint.inbox
         with self._lock:
-            self._release_due()
-            self.queue.append((target, msg, endpoint.address))
-            self._drain()
-            timers = self._timers
-            if (
-                self._shutdown_requested
-                or (timers and timers[0][0] <= time.monotonic())
-                or self._aio.loop is not None
-            ):
-                self._run(None, None, False)  # as tell does: what is due runs now, async handlers too
+            self._hand_in(endpoint, target, msg)
             if not inbox:
                 deadline = None if timeout is None else time.monotonic() + timeout
                 self._run(inbox, deadline, True)
