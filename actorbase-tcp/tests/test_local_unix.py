@@ -209,11 +209,14 @@ def test_a_program_attaching_while_its_admin_starts_reaches_it_over_unix():
     link = client.admin_link()  # bound, no admin process yet
     try:
         where = "%s:%d" % link.sock.getsockname()[:2]
-        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        # as try_attach connects: over Unix when the name is there, else over
+        # TCP (the port already listens, so that would succeed too)
+        sock = connect_direct(where, timeout=WAIT)
         try:
-            probe.connect(unix_name(where))  # refused if only the admin binds it
+            assert sock.family == socket.AF_UNIX, f"attached over {sock.family!r}, not a Unix socket"
+            assert sock.getpeername() == unix_name(where).encode()
         finally:
-            probe.close()
+            sock.close()
     finally:
         link.release()
         client.close()
