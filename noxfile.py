@@ -105,8 +105,7 @@ def _run_plugin_unit_tests(session: nox.Session, folders: list[str]) -> None:
     # Separate pytest runs: plugin test modules may share basenames with the
     # behaviour suite's, which one rootdir-wide run would refuse to import.
     # One process each: they are short (under a minute), and they look
-    # closely at one system's sockets and processes, which four workers'
-    # load has made one of them miss (a link it expected over a Unix socket).
+    # closely at one system's sockets and processes.
     for folder in folders:
         if (ROOT / folder / "tests").is_dir():
             session.run("pytest", f"{folder}/tests", "-rfE", *session.posargs)

@@ -39,16 +39,22 @@ def untracked(proc: Any) -> None:
         children.discard(proc)
 
 
+def libc() -> Any:
+    """The C library, loaded once and inherited by forked children (every
+    actor process calls prctl through it as it starts)."""
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc
+
+
 def die_with_parent() -> None:
     """Ask Linux to send SIGTERM to this process when its parent dies."""
-    global _libc
     if not sys.platform.startswith("linux"):
         return
     try:
-        if _libc is None:  # kept, and inherited: every actor process calls this
-            _libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
-        _libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+        libc().prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
     except Exception:  # best effort: the getppid() poll is the fallback
         pass
 

@@ -13,12 +13,13 @@ of base names, ports, class names and addresses only: never a secret.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 from typing import Any
 
+from . import procs
+
 _PR_SET_NAME = 15
-_libc: Any = None
+_has_comm: bool | None = None  # Linux's /proc/self/comm, looked for once
 #: setproctitle.setproctitle, None without the extra; looked up once and
 #: inherited by forked children: a failed import searches sys.path again
 #: each time, and cost a new actor process about half a millisecond.
@@ -52,12 +53,11 @@ def set_title(title: str) -> None:
 
 def _set_name(title: str) -> None:
     """The kernel's short name of the process (``/proc/PID/comm``, 15 bytes)."""
-    global _libc
-    if _libc is None:
-        if not os.path.exists("/proc/self/comm"):
-            return
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-    _libc.prctl(_PR_SET_NAME, ctypes.c_char_p(title.encode()[:15]), 0, 0, 0)
+    global _has_comm
+    if _has_comm is None:
+        _has_comm = os.path.exists("/proc/self/comm")
+    if _has_comm:
+        procs.libc().prctl(_PR_SET_NAME, ctypes.c_char_p(title.encode()[:15]), 0, 0, 0)
 
 
 def _set_cmdline(title: str) -> None:
