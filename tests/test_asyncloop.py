@@ -143,3 +143,41 @@ def test_running_here_is_true_only_inside_a_step_on_this_thread(owns_thread):
         assert not running_here(loop)
     finally:
         driver.close(1.0)
+
+
+def test_resume_runs_a_woken_task_at_once_and_nothing_while_the_loop_is_stepped():
+    """What a reply does in an actor process (asyncactor.reply): the task its
+    future wakes goes on within the call, as the running loop, with no timer
+    or I/O run; inside a step (the reply came from the handler itself) it
+    leaves the wake-up to that step."""
+    driver = Driver(owns_thread=True)
+    loop = driver.open()
+    seen: list[object] = []
+    futures: list[asyncio.Future] = []
+
+    async def waiter() -> None:
+        for _ in range(2):
+            fut = loop.create_future()
+            futures.append(fut)
+            seen.append(("got", await fut, asyncio.get_running_loop() is loop))
+
+    async def nested() -> None:  # resolves the waiter's future and resumes from inside a step
+        futures[-1].set_result("inner")
+        loop.resume()
+        seen.append("nested resume returned")
+
+    try:
+        task = driver.spawn(waiter(), lambda t: None)
+        driver.step()
+        loop.call_later(0, seen.append, "timer")  # due, but no business of resume
+        futures[-1].set_result("outer")
+        loop.resume()
+        assert seen == [("got", "outer", True)]
+        assert not loop.is_running()
+        driver.spawn(nested(), lambda t: None)
+        driver.step()
+        assert seen[1] == "nested resume returned"  # the waiter went on after, in that step
+        assert ("got", "inner", True) in seen[2:]
+        assert task.done() and task.exception() is None
+    finally:
+        driver.close(1.0)

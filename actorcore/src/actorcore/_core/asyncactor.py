@@ -346,6 +346,9 @@ def reply(cell: ActorCell, rep: AskReply, sender: ActorAddress) -> None:
             pending[0].set_result(rep.message)
         else:
             pending[0].set_exception(ActorSystemFailure(f"ask of {pending[1]} failed: {rep.failure}"))
+        loop = st.driver.loop  # type: ignore[union-attr]
+        if loop is not None and loop.owns_thread:
+            loop.resume()  # the handler goes on now: nothing else of the actor's can run meanwhile
         return
     if rep.failure is not None:
         _log.debug("%s: failure of an ask already over: %s", cell.address, rep.failure)

@@ -149,6 +149,25 @@ class _Loop(asyncio.SelectorEventLoop):
                 events._set_running_loop(outer)
 
 
+    def resume(self) -> None:
+        """Run the callbacks ready now, once, with no timer or I/O: called by
+        a host that owns its thread when a reply has just resolved the future
+        an ask awaits, so the handler goes on at once rather than after the
+        host's turn and a full :meth:`step`. Does nothing while the loop is
+        being stepped, or in debug mode (where every round is a full one)."""
+        if self._thread_id is not None or self._debug or self._closed:
+            return
+        ready = self._ready
+        self._enter()
+        try:
+            for _ in range(len(ready)):
+                handle = ready.popleft()
+                if not handle._cancelled:
+                    handle._run()
+        finally:
+            self._leave()
+
+
 def running_here(loop: _Loop) -> bool:
     """Whether ``loop`` is being stepped on this thread right now: what
     ``asyncio._get_running_loop() is loop`` says, without its getpid() (3.10, 3.11)."""
