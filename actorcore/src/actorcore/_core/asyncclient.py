@@ -49,7 +49,6 @@ async def ask_async(
 ) -> Any:
     """The reply to ``msg``, as ``ask`` would return it (None on timeout);
     ActorSystemFailure if the target is known to be gone."""
-    loop = asyncio.get_running_loop()
     watch = getattr(base, "watch", None)
     if watch is None:
         # A base that runs its actors in the caller's thread (``tell_now``,
@@ -67,10 +66,13 @@ async def ask_async(
                 reply = _reply(got, target, wanted)
                 if reply is not NOTHING:
                     return reply
-            return await _wait_in_thread(loop, base, endpoint, None if sent else (target, request),
-                                         target, seconds, wanted)
+            # the loop is looked up only here: on Python 3.10 and 3.11 that
+            # is a getpid() system call, and most asks never get this far
+            return await _wait_in_thread(asyncio.get_running_loop(), base, endpoint,
+                                         None if sent else (target, request), target, seconds, wanted)
         finally:
             endpoint.close()
+    loop = asyncio.get_running_loop()
     wakeups = _wakeups_of(loop)
     endpoint = base.open_endpoint()
     watch(endpoint, wakeups.ready_for(endpoint))
