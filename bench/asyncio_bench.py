@@ -6,7 +6,8 @@
 - ``outside``: 1,000 concurrent ``ask_async`` calls from one event loop
   against 1,000 ``ask`` calls from 50 threads (each with its own
   ``private()`` context), to 10 answering actors; and, as a floor, 1,000
-  coroutines that do nothing, gathered the same way;
+  coroutines that do nothing, gathered the same way (the three alternate,
+  five times each, and their medians are reported);
 - ``web``: requests per second of examples/web_quotes.py, 2,000 requests,
   50 at a time, from one httpx.AsyncClient.
 
@@ -34,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 MULTIPROCESS = ["multiprocQueueBase", "multiprocTCPBase", "multiprocUDPBase"]
 INACTOR_ROUNDS = 4  # alternating measurements of each style per repetition
+OUTSIDE_ROUNDS = 5  # the same for ask_async, threads and the gather floor
 SIZES = {"inactor": (5000, 500), "outside": (1000, 200), "web": (2000, 200)}  # (full, quick)
 
 
@@ -98,9 +100,6 @@ def one_outside(base: str, n: int) -> dict[str, Any]:
             await asyncio.gather(*(nothing(i) for i in range(n)))
             return time.perf_counter() - started
 
-        asyncio.run(warm())
-        async_s = asyncio.run(many())
-        floor_s = asyncio.run(floor())
         threads, per = 50, n // 50
         errors: list[str] = []
 
@@ -111,13 +110,24 @@ def one_outside(base: str, n: int) -> dict[str, Any]:
                     if ctx.ask(targets[i % 10], i, 60) != i:
                         errors.append("wrong reply")
 
-        started = time.perf_counter()
-        pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join()
-        threads_s = time.perf_counter() - started
+        def with_threads() -> float:
+            started = time.perf_counter()
+            pool = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+            for t in pool:
+                t.start()
+            for t in pool:
+                t.join()
+            return time.perf_counter() - started
+
+        asyncio.run(warm())
+        # the three alternate, OUTSIDE_ROUNDS times each: a slow spell of the
+        # machine then falls on all of them, not on whichever ran during it
+        seconds: dict[str, list[float]] = {"ask_async": [], "threads": [], "floor": []}
+        for _ in range(OUTSIDE_ROUNDS):
+            seconds["ask_async"].append(asyncio.run(many()))
+            seconds["threads"].append(with_threads())
+            seconds["floor"].append(asyncio.run(floor()))
+        async_s, threads_s, floor_s = (statistics.median(seconds[k]) for k in ("ask_async", "threads", "floor"))
         if errors:
             raise RuntimeError(errors[0])
         return {"ask_async_s": async_s, "threads_s": threads_s, "ask_async_speedup": threads_s / async_s,
