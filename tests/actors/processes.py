@@ -74,3 +74,20 @@ class Family(Actor):
                 self.send(self.asker, [os.getpid(), *self.pids])
         elif isinstance(message, ActorExitRequest):
             pass
+
+
+class ExitMarker(Actor):
+    """``("mark", path)``: on its ActorExitRequest, writes its pid to ``path``
+    (the moment its process starts to wind down); "pid" answers the pid."""
+
+    def __init__(self):
+        super().__init__()
+        self.path = None
+
+    def receiveMessage(self, message, sender):
+        if isinstance(message, tuple) and message[:1] == ("mark",):
+            self.path = message[1]
+            self.send(sender, os.getpid())
+        elif isinstance(message, ActorExitRequest) and self.path is not None:
+            with open(self.path, "w") as fh:
+                fh.write(str(os.getpid()))

@@ -205,18 +205,22 @@ class ActorManager(ActorCell):
         if aio.loop is not None:
             aio.close(CANCEL_GRACE)  # what a handler left running gets cancelled, and its clean-up
         signal.set_wakeup_fd(-1)
-        os.close(wake_r)
-        os.close(wake_w)
         self._return_unread(list(self.stash))
         if self._drain_on_exit:
-            self._drain()
+            self._drain(wake_r)
+        # closed only now: a transport that watches it (wake_on) would find a
+        # closed descriptor always ready, and the drain's wait would spin
+        os.close(wake_r)
+        os.close(wake_w)
 
-    def _drain(self) -> None:
+    def _drain(self, wake_r: int) -> None:
         """After ActorExiting: hand back, as dead letters, every message that
         was already on its way here, until the admin says it has seen the
         exit (nothing it forwarded is then still in flight). For transports
         that lose what a closed process had not read (``drain_on_exit``);
-        others give the admin what was never read (``forget_child``)."""
+        others give the admin what was never read (``forget_child``).
+        ``wake_r``: the signal wake-up pipe, which a late signal may have
+        left readable (it would end every wait at once)."""
         deadline = time.monotonic() + limits.EXIT_DRAIN_LIMIT
         receive = self.transport.receive
         while True:
@@ -224,7 +228,9 @@ class ActorManager(ActorCell):
             if left <= 0 or optional(self.transport, "admin_lost") \
                     or os.getppid() != self.admin_pid:
                 return
-            envs, _ = receive(min(left, 0.2), ())
+            envs, ready = receive(min(left, 0.2), ())
+            if wake_r in ready:
+                _empty(wake_r)
             for i, env in enumerate(envs):
                 if env[1] == self.admin and _is_exit_noted(env[2]):
                     self._return_unread(envs[i + 1:])  # direct ones that came with it
