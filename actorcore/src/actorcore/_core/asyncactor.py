@@ -321,16 +321,24 @@ def abandon(cell: ActorCell) -> None:
 def request(cell: ActorCell, req: AskRequest, sender: ActorAddress) -> None:
     """An ask reached ``cell``: its handler sees ``req.message``; what it
     sends back to ``sender`` meanwhile is the reply."""
+    asked(cell, req.token, req.message, req.chain, sender, req)
+
+
+def asked(cell: ActorCell, token: int, message: Any, chain: tuple[ActorAddress, ...],
+          sender: ActorAddress, req: AskRequest | None = None) -> None:
+    """:func:`request` from the request's parts, as a process reads them off
+    the wire (``req``: the request itself, if there is one already; one is
+    made only to be held)."""
     st = cell.aio or state(cell)
     if st.task is not None:
-        st.held.append((req, sender))  # one message at a time
+        st.held.append((req or AskRequest(token, message, chain), sender))  # one message at a time
         return
     if cell.state:
-        cell._reply(sender, AskReply(req.token, None, f"{cell.address} is exiting"))
+        cell._reply(sender, AskReply(token, None, f"{cell.address} is exiting"))
         return
-    st.enter(sender, req.token, (*req.chain, sender) if req.chain else (sender,))
+    st.enter(sender, token, (*chain, sender) if chain else (sender,))
     try:
-        cell.deliver(req.message, sender)
+        cell.deliver(message, sender)
     finally:
         if st.task is None:
             st.leave()
@@ -339,22 +347,27 @@ def request(cell: ActorCell, req: AskRequest, sender: ActorAddress) -> None:
 def reply(cell: ActorCell, rep: AskReply, sender: ActorAddress) -> None:
     """A reply goes straight to the waiting ask; one whose ask is over (timed
     out, or already answered) is an ordinary message, in mailbox order."""
+    answered(cell, rep.token, rep.message, rep.failure, sender)
+
+
+def answered(cell: ActorCell, token: int, message: Any, failure: str | None, sender: ActorAddress) -> None:
+    """:func:`reply` from the reply's parts, as a process reads them off the wire."""
     st = cell.aio
-    pending = st.asks.get(rep.token) if st is not None else None
+    pending = st.asks.get(token) if st is not None else None
     if pending is not None and not pending[0].done():
-        if rep.failure is None:
-            pending[0].set_result(rep.message)
+        if failure is None:
+            pending[0].set_result(message)
         else:
-            pending[0].set_exception(ActorSystemFailure(f"ask of {pending[1]} failed: {rep.failure}"))
+            pending[0].set_exception(ActorSystemFailure(f"ask of {pending[1]} failed: {failure}"))
         loop = st.driver.loop  # type: ignore[union-attr]
         if loop is not None and loop.owns_thread:
             loop.resume()  # the handler goes on now: nothing else of the actor's can run meanwhile
         return
-    if rep.failure is not None:
-        _log.debug("%s: failure of an ask already over: %s", cell.address, rep.failure)
+    if failure is not None:
+        _log.debug("%s: failure of an ask already over: %s", cell.address, failure)
         return
-    _log.debug("%s: reply to an ask already over, delivered as a message: %r", cell.address, rep.message)
-    cell.deliver(rep.message, sender)
+    _log.debug("%s: reply to an ask already over, delivered as a message: %r", cell.address, message)
+    cell.deliver(message, sender)
 
 
 def bounced(cell: ActorCell, poison: PoisonMessage) -> None:

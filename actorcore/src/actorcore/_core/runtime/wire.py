@@ -299,15 +299,28 @@ def loads(data: bytes) -> Any:
         return pickle.loads(data)
     if data[0] > _ASK_REPLY:
         return _load_buffers(data)
+    kind, token, msg = ask_parts(data)
+    if kind == _ASK_REPLY:
+        return AskReply(token, msg)
+    return AskRequest(token, msg, ())
+
+
+#: The kinds of an ask's frames, for a reader that takes them apart itself
+#: (:func:`ask_parts`): the request and the reply.
+ASK_REQUEST, ASK_REPLY = _ASK_REQUEST, _ASK_REPLY
+
+
+def ask_parts(data: bytes) -> tuple[int, int, Any]:
+    """The kind, token and message of an ask's frame (its first byte is
+    ASK_REQUEST or ASK_REPLY), without the object :func:`loads` makes of it:
+    an actor process hands them to the ask's rules as they are."""
     kind, token = _HEAD.unpack_from(data)
     if len(data) < 65536:  # a copy of a small message costs less than a view
         msg = pickle.loads(data[_HEAD_SIZE:])
     else:
         with memoryview(data) as view:
             msg = pickle.loads(view[_HEAD_SIZE:])
-    if kind == _ASK_REPLY:
-        return AskReply(token, msg)
-    return AskRequest(token, msg, ())
+    return kind, token, msg
 
 #: Bytes a frame adds to the pickled message besides the two addresses: its
 #: length, the address lengths and a MAC (``actorcore._core.runtime.framing``).
