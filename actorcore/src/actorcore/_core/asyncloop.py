@@ -148,7 +148,6 @@ class _Loop(asyncio.SelectorEventLoop):
             if outer is not None:
                 events._set_running_loop(outer)
 
-
     def resume(self) -> None:
         """Run the callbacks ready now, once, with no timer or I/O: called by
         a host that owns its thread when a reply has just resolved the future

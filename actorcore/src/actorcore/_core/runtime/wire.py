@@ -322,6 +322,7 @@ def ask_parts(data: bytes) -> tuple[int, int, Any]:
             msg = pickle.loads(view[_HEAD_SIZE:])
     return kind, token, msg
 
+
 #: Bytes a frame adds to the pickled message besides the two addresses: its
 #: length, the address lengths and a MAC (``actorcore._core.runtime.framing``).
 FRAME_OVERHEAD = 24
