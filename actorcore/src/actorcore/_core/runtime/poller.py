@@ -8,12 +8,14 @@ yielding the CPU between polls; an idle process sleeps at once.
 """
 from __future__ import annotations
 
+import logging
 import os
 import select
 import time
 from typing import Iterable
 
 _ACTIVE = 0.002  # seconds since the last message during which spinning pays off
+_log = logging.getLogger("actorcore.runtime")
 
 
 def _spin_seconds() -> float:
@@ -77,14 +79,33 @@ class Poller:
                 while True:
                     events = poll(0)
                     if events:
-                        self._last = time.perf_counter()
-                        return [fd for fd, _ in events]
+                        ready = self._ready(events)
+                        if ready:
+                            self._last = time.perf_counter()
+                            return ready
                     if time.perf_counter() >= end:
                         break
                     yield_()
                 if timeout is not None:
                     timeout = max(0.0, timeout - self.spin)
         events = poll(None if timeout is None else int(timeout * 1000 + 0.999))
-        if events:
-            self._last = time.perf_counter()
-        return [fd for fd, _ in events]
+        if not events:
+            return []
+        self._last = time.perf_counter()
+        return self._ready(events)
+
+    def _ready(self, events: list[tuple[int, int]]) -> list[int]:
+        """The descriptors of ``events``, less any closed while still
+        registered: poll() reports such a one at once, every time, so a
+        caller that waits in a loop would spin at full CPU (it did: an
+        exiting actor whose signal pipe was closed early). It is dropped,
+        and said, once."""
+        ready = [fd for fd, ev in events if not ev & select.POLLNVAL]
+        if len(ready) != len(events):
+            for fd, ev in events:
+                if ev & select.POLLNVAL:
+                    self.discard(fd)
+                    if fd in self._extra:
+                        self._extra = tuple(f for f in self._extra if f != fd)
+                    _log.warning("descriptor %d was closed while still waited on; no longer waited on", fd)
+        return ready
