@@ -16,6 +16,7 @@ from typing import Iterable
 
 _ACTIVE = 0.002  # seconds since the last message during which spinning pays off
 _log = logging.getLogger("actorcore.runtime")
+_NVAL = select.POLLNVAL
 
 
 def _spin_seconds() -> float:
@@ -79,7 +80,9 @@ class Poller:
                 while True:
                     events = poll(0)
                     if events:
-                        ready = self._ready(events)
+                        ready = [fd for fd, ev in events if not ev & _NVAL]
+                        if len(ready) != len(events):
+                            self._drop_closed(events)
                         if ready:
                             self._last = time.perf_counter()
                             return ready
@@ -92,20 +95,20 @@ class Poller:
         if not events:
             return []
         self._last = time.perf_counter()
-        return self._ready(events)
-
-    def _ready(self, events: list[tuple[int, int]]) -> list[int]:
-        """The descriptors of ``events``, less any closed while still
-        registered: poll() reports such a one at once, every time, so a
-        caller that waits in a loop would spin at full CPU (it did: an
-        exiting actor whose signal pipe was closed early). It is dropped,
-        and said, once."""
-        ready = [fd for fd, ev in events if not ev & select.POLLNVAL]
+        ready = [fd for fd, ev in events if not ev & _NVAL]
         if len(ready) != len(events):
-            for fd, ev in events:
-                if ev & select.POLLNVAL:
-                    self.discard(fd)
-                    if fd in self._extra:
-                        self._extra = tuple(f for f in self._extra if f != fd)
-                    _log.warning("descriptor %d was closed while still waited on; no longer waited on", fd)
+            self._drop_closed(events)
         return ready
+
+    def _drop_closed(self, events: list[tuple[int, int]]) -> None:
+        """Stop waiting on the descriptors of ``events`` closed while still
+        registered (which wait() leaves out): poll() reports such a one at
+        once, every time, so a caller that waits in a loop would spin at
+        full CPU (it did: an exiting actor whose signal pipe was closed
+        early). Each is said once."""
+        for fd, ev in events:
+            if ev & _NVAL:
+                self.discard(fd)
+                if fd in self._extra:
+                    self._extra = tuple(f for f in self._extra if f != fd)
+                _log.warning("descriptor %d was closed while still waited on; no longer waited on", fd)
